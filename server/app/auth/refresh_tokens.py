@@ -1,0 +1,71 @@
+"""Issuing, rotating and revoking refresh tokens: opaque random strings stored as SHA-256."""
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.models import RefreshToken
+
+
+@dataclass(frozen=True)
+class IssuedRefreshToken:
+    token: str
+    user_id: int
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def issue(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    lifetime: timedelta,
+    family_id: uuid.UUID | None = None,
+) -> IssuedRefreshToken:
+    token = secrets.token_urlsafe(32)
+    session.add(
+        RefreshToken(
+            user_id=user_id,
+            family_id=family_id or uuid.uuid4(),
+            token_hash=_digest(token),
+            expires_at=datetime.now(UTC) + lifetime,
+        )
+    )
+    await session.flush()
+    return IssuedRefreshToken(token=token, user_id=user_id)
+
+
+async def find_for_update(session: AsyncSession, token: str) -> RefreshToken | None:
+    """The stored token, locked so two concurrent refreshes can't both rotate it."""
+    statement = (
+        select(RefreshToken).where(RefreshToken.token_hash == _digest(token)).with_for_update()
+    )
+    return await session.scalar(statement)
+
+
+async def revoke(session: AsyncSession, token: RefreshToken) -> None:
+    token.revoked_at = datetime.now(UTC)
+    await session.flush()
+
+
+async def _revoke_live(session: AsyncSession, condition: ColumnElement[bool]) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(condition, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+
+
+async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
+    await _revoke_live(session, RefreshToken.family_id == family_id)
+
+
+async def revoke_all_for_user(session: AsyncSession, user_id: int) -> None:
+    await _revoke_live(session, RefreshToken.user_id == user_id)

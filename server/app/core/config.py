@@ -1,0 +1,176 @@
+"""Settings from the environment and `.env`, validated once at start-up."""
+
+import json
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AnyHttpUrl,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    computed_field,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+
+# Values that appear in guides and templates; production refuses them outright.
+PLACEHOLDER_SECRETS = frozenset(
+    {
+        "changethis",
+        "change-me",
+        "changeme",
+        "secret",
+        "your_jwt_secret_key",
+        "your-secret-key-change-in-production",
+        "replace-with-output-of-openssl-rand-hex-32",
+    }
+)
+DEV_SUPERUSER_PASSWORD = "admin123"
+MIN_SECRET_KEY_LENGTH = 32
+MIN_PRODUCTION_SUPERUSER_PASSWORD_LENGTH = 12
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class SettingsError(Exception):
+    """Configuration that the service refuses to run with; one line per bad variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  {problem}" for problem in problems)
+        super().__init__(f"Invalid configuration, refusing to start:\n{lines}")
+
+
+def _parse_origin_list(value: Any) -> Any:
+    """Accept a JSON list or the friendlier `https://a.example,https://b.example`."""
+    if not isinstance(value, str):
+        return value
+    if value.lstrip().startswith("["):
+        return json.loads(value)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
+    )
+
+    ENVIRONMENT: Environment = Environment.DEVELOPMENT
+    DEBUG: bool = False
+    API_PORT: int = Field(default=8000, ge=1, le=65535)
+
+    DATABASE_URL: SecretStr | None = None
+    POSTGRES_SERVER: str | None = None
+    POSTGRES_PORT: int = 5432
+    POSTGRES_DB: str = "order_system"
+    POSTGRES_USER: str = "postgres"
+    POSTGRES_PASSWORD: SecretStr = SecretStr("")
+    DATABASE_POOL_SIZE: int = Field(default=10, ge=1)
+    DATABASE_MAX_OVERFLOW: int = Field(default=10, ge=0)
+    DATABASE_POOL_TIMEOUT: float = Field(default=10.0, gt=0)
+    DATABASE_CONNECT_TIMEOUT: float = Field(default=5.0, gt=0)
+
+    # Without a configured key, development and tests get a random one per process:
+    # tokens then die with the process, which is harmless there and refused in production.
+    SECRET_KEY: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_urlsafe(32)))
+    ALGORITHM: Literal["HS256", "HS384", "HS512"] = "HS256"
+    ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=30, ge=1)
+    REFRESH_TOKEN_EXPIRE_DAYS: int = Field(default=7, ge=1)
+
+    FIRST_SUPERUSER: str = "superAdmin"
+    FIRST_SUPERUSER_PASSWORD: SecretStr = SecretStr(DEV_SUPERUSER_PASSWORD)
+    FIRST_SUPERUSER_EMAIL: str = "superadmin@example.com"
+
+    BACKEND_CORS_ORIGINS: Annotated[
+        list[AnyHttpUrl], NoDecode, BeforeValidator(_parse_origin_list)
+    ] = []
+    ALLOW_REGISTRATION: bool = True
+    REDIS_URL: SecretStr | None = None
+
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    LOG_FORMAT: Literal["json", "text"] | None = None
+
+    @property
+    def is_production(self) -> bool:
+        return self.ENVIRONMENT is Environment.PRODUCTION
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def log_format(self) -> Literal["json", "text"]:
+        if self.LOG_FORMAT is not None:
+            return self.LOG_FORMAT
+        return "json" if self.is_production else "text"
+
+    @property
+    def database_url(self) -> URL:
+        """The asyncpg URL, from DATABASE_URL or composed from the POSTGRES_* variables."""
+        if self.DATABASE_URL is not None:
+            url = make_url(self.DATABASE_URL.get_secret_value())
+            # Accept the plain `postgresql://` form that Compose files and psql use.
+            return url.set(drivername="postgresql+asyncpg")
+        return URL.create(
+            "postgresql+asyncpg",
+            username=self.POSTGRES_USER,
+            password=self.POSTGRES_PASSWORD.get_secret_value() or None,
+            host=self.POSTGRES_SERVER or "localhost",
+            port=self.POSTGRES_PORT,
+            database=self.POSTGRES_DB,
+        )
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [str(origin).rstrip("/") for origin in self.BACKEND_CORS_ORIGINS]
+
+    def production_problems(self) -> list[str]:
+        """What makes these settings unsafe for production, one line per variable."""
+        if not self.is_production:
+            return []
+        problems = []
+        secret_key = self.SECRET_KEY.get_secret_value()
+        if "SECRET_KEY" not in self.model_fields_set:
+            problems.append("SECRET_KEY: must be set (generate one with `openssl rand -hex 32`)")
+        elif secret_key.lower() in PLACEHOLDER_SECRETS:
+            problems.append("SECRET_KEY: is a placeholder value")
+        elif len(secret_key) < MIN_SECRET_KEY_LENGTH:
+            problems.append(f"SECRET_KEY: must be at least {MIN_SECRET_KEY_LENGTH} characters")
+        password = self.FIRST_SUPERUSER_PASSWORD.get_secret_value()
+        if password == DEV_SUPERUSER_PASSWORD or password.lower() in PLACEHOLDER_SECRETS:
+            problems.append("FIRST_SUPERUSER_PASSWORD: the development default is not allowed")
+        elif len(password) < MIN_PRODUCTION_SUPERUSER_PASSWORD_LENGTH:
+            problems.append(
+                "FIRST_SUPERUSER_PASSWORD: must be at least "
+                f"{MIN_PRODUCTION_SUPERUSER_PASSWORD_LENGTH} characters"
+            )
+        if self.DEBUG:
+            problems.append("DEBUG: must be false in production")
+        return problems
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings, turning every problem into a readable line that never echoes a value."""
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as error:
+        raise SettingsError(
+            [
+                f"{'.'.join(str(part) for part in issue['loc'])}: {issue['msg']}"
+                for issue in error.errors(include_input=False)
+            ]
+        ) from None
+    problems = settings.production_problems()
+    if problems:
+        raise SettingsError(problems)
+    return settings
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return load_settings()

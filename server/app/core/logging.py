@@ -1,0 +1,100 @@
+"""Structured logs: one line per event, JSON in production, each carrying the request ID."""
+
+import logging
+import time
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+import structlog
+from asgi_correlation_id import correlation_id
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.config import Settings
+
+# Probes and scrapes run every few seconds; logging each would drown the real traffic.
+QUIET_PATHS = frozenset({"/health", "/api/health", "/metrics"})
+
+access_logger = structlog.get_logger("app.access")
+
+
+def _add_request_id(_: Any, __: str, event: MutableMapping[str, Any]) -> Mapping[str, Any]:
+    request_id = correlation_id.get()
+    if request_id is not None:
+        event.setdefault("request_id", request_id)
+    return event
+
+
+def configure_logging(settings: Settings) -> None:
+    """Route structlog and the standard library (uvicorn, SQLAlchemy) through one formatter."""
+    shared: list[structlog.types.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _add_request_id,
+    ]
+    renderer: structlog.types.Processor = (
+        structlog.processors.JSONRenderer()
+        if settings.log_format == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(settings.LOG_LEVEL)
+    # Uvicorn's own access log lacks the request ID and user; AccessLogMiddleware replaces it.
+    logging.getLogger("uvicorn.access").disabled = True
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers = []
+        logging.getLogger(name).propagate = True
+
+
+class AccessLogMiddleware:
+    """Logs method, path, status, duration and user of every request, never bodies or headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status_code = 500
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            path = scope["path"]
+            log = access_logger.debug if path in QUIET_PATHS else access_logger.info
+            log(
+                "request",
+                method=scope["method"],
+                path=path,
+                status=status_code,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                user_id=scope.get("state", {}).get("user_id"),
+                client=scope["client"][0] if scope.get("client") else None,
+            )

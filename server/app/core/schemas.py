@@ -1,0 +1,64 @@
+"""Base classes and field types shared by request and response bodies."""
+
+import unicodedata
+from typing import Annotated, Any
+
+from fastapi import Path
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic_core import PydanticCustomError
+
+BCRYPT_MAX_BYTES = 72
+MIN_PASSWORD_BYTES = 8
+
+
+class InputModel(BaseModel):
+    """A request body: unknown fields are an error, so nobody sets their own `role`."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class OutputModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+def _check_password_length(password: str) -> str:
+    size = len(password.encode("utf-8"))
+    if size > BCRYPT_MAX_BYTES:
+        raise PydanticCustomError(
+            "password_too_long",
+            "Password must be at most {max_bytes} bytes in UTF-8; this one is {size}",
+            {"max_bytes": BCRYPT_MAX_BYTES, "size": size},
+        )
+    if size < MIN_PASSWORD_BYTES:
+        raise PydanticCustomError(
+            "password_too_short",
+            "Password must be at least {min_bytes} bytes",
+            {"min_bytes": MIN_PASSWORD_BYTES},
+        )
+    return password
+
+
+def _normalize_username(value: object) -> object:
+    # NFKC folds look-alikes such as fullwidth letters into their plain forms.
+    return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
+
+
+def _reject_null(value: Any) -> Any:
+    if value is None:
+        raise PydanticCustomError("null_not_allowed", "May be left out, but not null")
+    return value
+
+
+# For PATCH fields that may be omitted but can't be cleared: an explicit null is a 422.
+NotNull = AfterValidator(_reject_null)
+
+# bcrypt reads at most 72 bytes; a longer password is refused rather than silently truncated.
+Password = Annotated[str, AfterValidator(_check_password_length)]
+Username = Annotated[
+    str,
+    BeforeValidator(_normalize_username),
+    StringConstraints(min_length=3, max_length=50, pattern=r"^[\w.-]+$"),
+]
+
+# Primary keys are PostgreSQL `integer`s; anything outside that range can't name a row.
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]

@@ -1,0 +1,94 @@
+"""The ASGI application: `app.main:app`."""
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+from prometheus_client import CollectorRegistry
+from prometheus_fastapi_instrumentator import Instrumentator
+
+from app.auth.login_throttle import LoginThrottle
+from app.auth.router import router as auth_router
+from app.core.config import Settings, SettingsError, get_settings
+from app.core.database import create_engine, create_sessionmaker
+from app.core.errors import register_error_handlers
+from app.core.health import router as health_router
+from app.core.logging import AccessLogMiddleware, configure_logging
+from app.users.router import router as users_router
+
+API_VERSION = "0.1.0"
+# Client-sent request IDs are echoed into logs and headers: keep them short and inert.
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Function names are unique across routers: `login`, `list_users`, `read_me`.
+    return route.name
+
+
+def _is_valid_request_id(value: str) -> bool:
+    return REQUEST_ID_PATTERN.fullmatch(value) is not None
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    engine = create_engine(settings)
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.login_throttle = LoginThrottle.from_settings(settings)
+    yield
+    await engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings)
+    app = FastAPI(
+        title="order_system API",
+        version=API_VERSION,
+        description="Users, products, stock and orders. Sign in with **Authorize** to try calls.",
+        debug=settings.DEBUG,
+        docs_url="/api/docs",
+        redoc_url="/api/redoc",
+        openapi_url="/api/openapi.json",
+        swagger_ui_parameters={"persistAuthorization": True},
+        generate_unique_id_function=_operation_id,
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    register_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(auth_router)
+    app.include_router(users_router)
+
+    Instrumentator(
+        should_group_status_codes=False,
+        excluded_handlers=["/metrics"],
+        registry=CollectorRegistry(),
+    ).instrument(app).expose(app, endpoint="/metrics", include_in_schema=False)
+
+    app.add_middleware(AccessLogMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    # Outermost, so every log line and every response, errors included, carries the ID.
+    app.add_middleware(CorrelationIdMiddleware, validator=_is_valid_request_id)
+    return app
+
+
+try:
+    app = create_app()
+except SettingsError as error:
+    # One readable message instead of a traceback, and a non-zero exit for the supervisor.
+    raise SystemExit(str(error)) from None

@@ -1,0 +1,102 @@
+"""Run before the server: wait for the database, migrate it, ensure the first superuser.
+
+`python -m app.prestart` is idempotent; containers run it before every start.
+"""
+
+import asyncio
+import logging
+
+import structlog
+from alembic import command
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from tenacity import (
+    RetryError,
+    retry,
+    stop_after_attempt,
+    wait_fixed,
+)
+
+from app.core.config import Settings, SettingsError, get_settings
+from app.core.database import create_engine, create_sessionmaker
+from app.core.logging import configure_logging
+from app.core.migrations import alembic_config
+from app.users import service as users_service
+from app.users.models import UserRole
+from app.users.schemas import UserRegister
+
+DATABASE_WAIT_ATTEMPTS = 60
+DATABASE_WAIT_SECONDS = 1.0
+
+logger = structlog.get_logger("app.prestart")
+
+
+@retry(
+    stop=stop_after_attempt(DATABASE_WAIT_ATTEMPTS),
+    wait=wait_fixed(DATABASE_WAIT_SECONDS),
+    before_sleep=lambda state: logger.info(
+        "waiting_for_database", attempt=state.attempt_number, of=DATABASE_WAIT_ATTEMPTS
+    ),
+)
+async def _wait_for_database(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
+async def _ensure_first_superuser(settings: Settings) -> None:
+    engine = create_engine(settings)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            if await users_service.find_by_username(session, settings.FIRST_SUPERUSER):
+                logger.info("first_superuser_exists", username=settings.FIRST_SUPERUSER)
+                return
+            await users_service.register_user(
+                session,
+                UserRegister(
+                    username=settings.FIRST_SUPERUSER,
+                    email=settings.FIRST_SUPERUSER_EMAIL,
+                    password=settings.FIRST_SUPERUSER_PASSWORD.get_secret_value(),
+                ),
+                role=UserRole.SUPERADMIN,
+            )
+            logger.info("first_superuser_created", username=settings.FIRST_SUPERUSER)
+    finally:
+        await engine.dispose()
+
+
+async def _wait(settings: Settings) -> None:
+    engine = create_engine(settings)
+    try:
+        await _wait_for_database(engine)
+    finally:
+        await engine.dispose()
+
+
+def prestart(settings: Settings) -> None:
+    database = settings.database_url.render_as_string(hide_password=True)
+    try:
+        asyncio.run(_wait(settings))
+    except RetryError as error:
+        cause = error.last_attempt.exception()
+        raise SystemExit(
+            f"Database {database} did not answer after {DATABASE_WAIT_ATTEMPTS} attempts: "
+            f"{type(cause).__name__}: {cause}"
+        ) from None
+    logger.info("migrating", database=database)
+    command.upgrade(alembic_config(settings.database_url), "head")
+    asyncio.run(_ensure_first_superuser(settings))
+
+
+def main() -> None:
+    try:
+        settings = get_settings()
+    except SettingsError as error:
+        raise SystemExit(str(error)) from None
+    configure_logging(settings)
+    # Alembic logs each migration it applies; keep that at INFO whatever LOG_LEVEL says.
+    logging.getLogger("alembic").setLevel(logging.INFO)
+    prestart(settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+from app.core.errors import AppError, Conflict, Forbidden, NotFound
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+    detail = "User not found"
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+    detail = "This username is already taken"
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    detail = "This email is already registered"
+
+
+class FirstSuperuserProtected(Conflict):
+    code = "first_superuser_protected"
+    detail = "The first superuser can't be deleted, deactivated or demoted"
+
+
+class CannotDeleteSelf(Conflict):
+    code = "cannot_delete_self"
+    detail = "You can't delete your own account"
+
+
+class RoleNotAssignable(Forbidden):
+    code = "role_not_assignable"
+    detail = "Only a superadmin can grant the admin or superadmin role"
+
+
+class UserNotManageable(Forbidden):
+    code = "user_not_manageable"
+    detail = "Only a superadmin can change an admin or superadmin"
+
+
+class IncorrectPassword(AppError):
+    code = "incorrect_password"
+    detail = "The current password is incorrect"

@@ -1,0 +1,44 @@
+from enum import StrEnum
+
+from sqlalchemy import Enum, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.database import Base, TimestampMixin
+
+
+class UserRole(StrEnum):
+    SUPERADMIN = "superadmin"
+    ADMIN = "admin"
+    USER = "user"
+
+    @property
+    def is_admin(self) -> bool:
+        return self in {UserRole.ADMIN, UserRole.SUPERADMIN}
+
+
+class User(TimestampMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        # Unique whatever the case: `SuperAdmin` can't sit beside `superAdmin`.
+        Index("uq_users_username_lower", text("lower(username)"), unique=True),
+        Index("uq_users_email_lower", text("lower(email)"), unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(50))
+    email: Mapped[str] = mapped_column(String(254))
+    full_name: Mapped[str | None] = mapped_column(String(100))
+    role: Mapped[UserRole] = mapped_column(
+        Enum(
+            UserRole,
+            name="user_role",
+            native_enum=False,
+            create_constraint=True,
+            length=20,
+            values_callable=lambda roles: [role.value for role in roles],
+        ),
+        default=UserRole.USER,
+        server_default=UserRole.USER.value,
+    )
+    is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
+    hashed_password: Mapped[str] = mapped_column(String(255))

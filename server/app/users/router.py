@@ -1,0 +1,89 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from app.auth.dependencies import AdminUser, CurrentUser
+from app.core.dependencies import SessionDep, SettingsDep
+from app.core.errors import error_responses
+from app.core.pagination import Page
+from app.core.schemas import RowId
+from app.users import service
+from app.users.schemas import (
+    PasswordChange,
+    UserCreate,
+    UserListParams,
+    UserPublic,
+    UserUpdate,
+    UserUpdateMe,
+)
+
+router = APIRouter(prefix="/api/users", tags=["users"], responses=error_responses(401))
+
+
+@router.get("/me")
+async def read_me(user: CurrentUser) -> UserPublic:
+    return UserPublic.model_validate(user)
+
+
+@router.patch("/me", responses=error_responses(409))
+async def update_me(changes: UserUpdateMe, user: CurrentUser, session: SessionDep) -> UserPublic:
+    """Change your own email or full name."""
+    return UserPublic.model_validate(await service.update_me(session, user, changes))
+
+
+@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(400))
+async def change_my_password(data: PasswordChange, user: CurrentUser, session: SessionDep) -> None:
+    """Change your password; every refresh token you hold is revoked."""
+    await service.change_password(session, user, data)
+
+
+@router.get("", responses=error_responses(403))
+async def list_users(
+    params: Annotated[UserListParams, Query()], _: AdminUser, session: SessionDep
+) -> Page[UserPublic]:
+    users, total = await service.list_users(session, params)
+    return Page(
+        items=[UserPublic.model_validate(user) for user in users],
+        total=total,
+        limit=params.limit,
+        offset=params.offset,
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409))
+async def create_user(data: UserCreate, actor: AdminUser, session: SessionDep) -> UserPublic:
+    """Admins create `user`s; only a superadmin creates admins and superadmins."""
+    return UserPublic.model_validate(await service.create_user(session, actor=actor, data=data))
+
+
+@router.get("/{user_id}", responses=error_responses(404))
+async def read_user(user_id: RowId, viewer: CurrentUser, session: SessionDep) -> UserPublic:
+    """Yourself, or anyone if you are an admin."""
+    return UserPublic.model_validate(
+        await service.get_visible_user(session, viewer=viewer, user_id=user_id)
+    )
+
+
+@router.patch("/{user_id}", responses=error_responses(403, 404, 409))
+async def update_user(
+    user_id: RowId,
+    changes: UserUpdate,
+    actor: AdminUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> UserPublic:
+    target = await service.get_user(session, user_id)
+    updated = await service.update_user(
+        session, actor=actor, target=target, changes=changes, settings=settings
+    )
+    return UserPublic.model_validate(updated)
+
+
+@router.delete(
+    "/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(403, 404, 409)
+)
+async def delete_user(
+    user_id: RowId, actor: AdminUser, session: SessionDep, settings: SettingsDep
+) -> None:
+    target = await service.get_user(session, user_id)
+    await service.delete_user(session, actor=actor, target=target, settings=settings)

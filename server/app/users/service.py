@@ -1,0 +1,183 @@
+"""Users: lookups, the role rules of who may change whom, and account changes."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import refresh_tokens
+from app.core.config import Settings
+from app.core.database import violated_constraint
+from app.core.pagination import contains_pattern, order_by, paginate
+from app.core.security import hash_password, verify_password
+from app.users.exceptions import (
+    CannotDeleteSelf,
+    EmailTaken,
+    FirstSuperuserProtected,
+    IncorrectPassword,
+    RoleNotAssignable,
+    UsernameTaken,
+    UserNotFound,
+    UserNotManageable,
+)
+from app.users.models import User, UserRole
+from app.users.schemas import (
+    PasswordChange,
+    UserCreate,
+    UserListParams,
+    UserRegister,
+    UserUpdate,
+    UserUpdateMe,
+)
+
+_SORT_COLUMNS = {"username": User.username, "email": User.email, "created_at": User.created_at}
+_UNIQUE_VIOLATIONS = {"uq_users_username_lower": UsernameTaken, "uq_users_email_lower": EmailTaken}
+
+
+def is_first_superuser(user: User, settings: Settings) -> bool:
+    return user.username.lower() == settings.FIRST_SUPERUSER.lower()
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise UserNotFound
+    return user
+
+
+async def get_visible_user(session: AsyncSession, *, viewer: User, user_id: int) -> User:
+    """Yourself, or anyone if you are an admin."""
+    if viewer.id != user_id and not viewer.role.is_admin:
+        # A 404, not a 403: other people's accounts are not even confirmed to exist.
+        raise UserNotFound
+    return await get_user(session, user_id)
+
+
+async def find_by_username(session: AsyncSession, username: str) -> User | None:
+    return await session.scalar(
+        select(User).where(func.lower(User.username) == func.lower(username))
+    )
+
+
+async def list_users(session: AsyncSession, params: UserListParams) -> tuple[Sequence[User], int]:
+    statement = select(User)
+    if params.search:
+        pattern = contains_pattern(params.search)
+        statement = statement.where(
+            or_(User.username.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"))
+        )
+    if params.role is not None:
+        statement = statement.where(User.role == params.role)
+    if params.is_active is not None:
+        statement = statement.where(User.is_active == params.is_active)
+    return await paginate(
+        session,
+        statement,
+        page=params,
+        ordering=order_by(params.sort, _SORT_COLUMNS, tiebreaker=User.id),
+    )
+
+
+async def _flush_user(session: AsyncSession) -> None:
+    """Flush, turning a unique violation on username or email into its 409."""
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        violation = _UNIQUE_VIOLATIONS.get(violated_constraint(error) or "")
+        if violation is None:
+            raise
+        raise violation from None
+
+
+async def register_user(
+    session: AsyncSession,
+    data: UserRegister,
+    *,
+    role: UserRole = UserRole.USER,
+    is_active: bool = True,
+) -> User:
+    user = User(
+        username=data.username,
+        email=data.email,
+        full_name=data.full_name,
+        role=role,
+        is_active=is_active,
+        hashed_password=await hash_password(data.password),
+    )
+    session.add(user)
+    await _flush_user(session)
+    await session.refresh(user)
+    return user
+
+
+def _ensure_can_grant(actor: User, role: UserRole) -> None:
+    if role is not UserRole.USER and actor.role is not UserRole.SUPERADMIN:
+        raise RoleNotAssignable
+
+
+def _ensure_can_manage(actor: User, target: User) -> None:
+    # An admin who could edit another admin could also take over a superadmin's account.
+    if actor.role is not UserRole.SUPERADMIN and target.role is not UserRole.USER:
+        raise UserNotManageable
+
+
+async def create_user(session: AsyncSession, *, actor: User, data: UserCreate) -> User:
+    _ensure_can_grant(actor, data.role)
+    return await register_user(session, data, role=data.role, is_active=data.is_active)
+
+
+async def _apply_changes(session: AsyncSession, user: User, fields: dict[str, object]) -> User:
+    for field, value in fields.items():
+        setattr(user, field, value)
+    await _flush_user(session)
+    # Reload server-side values such as `updated_at`.
+    await session.refresh(user)
+    return user
+
+
+async def update_me(session: AsyncSession, user: User, changes: UserUpdateMe) -> User:
+    return await _apply_changes(session, user, changes.model_dump(exclude_unset=True))
+
+
+async def update_user(
+    session: AsyncSession,
+    *,
+    actor: User,
+    target: User,
+    changes: UserUpdate,
+    settings: Settings,
+) -> User:
+    _ensure_can_manage(actor, target)
+    if changes.role is not None:
+        _ensure_can_grant(actor, changes.role)
+    demoted = changes.role not in (None, UserRole.SUPERADMIN)
+    if is_first_superuser(target, settings) and (changes.is_active is False or demoted):
+        raise FirstSuperuserProtected
+    fields = changes.model_dump(exclude_unset=True, exclude={"password"})
+    if changes.password is not None:
+        fields["hashed_password"] = await hash_password(changes.password)
+    if changes.password is not None or changes.is_active is False:
+        # A reset password or a deactivated account ends every open session.
+        await refresh_tokens.revoke_all_for_user(session, target.id)
+    return await _apply_changes(session, target, fields)
+
+
+async def delete_user(
+    session: AsyncSession, *, actor: User, target: User, settings: Settings
+) -> None:
+    if target.id == actor.id:
+        raise CannotDeleteSelf
+    if is_first_superuser(target, settings):
+        raise FirstSuperuserProtected
+    _ensure_can_manage(actor, target)
+    await session.delete(target)
+    await session.flush()
+
+
+async def change_password(session: AsyncSession, user: User, data: PasswordChange) -> None:
+    if not await verify_password(data.current_password, user.hashed_password):
+        raise IncorrectPassword
+    user.hashed_password = await hash_password(data.new_password)
+    await refresh_tokens.revoke_all_for_user(session, user.id)
+    await session.flush()

@@ -1,0 +1,1 @@
+"""Development-only tooling: the local PostgreSQL and the dev server. Not shipped in images."""
