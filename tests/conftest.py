@@ -7,7 +7,9 @@ behave as in production while the test's data vanishes at teardown.
 """
 
 import os
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -121,11 +123,32 @@ async def app(settings: Settings, connection: AsyncConnection) -> AsyncIterator[
         yield app
 
 
+def _client_for(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with _client_for(app) as client:
         yield client
+
+
+Serve = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def serve(make_settings: Callable[..., Settings], connection: AsyncConnection) -> Serve:
+    """`async with serve(ALLOW_REGISTRATION=False) as client`: an app with other settings,
+    on the test's transaction like `client`."""
+
+    @asynccontextmanager
+    async def serving(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+        app = create_app(make_settings(**overrides))
+        async with LifespanManager(app), _client_for(app) as client:
+            app.dependency_overrides[get_sessionmaker] = lambda: _savepoint_sessions(connection)
+            yield client
+
+    return serving
 
 
 class UserFactory:
@@ -191,3 +214,16 @@ def auth_headers(settings: Settings) -> Callable[[User], dict[str, str]]:
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+async def scratch_database_url(engine: AsyncEngine, database_url: URL) -> AsyncIterator[URL]:
+    """An empty database of its own on the test server, for migrations and start-up tests."""
+    name = f"scratch_{uuid.uuid4().hex[:12]}"
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield database_url.set(database=name)
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')

@@ -9,13 +9,7 @@ import logging
 import structlog
 from alembic import command
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
-from tenacity import (
-    RetryError,
-    retry,
-    stop_after_attempt,
-    wait_fixed,
-)
+from tenacity import AsyncRetrying, RetryError, stop_after_attempt, wait_fixed
 
 from app.core.config import Settings, SettingsError, get_settings
 from app.core.database import create_engine, create_sessionmaker
@@ -31,16 +25,21 @@ DATABASE_WAIT_SECONDS = 1.0
 logger = structlog.get_logger("app.prestart")
 
 
-@retry(
-    stop=stop_after_attempt(DATABASE_WAIT_ATTEMPTS),
-    wait=wait_fixed(DATABASE_WAIT_SECONDS),
-    before_sleep=lambda state: logger.info(
-        "waiting_for_database", attempt=state.attempt_number, of=DATABASE_WAIT_ATTEMPTS
-    ),
-)
-async def _wait_for_database(engine: AsyncEngine) -> None:
-    async with engine.connect() as connection:
-        await connection.execute(text("SELECT 1"))
+async def _wait_for_database(settings: Settings, *, attempts: int) -> None:
+    engine = create_engine(settings)
+    try:
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(attempts),
+            wait=wait_fixed(DATABASE_WAIT_SECONDS),
+            before_sleep=lambda state: logger.info(
+                "waiting_for_database", attempt=state.attempt_number, of=attempts
+            ),
+        ):
+            with attempt:
+                async with engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+    finally:
+        await engine.dispose()
 
 
 async def _ensure_first_superuser(settings: Settings) -> None:
@@ -64,22 +63,14 @@ async def _ensure_first_superuser(settings: Settings) -> None:
         await engine.dispose()
 
 
-async def _wait(settings: Settings) -> None:
-    engine = create_engine(settings)
-    try:
-        await _wait_for_database(engine)
-    finally:
-        await engine.dispose()
-
-
-def prestart(settings: Settings) -> None:
+def prestart(settings: Settings, *, wait_attempts: int = DATABASE_WAIT_ATTEMPTS) -> None:
     database = settings.database_url.render_as_string(hide_password=True)
     try:
-        asyncio.run(_wait(settings))
+        asyncio.run(_wait_for_database(settings, attempts=wait_attempts))
     except RetryError as error:
         cause = error.last_attempt.exception()
         raise SystemExit(
-            f"Database {database} did not answer after {DATABASE_WAIT_ATTEMPTS} attempts: "
+            f"Database {database} did not answer after {wait_attempts} attempts: "
             f"{type(cause).__name__}: {cause}"
         ) from None
     logger.info("migrating", database=database)

@@ -1,7 +1,8 @@
 """`make api`: the API with auto-reload on http://127.0.0.1:API_PORT.
 
 Unless DATABASE_URL or POSTGRES_SERVER is configured (environment or `.env`), it runs on a
-local PostgreSQL kept under `.data/postgres`. Ctrl-C stops everything it started.
+local PostgreSQL kept under `.data/postgres` (LOCAL_DATA_DIR moves `.data`). Ctrl-C stops
+everything it started.
 """
 
 import os
@@ -13,7 +14,6 @@ from app.core.config import DEV_SUPERUSER_PASSWORD, Settings, SettingsError, loa
 from devtools.local_postgres import LocalPostgres
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-LOCAL_POSTGRES_DIR = REPO_ROOT / ".data" / "postgres"
 
 
 def _banner(settings: Settings) -> str:
@@ -36,11 +36,12 @@ def main() -> None:
     environment = dict(os.environ)
     local_postgres = None
     if settings.DATABASE_URL is None and settings.POSTGRES_SERVER is None:
-        local_postgres = LocalPostgres(LOCAL_POSTGRES_DIR)
+        data_dir = Path(os.environ.get("LOCAL_DATA_DIR", REPO_ROOT / ".data")) / "postgres"
+        local_postgres = LocalPostgres(data_dir)
         local_postgres.start()
         url = local_postgres.create_database(settings.POSTGRES_DB)
         environment["DATABASE_URL"] = url.render_as_string(hide_password=False)
-        print(f"Local PostgreSQL in {LOCAL_POSTGRES_DIR}", flush=True)
+        print(f"Local PostgreSQL in {data_dir}", flush=True)
     server = None
     try:
         subprocess.run([sys.executable, "-m", "app.prestart"], env=environment, check=True)

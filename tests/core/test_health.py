@@ -1,0 +1,90 @@
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from app.core.config import Settings
+from app.main import create_app
+from app.users.models import User
+from devtools.local_postgres import LocalPostgres
+
+HEALTHY = {"status": "healthy", "database": "connected"}
+UNHEALTHY = {"status": "unhealthy", "database": "disconnected"}
+
+
+@asynccontextmanager
+async def _serving(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client for an app of its own, with its own engine (no test transaction)."""
+    app = create_app(settings)
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        yield client
+
+
+@pytest.mark.parametrize("path", ["/health", "/api/health"])
+async def test_health_is_healthy_when_the_database_answers(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    response = await client.get(path)
+    assert response.status_code == 200
+    assert response.json() == HEALTHY
+
+
+@pytest.fixture
+async def unreachable_client(
+    make_settings: Callable[..., Settings],
+) -> AsyncIterator[httpx.AsyncClient]:
+    # Port 1 on loopback: nothing listens there, so every connection is refused.
+    settings = make_settings(DATABASE_URL="postgresql://nobody:secret-pw@127.0.0.1:1/nowhere")
+    async with _serving(settings) as client:
+        yield client
+
+
+@pytest.mark.parametrize("path", ["/health", "/api/health"])
+async def test_health_is_503_without_leaking_details_when_the_database_is_unreachable(
+    unreachable_client: httpx.AsyncClient, path: str
+) -> None:
+    response = await unreachable_client.get(path)
+    assert response.status_code == 503
+    assert response.json() == UNHEALTHY
+    assert "secret-pw" not in response.text
+
+
+async def test_a_database_route_answers_503_when_the_database_is_unreachable(
+    unreachable_client: httpx.AsyncClient,
+    auth_headers: Callable[[User], dict[str, str]],
+    user: User,
+) -> None:
+    response = await unreachable_client.get("/api/users/me", headers=auth_headers(user))
+    assert response.status_code == 503
+    assert response.json() == {
+        "detail": "The database is unavailable, try again shortly",
+        "code": "database_unavailable",
+    }
+
+
+async def test_the_same_app_recovers_when_the_database_comes_back(
+    tmp_path: Path, make_settings: Callable[..., Settings]
+) -> None:
+    server = LocalPostgres(tmp_path / "pgdata")
+    server.start()
+    try:
+        url = server.url("postgres")
+        settings = make_settings(DATABASE_URL=url.render_as_string(hide_password=False))
+        async with _serving(settings) as client:
+            assert (await client.get("/api/health")).json() == HEALTHY
+
+            server.stop()
+            stopped = await client.get("/api/health")
+            assert (stopped.status_code, stopped.json()) == (503, UNHEALTHY)
+
+            server.start()
+            restarted = await client.get("/api/health")
+            assert (restarted.status_code, restarted.json()) == (200, HEALTHY)
+    finally:
+        server.stop()

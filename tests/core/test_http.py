@@ -1,0 +1,174 @@
+import json
+import re
+import threading
+from collections.abc import Callable
+
+import httpx
+import pytest
+from conftest import DEFAULT_PASSWORD, Serve
+
+from app.core import security
+from app.users.models import User
+
+
+async def test_a_request_id_is_created_when_absent(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/health")
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
+
+
+async def test_a_client_request_id_is_echoed(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/health", headers={"X-Request-ID": "smoke-test.42"})
+    assert response.headers["X-Request-ID"] == "smoke-test.42"
+
+
+@pytest.mark.parametrize("unsafe", ["has space", "x" * 129, 'quote"d', "new\tline"])
+async def test_an_unsafe_request_id_is_replaced(client: httpx.AsyncClient, unsafe: str) -> None:
+    response = await client.get("/api/health", headers={"X-Request-ID": unsafe})
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
+
+
+async def test_error_responses_carry_the_request_id_too(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/users/me", headers={"X-Request-ID": "abc-123"})
+    assert response.status_code == 401
+    assert response.headers["X-Request-ID"] == "abc-123"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/api/nothing-here", 404, "not_found"),
+        ("DELETE", "/api/health", 405, "method_not_allowed"),
+    ],
+)
+async def test_framework_errors_are_json_with_a_code(
+    client: httpx.AsyncClient, method: str, path: str, status: int, code: str
+) -> None:
+    response = await client.request(method, path)
+    assert response.status_code == status
+    assert response.json()["code"] == code
+    assert isinstance(response.json()["detail"], str)
+
+
+async def test_malformed_json_is_a_422_with_a_code(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/auth/login", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
+
+
+async def test_docs_and_schema_are_served_under_api(client: httpx.AsyncClient) -> None:
+    for path in ("/api/docs", "/api/redoc", "/api/openapi.json"):
+        assert (await client.get(path)).status_code == 200
+    for path in ("/docs", "/openapi.json"):
+        assert (await client.get(path)).status_code == 404
+
+
+async def test_openapi_has_readable_unique_operation_ids_and_a_password_flow(
+    client: httpx.AsyncClient,
+) -> None:
+    schema = (await client.get("/api/openapi.json")).json()
+    operation_ids = [
+        operation["operationId"] for path in schema["paths"].values() for operation in path.values()
+    ]
+    assert len(operation_ids) == len(set(operation_ids))
+    assert {"login", "refresh_tokens", "read_me", "list_users"} <= set(operation_ids)
+    assert all(re.fullmatch(r"[a-z_]+", operation_id) for operation_id in operation_ids)
+    flows = schema["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]
+    assert flows["password"]["tokenUrl"] == "/api/auth/token"
+    assert not any(path.startswith("/metrics") for path in schema["paths"])
+
+
+async def test_swagger_authorize_flow_signs_in_and_calls_me(
+    client: httpx.AsyncClient, superadmin: User
+) -> None:
+    token = await client.post(
+        "/api/auth/token", data={"username": "superAdmin", "password": DEFAULT_PASSWORD}
+    )
+    assert token.status_code == 200
+    me = await client.get(
+        "/api/users/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
+    )
+    assert me.json()["username"] == "superAdmin"
+
+
+async def test_metrics_count_requests_by_route_template_and_status(
+    client: httpx.AsyncClient, auth_headers: Callable[[User], dict[str, str]], admin: User
+) -> None:
+    await client.get(f"/api/users/{admin.id}", headers=auth_headers(admin))
+    await client.get("/api/users/me")
+    metrics = (await client.get("/metrics")).text
+    assert (
+        'http_requests_total{handler="/api/users/{user_id}",method="GET",status="200"} 1.0'
+        in metrics
+    )
+    assert 'http_requests_total{handler="/api/users/me",method="GET",status="401"} 1.0' in metrics
+    assert "http_request_duration_seconds_bucket" in metrics
+
+
+@pytest.mark.parametrize(
+    ("allowed", "origin", "expected"),
+    [
+        ("https://shop.example.com", "https://shop.example.com", "https://shop.example.com"),
+        ("https://shop.example.com", "https://evil.example.net", None),
+        ("", "https://shop.example.com", None),
+    ],
+)
+async def test_cors_answers_only_configured_origins(
+    serve: Serve, allowed: str, origin: str, expected: str | None
+) -> None:
+    async with serve(BACKEND_CORS_ORIGINS=allowed) as client:
+        response = await client.options(
+            "/api/auth/login",
+            headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+        )
+    assert response.headers.get("Access-Control-Allow-Origin") == expected
+
+
+async def test_bcrypt_runs_off_the_event_loop(
+    client: httpx.AsyncClient, user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[threading.Thread] = []
+    verify = security.password_context.verify
+
+    def recording_verify(secret: str, hashed: str) -> bool:
+        threads.append(threading.current_thread())
+        return verify(secret, hashed)
+
+    monkeypatch.setattr(security.password_context, "verify", recording_verify)
+    response = await client.post(
+        "/api/auth/login", json={"username": user.username, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 200
+    assert threads
+    assert all(thread is not threading.main_thread() for thread in threads)
+
+
+async def test_access_logs_are_json_with_request_facts_and_no_secrets(
+    serve: Serve, user: User, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with serve(LOG_FORMAT="json") as client:
+        login = await client.post(
+            "/api/auth/login",
+            json={"username": user.username, "password": DEFAULT_PASSWORD},
+            headers={"X-Request-ID": "log-check-1"},
+        )
+        token = login.json()["access_token"]
+        await client.get(
+            "/api/users/me",
+            headers={"Authorization": f"Bearer {token}", "X-Request-ID": "log-check-2"},
+        )
+    output = capsys.readouterr().err
+    records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    me = next(record for record in records if record.get("request_id") == "log-check-2")
+    assert me["event"] == "request"
+    assert (me["method"], me["path"], me["status"], me["user_id"]) == (
+        "GET",
+        "/api/users/me",
+        200,
+        user.id,
+    )
+    assert isinstance(me["duration_ms"], float)
+    assert DEFAULT_PASSWORD not in output
+    assert token not in output
+    assert login.json()["refresh_token"] not in output

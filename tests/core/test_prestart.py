@@ -1,0 +1,67 @@
+import asyncio
+from collections.abc import Callable
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from sqlalchemy import NullPool, select
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from app.core.config import Settings
+from app.main import create_app
+from app.prestart import prestart
+from app.users.models import User, UserRole
+
+
+async def _users(url: URL) -> list[tuple[str, UserRole]]:
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(select(User.username, User.role).order_by(User.id))
+            return [(row.username, row.role) for row in rows]
+    finally:
+        await engine.dispose()
+
+
+async def _login(settings: Settings, username: str, password: str) -> int:
+    app = create_app(settings)
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        response = await client.post(
+            "/api/auth/login", json={"username": username, "password": password}
+        )
+        return response.status_code
+
+
+async def test_prestart_migrates_and_creates_the_first_superuser_once(
+    scratch_database_url: URL, make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings(
+        DATABASE_URL=scratch_database_url.render_as_string(hide_password=False),
+        FIRST_SUPERUSER="chief",
+        FIRST_SUPERUSER_PASSWORD="first-password",
+    )
+    await asyncio.to_thread(prestart, settings)
+    assert await _users(scratch_database_url) == [("chief", UserRole.SUPERADMIN)]
+    assert await _login(settings, "chief", "first-password") == 200
+
+    # A second run changes nothing, even with another password configured.
+    rerun = settings.model_copy(update={"FIRST_SUPERUSER_PASSWORD": settings.SECRET_KEY})
+    await asyncio.to_thread(prestart, rerun)
+    assert await _users(scratch_database_url) == [("chief", UserRole.SUPERADMIN)]
+    assert await _login(settings, "chief", "first-password") == 200
+
+
+async def test_prestart_gives_up_on_an_unreachable_database_with_a_clear_message(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(DATABASE_URL="postgresql://app:hidden-pw@127.0.0.1:1/order_system")
+    with pytest.raises(SystemExit) as raised:
+        await asyncio.to_thread(prestart, settings, wait_attempts=2)
+    message = str(raised.value)
+    assert message.startswith("Database postgresql+asyncpg://app:***@127.0.0.1:1/order_system")
+    assert "did not answer after 2 attempts" in message
+    assert "hidden-pw" not in message
