@@ -42,6 +42,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.login_throttle = LoginThrottle.from_settings(settings)
     yield
+    await app.state.login_throttle.close()
     await engine.dispose()
 
 

@@ -6,6 +6,7 @@ import time
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from redis.asyncio import ConnectionPool
 
 from app.auth.exceptions import TooManyLoginAttempts
 from app.core.config import Settings
@@ -19,16 +20,29 @@ def _username_key(username: str) -> str:
 
 
 class LoginThrottle:
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, *, redis_pool: ConnectionPool | None = None) -> None:
         self._limiter = MovingWindowRateLimiter(storage)
+        self._redis_pool = redis_pool
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "LoginThrottle":
         if settings.REDIS_URL is None:
             return cls(MemoryStorage())
-        # Shared by every replica, so the limit holds however many run.
+        # Shared by every replica, so the limit holds however many run. The pool is ours,
+        # so that shutdown can close its connections.
         url = settings.REDIS_URL.get_secret_value()
-        return cls(RedisStorage(f"async+{url}", implementation="redispy"))
+        pool = ConnectionPool.from_url(url)
+        storage = RedisStorage(
+            f"async+{url}",
+            implementation="redispy",
+            # Documented by limits, though its `**options` annotation only admits scalars.
+            connection_pool=pool,  # type: ignore[arg-type]
+        )
+        return cls(storage, redis_pool=pool)
+
+    async def close(self) -> None:
+        if self._redis_pool is not None:
+            await self._redis_pool.aclose()
 
     def _limits(self, *, username: str, ip: str) -> list[tuple[RateLimitItem, str]]:
         return [(FAILURES_PER_USERNAME, _username_key(username)), (FAILURES_PER_IP, f"ip:{ip}")]

@@ -10,8 +10,10 @@ from app.core.database import Base
 class RefreshToken(Base):
     """One issued refresh token. Only its SHA-256 is stored; the token itself goes to the client.
 
-    Every token descends from one login through rotation; they share a `family_id`, so
-    presenting a used token again can revoke the whole line.
+    Every token descends from one sign-in through rotation; they share a `family_id`, so
+    presenting a used token again can revoke the whole line. `used_at` marks a token that was
+    traded for a new pair; `revoked_at` one ended by sign-out, a password change, deactivation
+    or a detected reuse.
     """
 
     __tablename__ = "refresh_tokens"
@@ -23,4 +25,5 @@ class RefreshToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]

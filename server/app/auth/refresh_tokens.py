@@ -50,6 +50,11 @@ async def find_for_update(session: AsyncSession, token: str) -> RefreshToken | N
     return await session.scalar(statement)
 
 
+async def mark_used(session: AsyncSession, token: RefreshToken) -> None:
+    token.used_at = datetime.now(UTC)
+    await session.flush()
+
+
 async def revoke(session: AsyncSession, token: RefreshToken) -> None:
     token.revoked_at = datetime.now(UTC)
     await session.flush()

@@ -1,12 +1,11 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Depends, Request, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Cookie, Depends, Form, Request, Response, status
 
 from app.auth import service
 from app.auth.dependencies import LoginThrottleDep
 from app.auth.exceptions import RefreshTokenMissing
-from app.auth.schemas import LoginRequest, RefreshRequest, TokenPair
+from app.auth.schemas import LoginRequest, PasswordForm, RefreshRequest, TokenPair
 from app.core.config import Settings
 from app.core.dependencies import SessionDep, SettingsDep
 from app.core.errors import error_responses
@@ -36,26 +35,37 @@ def _set_refresh_cookie(response: Response, token: str, settings: Settings) -> N
     )
 
 
-async def _sign_in(
-    *,
-    username: str,
-    password: str,
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    settings: Settings,
-    throttle: LoginThrottleDep,
-) -> TokenPair:
-    pair = await service.login(
-        session,
-        username=username,
-        password=password,
-        client_ip=_client_ip(request),
-        throttle=throttle,
-        settings=settings,
-    )
-    _set_refresh_cookie(response, pair.refresh_token, settings)
-    return pair
+class SignIn:
+    """Everything a sign-in needs from the request, gathered once for both login routes."""
+
+    def __init__(
+        self,
+        request: Request,
+        response: Response,
+        session: SessionDep,
+        settings: SettingsDep,
+        throttle: LoginThrottleDep,
+    ) -> None:
+        self.request = request
+        self.response = response
+        self.session = session
+        self.settings = settings
+        self.throttle = throttle
+
+    async def __call__(self, username: str, password: str) -> TokenPair:
+        pair = await service.login(
+            self.session,
+            username=username,
+            password=password,
+            client_ip=_client_ip(self.request),
+            throttle=self.throttle,
+            settings=self.settings,
+        )
+        _set_refresh_cookie(self.response, pair.refresh_token, self.settings)
+        return pair
+
+
+SignInDep = Annotated[SignIn, Depends()]
 
 
 def _presented_refresh_token(body: RefreshRequest | None, cookie: str | None) -> str:
@@ -69,45 +79,15 @@ RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE, include_in_sc
 
 
 @router.post("/login", responses=error_responses(401, 429))
-async def login(
-    credentials: LoginRequest,
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    settings: SettingsDep,
-    throttle: LoginThrottleDep,
-) -> TokenPair:
+async def login(credentials: LoginRequest, sign_in: SignInDep) -> TokenPair:
     """Sign in with a username and password; also sets the refresh cookie."""
-    return await _sign_in(
-        username=credentials.username,
-        password=credentials.password,
-        request=request,
-        response=response,
-        session=session,
-        settings=settings,
-        throttle=throttle,
-    )
+    return await sign_in(credentials.username, credentials.password)
 
 
 @router.post("/token", responses=error_responses(401, 429))
-async def login_with_form(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    settings: SettingsDep,
-    throttle: LoginThrottleDep,
-) -> TokenPair:
+async def login_with_form(form: Annotated[PasswordForm, Form()], sign_in: SignInDep) -> TokenPair:
     """The OAuth2 password flow, for Swagger's Authorize button and OAuth2 clients."""
-    return await _sign_in(
-        username=form.username,
-        password=form.password,
-        request=request,
-        response=response,
-        session=session,
-        settings=settings,
-        throttle=throttle,
-    )
+    return await sign_in(form.username, form.password)
 
 
 @router.post("/refresh", responses=error_responses(401))

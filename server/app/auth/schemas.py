@@ -2,7 +2,7 @@ from typing import Annotated, Literal
 
 from pydantic import StringConstraints
 
-from app.core.schemas import InputModel, OutputModel
+from app.core.schemas import InputModel, OutputModel, RequestModel
 
 # Long enough for any real credential, short enough that nobody hashes a megabyte.
 CredentialText = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
@@ -11,6 +11,18 @@ CredentialText = Annotated[str, StringConstraints(min_length=1, max_length=1024)
 class LoginRequest(InputModel):
     username: CredentialText
     password: CredentialText
+
+
+class PasswordForm(RequestModel):
+    """The OAuth2 password grant as a form (RFC 6749 4.3), as Swagger's Authorize sends it.
+    Scopes and client credentials are accepted and not used."""
+
+    grant_type: Literal["password"] | None = None
+    username: CredentialText
+    password: CredentialText
+    scope: str = ""
+    client_id: str | None = None
+    client_secret: str | None = None
 
 
 class RefreshRequest(InputModel):

@@ -74,16 +74,17 @@ async def refresh(session: AsyncSession, *, presented: str, settings: Settings) 
     stored = await refresh_tokens.find_for_update(session, presented)
     if stored is None:
         raise InvalidRefreshToken
-    if stored.revoked_at is not None:
+    if stored.used_at is not None:
         # Someone holds a copy of a token that was already rotated: end the whole line.
         await refresh_tokens.revoke_family(session, stored.family_id)
         # The revocation must outlive the 401, which rolls the request transaction back.
         await session.commit()
         raise RefreshTokenReused
     user = await session.get(User, stored.user_id)
-    if stored.expires_at <= datetime.now(UTC) or user is None or not user.is_active:
+    expired = stored.expires_at <= datetime.now(UTC)
+    if stored.revoked_at is not None or expired or user is None or not user.is_active:
         raise InvalidRefreshToken
-    await refresh_tokens.revoke(session, stored)
+    await refresh_tokens.mark_used(session, stored)
     return await _issue_pair(
         session, user_id=stored.user_id, settings=settings, family_id=stored.family_id
     )
@@ -91,7 +92,7 @@ async def refresh(session: AsyncSession, *, presented: str, settings: Settings) 
 
 async def logout(session: AsyncSession, *, presented: str) -> None:
     stored = await refresh_tokens.find_for_update(session, presented)
-    if stored is not None and stored.revoked_at is None:
+    if stored is not None and stored.revoked_at is None and stored.used_at is None:
         await refresh_tokens.revoke(session, stored)
 
 

@@ -8,13 +8,15 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from app.core.schemas import RequestModel
+
 ItemT = TypeVar("ItemT")
 RowT = TypeVar("RowT")
 
 MAX_PAGE_SIZE = 100
 
 
-class PageParams(BaseModel):
+class PageParams(RequestModel):
     limit: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE, description="Page size")
     offset: int = Field(default=0, ge=0, description="Items to skip")
 

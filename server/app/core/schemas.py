@@ -4,17 +4,37 @@ import unicodedata
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
-BCRYPT_MAX_BYTES = 72
+from app.core.security import BCRYPT_MAX_BYTES
+
 MIN_PASSWORD_BYTES = 8
 
 
-class InputModel(BaseModel):
+class RequestModel(BaseModel):
+    """Anything a client sends. NUL is valid JSON but PostgreSQL text and bcrypt refuse it,
+    so it is refused here, as a 422, before it can reach either."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _reject_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError("nul_character", "Text may not contain NUL characters")
+        return value
+
+
+class InputModel(RequestModel):
     """A request body: unknown fields are an error, so nobody sets their own `role`."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    model_config = ConfigDict(extra="forbid")
 
 
 class OutputModel(BaseModel):

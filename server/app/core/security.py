@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from app.core.config import Settings
 
 ACCESS_TOKEN_TYPE = "access"
+BCRYPT_MAX_BYTES = 72
 
 # bcrypt is slow by design; every call goes to the threadpool so the event loop keeps serving.
 password_context = CryptContext(schemes=["bcrypt"], deprecated="auto")
@@ -19,13 +20,17 @@ async def hash_password(password: str) -> str:
     return await run_in_threadpool(password_context.hash, password)
 
 
-async def verify_password(password: str, password_hash: str) -> bool:
-    return await run_in_threadpool(password_context.verify, password, password_hash)
-
-
 async def burn_password_check() -> None:
     """Spend the time a real check takes, so an unknown username can't be told by timing."""
     await run_in_threadpool(password_context.dummy_verify)
+
+
+async def verify_password(password: str, password_hash: str) -> bool:
+    if len(password.encode()) > BCRYPT_MAX_BYTES:
+        # bcrypt refuses such input, and no stored password is this long: it can't match.
+        await burn_password_check()
+        return False
+    return await run_in_threadpool(password_context.verify, password, password_hash)
 
 
 class InvalidAccessToken(Exception):

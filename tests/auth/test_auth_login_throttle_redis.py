@@ -1,0 +1,187 @@
+"""With REDIS_URL set, the sign-in limits are shared by every replica of the API.
+
+A real `redis-server` (the Debian package that `make system-deps` installs) runs for the session
+on a free port, without persistence. Each test uses its own username and client IP, so counts
+left in a reused server can't leak into it.
+"""
+
+import gc
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from auth_support import assert_error, client_for, login, running_app, sign_in
+from conftest import DEFAULT_PASSWORD, UserFactory
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.core.config import Settings
+
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+START_ATTEMPTS = 5
+START_TIMEOUT_SECONDS = 10.0
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _answers_ping(process: subprocess.Popen[bytes], port: int) -> bool:
+    """Poll until the server answers PING; False if it exits first or never does."""
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            with redis.Redis(host="127.0.0.1", port=port, socket_timeout=1) as probe:
+                if probe.ping():
+                    return True
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throwaway redis-server of our own, stopped by its PID at the end of the session."""
+    workdir: Path = tmp_path_factory.mktemp("redis")
+    for _ in range(START_ATTEMPTS):
+        # Another process may take the port between the probe and the bind: then try another.
+        port = _free_port()
+        process = subprocess.Popen(
+            [
+                REDIS_SERVER,
+                "--port", str(port),
+                "--bind", "127.0.0.1",
+                "--save", "",
+                "--appendonly", "no",
+                "--dir", str(workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        if _answers_ping(process, port):
+            break
+        _stop(process)
+    else:
+        raise RuntimeError(f"{REDIS_SERVER} did not start; run `make system-deps`")
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_after_each_test() -> Iterator[None]:
+    """Apps built here are garbage once their test ends: collect them now, so whatever they
+    leave open is reported against this test rather than whichever one the GC next runs in."""
+    yield
+    gc.collect()
+
+
+def _client_ids(probe: redis.Redis) -> set[int]:
+    return {int(client["id"]) for client in probe.client_list()} - {int(probe.client_id())}
+
+
+def _unique_username() -> str:
+    return f"replica_{secrets.token_hex(8)}"
+
+
+def _unique_ip() -> str:
+    # 10.0.0.0/8: private, and never the 127.0.0.1 of the other tests.
+    return "10." + ".".join(str(part) for part in secrets.token_bytes(3))
+
+
+async def _fail(client: httpx.AsyncClient, username: str, times: int) -> None:
+    for attempt in range(times):
+        response = await login(client, username, "wrong-password")
+        assert response.status_code == 401, f"attempt {attempt + 1}: {response.text}"
+
+
+async def test_failures_on_one_replica_throttle_the_username_on_another(
+    make_settings: Callable[..., Settings],
+    connection: AsyncConnection,
+    make_user: UserFactory,
+    redis_url: str,
+) -> None:
+    username = _unique_username()
+    await make_user(username=username)
+    settings = make_settings(REDIS_URL=redis_url)
+    ip = _unique_ip()
+    async with (
+        running_app(settings, connection) as replica_a,
+        running_app(settings, connection) as replica_b,
+        client_for(replica_a, client_ip=ip) as via_a,
+        client_for(replica_b, client_ip=ip) as via_b,
+    ):
+        await _fail(via_a, username, 5)
+
+        response = await login(via_b, username, DEFAULT_PASSWORD)
+
+    assert_error(response, 429, "too_many_login_attempts")
+    assert 1 <= int(response.headers["Retry-After"]) <= 900
+
+
+async def test_a_success_on_one_replica_clears_failures_counted_by_another(
+    make_settings: Callable[..., Settings],
+    connection: AsyncConnection,
+    make_user: UserFactory,
+    redis_url: str,
+) -> None:
+    username = _unique_username()
+    await make_user(username=username)
+    settings = make_settings(REDIS_URL=redis_url)
+    ip = _unique_ip()
+    async with (
+        running_app(settings, connection) as replica_a,
+        running_app(settings, connection) as replica_b,
+        client_for(replica_a, client_ip=ip) as via_a,
+        client_for(replica_b, client_ip=ip) as via_b,
+    ):
+        await _fail(via_a, username, 4)
+        await sign_in(via_b, username)
+        await _fail(via_a, username, 4)
+
+        await sign_in(via_b, username)
+
+
+async def test_app_shutdown_closes_its_redis_connections(
+    make_settings: Callable[..., Settings],
+    connection: AsyncConnection,
+    redis_url: str,
+) -> None:
+    with redis.Redis.from_url(redis_url) as probe:
+        before = _client_ids(probe)
+        async with (
+            running_app(make_settings(REDIS_URL=redis_url), connection) as app,
+            client_for(app, client_ip=_unique_ip()) as client,
+        ):
+            await _fail(client, _unique_username(), 1)
+            opened = _client_ids(probe) - before
+            assert opened, "the failed sign-in should have gone through Redis"
+
+        still_open = _client_ids(probe) & opened
+    # Checked while the app is still referenced, so no garbage collection closed them for it;
+    # now let go, so a failure's traceback doesn't keep the app alive past this test.
+    del app, client
+
+    assert not still_open, f"{len(still_open)} Redis connection(s) left open after shutdown"

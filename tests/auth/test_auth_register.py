@@ -1,0 +1,174 @@
+"""POST /api/auth/register: open sign-up with the `user` role and nothing else."""
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from auth_support import REGISTER_URL, assert_error, find_user, serve, sign_in
+from conftest import DEFAULT_PASSWORD
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from app.core.config import Settings
+
+PUBLIC_USER_KEYS = {
+    "id",
+    "username",
+    "email",
+    "full_name",
+    "role",
+    "is_active",
+    "created_at",
+    "updated_at",
+}
+
+
+def registration(**changes: Any) -> dict[str, Any]:
+    """A valid sign-up body for `newcomer`, with `changes` applied."""
+    body: dict[str, Any] = {
+        "username": "newcomer",
+        "email": "newcomer@example.com",
+        "password": DEFAULT_PASSWORD,
+    }
+    return body | changes
+
+
+async def register(client: httpx.AsyncClient, **changes: Any) -> httpx.Response:
+    return await client.post(REGISTER_URL, json=registration(**changes))
+
+
+def assert_validation_error(response: httpx.Response, *, password: str | None = None) -> list[Any]:
+    """A 422 in the app's shape, none of whose entries echo the input; returns the entries."""
+    body = assert_error(response, 422, "validation_error")
+    assert set(body) == {"detail", "code"}
+    entries: list[Any] = body["detail"]
+    assert entries
+    for entry in entries:
+        assert "input" not in entry
+    if password is not None:
+        assert password not in response.text
+    return entries
+
+
+async def test_register_creates_an_active_user_and_returns_only_public_fields(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    response = await register(client, full_name="New Comer")
+
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert set(body) == PUBLIC_USER_KEYS
+    assert body["username"] == "newcomer"
+    assert body["email"] == "newcomer@example.com"
+    assert body["full_name"] == "New Comer"
+    assert body["role"] == "user"
+    assert body["is_active"] is True
+    created = await find_user(session, "newcomer")
+    assert created is not None
+    assert created.id == body["id"]
+    assert created.hashed_password not in response.text
+    assert DEFAULT_PASSWORD not in response.text
+
+
+async def test_registered_user_can_sign_in(client: httpx.AsyncClient) -> None:
+    assert (await register(client)).status_code == 201
+
+    await sign_in(client, "newcomer", DEFAULT_PASSWORD)
+
+
+@pytest.mark.parametrize("taken", ["newcomer", "NEWCOMER", "NewComer"])
+async def test_a_taken_username_in_any_case_is_a_conflict(
+    client: httpx.AsyncClient, taken: str
+) -> None:
+    assert (await register(client)).status_code == 201
+
+    response = await register(client, username=taken, email="someone-else@example.com")
+
+    assert_error(response, 409, "username_taken")
+
+
+@pytest.mark.parametrize(
+    "taken", ["newcomer@example.com", "NEWCOMER@EXAMPLE.COM", "NewComer@example.com"]
+)
+async def test_a_taken_email_in_any_case_is_a_conflict(
+    client: httpx.AsyncClient, taken: str
+) -> None:
+    assert (await register(client)).status_code == 201
+
+    response = await register(client, username="someone-else", email=taken)
+
+    assert_error(response, 409, "email_taken")
+
+
+async def test_registration_can_be_closed(
+    make_settings: Callable[..., Settings], connection: AsyncConnection, session: AsyncSession
+) -> None:
+    async with serve(make_settings(ALLOW_REGISTRATION=False), connection) as client:
+        response = await register(client)
+
+    body = assert_error(response, 403, "registration_disabled")
+    assert body["detail"] == "Registration is disabled"
+    assert await find_user(session, "newcomer") is None
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"role": "admin"},
+        {"role": "superadmin"},
+        {"is_active": False},
+        {"id": 1},
+        {"hashed_password": "$2b$04$" + "x" * 53},
+        {"is_superuser": True},
+    ],
+    ids=lambda extra: next(iter(extra)),
+)
+async def test_fields_beyond_the_registration_form_are_refused(
+    client: httpx.AsyncClient, session: AsyncSession, extra: dict[str, Any]
+) -> None:
+    response = await register(client, **extra)
+
+    entries = assert_validation_error(response)
+    assert [entry["loc"] for entry in entries] == [["body", next(iter(extra))]]
+    assert entries[0]["type"] == "extra_forbidden"
+    assert await find_user(session, "newcomer") is None
+
+
+@pytest.mark.parametrize(
+    ("password", "size"),
+    [("a" * 73, 73), ("é" * 37, 74), ("a" * 71 + "é", 73), ("x" * 1000, 1000)],
+    ids=["73-ascii", "74-utf8", "73-mixed", "1000"],
+)
+async def test_a_password_over_72_utf8_bytes_is_refused_not_truncated(
+    client: httpx.AsyncClient, session: AsyncSession, password: str, size: int
+) -> None:
+    response = await register(client, password=password)
+
+    entries = assert_validation_error(response, password=password)
+    assert [entry["loc"] for entry in entries] == [["body", "password"]]
+    assert "72 bytes" in entries[0]["msg"]
+    assert str(size) in entries[0]["msg"]
+    assert await find_user(session, "newcomer") is None
+
+
+@pytest.mark.parametrize("password", ["a" * 72, "é" * 36, "ü" * 35 + "ab"])
+async def test_a_password_of_exactly_72_bytes_registers_and_signs_in(
+    client: httpx.AsyncClient, password: str
+) -> None:
+    assert len(password.encode()) == 72
+
+    response = await register(client, password=password)
+
+    assert response.status_code == 201, response.text
+    await sign_in(client, "newcomer", password)
+
+
+async def test_a_password_under_8_bytes_is_refused(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    response = await register(client, password="seven77")
+
+    entries = assert_validation_error(response, password="seven77")
+    assert [entry["loc"] for entry in entries] == [["body", "password"]]
+    assert entries[0]["type"] == "password_too_short"
+    assert await find_user(session, "newcomer") is None

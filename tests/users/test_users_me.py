@@ -1,0 +1,299 @@
+"""Your own account: /api/users/me and /api/users/me/password."""
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.users.models import User, UserRole
+
+AuthHeaders = Callable[[User], dict[str, str]]
+MakeUser = Callable[..., Awaitable[User]]
+
+PASSWORD = "correct-horse-battery"  # the conftest factory's default password
+NEW_PASSWORD = "a-brand-new-password"
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.json()["code"] == code
+
+
+async def login(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
+    return await client.post("/api/auth/login", json={"username": username, "password": password})
+
+
+async def refresh_token_of(client: httpx.AsyncClient, username: str, password: str) -> str:
+    response = await login(client, username, password)
+    assert response.status_code == 200, response.text
+    token: str = response.json()["refresh_token"]
+    return token
+
+
+async def read_me(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
+    response = await client.get("/api/users/me", headers=headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def change_password(
+    client: httpx.AsyncClient, headers: dict[str, str], current: str, new: str
+) -> httpx.Response:
+    return await client.post(
+        "/api/users/me/password",
+        json={"current_password": current, "new_password": new},
+        headers=headers,
+    )
+
+
+# --- GET /me ---
+
+
+@pytest.mark.parametrize("role", list(UserRole))
+async def test_me_returns_the_callers_own_account(
+    client: httpx.AsyncClient, make_user: MakeUser, auth_headers: AuthHeaders, role: UserRole
+) -> None:
+    await make_user(role=UserRole.USER)  # someone else, who must not be returned
+    me = await make_user(role=role, email=f"me-{role.value}@example.com")
+
+    body = await read_me(client, auth_headers(me))
+
+    assert body["id"] == me.id
+    assert body["username"] == me.username
+    assert body["email"] == f"me-{role.value}@example.com"
+    assert body["role"] == role.value
+    assert body["is_active"] is True
+    assert body["full_name"] is None
+
+
+# --- PATCH /me ---
+
+
+async def test_patch_me_changes_email_and_full_name_and_nothing_else(
+    client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders
+) -> None:
+    headers = auth_headers(user)
+    before = await read_me(client, headers)
+
+    response = await client.patch(
+        "/api/users/me",
+        json={"email": "renamed@example.com", "full_name": "Ada Lovelace"},
+        headers=headers,
+    )
+
+    assert response.status_code == 200, response.text
+    after = await read_me(client, headers)
+    assert response.json() == after
+    assert after["email"] == "renamed@example.com"
+    assert after["full_name"] == "Ada Lovelace"
+    unchanged = {"id", "username", "role", "is_active", "created_at"}
+    assert {key: after[key] for key in unchanged} == {key: before[key] for key in unchanged}
+
+
+async def test_patch_me_with_only_one_field_leaves_the_other_alone(
+    client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders
+) -> None:
+    headers = auth_headers(user)
+    await client.patch("/api/users/me", json={"full_name": "Ada"}, headers=headers)
+
+    response = await client.patch(
+        "/api/users/me", json={"email": "only-email@example.com"}, headers=headers
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["full_name"] == "Ada"
+    assert response.json()["email"] == "only-email@example.com"
+
+
+async def test_patch_me_can_clear_full_name_with_null(
+    client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders
+) -> None:
+    headers = auth_headers(user)
+    await client.patch("/api/users/me", json={"full_name": "Ada"}, headers=headers)
+
+    response = await client.patch("/api/users/me", json={"full_name": None}, headers=headers)
+
+    assert response.status_code == 200, response.text
+    assert (await read_me(client, headers))["full_name"] is None
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param({"email": None}, id="email-null"),
+        pytest.param({"email": "not-an-email"}, id="email-invalid"),
+        pytest.param({"full_name": "x" * 101}, id="full_name-too-long"),
+        pytest.param({"full_name": "Sneaky", "role": "superadmin"}, id="role"),
+        pytest.param({"full_name": "Sneaky", "is_active": False}, id="is_active"),
+        pytest.param({"full_name": "Sneaky", "username": "renamed"}, id="username"),
+        pytest.param({"full_name": "Sneaky", "password": "a-new-password"}, id="password"),
+        pytest.param({"full_name": "Sneaky", "hashed_password": "x"}, id="hashed_password"),
+        pytest.param({"full_name": "Sneaky", "nickname": "x"}, id="unknown-field"),
+    ],
+)
+async def test_patch_me_rejects_fields_it_may_not_set_and_changes_nothing(
+    client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders, changes: dict[str, Any]
+) -> None:
+    headers = auth_headers(user)
+    before = await read_me(client, headers)
+
+    response = await client.patch("/api/users/me", json=changes, headers=headers)
+
+    assert_error(response, 422, "validation_error")
+    assert isinstance(response.json()["detail"], list)
+    assert await read_me(client, headers) == before
+    # The password was not changed either.
+    assert (await login(client, user.username, PASSWORD)).status_code == 200
+
+
+@pytest.mark.parametrize("spelling", [str, str.upper, str.title])
+async def test_patch_me_to_an_email_someone_else_has_in_any_case_is_409(
+    client: httpx.AsyncClient,
+    user: User,
+    make_user: MakeUser,
+    auth_headers: AuthHeaders,
+    spelling: Callable[[str], str],
+) -> None:
+    await make_user(email="taken@example.com")
+    headers = auth_headers(user)
+    before = await read_me(client, headers)
+
+    response = await client.patch(
+        "/api/users/me", json={"email": spelling("taken@example.com")}, headers=headers
+    )
+
+    assert_error(response, 409, "email_taken")
+    assert await read_me(client, headers) == before
+
+
+async def test_patch_me_may_keep_its_own_email_in_another_case(
+    client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders
+) -> None:
+    response = await client.patch(
+        "/api/users/me", json={"email": user.email.upper()}, headers=auth_headers(user)
+    )
+
+    assert response.status_code == 200, response.text
+
+
+async def test_patch_me_moves_updated_at_forward(
+    client: httpx.AsyncClient, session: AsyncSession, user: User, auth_headers: AuthHeaders
+) -> None:
+    # The whole test is one transaction, so now() never advances: age the row instead.
+    await session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(
+            updated_at=func.now() - timedelta(hours=1), created_at=func.now() - timedelta(hours=1)
+        )
+    )
+    await session.commit()
+    headers = auth_headers(user)
+    before = await read_me(client, headers)
+
+    response = await client.patch("/api/users/me", json={"full_name": "Ada"}, headers=headers)
+
+    assert response.status_code == 200, response.text
+    after = await read_me(client, headers)
+    assert response.json()["updated_at"] == after["updated_at"]
+    assert datetime.fromisoformat(after["updated_at"]) > datetime.fromisoformat(
+        before["updated_at"]
+    )
+    assert after["created_at"] == before["created_at"]
+
+
+# --- POST /me/password ---
+
+
+async def test_changing_password_swaps_which_password_logs_in(
+    client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders
+) -> None:
+    response = await change_password(client, auth_headers(user), PASSWORD, NEW_PASSWORD)
+
+    assert response.status_code == 204, response.text
+    assert response.content == b""
+    assert (await login(client, user.username, NEW_PASSWORD)).status_code == 200
+    assert_error(await login(client, user.username, PASSWORD), 401, "invalid_credentials")
+
+
+async def test_changing_password_with_a_wrong_current_password_is_400_and_keeps_the_old_one(
+    client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders
+) -> None:
+    response = await change_password(client, auth_headers(user), "not-my-password", NEW_PASSWORD)
+
+    assert_error(response, 400, "incorrect_password")
+    assert (await login(client, user.username, PASSWORD)).status_code == 200
+    assert_error(await login(client, user.username, NEW_PASSWORD), 401, "invalid_credentials")
+
+
+async def test_a_current_password_too_long_for_bcrypt_is_just_incorrect(
+    client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders
+) -> None:
+    response = await change_password(client, auth_headers(user), "x" * 200, NEW_PASSWORD)
+
+    assert_error(response, 400, "incorrect_password")
+
+
+@pytest.mark.parametrize(
+    "new_password",
+    [
+        pytest.param("a" * 73, id="73-ascii-bytes"),
+        pytest.param("é" * 36 + "a", id="73-bytes-in-37-characters"),
+        pytest.param("short", id="too-short"),
+    ],
+)
+async def test_changing_to_a_password_bcrypt_cant_take_is_422(
+    client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders, new_password: str
+) -> None:
+    response = await change_password(client, auth_headers(user), PASSWORD, new_password)
+
+    assert_error(response, 422, "validation_error")
+    assert (await login(client, user.username, PASSWORD)).status_code == 200
+
+
+async def test_a_password_of_exactly_72_bytes_is_accepted_whole(
+    client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders
+) -> None:
+    longest = "é" * 36  # 72 bytes in UTF-8
+
+    response = await change_password(client, auth_headers(user), PASSWORD, longest)
+
+    assert response.status_code == 204, response.text
+    assert (await login(client, user.username, longest)).status_code == 200
+    # Every byte counts: the same password minus its last character is wrong.
+    assert_error(await login(client, user.username, longest[:-1]), 401, "invalid_credentials")
+
+
+async def test_changing_password_revokes_every_refresh_token_the_user_held(
+    client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders
+) -> None:
+    laptop = await refresh_token_of(client, user.username, PASSWORD)
+    phone = await refresh_token_of(client, user.username, PASSWORD)
+    rotated = await client.post("/api/auth/refresh", json={"refresh_token": laptop})
+    assert rotated.status_code == 200, rotated.text
+    laptop = rotated.json()["refresh_token"]
+
+    response = await change_password(client, auth_headers(user), PASSWORD, NEW_PASSWORD)
+
+    assert response.status_code == 204, response.text
+    for token in (laptop, phone):
+        refreshed = await client.post("/api/auth/refresh", json={"refresh_token": token})
+        assert refreshed.status_code == 401, refreshed.text
+        # Revoked, not stolen: the code says so, and no reuse alarm goes off.
+        assert refreshed.json()["code"] == "invalid_refresh_token"
+
+
+async def test_a_refused_password_change_keeps_the_refresh_tokens(
+    client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders
+) -> None:
+    token = await refresh_token_of(client, user.username, PASSWORD)
+
+    await change_password(client, auth_headers(user), "not-my-password", NEW_PASSWORD)
+
+    refreshed = await client.post("/api/auth/refresh", json={"refresh_token": token})
+    assert refreshed.status_code == 200, refreshed.text

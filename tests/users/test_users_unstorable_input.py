@@ -1,0 +1,102 @@
+"""Text that PostgreSQL or bcrypt can't take must be refused as input, never reach them as a 500.
+
+A NUL character is valid JSON (`"\\u0000"`) and passes every string check in the schemas, but
+PostgreSQL text can't hold it and bcrypt refuses it. These tests use a client that receives
+the response a real server would send instead of the exception, so a failure reads as 500.
+"""
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.users.models import User
+
+AuthHeaders = Callable[[User], dict[str, str]]
+
+PASSWORD = "correct-horse-battery"  # the conftest factory's default password
+NUL = "\x00"
+
+
+@pytest.fixture
+async def served(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that gets the 500 a real server would send, instead of the exception."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+def new_account(**fields: Any) -> dict[str, Any]:
+    return {"username": "newcomer", "email": "newcomer@example.com", "password": PASSWORD} | fields
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        pytest.param("PATCH", "/api/users/me", {"full_name": f"Ada{NUL}"}, id="me-full_name"),
+        pytest.param(
+            "POST", "/api/users", new_account(full_name=f"Ada{NUL}"), id="create-full_name"
+        ),
+        pytest.param("PATCH", "/api/users/{id}", {"full_name": f"Ada{NUL}"}, id="update-full_name"),
+        pytest.param(
+            "POST",
+            "/api/auth/register",
+            new_account(full_name=f"Ada{NUL}"),
+            id="register-full_name",
+        ),
+        pytest.param(
+            "POST", "/api/users", new_account(password=f"pass{NUL}word"), id="create-password"
+        ),
+        pytest.param(
+            "PATCH", "/api/users/{id}", {"password": f"pass{NUL}word"}, id="update-password"
+        ),
+        pytest.param(
+            "POST",
+            "/api/users/me/password",
+            {"current_password": PASSWORD, "new_password": f"pass{NUL}word"},
+            id="me-new_password",
+        ),
+    ],
+)
+async def test_a_nul_character_in_a_stored_field_is_422(
+    served: httpx.AsyncClient,
+    admin: User,
+    user: User,
+    auth_headers: AuthHeaders,
+    method: str,
+    path: str,
+    body: dict[str, Any],
+) -> None:
+    # The admin acts on itself through /me and on a plain user through /{id}.
+    response = await served.request(
+        method, path.format(id=user.id), json=body, headers=auth_headers(admin)
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "validation_error"
+
+
+async def test_a_nul_character_in_the_current_password_is_422(
+    served: httpx.AsyncClient, user: User, auth_headers: AuthHeaders
+) -> None:
+    response = await served.post(
+        "/api/users/me/password",
+        json={"current_password": f"pass{NUL}word", "new_password": "a-brand-new-password"},
+        headers=auth_headers(user),
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "validation_error"
+
+
+async def test_a_nul_character_in_the_search_term_is_422(
+    served: httpx.AsyncClient, admin: User, auth_headers: AuthHeaders
+) -> None:
+    response = await served.get(
+        "/api/users", params={"search": f"a{NUL}b"}, headers=auth_headers(admin)
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "validation_error"
