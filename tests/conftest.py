@@ -16,29 +16,29 @@ from typing import Any
 import httpx
 import pytest
 from alembic import command
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from helpers import (
+    DEFAULT_PASSWORD,
+    TEST_CLIENT_IP,
+    bearer,
+    client_for,
+    running_app,
+    savepoint_sessions,
+)
 from sqlalchemy import NullPool
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
 from app.core.config import Environment, Settings, load_settings
-from app.core.dependencies import get_sessionmaker
 from app.core.migrations import alembic_config
 from app.core.security import create_access_token, password_context
-from app.main import create_app
 from app.users import service as users_service
 from app.users.models import User, UserRole
 from app.users.schemas import UserRegister
 from devtools.local_postgres import LocalPostgres
 
-DEFAULT_PASSWORD = "correct-horse-battery"
+AuthHeaders = Callable[[User], dict[str, str]]
+MakeSettings = Callable[..., Settings]
 
 # The cost factor is stored in each hash, so a cheap one changes no behaviour, only speed.
 password_context.update(bcrypt__rounds=4)
@@ -67,7 +67,7 @@ def database_url(request: pytest.FixtureRequest) -> URL:
 
 
 @pytest.fixture
-def make_settings(database_url: URL) -> Callable[..., Settings]:
+def make_settings(database_url: URL) -> MakeSettings:
     """Settings for a test app, ignoring any `.env`; keyword arguments override."""
 
     def build(**overrides: Any) -> Settings:
@@ -84,7 +84,7 @@ def make_settings(database_url: URL) -> Callable[..., Settings]:
 
 
 @pytest.fixture
-def settings(make_settings: Callable[..., Settings]) -> Settings:
+def settings(make_settings: MakeSettings) -> Settings:
     return make_settings()
 
 
@@ -103,52 +103,73 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         await transaction.rollback()
 
 
-def _savepoint_sessions(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(
-        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-    )
-
-
 @pytest.fixture
 async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
-    async with _savepoint_sessions(connection)() as session:
+    async with savepoint_sessions(connection)() as session:
         yield session
 
 
 @pytest.fixture
 async def app(settings: Settings, connection: AsyncConnection) -> AsyncIterator[FastAPI]:
-    app = create_app(settings)
-    async with LifespanManager(app):
-        app.dependency_overrides[get_sessionmaker] = lambda: _savepoint_sessions(connection)
+    async with running_app(settings, connection) as app:
         yield app
-
-
-def _client_for(app: FastAPI) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
 
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with _client_for(app) as client:
+    async with client_for(app) as client:
         yield client
 
 
-Serve = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+class Serve:
+    """The `serve` fixture: apps with other settings, on the test's transaction like `app`.
+
+    `async with serve(ALLOW_REGISTRATION=False) as client` runs a fresh app with the `settings`
+    fixture's settings and these overrides (or `serve(settings)` with a complete `Settings`),
+    and gives a client for it. Keyword-only, for that client: `client_ip=`, the address the
+    app sees, and `raise_app_exceptions=False`, to get a real server's 500 instead of the
+    exception.
+
+    `async with serve.app(...) as app` runs only the app, for tests that want several clients
+    of one app or several apps at once (replicas sharing Redis); `helpers.client_for(app)`
+    gives each client.
+    """
+
+    def __init__(self, make_settings: MakeSettings, connection: AsyncConnection) -> None:
+        self._make_settings = make_settings
+        self._connection = connection
+
+    def app(
+        self, settings: Settings | None = None, /, **overrides: Any
+    ) -> AbstractAsyncContextManager[FastAPI]:
+        if settings is None:
+            settings = self._make_settings(**overrides)
+        elif overrides:
+            raise TypeError("give serve either a Settings or overrides, not both")
+        return running_app(settings, self._connection)
+
+    @asynccontextmanager
+    async def __call__(
+        self,
+        settings: Settings | None = None,
+        /,
+        *,
+        client_ip: str = TEST_CLIENT_IP,
+        raise_app_exceptions: bool = True,
+        **overrides: Any,
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        async with (
+            self.app(settings, **overrides) as app,
+            client_for(
+                app, client_ip=client_ip, raise_app_exceptions=raise_app_exceptions
+            ) as client,
+        ):
+            yield client
 
 
 @pytest.fixture
-def serve(make_settings: Callable[..., Settings], connection: AsyncConnection) -> Serve:
-    """`async with serve(ALLOW_REGISTRATION=False) as client`: an app with other settings,
-    on the test's transaction like `client`."""
-
-    @asynccontextmanager
-    async def serving(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-        app = create_app(make_settings(**overrides))
-        async with LifespanManager(app), _client_for(app) as client:
-            app.dependency_overrides[get_sessionmaker] = lambda: _savepoint_sessions(connection)
-            yield client
-
-    return serving
+def serve(make_settings: MakeSettings, connection: AsyncConnection) -> Serve:
+    return Serve(make_settings, connection)
 
 
 class UserFactory:
@@ -203,10 +224,9 @@ async def user(make_user: UserFactory) -> User:
 
 
 @pytest.fixture
-def auth_headers(settings: Settings) -> Callable[[User], dict[str, str]]:
+def auth_headers(settings: Settings) -> AuthHeaders:
     def headers_for(user: User) -> dict[str, str]:
-        token = create_access_token(subject=user.id, settings=settings)
-        return {"Authorization": f"Bearer {token}"}
+        return bearer(create_access_token(subject=user.id, settings=settings))
 
     return headers_for
 

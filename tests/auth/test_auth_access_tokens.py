@@ -2,17 +2,8 @@
 
 import httpx
 import pytest
-from auth_support import (
-    ME_URL,
-    access_claims,
-    assert_unauthorized,
-    base64url_json,
-    bearer,
-    deactivate,
-    read_me,
-    sign,
-    sign_in,
-)
+from auth_support import access_claims, base64url_json, deactivate, sign
+from helpers import ME_URL, assert_unauthorized, bearer, read_me, sign_in
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 

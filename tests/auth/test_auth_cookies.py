@@ -5,22 +5,10 @@ own, but never a Secure one over http://testserver. So the tests clear the jar a
 cookie explicitly as a `Cookie` header, as a browser would.
 """
 
-from collections.abc import Callable
-
 import httpx
-from auth_support import (
-    LOGOUT_URL,
-    REFRESH_COOKIE,
-    REFRESH_URL,
-    assert_unauthorized,
-    cookie_header,
-    login,
-    refresh,
-    serve,
-    set_cookie,
-    sign_in,
-)
-from sqlalchemy.ext.asyncio import AsyncConnection
+from auth_support import REFRESH_COOKIE, cookie_header, set_cookie
+from conftest import MakeSettings, Serve
+from helpers import LOGOUT_URL, REFRESH_URL, assert_unauthorized, login, refresh, sign_in
 
 from app.core.config import Environment, Settings
 from app.users.models import User
@@ -56,10 +44,10 @@ async def test_login_sets_an_httponly_strict_refresh_cookie_not_secure_outside_p
 
 
 async def test_cookie_max_age_follows_the_refresh_lifetime_setting(
-    make_settings: Callable[..., Settings], connection: AsyncConnection, user: User
+    make_settings: MakeSettings, serve: Serve, user: User
 ) -> None:
     settings = make_settings(REFRESH_TOKEN_EXPIRE_DAYS=3)
-    async with serve(settings, connection) as client:
+    async with serve(settings) as client:
         response = await login(client, user.username)
 
     assert response.status_code == 200, response.text
@@ -68,10 +56,10 @@ async def test_cookie_max_age_follows_the_refresh_lifetime_setting(
 
 
 async def test_refresh_cookie_is_secure_in_production(
-    make_settings: Callable[..., Settings], connection: AsyncConnection, user: User
+    make_settings: MakeSettings, serve: Serve, user: User
 ) -> None:
     settings = make_settings(**PRODUCTION)
-    async with serve(settings, connection) as client:
+    async with serve(settings) as client:
         logged_in = await login(client, user.username)
         token = assert_refresh_cookie(logged_in, settings, secure=True)
         # Over plain http httpx keeps the Secure cookie to itself: it must be sent by hand.

@@ -1,24 +1,21 @@
 """Signing in: POST /api/auth/login (JSON) and POST /api/auth/token (OAuth2 form)."""
 
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from auth_support import (
+from auth_support import assert_token_pair, unverified_claims
+from conftest import Serve, UserFactory
+from fastapi import FastAPI
+from helpers import (
+    DEFAULT_PASSWORD,
     TOKEN_URL,
-    assert_token_pair,
     assert_unauthorized,
     client_for,
     login,
     read_me,
-    serve,
     sign_in,
-    unverified_claims,
 )
-from conftest import DEFAULT_PASSWORD, UserFactory
-from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.config import Settings
 from app.core.security import password_context
@@ -40,10 +37,9 @@ async def test_login_returns_a_bearer_pair_whose_access_token_reads_me(
 
 
 async def test_expires_in_and_token_lifetime_follow_the_access_token_setting(
-    make_settings: Callable[..., Settings], connection: AsyncConnection, user: User
+    serve: Serve, user: User
 ) -> None:
-    settings = make_settings(ACCESS_TOKEN_EXPIRE_MINUTES=7)
-    async with serve(settings, connection) as client:
+    async with serve(ACCESS_TOKEN_EXPIRE_MINUTES=7) as client:
         pair = await sign_in(client, user.username)
 
     assert pair["expires_in"] == 7 * 60

@@ -1,22 +1,16 @@
 """Failed sign-ins are limited per username (5) and per client IP (20) within 15 minutes."""
 
 import httpx
-from auth_support import TOKEN_URL, assert_error, client_for, login, sign_in
-from conftest import DEFAULT_PASSWORD, UserFactory
+from auth_support import fail_logins
+from conftest import UserFactory
 from fastapi import FastAPI
+from helpers import DEFAULT_PASSWORD, TOKEN_URL, assert_error, client_for, login, sign_in
 
 from app.users.models import User
 
 FAILURES_PER_USERNAME = 5
 FAILURES_PER_IP = 20
 WINDOW_SECONDS = 15 * 60
-
-
-async def fail_logins(client: httpx.AsyncClient, username: str, times: int) -> None:
-    """`times` wrong-password attempts, each of which must still be let through (401)."""
-    for attempt in range(times):
-        response = await login(client, username, "wrong-password")
-        assert response.status_code == 401, f"attempt {attempt + 1}: {response.text}"
 
 
 def assert_throttled(response: httpx.Response) -> int:

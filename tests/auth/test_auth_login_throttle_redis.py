@@ -8,31 +8,23 @@ left in a reused server can't leak into it.
 import gc
 import secrets
 import shutil
-import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import redis
-from auth_support import assert_error, client_for, login, running_app, sign_in
-from conftest import DEFAULT_PASSWORD, UserFactory
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from app.core.config import Settings
+from auth_support import fail_logins
+from conftest import Serve, UserFactory
+from helpers import DEFAULT_PASSWORD, assert_error, client_for, free_port, login, sign_in
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 START_ATTEMPTS = 5
 START_TIMEOUT_SECONDS = 10.0
 
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+Replicas = tuple[httpx.AsyncClient, httpx.AsyncClient]
 
 
 def _answers_ping(process: subprocess.Popen[bytes], port: int) -> bool:
@@ -66,7 +58,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir: Path = tmp_path_factory.mktemp("redis")
     for _ in range(START_ATTEMPTS):
         # Another process may take the port between the probe and the bind: then try another.
-        port = _free_port()
+        port = free_port()
         process = subprocess.Popen(
             [
                 REDIS_SERVER,
@@ -111,71 +103,56 @@ def _unique_ip() -> str:
     return "10." + ".".join(str(part) for part in secrets.token_bytes(3))
 
 
-async def _fail(client: httpx.AsyncClient, username: str, times: int) -> None:
-    for attempt in range(times):
-        response = await login(client, username, "wrong-password")
-        assert response.status_code == 401, f"attempt {attempt + 1}: {response.text}"
+@pytest.fixture
+async def username(make_user: UserFactory) -> str:
+    """A user of this test's own, whose failures no other test has counted."""
+    return (await make_user(username=_unique_username())).username
 
 
-async def test_failures_on_one_replica_throttle_the_username_on_another(
-    make_settings: Callable[..., Settings],
-    connection: AsyncConnection,
-    make_user: UserFactory,
-    redis_url: str,
-) -> None:
-    username = _unique_username()
-    await make_user(username=username)
-    settings = make_settings(REDIS_URL=redis_url)
+@pytest.fixture
+async def replicas(serve: Serve, redis_url: str) -> AsyncIterator[Replicas]:
+    """Clients of two apps sharing the Redis, both calling from one client IP of their own."""
     ip = _unique_ip()
     async with (
-        running_app(settings, connection) as replica_a,
-        running_app(settings, connection) as replica_b,
+        serve.app(REDIS_URL=redis_url) as replica_a,
+        serve.app(REDIS_URL=redis_url) as replica_b,
         client_for(replica_a, client_ip=ip) as via_a,
         client_for(replica_b, client_ip=ip) as via_b,
     ):
-        await _fail(via_a, username, 5)
+        yield via_a, via_b
 
-        response = await login(via_b, username, DEFAULT_PASSWORD)
+
+async def test_failures_on_one_replica_throttle_the_username_on_another(
+    replicas: Replicas, username: str
+) -> None:
+    via_a, via_b = replicas
+    await fail_logins(via_a, username, 5)
+
+    response = await login(via_b, username, DEFAULT_PASSWORD)
 
     assert_error(response, 429, "too_many_login_attempts")
     assert 1 <= int(response.headers["Retry-After"]) <= 900
 
 
 async def test_a_success_on_one_replica_clears_failures_counted_by_another(
-    make_settings: Callable[..., Settings],
-    connection: AsyncConnection,
-    make_user: UserFactory,
-    redis_url: str,
+    replicas: Replicas, username: str
 ) -> None:
-    username = _unique_username()
-    await make_user(username=username)
-    settings = make_settings(REDIS_URL=redis_url)
-    ip = _unique_ip()
-    async with (
-        running_app(settings, connection) as replica_a,
-        running_app(settings, connection) as replica_b,
-        client_for(replica_a, client_ip=ip) as via_a,
-        client_for(replica_b, client_ip=ip) as via_b,
-    ):
-        await _fail(via_a, username, 4)
-        await sign_in(via_b, username)
-        await _fail(via_a, username, 4)
+    via_a, via_b = replicas
+    await fail_logins(via_a, username, 4)
+    await sign_in(via_b, username)
+    await fail_logins(via_a, username, 4)
 
-        await sign_in(via_b, username)
+    await sign_in(via_b, username)
 
 
-async def test_app_shutdown_closes_its_redis_connections(
-    make_settings: Callable[..., Settings],
-    connection: AsyncConnection,
-    redis_url: str,
-) -> None:
+async def test_app_shutdown_closes_its_redis_connections(serve: Serve, redis_url: str) -> None:
     with redis.Redis.from_url(redis_url) as probe:
         before = _client_ids(probe)
         async with (
-            running_app(make_settings(REDIS_URL=redis_url), connection) as app,
+            serve.app(REDIS_URL=redis_url) as app,
             client_for(app, client_ip=_unique_ip()) as client,
         ):
-            await _fail(client, _unique_username(), 1)
+            await fail_logins(client, _unique_username(), 1)
             opened = _client_ids(probe) - before
             assert opened, "the failed sign-in should have gone through Redis"
 

@@ -3,16 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from auth_support import (
-    REFRESH_URL,
-    assert_token_pair,
-    assert_unauthorized,
-    deactivate,
-    read_me,
-    refresh,
-    sign_in,
-    stored_refresh_token,
-)
+from auth_support import assert_token_pair, deactivate, stored_refresh_token
+from helpers import REFRESH_URL, assert_unauthorized, read_me, refresh, sign_in
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -1,40 +1,25 @@
 """POST /api/auth/register: open sign-up with the `user` role and nothing else."""
 
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from auth_support import REGISTER_URL, assert_error, find_user, serve, sign_in
-from conftest import DEFAULT_PASSWORD
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-
-from app.core.config import Settings
-
-PUBLIC_USER_KEYS = {
-    "id",
-    "username",
-    "email",
-    "full_name",
-    "role",
-    "is_active",
-    "created_at",
-    "updated_at",
-}
-
-
-def registration(**changes: Any) -> dict[str, Any]:
-    """A valid sign-up body for `newcomer`, with `changes` applied."""
-    body: dict[str, Any] = {
-        "username": "newcomer",
-        "email": "newcomer@example.com",
-        "password": DEFAULT_PASSWORD,
-    }
-    return body | changes
+from auth_support import find_user
+from conftest import Serve
+from helpers import (
+    DEFAULT_PASSWORD,
+    REGISTER_URL,
+    assert_error,
+    assert_public_user,
+    new_account,
+    sign_in,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def register(client: httpx.AsyncClient, **changes: Any) -> httpx.Response:
-    return await client.post(REGISTER_URL, json=registration(**changes))
+    """Sign up `newcomer`, with `changes` to the valid sign-up body."""
+    return await client.post(REGISTER_URL, json=new_account(**changes))
 
 
 def assert_validation_error(response: httpx.Response, *, password: str | None = None) -> list[Any]:
@@ -57,7 +42,7 @@ async def test_register_creates_an_active_user_and_returns_only_public_fields(
 
     assert response.status_code == 201, response.text
     body = response.json()
-    assert set(body) == PUBLIC_USER_KEYS
+    assert_public_user(body)
     assert body["username"] == "newcomer"
     assert body["email"] == "newcomer@example.com"
     assert body["full_name"] == "New Comer"
@@ -100,10 +85,8 @@ async def test_a_taken_email_in_any_case_is_a_conflict(
     assert_error(response, 409, "email_taken")
 
 
-async def test_registration_can_be_closed(
-    make_settings: Callable[..., Settings], connection: AsyncConnection, session: AsyncSession
-) -> None:
-    async with serve(make_settings(ALLOW_REGISTRATION=False), connection) as client:
+async def test_registration_can_be_closed(serve: Serve, session: AsyncSession) -> None:
+    async with serve(ALLOW_REGISTRATION=False) as client:
         response = await register(client)
 
     body = assert_error(response, 403, "registration_disabled")

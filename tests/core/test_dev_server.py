@@ -8,16 +8,10 @@ import sys
 from pathlib import Path
 
 import httpx
+from helpers import ME_URL, TOKEN_URL, bearer, free_port
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from app.core.config import Settings
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _wait_until_serving(base_url: str, runner: subprocess.Popen[str]) -> None:
@@ -56,7 +50,7 @@ def _port_is_open(port: int) -> bool:
 def test_make_dev_serves_swagger_with_the_dev_login_and_ctrl_c_stops_everything(
     tmp_path: Path,
 ) -> None:
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     postgres_dir = tmp_path / "data" / "postgres"
     runner = _start_dev_runner(tmp_path, port)
@@ -64,13 +58,10 @@ def test_make_dev_serves_swagger_with_the_dev_login_and_ctrl_c_stops_everything(
         _wait_until_serving(base_url, runner)
         assert httpx.get(f"{base_url}/api/docs").status_code == 200
         token = httpx.post(
-            f"{base_url}/api/auth/token", data={"username": "superAdmin", "password": "admin123"}
+            f"{base_url}{TOKEN_URL}", data={"username": "superAdmin", "password": "admin123"}
         )
         assert token.status_code == 200
-        me = httpx.get(
-            f"{base_url}/api/users/me",
-            headers={"Authorization": f"Bearer {token.json()['access_token']}"},
-        )
+        me = httpx.get(f"{base_url}{ME_URL}", headers=bearer(token.json()["access_token"]))
         assert me.json()["role"] == "superadmin"
         assert (postgres_dir / "postmaster.pid").exists()
 

@@ -1,13 +1,13 @@
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
+from conftest import AuthHeaders, MakeSettings
+from helpers import ME_URL, client_for, running_app
 
 from app.core.config import Settings
-from app.main import create_app
 from app.users.models import User
 from devtools.local_postgres import LocalPostgres
 
@@ -18,11 +18,7 @@ UNHEALTHY = {"status": "unhealthy", "database": "disconnected"}
 @asynccontextmanager
 async def _serving(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """A client for an app of its own, with its own engine (no test transaction)."""
-    app = create_app(settings)
-    async with (
-        LifespanManager(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
-    ):
+    async with running_app(settings) as app, client_for(app) as client:
         yield client
 
 
@@ -37,7 +33,7 @@ async def test_health_is_healthy_when_the_database_answers(
 
 @pytest.fixture
 async def unreachable_client(
-    make_settings: Callable[..., Settings],
+    make_settings: MakeSettings,
 ) -> AsyncIterator[httpx.AsyncClient]:
     # Port 1 on loopback: nothing listens there, so every connection is refused.
     settings = make_settings(DATABASE_URL="postgresql://nobody:secret-pw@127.0.0.1:1/nowhere")
@@ -57,10 +53,10 @@ async def test_health_is_503_without_leaking_details_when_the_database_is_unreac
 
 async def test_a_database_route_answers_503_when_the_database_is_unreachable(
     unreachable_client: httpx.AsyncClient,
-    auth_headers: Callable[[User], dict[str, str]],
+    auth_headers: AuthHeaders,
     user: User,
 ) -> None:
-    response = await unreachable_client.get("/api/users/me", headers=auth_headers(user))
+    response = await unreachable_client.get(ME_URL, headers=auth_headers(user))
     assert response.status_code == 503
     assert response.json() == {
         "detail": "The database is unavailable, try again shortly",
@@ -69,7 +65,7 @@ async def test_a_database_route_answers_503_when_the_database_is_unreachable(
 
 
 async def test_the_same_app_recovers_when_the_database_comes_back(
-    tmp_path: Path, make_settings: Callable[..., Settings]
+    tmp_path: Path, make_settings: MakeSettings
 ) -> None:
     server = LocalPostgres(tmp_path / "pgdata")
     server.start()

@@ -1,11 +1,11 @@
 import json
 import re
 import threading
-from collections.abc import Callable
 
 import httpx
 import pytest
-from conftest import DEFAULT_PASSWORD, Serve
+from conftest import AuthHeaders, Serve
+from helpers import DEFAULT_PASSWORD, LOGIN_URL, ME_URL, TOKEN_URL, bearer, login
 
 from app.core import security
 from app.users.models import User
@@ -83,17 +83,15 @@ async def test_swagger_authorize_flow_signs_in_and_calls_me(
     client: httpx.AsyncClient, superadmin: User
 ) -> None:
     token = await client.post(
-        "/api/auth/token", data={"username": "superAdmin", "password": DEFAULT_PASSWORD}
+        TOKEN_URL, data={"username": "superAdmin", "password": DEFAULT_PASSWORD}
     )
     assert token.status_code == 200
-    me = await client.get(
-        "/api/users/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
-    )
+    me = await client.get(ME_URL, headers=bearer(token.json()["access_token"]))
     assert me.json()["username"] == "superAdmin"
 
 
 async def test_metrics_count_requests_by_route_template_and_status(
-    client: httpx.AsyncClient, auth_headers: Callable[[User], dict[str, str]], admin: User
+    client: httpx.AsyncClient, auth_headers: AuthHeaders, admin: User
 ) -> None:
     await client.get(f"/api/users/{admin.id}", headers=auth_headers(admin))
     await client.get("/api/users/me")
@@ -136,9 +134,7 @@ async def test_bcrypt_runs_off_the_event_loop(
         return verify(secret, hashed)
 
     monkeypatch.setattr(security.password_context, "verify", recording_verify)
-    response = await client.post(
-        "/api/auth/login", json={"username": user.username, "password": DEFAULT_PASSWORD}
-    )
+    response = await login(client, user.username)
     assert response.status_code == 200
     assert threads
     assert all(thread is not threading.main_thread() for thread in threads)
@@ -148,16 +144,13 @@ async def test_access_logs_are_json_with_request_facts_and_no_secrets(
     serve: Serve, user: User, capsys: pytest.CaptureFixture[str]
 ) -> None:
     async with serve(LOG_FORMAT="json") as client:
-        login = await client.post(
-            "/api/auth/login",
+        signed_in = await client.post(
+            LOGIN_URL,
             json={"username": user.username, "password": DEFAULT_PASSWORD},
             headers={"X-Request-ID": "log-check-1"},
         )
-        token = login.json()["access_token"]
-        await client.get(
-            "/api/users/me",
-            headers={"Authorization": f"Bearer {token}", "X-Request-ID": "log-check-2"},
-        )
+        token = signed_in.json()["access_token"]
+        await client.get(ME_URL, headers=bearer(token) | {"X-Request-ID": "log-check-2"})
     output = capsys.readouterr().err
     records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     me = next(record for record in records if record.get("request_id") == "log-check-2")
@@ -171,4 +164,4 @@ async def test_access_logs_are_json_with_request_facts_and_no_secrets(
     assert isinstance(me["duration_ms"], float)
     assert DEFAULT_PASSWORD not in output
     assert token not in output
-    assert login.json()["refresh_token"] not in output
+    assert signed_in.json()["refresh_token"] not in output

@@ -1,15 +1,13 @@
 import asyncio
-from collections.abc import Callable
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
+from conftest import MakeSettings
+from helpers import client_for, login, running_app
 from sqlalchemy import NullPool, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.core.config import Settings
-from app.main import create_app
 from app.prestart import prestart
 from app.users.models import User, UserRole
 
@@ -25,19 +23,13 @@ async def _users(url: URL) -> list[tuple[str, UserRole]]:
 
 
 async def _login(settings: Settings, username: str, password: str) -> int:
-    app = create_app(settings)
-    async with (
-        LifespanManager(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
-    ):
-        response = await client.post(
-            "/api/auth/login", json={"username": username, "password": password}
-        )
-        return response.status_code
+    """Sign in to an app of its own on `settings`' database (no test transaction)."""
+    async with running_app(settings) as app, client_for(app) as client:
+        return (await login(client, username, password)).status_code
 
 
 async def test_prestart_migrates_and_creates_the_first_superuser_once(
-    scratch_database_url: URL, make_settings: Callable[..., Settings]
+    scratch_database_url: URL, make_settings: MakeSettings
 ) -> None:
     settings = make_settings(
         DATABASE_URL=scratch_database_url.render_as_string(hide_password=False),
@@ -56,7 +48,7 @@ async def test_prestart_migrates_and_creates_the_first_superuser_once(
 
 
 async def test_prestart_gives_up_on_an_unreachable_database_with_a_clear_message(
-    make_settings: Callable[..., Settings],
+    make_settings: MakeSettings,
 ) -> None:
     settings = make_settings(DATABASE_URL="postgresql://app:hidden-pw@127.0.0.1:1/order_system")
     with pytest.raises(SystemExit) as raised:

@@ -9,11 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import AuthHeaders, UserFactory
+from helpers import USERS_URL, assert_error, read_ok
 
 from app.users.models import User, UserRole
-
-AuthHeaders = Callable[[User], dict[str, str]]
-MakeUser = Callable[..., Awaitable[User]]
 
 # Usernames and emails of one length in [a-z0-9] sort the same under any collation, and the
 # three orders differ: by username, by email and by id (creation order).
@@ -25,28 +24,19 @@ SORT_KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
 }
 ALL_SORTS = [*SORT_KEYS, *(f"-{key}" for key in SORT_KEYS)]
 
-
-def assert_error(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["code"] == code
+ListUsers = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @pytest.fixture
 async def list_users(
     client: httpx.AsyncClient, admin: User, auth_headers: AuthHeaders
-) -> Callable[..., Awaitable[dict[str, Any]]]:
+) -> ListUsers:
     """GET /api/users as an admin with these query parameters; the page, once it is a 200."""
 
     async def fetch(**params: Any) -> dict[str, Any]:
-        response = await client.get("/api/users", params=params, headers=auth_headers(admin))
-        assert response.status_code == 200, response.text
-        page: dict[str, Any] = response.json()
-        return page
+        return await read_ok(client, USERS_URL, auth_headers(admin), **params)
 
     return fetch
-
-
-ListUsers = Callable[..., Awaitable[dict[str, Any]]]
 
 
 def usernames(page: dict[str, Any]) -> list[str]:
@@ -54,14 +44,14 @@ def usernames(page: dict[str, Any]) -> list[str]:
 
 
 @pytest.fixture
-async def sortable(make_user: MakeUser) -> list[User]:
+async def sortable(make_user: UserFactory) -> list[User]:
     return [
         await make_user(username=name, email=f"{local}@sort.example") for name, local in SORTABLE
     ]
 
 
 async def test_the_page_envelope_defaults_to_20_from_offset_0(
-    make_user: MakeUser, list_users: ListUsers
+    make_user: UserFactory, list_users: ListUsers
 ) -> None:
     for number in range(21):
         await make_user(username=f"bulk{number:02}")
@@ -74,7 +64,7 @@ async def test_the_page_envelope_defaults_to_20_from_offset_0(
 
 
 async def test_the_page_echoes_the_limit_and_offset_it_used(
-    make_user: MakeUser, list_users: ListUsers
+    make_user: UserFactory, list_users: ListUsers
 ) -> None:
     for number in range(5):
         await make_user(username=f"bulk{number}")
@@ -127,7 +117,7 @@ async def test_invalid_query_parameters_are_422(
     ],
 )
 async def test_search_matches_a_substring_of_username_or_email_in_any_case(
-    make_user: MakeUser, list_users: ListUsers, term: str, expected: set[str]
+    make_user: UserFactory, list_users: ListUsers, term: str, expected: set[str]
 ) -> None:
     await make_user(username="MixedCase", email="mc@example.com")
     await make_user(username="plain", email="plain@needle.example")
@@ -151,7 +141,7 @@ async def test_search_matches_a_substring_of_username_or_email_in_any_case(
     ],
 )
 async def test_search_wildcards_are_literal(
-    make_user: MakeUser, list_users: ListUsers, term: str, expected: set[str]
+    make_user: UserFactory, list_users: ListUsers, term: str, expected: set[str]
 ) -> None:
     await make_user(username="a_b", email="ab@example.com")
     await make_user(username="axb", email="axb@example.com")
@@ -165,7 +155,7 @@ async def test_search_wildcards_are_literal(
 
 @pytest.mark.parametrize("role", list(UserRole))
 async def test_role_filter_returns_only_that_role(
-    make_user: MakeUser, list_users: ListUsers, role: UserRole
+    make_user: UserFactory, list_users: ListUsers, role: UserRole
 ) -> None:
     created = {each: await make_user(role=each, username=f"flt{each.value}") for each in UserRole}
 
@@ -177,7 +167,7 @@ async def test_role_filter_returns_only_that_role(
 
 @pytest.mark.parametrize("is_active", [True, False])
 async def test_is_active_filter_returns_only_matching_accounts(
-    make_user: MakeUser, list_users: ListUsers, is_active: bool
+    make_user: UserFactory, list_users: ListUsers, is_active: bool
 ) -> None:
     await make_user(username="fltawake1")
     await make_user(username="fltawake2")
@@ -190,7 +180,7 @@ async def test_is_active_filter_returns_only_matching_accounts(
     assert all(item["is_active"] is is_active for item in page["items"])
 
 
-async def test_filters_combine(make_user: MakeUser, list_users: ListUsers) -> None:
+async def test_filters_combine(make_user: UserFactory, list_users: ListUsers) -> None:
     await make_user(username="fltadminon", role=UserRole.ADMIN)
     await make_user(username="fltadminoff", role=UserRole.ADMIN, is_active=False)
     await make_user(username="fltuseroff", is_active=False)

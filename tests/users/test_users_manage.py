@@ -5,19 +5,26 @@ anyone and grant any role; nobody deactivates, demotes or deletes the first supe
 (`superAdmin`), and nobody deletes themselves.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
+from conftest import AuthHeaders, UserFactory
+from helpers import (
+    DEFAULT_PASSWORD,
+    NEW_PASSWORD,
+    USERS_URL,
+    assert_error,
+    login,
+    new_account,
+    read_me,
+    read_ok,
+    refresh,
+    sign_in,
+)
 
 from app.users.models import User, UserRole
-
-AuthHeaders = Callable[[User], dict[str, str]]
-MakeUser = Callable[..., Awaitable[User]]
-
-PASSWORD = "correct-horse-battery"  # the conftest factory's default password
-NEW_PASSWORD = "a-brand-new-password"
 
 
 def fullwidth(text: str) -> str:
@@ -25,39 +32,10 @@ def fullwidth(text: str) -> str:
     return "".join(chr(ord(char) + 0xFEE0) for char in text)
 
 
-def assert_error(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["code"] == code
-
-
-async def login(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
-    return await client.post("/api/auth/login", json={"username": username, "password": password})
-
-
-async def sign_in(client: httpx.AsyncClient, username: str) -> tuple[dict[str, str], str]:
-    """A real sign-in with the default password: bearer headers and the refresh token."""
-    response = await login(client, username, PASSWORD)
-    assert response.status_code == 200, response.text
-    tokens = response.json()
-    return {"Authorization": f"Bearer {tokens['access_token']}"}, tokens["refresh_token"]
-
-
-async def refresh(client: httpx.AsyncClient, token: str) -> httpx.Response:
-    return await client.post("/api/auth/refresh", json={"refresh_token": token})
-
-
 async def read_user(
     client: httpx.AsyncClient, user_id: int, headers: dict[str, str]
 ) -> dict[str, Any]:
-    response = await client.get(f"/api/users/{user_id}", headers=headers)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def new_account(username: str = "newcomer", **fields: Any) -> dict[str, Any]:
-    account = {"username": username, "email": f"{username}@example.com", "password": PASSWORD}
-    return account | fields
+    return await read_ok(client, f"{USERS_URL}/{user_id}", headers)
 
 
 # --- POST /api/users ---
@@ -78,7 +56,7 @@ async def test_admin_creates_a_user_who_can_log_in(
     assert body["role"] == "user"
     assert body["is_active"] is True
     assert await read_user(client, body["id"], auth_headers(admin)) == body
-    assert (await login(client, "newcomer", PASSWORD)).status_code == 200
+    assert (await login(client, "newcomer", DEFAULT_PASSWORD)).status_code == 200
 
 
 @pytest.mark.parametrize("role", [UserRole.ADMIN, UserRole.SUPERADMIN])
@@ -90,7 +68,7 @@ async def test_admin_cannot_create_an_admin_or_superadmin(
     )
 
     assert_error(response, 403, "role_not_assignable")
-    assert_error(await login(client, "newcomer", PASSWORD), 401, "invalid_credentials")
+    assert_error(await login(client, "newcomer", DEFAULT_PASSWORD), 401, "invalid_credentials")
 
 
 @pytest.mark.parametrize("role", list(UserRole))
@@ -103,8 +81,8 @@ async def test_superadmin_creates_any_role(
 
     assert response.status_code == 201, response.text
     assert response.json()["role"] == role.value
-    headers, _ = await sign_in(client, "newcomer")
-    me = await client.get("/api/users/me", headers=headers)
+    pair = await sign_in(client, "newcomer")
+    me = await read_me(client, pair["access_token"])
     assert me.json()["role"] == role.value
 
 
@@ -149,7 +127,7 @@ async def test_creating_with_an_unknown_field_is_422(
     )
 
     assert_error(response, 422, "validation_error")
-    assert_error(await login(client, "newcomer", PASSWORD), 401, "invalid_credentials")
+    assert_error(await login(client, "newcomer", DEFAULT_PASSWORD), 401, "invalid_credentials")
 
 
 async def test_an_account_created_inactive_cannot_log_in(
@@ -161,7 +139,7 @@ async def test_an_account_created_inactive_cannot_log_in(
 
     assert response.status_code == 201, response.text
     assert response.json()["is_active"] is False
-    assert_error(await login(client, "newcomer", PASSWORD), 401, "invalid_credentials")
+    assert_error(await login(client, "newcomer", DEFAULT_PASSWORD), 401, "invalid_credentials")
 
 
 # --- Unicode usernames ---
@@ -194,7 +172,7 @@ async def test_a_fullwidth_username_is_stored_in_its_plain_form(
 
     assert response.status_code == 201, response.text
     assert response.json()["username"] == "fullwidth"
-    assert (await login(client, "fullwidth", PASSWORD)).status_code == 200
+    assert (await login(client, "fullwidth", DEFAULT_PASSWORD)).status_code == 200
 
 
 # --- PATCH /api/users/{id} ---
@@ -215,7 +193,7 @@ async def test_a_fullwidth_username_is_stored_in_its_plain_form(
 async def test_admin_edits_a_users_profile_fields(
     client: httpx.AsyncClient,
     admin: User,
-    make_user: MakeUser,
+    make_user: UserFactory,
     auth_headers: AuthHeaders,
     changes: dict[str, Any],
 ) -> None:
@@ -243,14 +221,14 @@ async def test_admin_resets_a_users_password(
 
     assert response.status_code == 200, response.text
     assert (await login(client, user.username, NEW_PASSWORD)).status_code == 200
-    assert_error(await login(client, user.username, PASSWORD), 401, "invalid_credentials")
+    assert_error(await login(client, user.username, DEFAULT_PASSWORD), 401, "invalid_credentials")
 
 
 async def test_resetting_a_password_revokes_the_users_refresh_tokens(
     client: httpx.AsyncClient, admin: User, user: User, auth_headers: AuthHeaders
 ) -> None:
-    _, first = await sign_in(client, user.username)
-    _, second = await sign_in(client, user.username)
+    first = (await sign_in(client, user.username))["refresh_token"]
+    second = (await sign_in(client, user.username))["refresh_token"]
 
     await client.patch(
         f"/api/users/{user.id}", json={"password": NEW_PASSWORD}, headers=auth_headers(admin)
@@ -263,7 +241,7 @@ async def test_resetting_a_password_revokes_the_users_refresh_tokens(
 async def test_editing_a_profile_field_keeps_the_users_refresh_tokens(
     client: httpx.AsyncClient, admin: User, user: User, auth_headers: AuthHeaders
 ) -> None:
-    _, token = await sign_in(client, user.username)
+    token = (await sign_in(client, user.username))["refresh_token"]
 
     await client.patch(
         f"/api/users/{user.id}", json={"full_name": "Kept"}, headers=auth_headers(admin)
@@ -275,17 +253,18 @@ async def test_editing_a_profile_field_keeps_the_users_refresh_tokens(
 async def test_deactivating_a_user_ends_their_sessions_at_once(
     client: httpx.AsyncClient, admin: User, user: User, auth_headers: AuthHeaders
 ) -> None:
-    access, token = await sign_in(client, user.username)
-    assert (await client.get("/api/users/me", headers=access)).status_code == 200
+    pair = await sign_in(client, user.username)
+    access, token = pair["access_token"], pair["refresh_token"]
+    assert (await read_me(client, access)).status_code == 200
 
     response = await client.patch(
         f"/api/users/{user.id}", json={"is_active": False}, headers=auth_headers(admin)
     )
 
     assert response.status_code == 200, response.text
-    assert_error(await client.get("/api/users/me", headers=access), 401, "invalid_token")
+    assert_error(await read_me(client, access), 401, "invalid_token")
     assert (await refresh(client, token)).status_code == 401
-    assert_error(await login(client, user.username, PASSWORD), 401, "invalid_credentials")
+    assert_error(await login(client, user.username, DEFAULT_PASSWORD), 401, "invalid_credentials")
     # Revoked, not merely refused while inactive: reactivating does not revive the token.
     await client.patch(
         f"/api/users/{user.id}", json={"is_active": True}, headers=auth_headers(admin)
@@ -323,7 +302,7 @@ async def test_admin_cannot_promote_a_user(
 async def test_admin_cannot_edit_an_admin_or_superadmin(
     client: httpx.AsyncClient,
     admin: User,
-    make_user: MakeUser,
+    make_user: UserFactory,
     auth_headers: AuthHeaders,
     target_role: UserRole,
     changes: dict[str, Any],
@@ -337,7 +316,7 @@ async def test_admin_cannot_edit_an_admin_or_superadmin(
 
     assert_error(response, 403, "user_not_manageable")
     assert await read_user(client, target.id, auth_headers(admin)) == before
-    assert (await login(client, target.username, PASSWORD)).status_code == 200
+    assert (await login(client, target.username, DEFAULT_PASSWORD)).status_code == 200
 
 
 async def test_admin_cannot_edit_themselves_through_the_admin_route(
@@ -373,7 +352,7 @@ async def test_superadmin_promotes_a_user_to_admin_and_demotes_them_back(
 async def test_superadmin_demotes_another_superadmin(
     client: httpx.AsyncClient,
     superadmin: User,
-    make_user: MakeUser,
+    make_user: UserFactory,
     auth_headers: AuthHeaders,
     role: UserRole,
 ) -> None:
@@ -401,7 +380,7 @@ async def test_superadmin_demotes_another_superadmin(
 async def test_the_first_superuser_cannot_be_demoted_or_deactivated(
     client: httpx.AsyncClient,
     superadmin: User,
-    make_user: MakeUser,
+    make_user: UserFactory,
     auth_headers: AuthHeaders,
     by_itself: bool,
     changes: dict[str, Any],
@@ -421,7 +400,7 @@ async def test_the_first_superuser_cannot_be_demoted_or_deactivated(
 async def test_the_first_superusers_profile_can_still_be_edited(
     client: httpx.AsyncClient,
     superadmin: User,
-    make_user: MakeUser,
+    make_user: UserFactory,
     auth_headers: AuthHeaders,
     by_itself: bool,
 ) -> None:
@@ -471,14 +450,14 @@ async def test_patch_rejects_unknown_fields_and_unhashable_passwords(
     )
 
     assert_error(response, 422, "validation_error")
-    assert (await login(client, user.username, PASSWORD)).status_code == 200
+    assert (await login(client, user.username, DEFAULT_PASSWORD)).status_code == 200
 
 
 async def test_patching_an_email_someone_else_has_is_409(
     client: httpx.AsyncClient,
     admin: User,
     user: User,
-    make_user: MakeUser,
+    make_user: UserFactory,
     auth_headers: AuthHeaders,
 ) -> None:
     other = await make_user()
@@ -539,13 +518,14 @@ async def test_an_id_outside_the_integer_column_is_422_not_500(
 @pytest.mark.parametrize("actor_role", [UserRole.ADMIN, UserRole.SUPERADMIN])
 async def test_deleting_a_user_removes_them_and_their_sessions(
     client: httpx.AsyncClient,
-    make_user: MakeUser,
+    make_user: UserFactory,
     user: User,
     auth_headers: AuthHeaders,
     actor_role: UserRole,
 ) -> None:
     actor = await make_user(role=actor_role)
-    access, token = await sign_in(client, user.username)
+    pair = await sign_in(client, user.username)
+    access, token = pair["access_token"], pair["refresh_token"]
 
     response = await client.delete(f"/api/users/{user.id}", headers=auth_headers(actor))
 
@@ -556,16 +536,16 @@ async def test_deleting_a_user_removes_them_and_their_sessions(
         404,
         "user_not_found",
     )
-    assert_error(await client.get("/api/users/me", headers=access), 401, "invalid_token")
+    assert_error(await read_me(client, access), 401, "invalid_token")
     assert (await refresh(client, token)).status_code == 401
-    assert_error(await login(client, user.username, PASSWORD), 401, "invalid_credentials")
+    assert_error(await login(client, user.username, DEFAULT_PASSWORD), 401, "invalid_credentials")
 
 
 @pytest.mark.parametrize("role", [UserRole.ADMIN, UserRole.SUPERADMIN])
 async def test_nobody_can_delete_themselves(
     client: httpx.AsyncClient,
     superadmin: User,
-    make_user: MakeUser,
+    make_user: UserFactory,
     auth_headers: AuthHeaders,
     role: UserRole,
 ) -> None:
@@ -586,21 +566,21 @@ async def test_the_first_superuser_cannot_delete_itself(
 
 
 async def test_the_first_superuser_cannot_be_deleted_by_another_superadmin(
-    client: httpx.AsyncClient, superadmin: User, make_user: MakeUser, auth_headers: AuthHeaders
+    client: httpx.AsyncClient, superadmin: User, make_user: UserFactory, auth_headers: AuthHeaders
 ) -> None:
     other = await make_user(role=UserRole.SUPERADMIN)
 
     response = await client.delete(f"/api/users/{superadmin.id}", headers=auth_headers(other))
 
     assert_error(response, 409, "first_superuser_protected")
-    assert (await login(client, superadmin.username, PASSWORD)).status_code == 200
+    assert (await login(client, superadmin.username, DEFAULT_PASSWORD)).status_code == 200
 
 
 @pytest.mark.parametrize("target_role", [UserRole.ADMIN, UserRole.SUPERADMIN])
 async def test_admin_cannot_delete_an_admin_or_superadmin(
     client: httpx.AsyncClient,
     admin: User,
-    make_user: MakeUser,
+    make_user: UserFactory,
     auth_headers: AuthHeaders,
     target_role: UserRole,
 ) -> None:
@@ -609,22 +589,22 @@ async def test_admin_cannot_delete_an_admin_or_superadmin(
     response = await client.delete(f"/api/users/{target.id}", headers=auth_headers(admin))
 
     assert_error(response, 403, "user_not_manageable")
-    assert (await login(client, target.username, PASSWORD)).status_code == 200
+    assert (await login(client, target.username, DEFAULT_PASSWORD)).status_code == 200
 
 
 @pytest.mark.parametrize("target_role", [UserRole.ADMIN, UserRole.SUPERADMIN])
 async def test_superadmin_deletes_an_admin_or_another_superadmin(
     client: httpx.AsyncClient,
     superadmin: User,
-    make_user: MakeUser,
+    make_user: UserFactory,
     auth_headers: AuthHeaders,
     target_role: UserRole,
 ) -> None:
     target = await make_user(role=target_role)
-    access, _ = await sign_in(client, target.username)
+    access = (await sign_in(client, target.username))["access_token"]
 
     response = await client.delete(f"/api/users/{target.id}", headers=auth_headers(superadmin))
 
     assert response.status_code == 204, response.text
-    assert_error(await client.get("/api/users/me", headers=access), 401, "invalid_token")
-    assert_error(await login(client, target.username, PASSWORD), 401, "invalid_credentials")
+    assert_error(await read_me(client, access), 401, "invalid_token")
+    assert_error(await login(client, target.username, DEFAULT_PASSWORD), 401, "invalid_credentials")

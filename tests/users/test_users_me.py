@@ -1,44 +1,31 @@
 """Your own account: /api/users/me and /api/users/me/password."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from conftest import AuthHeaders, UserFactory
+from helpers import (
+    DEFAULT_PASSWORD,
+    ME_URL,
+    NEW_PASSWORD,
+    assert_error,
+    login,
+    read_ok,
+    refresh,
+    sign_in,
+)
 from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.users.models import User, UserRole
 
-AuthHeaders = Callable[[User], dict[str, str]]
-MakeUser = Callable[..., Awaitable[User]]
 
-PASSWORD = "correct-horse-battery"  # the conftest factory's default password
-NEW_PASSWORD = "a-brand-new-password"
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["code"] == code
-
-
-async def login(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
-    return await client.post("/api/auth/login", json={"username": username, "password": password})
-
-
-async def refresh_token_of(client: httpx.AsyncClient, username: str, password: str) -> str:
-    response = await login(client, username, password)
-    assert response.status_code == 200, response.text
-    token: str = response.json()["refresh_token"]
-    return token
-
-
-async def read_me(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
-    response = await client.get("/api/users/me", headers=headers)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
+async def my_account(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
+    """GET /api/users/me, which must answer 200; the account."""
+    return await read_ok(client, ME_URL, headers)
 
 
 async def change_password(
@@ -56,12 +43,12 @@ async def change_password(
 
 @pytest.mark.parametrize("role", list(UserRole))
 async def test_me_returns_the_callers_own_account(
-    client: httpx.AsyncClient, make_user: MakeUser, auth_headers: AuthHeaders, role: UserRole
+    client: httpx.AsyncClient, make_user: UserFactory, auth_headers: AuthHeaders, role: UserRole
 ) -> None:
     await make_user(role=UserRole.USER)  # someone else, who must not be returned
     me = await make_user(role=role, email=f"me-{role.value}@example.com")
 
-    body = await read_me(client, auth_headers(me))
+    body = await my_account(client, auth_headers(me))
 
     assert body["id"] == me.id
     assert body["username"] == me.username
@@ -78,7 +65,7 @@ async def test_patch_me_changes_email_and_full_name_and_nothing_else(
     client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders
 ) -> None:
     headers = auth_headers(user)
-    before = await read_me(client, headers)
+    before = await my_account(client, headers)
 
     response = await client.patch(
         "/api/users/me",
@@ -87,7 +74,7 @@ async def test_patch_me_changes_email_and_full_name_and_nothing_else(
     )
 
     assert response.status_code == 200, response.text
-    after = await read_me(client, headers)
+    after = await my_account(client, headers)
     assert response.json() == after
     assert after["email"] == "renamed@example.com"
     assert after["full_name"] == "Ada Lovelace"
@@ -119,7 +106,7 @@ async def test_patch_me_can_clear_full_name_with_null(
     response = await client.patch("/api/users/me", json={"full_name": None}, headers=headers)
 
     assert response.status_code == 200, response.text
-    assert (await read_me(client, headers))["full_name"] is None
+    assert (await my_account(client, headers))["full_name"] is None
 
 
 @pytest.mark.parametrize(
@@ -140,35 +127,35 @@ async def test_patch_me_rejects_fields_it_may_not_set_and_changes_nothing(
     client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders, changes: dict[str, Any]
 ) -> None:
     headers = auth_headers(user)
-    before = await read_me(client, headers)
+    before = await my_account(client, headers)
 
     response = await client.patch("/api/users/me", json=changes, headers=headers)
 
     assert_error(response, 422, "validation_error")
     assert isinstance(response.json()["detail"], list)
-    assert await read_me(client, headers) == before
+    assert await my_account(client, headers) == before
     # The password was not changed either.
-    assert (await login(client, user.username, PASSWORD)).status_code == 200
+    assert (await login(client, user.username, DEFAULT_PASSWORD)).status_code == 200
 
 
 @pytest.mark.parametrize("spelling", [str, str.upper, str.title])
 async def test_patch_me_to_an_email_someone_else_has_in_any_case_is_409(
     client: httpx.AsyncClient,
     user: User,
-    make_user: MakeUser,
+    make_user: UserFactory,
     auth_headers: AuthHeaders,
     spelling: Callable[[str], str],
 ) -> None:
     await make_user(email="taken@example.com")
     headers = auth_headers(user)
-    before = await read_me(client, headers)
+    before = await my_account(client, headers)
 
     response = await client.patch(
         "/api/users/me", json={"email": spelling("taken@example.com")}, headers=headers
     )
 
     assert_error(response, 409, "email_taken")
-    assert await read_me(client, headers) == before
+    assert await my_account(client, headers) == before
 
 
 async def test_patch_me_may_keep_its_own_email_in_another_case(
@@ -194,12 +181,12 @@ async def test_patch_me_moves_updated_at_forward(
     )
     await session.commit()
     headers = auth_headers(user)
-    before = await read_me(client, headers)
+    before = await my_account(client, headers)
 
     response = await client.patch("/api/users/me", json={"full_name": "Ada"}, headers=headers)
 
     assert response.status_code == 200, response.text
-    after = await read_me(client, headers)
+    after = await my_account(client, headers)
     assert response.json()["updated_at"] == after["updated_at"]
     assert datetime.fromisoformat(after["updated_at"]) > datetime.fromisoformat(
         before["updated_at"]
@@ -213,12 +200,12 @@ async def test_patch_me_moves_updated_at_forward(
 async def test_changing_password_swaps_which_password_logs_in(
     client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders
 ) -> None:
-    response = await change_password(client, auth_headers(user), PASSWORD, NEW_PASSWORD)
+    response = await change_password(client, auth_headers(user), DEFAULT_PASSWORD, NEW_PASSWORD)
 
     assert response.status_code == 204, response.text
     assert response.content == b""
     assert (await login(client, user.username, NEW_PASSWORD)).status_code == 200
-    assert_error(await login(client, user.username, PASSWORD), 401, "invalid_credentials")
+    assert_error(await login(client, user.username, DEFAULT_PASSWORD), 401, "invalid_credentials")
 
 
 async def test_changing_password_with_a_wrong_current_password_is_400_and_keeps_the_old_one(
@@ -227,7 +214,7 @@ async def test_changing_password_with_a_wrong_current_password_is_400_and_keeps_
     response = await change_password(client, auth_headers(user), "not-my-password", NEW_PASSWORD)
 
     assert_error(response, 400, "incorrect_password")
-    assert (await login(client, user.username, PASSWORD)).status_code == 200
+    assert (await login(client, user.username, DEFAULT_PASSWORD)).status_code == 200
     assert_error(await login(client, user.username, NEW_PASSWORD), 401, "invalid_credentials")
 
 
@@ -250,10 +237,10 @@ async def test_a_current_password_too_long_for_bcrypt_is_just_incorrect(
 async def test_changing_to_a_password_bcrypt_cant_take_is_422(
     client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders, new_password: str
 ) -> None:
-    response = await change_password(client, auth_headers(user), PASSWORD, new_password)
+    response = await change_password(client, auth_headers(user), DEFAULT_PASSWORD, new_password)
 
     assert_error(response, 422, "validation_error")
-    assert (await login(client, user.username, PASSWORD)).status_code == 200
+    assert (await login(client, user.username, DEFAULT_PASSWORD)).status_code == 200
 
 
 async def test_a_password_of_exactly_72_bytes_is_accepted_whole(
@@ -261,7 +248,7 @@ async def test_a_password_of_exactly_72_bytes_is_accepted_whole(
 ) -> None:
     longest = "é" * 36  # 72 bytes in UTF-8
 
-    response = await change_password(client, auth_headers(user), PASSWORD, longest)
+    response = await change_password(client, auth_headers(user), DEFAULT_PASSWORD, longest)
 
     assert response.status_code == 204, response.text
     assert (await login(client, user.username, longest)).status_code == 200
@@ -272,17 +259,17 @@ async def test_a_password_of_exactly_72_bytes_is_accepted_whole(
 async def test_changing_password_revokes_every_refresh_token_the_user_held(
     client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders
 ) -> None:
-    laptop = await refresh_token_of(client, user.username, PASSWORD)
-    phone = await refresh_token_of(client, user.username, PASSWORD)
-    rotated = await client.post("/api/auth/refresh", json={"refresh_token": laptop})
+    laptop = (await sign_in(client, user.username))["refresh_token"]
+    phone = (await sign_in(client, user.username))["refresh_token"]
+    rotated = await refresh(client, laptop)
     assert rotated.status_code == 200, rotated.text
     laptop = rotated.json()["refresh_token"]
 
-    response = await change_password(client, auth_headers(user), PASSWORD, NEW_PASSWORD)
+    response = await change_password(client, auth_headers(user), DEFAULT_PASSWORD, NEW_PASSWORD)
 
     assert response.status_code == 204, response.text
     for token in (laptop, phone):
-        refreshed = await client.post("/api/auth/refresh", json={"refresh_token": token})
+        refreshed = await refresh(client, token)
         assert refreshed.status_code == 401, refreshed.text
         # Revoked, not stolen: the code says so, and no reuse alarm goes off.
         assert refreshed.json()["code"] == "invalid_refresh_token"
@@ -291,9 +278,9 @@ async def test_changing_password_revokes_every_refresh_token_the_user_held(
 async def test_a_refused_password_change_keeps_the_refresh_tokens(
     client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders
 ) -> None:
-    token = await refresh_token_of(client, user.username, PASSWORD)
+    token = (await sign_in(client, user.username))["refresh_token"]
 
     await change_password(client, auth_headers(user), "not-my-password", NEW_PASSWORD)
 
-    refreshed = await client.post("/api/auth/refresh", json={"refresh_token": token})
+    refreshed = await refresh(client, token)
     assert refreshed.status_code == 200, refreshed.text

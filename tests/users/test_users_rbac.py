@@ -4,31 +4,27 @@ The matrix puts every actor against every route. Each call also snapshots all us
 and after: a refused call must leave them exactly as they were.
 """
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import httpx
 import pytest
+from conftest import AuthHeaders, UserFactory
 from fastapi import FastAPI
+from helpers import (
+    DEFAULT_PASSWORD,
+    NEW_PASSWORD,
+    USERS_URL,
+    assert_error,
+    assert_public_user,
+    assert_unauthorized,
+    new_account,
+    read_ok,
+)
 
 from app.users.models import User, UserRole
 
-AuthHeaders = Callable[[User], dict[str, str]]
-MakeUser = Callable[..., Awaitable[User]]
 Outcome = tuple[int, str | None]
-
-PASSWORD = "correct-horse-battery"  # the conftest factory's default password
-USER_FIELDS = {
-    "id",
-    "username",
-    "email",
-    "full_name",
-    "role",
-    "is_active",
-    "created_at",
-    "updated_at",
-}
 
 
 @dataclass(frozen=True)
@@ -46,14 +42,10 @@ ROUTES = {
     "POST /me/password": Route(
         "POST",
         "/api/users/me/password",
-        body={"current_password": PASSWORD, "new_password": "a-brand-new-password"},
+        body={"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD},
     ),
     "GET /users": Route("GET", "/api/users"),
-    "POST /users": Route(
-        "POST",
-        "/api/users",
-        body={"username": "newcomer", "email": "newcomer@example.com", "password": PASSWORD},
-    ),
+    "POST /users": Route("POST", "/api/users", body=new_account()),
     "GET /users/{own id}": Route("GET", "/api/users/{id}", subject="actor"),
     "GET /users/{other id}": Route("GET", "/api/users/{id}", subject="other"),
     "PATCH /users/{other id}": Route(
@@ -91,19 +83,8 @@ SIGNED_IN_CASES = [
 ]
 
 
-def assert_error(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["code"] == code
-
-
-def assert_user_object(body: Any) -> None:
-    assert set(body) == USER_FIELDS
-
-
 async def all_users(client: httpx.AsyncClient, headers: dict[str, str]) -> list[dict[str, Any]]:
-    response = await client.get("/api/users", params={"limit": 100}, headers=headers)
-    assert response.status_code == 200, response.text
-    items: list[dict[str, Any]] = response.json()["items"]
+    items: list[dict[str, Any]] = (await read_ok(client, USERS_URL, headers, limit=100))["items"]
     return items
 
 
@@ -140,8 +121,7 @@ async def test_anonymous_callers_get_401_with_a_bearer_challenge_everywhere(
 
     response = await call(client, ROUTES[route], user.id, headers={})
 
-    assert_error(response, 401, "not_authenticated")
-    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert_unauthorized(response, "not_authenticated")
     assert await all_users(client, auth_headers(superadmin)) == before
 
 
@@ -151,15 +131,14 @@ async def test_a_malformed_bearer_token_gets_401_invalid_token_everywhere(
 ) -> None:
     response = await call(client, ROUTES[route], user.id, {"Authorization": "Bearer not-a-jwt"})
 
-    assert_error(response, 401, "invalid_token")
-    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert_unauthorized(response, "invalid_token")
 
 
 @pytest.mark.parametrize(("actor_role", "route", "outcome"), SIGNED_IN_CASES)
 async def test_each_role_gets_the_matrix_outcome_on_each_route(
     client: httpx.AsyncClient,
     superadmin: User,
-    make_user: MakeUser,
+    make_user: UserFactory,
     auth_headers: AuthHeaders,
     actor_role: UserRole,
     route: str,
@@ -184,7 +163,7 @@ async def test_each_role_gets_the_matrix_outcome_on_each_route(
 
 
 async def test_a_user_gets_the_same_404_for_someone_else_as_for_nobody(
-    client: httpx.AsyncClient, user: User, make_user: MakeUser, auth_headers: AuthHeaders
+    client: httpx.AsyncClient, user: User, make_user: UserFactory, auth_headers: AuthHeaders
 ) -> None:
     other = await make_user(role=UserRole.USER)
 
@@ -211,7 +190,7 @@ async def test_single_user_responses_expose_exactly_the_public_fields(
     response = await call(client, spec, subject.id, auth_headers(superadmin))
 
     assert response.status_code == 200, response.text
-    assert_user_object(response.json())
+    assert_public_user(response.json())
 
 
 @pytest.mark.parametrize(
@@ -224,19 +203,18 @@ async def test_created_users_expose_exactly_the_public_fields(
     path: str,
     authenticated: bool,
 ) -> None:
-    body = {"username": "fresh", "email": "fresh@example.com", "password": PASSWORD}
     headers = auth_headers(superadmin) if authenticated else {}
 
-    response = await client.post(path, json=body, headers=headers)
+    response = await client.post(path, json=new_account("fresh"), headers=headers)
 
     assert response.status_code == 201, response.text
-    assert_user_object(response.json())
+    assert_public_user(response.json())
 
 
 async def test_list_items_expose_exactly_the_public_fields(
     client: httpx.AsyncClient,
     superadmin: User,
-    make_user: MakeUser,
+    make_user: UserFactory,
     auth_headers: AuthHeaders,
 ) -> None:
     for role in UserRole:
@@ -246,4 +224,4 @@ async def test_list_items_expose_exactly_the_public_fields(
 
     assert len(items) == 4
     for item in items:
-        assert_user_object(item)
+        assert_public_user(item)

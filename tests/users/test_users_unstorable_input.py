@@ -5,31 +5,25 @@ PostgreSQL text can't hold it and bcrypt refuses it. These tests use a client th
 the response a real server would send instead of the exception, so a failure reads as 500.
 """
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+from conftest import AuthHeaders
 from fastapi import FastAPI
+from helpers import DEFAULT_PASSWORD, NEW_PASSWORD, assert_error, client_for, new_account
 
 from app.users.models import User
 
-AuthHeaders = Callable[[User], dict[str, str]]
-
-PASSWORD = "correct-horse-battery"  # the conftest factory's default password
 NUL = "\x00"
 
 
 @pytest.fixture
 async def served(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """A client that gets the 500 a real server would send, instead of the exception."""
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with client_for(app, raise_app_exceptions=False) as client:
         yield client
-
-
-def new_account(**fields: Any) -> dict[str, Any]:
-    return {"username": "newcomer", "email": "newcomer@example.com", "password": PASSWORD} | fields
 
 
 @pytest.mark.parametrize(
@@ -55,7 +49,7 @@ def new_account(**fields: Any) -> dict[str, Any]:
         pytest.param(
             "POST",
             "/api/users/me/password",
-            {"current_password": PASSWORD, "new_password": f"pass{NUL}word"},
+            {"current_password": DEFAULT_PASSWORD, "new_password": f"pass{NUL}word"},
             id="me-new_password",
         ),
     ],
@@ -74,8 +68,7 @@ async def test_a_nul_character_in_a_stored_field_is_422(
         method, path.format(id=user.id), json=body, headers=auth_headers(admin)
     )
 
-    assert response.status_code == 422, response.text
-    assert response.json()["code"] == "validation_error"
+    assert_error(response, 422, "validation_error")
 
 
 async def test_a_nul_character_in_the_current_password_is_422(
@@ -83,12 +76,11 @@ async def test_a_nul_character_in_the_current_password_is_422(
 ) -> None:
     response = await served.post(
         "/api/users/me/password",
-        json={"current_password": f"pass{NUL}word", "new_password": "a-brand-new-password"},
+        json={"current_password": f"pass{NUL}word", "new_password": NEW_PASSWORD},
         headers=auth_headers(user),
     )
 
-    assert response.status_code == 422, response.text
-    assert response.json()["code"] == "validation_error"
+    assert_error(response, 422, "validation_error")
 
 
 async def test_a_nul_character_in_the_search_term_is_422(
@@ -98,5 +90,4 @@ async def test_a_nul_character_in_the_search_term_is_422(
         "/api/users", params={"search": f"a{NUL}b"}, headers=auth_headers(admin)
     )
 
-    assert response.status_code == 422, response.text
-    assert response.json()["code"] == "validation_error"
+    assert_error(response, 422, "validation_error")

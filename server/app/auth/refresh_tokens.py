@@ -3,19 +3,12 @@
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import RefreshToken
-
-
-@dataclass(frozen=True)
-class IssuedRefreshToken:
-    token: str
-    user_id: int
 
 
 def _digest(token: str) -> str:
@@ -28,7 +21,8 @@ async def issue(
     user_id: int,
     lifetime: timedelta,
     family_id: uuid.UUID | None = None,
-) -> IssuedRefreshToken:
+) -> str:
+    """A new token for the user, in the given family or a new one; returns the token itself."""
     token = secrets.token_urlsafe(32)
     session.add(
         RefreshToken(
@@ -39,7 +33,7 @@ async def issue(
         )
     )
     await session.flush()
-    return IssuedRefreshToken(token=token, user_id=user_id)
+    return token
 
 
 async def find_for_update(session: AsyncSession, token: str) -> RefreshToken | None:

@@ -2,14 +2,14 @@ from typing import Annotated, Literal
 
 from pydantic import StringConstraints
 
-from app.core.schemas import InputModel, OutputModel, RequestModel
+from app.core.schemas import InputModel, LoginName, OutputModel, RequestModel
 
 # Long enough for any real credential, short enough that nobody hashes a megabyte.
 CredentialText = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
 
 class LoginRequest(InputModel):
-    username: CredentialText
+    username: LoginName
     password: CredentialText
 
 
@@ -18,7 +18,7 @@ class PasswordForm(RequestModel):
     Scopes and client credentials are accepted and not used."""
 
     grant_type: Literal["password"] | None = None
-    username: CredentialText
+    username: LoginName
     password: CredentialText
     scope: str = ""
     client_id: str | None = None

@@ -28,7 +28,7 @@ async def _issue_pair(
     settings: Settings,
     family_id: uuid.UUID | None = None,
 ) -> TokenPair:
-    refresh = await refresh_tokens.issue(
+    refresh_token = await refresh_tokens.issue(
         session,
         user_id=user_id,
         lifetime=timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS),
@@ -36,7 +36,7 @@ async def _issue_pair(
     )
     return TokenPair(
         access_token=create_access_token(subject=user_id, settings=settings),
-        refresh_token=refresh.token,
+        refresh_token=refresh_token,
         expires_in=settings.ACCESS_TOKEN_EXPIRE_MINUTES * 60,
     )
 

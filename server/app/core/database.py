@@ -1,9 +1,10 @@
 """The engine, the session factory and the declarative base."""
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import DateTime, Enum, MetaData, func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -33,6 +34,19 @@ class Base(DeclarativeBase):
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+def string_enum(values: type[StrEnum], *, name: str) -> Enum:
+    """A VARCHAR with a CHECK constraint, not a native PostgreSQL enum: adding a value
+    later is a plain migration instead of an `ALTER TYPE` outside transactions."""
+    return Enum(
+        values,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 def create_engine(settings: Settings) -> AsyncEngine:

@@ -69,6 +69,16 @@ class DatabaseUnavailable(AppError):
     detail = "The database is unavailable, try again shortly"
 
 
+class ConcurrentUpdate(Conflict):
+    code = "concurrent_update"
+    detail = "A concurrent change got in the way; nothing was saved, retry the request"
+
+
+class ConstraintViolation(Conflict):
+    code = "constraint_violation"
+    detail = "The change conflicts with data stored meanwhile; nothing was saved"
+
+
 def _error_response(
     status_code: int,
     detail: Any,
@@ -84,6 +94,12 @@ def _error_response(
     )
 
 
+def _render(error: AppError) -> JSONResponse:
+    return _error_response(
+        error.status_code, error.message, error.code, headers=error.headers, **error.data
+    )
+
+
 def _code_for_status(status_code: int) -> str:
     try:
         return HTTPStatus(status_code).phrase.lower().replace(" ", "_").replace("-", "_")
@@ -93,9 +109,7 @@ def _code_for_status(status_code: int) -> str:
 
 async def _app_error_handler(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, AppError)
-    return _error_response(
-        error.status_code, error.message, error.code, headers=error.headers, **error.data
-    )
+    return _render(error)
 
 
 async def _http_error_handler(_: Request, error: Exception) -> JSONResponse:
@@ -118,14 +132,35 @@ async def _validation_error_handler(_: Request, error: Exception) -> JSONRespons
     return _error_response(HTTPStatus.UNPROCESSABLE_ENTITY, errors, "validation_error")
 
 
-async def _database_unavailable_handler(_: Request, error: Exception) -> JSONResponse:
-    logger.warning("database_unavailable", error=type(error).__name__)
-    unavailable = DatabaseUnavailable()
-    return _error_response(unavailable.status_code, unavailable.message, unavailable.code)
+# Serialization failure and deadlock: the transaction was rolled back and may simply be retried.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+# Connection exceptions, server shutting down or starting, too many connections.
+UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P", "53300")
+
+
+async def _database_error_handler(request: Request, error: Exception) -> JSONResponse:
+    """Database failures as the client should see them; none of them as a stack trace."""
+    sqlstate = str(getattr(getattr(error, "orig", None), "sqlstate", None) or "")
+    if sqlstate in RETRYABLE_SQLSTATES:
+        logger.info("transaction_conflict", sqlstate=sqlstate)
+        return _render(ConcurrentUpdate())
+    if isinstance(error, sa_exc.IntegrityError):
+        # Services turn the violations they expect into domain errors; this is the backstop.
+        logger.warning("constraint_violation", sqlstate=sqlstate)
+        return _render(ConstraintViolation())
+    unavailable = (
+        not isinstance(error, sa_exc.DBAPIError)  # refused connection, pool timeout
+        or isinstance(error, sa_exc.InterfaceError | sa_exc.OperationalError)
+        or sqlstate.startswith(UNAVAILABLE_SQLSTATE_PREFIXES)
+    )
+    if unavailable:
+        logger.warning("database_unavailable", error=type(error).__name__, sqlstate=sqlstate)
+        return _render(DatabaseUnavailable())
+    return await _unexpected_error_handler(request, error)
 
 
 async def _unexpected_error_handler(_: Request, error: Exception) -> JSONResponse:
-    # Starlette logs the traceback after this response; the client only learns that it failed.
+    logger.error("unhandled_error", exc_info=error)
     return _error_response(
         HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error", "internal_error"
     )
@@ -135,18 +170,17 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error_handler)
     app.add_exception_handler(StarletteHTTPException, _http_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error_handler)
-    # Lost, refused or timed-out connections, a server starting or shutting down, an exhausted
-    # pool: the database can't serve now and the client should retry. The only sockets this
-    # service opens are to its database, so OSError means the same.
-    for unavailable in (
-        sa_exc.InterfaceError,
-        sa_exc.OperationalError,
+    # Besides what SQLAlchemy wraps: refused or timed-out connections, a server starting up and
+    # an exhausted pool surface as these. The only sockets this service opens are to its
+    # database, so OSError means the database too.
+    for database_error in (
+        sa_exc.DBAPIError,
         sa_exc.TimeoutError,
         asyncpg.CannotConnectNowError,
         asyncpg.TooManyConnectionsError,
         OSError,
     ):
-        app.add_exception_handler(unavailable, _database_unavailable_handler)
+        app.add_exception_handler(database_error, _database_error_handler)
     app.add_exception_handler(Exception, _unexpected_error_handler)
 
 

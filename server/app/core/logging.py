@@ -1,9 +1,10 @@
 """Structured logs: one line per event, JSON in production, each carrying the request ID."""
 
 import logging
+import sys
 import time
 from collections.abc import Mapping, MutableMapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 from asgi_correlation_id import correlation_id
@@ -22,6 +23,18 @@ def _add_request_id(_: Any, __: str, event: MutableMapping[str, Any]) -> Mapping
     if request_id is not None:
         event.setdefault("request_id", request_id)
     return event
+
+
+class _StandardErrorHandler(logging.StreamHandler[TextIO]):
+    """Writes to whatever `sys.stderr` is when a record comes, as test runners swap it."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: TextIO) -> None:
+        pass
 
 
 def configure_logging(settings: Settings) -> None:
@@ -44,7 +57,7 @@ def configure_logging(settings: Settings) -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler()
+    handler = _StandardErrorHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,

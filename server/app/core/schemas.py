@@ -1,6 +1,7 @@
 """Base classes and field types shared by request and response bodies."""
 
 import unicodedata
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Path
@@ -9,6 +10,8 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
+    PlainSerializer,
     StringConstraints,
     field_validator,
 )
@@ -74,6 +77,11 @@ NotNull = AfterValidator(_reject_null)
 
 # bcrypt reads at most 72 bytes; a longer password is refused rather than silently truncated.
 Password = Annotated[str, AfterValidator(_check_password_length)]
+# What a sign-in form accepts: normalised like a username, but any text, so that an odd
+# input is just a failed sign-in rather than a 422 that tells usernames apart.
+LoginName = Annotated[
+    str, BeforeValidator(_normalize_username), StringConstraints(min_length=1, max_length=1024)
+]
 Username = Annotated[
     str,
     BeforeValidator(_normalize_username),
@@ -82,3 +90,12 @@ Username = Annotated[
 
 # Primary keys are PostgreSQL `integer`s; anything outside that range can't name a row.
 RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+# Money is Decimal end to end. In: a JSON number or string with at most two decimals.
+# Out: always a string with exactly two decimals ("19.90"), never a float.
+MoneyInput = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
+Money = Annotated[
+    Decimal,
+    PlainSerializer(lambda amount: f"{amount:.2f}", return_type=str, when_used="json"),
+    Field(json_schema_extra={"pattern": r"^-?\d+\.\d{2}$", "examples": ["19.90"]}),
+]

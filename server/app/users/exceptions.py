@@ -21,6 +21,11 @@ class FirstSuperuserProtected(Conflict):
     detail = "The first superuser can't be deleted, deactivated or demoted"
 
 
+class UserHasOrders(Conflict):
+    code = "user_has_orders"
+    detail = "This user has orders; deactivate the account instead"
+
+
 class CannotDeleteSelf(Conflict):
     code = "cannot_delete_self"
     detail = "You can't delete your own account"

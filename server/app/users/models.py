@@ -1,9 +1,9 @@
 from enum import StrEnum
 
-from sqlalchemy import Enum, Index, String, text
+from sqlalchemy import Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.database import Base, TimestampMixin
+from app.core.database import Base, TimestampMixin, string_enum
 
 
 class UserRole(StrEnum):
@@ -29,14 +29,7 @@ class User(TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(254))
     full_name: Mapped[str | None] = mapped_column(String(100))
     role: Mapped[UserRole] = mapped_column(
-        Enum(
-            UserRole,
-            name="user_role",
-            native_enum=False,
-            create_constraint=True,
-            length=20,
-            values_callable=lambda roles: [role.value for role in roles],
-        ),
+        string_enum(UserRole, name="user_role"),
         default=UserRole.USER,
         server_default=UserRole.USER.value,
     )

@@ -17,6 +17,7 @@ from app.users.exceptions import (
     FirstSuperuserProtected,
     IncorrectPassword,
     RoleNotAssignable,
+    UserHasOrders,
     UsernameTaken,
     UserNotFound,
     UserNotManageable,
@@ -172,7 +173,13 @@ async def delete_user(
         raise FirstSuperuserProtected
     _ensure_can_manage(actor, target)
     await session.delete(target)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        # Orders keep their customer: such an account can only be deactivated.
+        if violated_constraint(error) == "fk_orders_user_id_users":
+            raise UserHasOrders from None
+        raise
 
 
 async def change_password(session: AsyncSession, user: User, data: PasswordChange) -> None:

@@ -1,0 +1,171 @@
+"""Helpers for the tests of every folder: calls to the API, checks of its answers, and the
+plumbing that runs an app and gives it a client.
+
+Imported as `from helpers import ...` (pytest puts tests/ on sys.path). Fixtures live in
+conftest.py; helpers for one folder's tests only live beside them (auth/auth_support.py).
+"""
+
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+
+from app.core.config import Settings
+from app.core.dependencies import get_sessionmaker
+from app.main import create_app
+
+DEFAULT_PASSWORD = "correct-horse-battery"  # the password of every user `make_user` creates
+NEW_PASSWORD = "a-brand-new-password"
+
+LOGIN_URL = "/api/auth/login"
+TOKEN_URL = "/api/auth/token"
+REFRESH_URL = "/api/auth/refresh"
+LOGOUT_URL = "/api/auth/logout"
+REGISTER_URL = "/api/auth/register"
+USERS_URL = "/api/users"
+ME_URL = "/api/users/me"
+
+# What a user looks like on the wire: exactly these keys, never a password hash.
+PUBLIC_USER_FIELDS = {
+    "id",
+    "username",
+    "email",
+    "full_name",
+    "role",
+    "is_active",
+    "created_at",
+    "updated_at",
+}
+
+TEST_CLIENT_IP = "127.0.0.1"
+
+
+# --- Calls -------------------------------------------------------------------------------
+
+
+async def login(
+    client: httpx.AsyncClient, username: str, password: str = DEFAULT_PASSWORD
+) -> httpx.Response:
+    return await client.post(LOGIN_URL, json={"username": username, "password": password})
+
+
+async def sign_in(
+    client: httpx.AsyncClient, username: str, password: str = DEFAULT_PASSWORD
+) -> dict[str, Any]:
+    """A login that must succeed; returns the token pair."""
+    return assert_ok(await login(client, username, password))
+
+
+async def refresh(client: httpx.AsyncClient, refresh_token: str) -> httpx.Response:
+    return await client.post(REFRESH_URL, json={"refresh_token": refresh_token})
+
+
+async def read_me(client: httpx.AsyncClient, access_token: str) -> httpx.Response:
+    return await client.get(ME_URL, headers=bearer(access_token))
+
+
+async def read_ok(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], **params: Any
+) -> dict[str, Any]:
+    """GET `url` with these query parameters, which must answer 200; returns the body."""
+    return assert_ok(await client.get(url, params=params, headers=headers))
+
+
+def bearer(access_token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {access_token}"}
+
+
+def new_account(username: str = "newcomer", **fields: Any) -> dict[str, Any]:
+    """A valid body to create or register `username`, with `fields` added or replaced."""
+    account = {
+        "username": username,
+        "email": f"{username}@example.com",
+        "password": DEFAULT_PASSWORD,
+    }
+    return account | fields
+
+
+# --- Assertions ----------------------------------------------------------------------------
+
+
+def assert_ok(response: httpx.Response, status_code: int = 200) -> dict[str, Any]:
+    """The response succeeded with this status; returns its JSON body."""
+    assert response.status_code == status_code, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def assert_error(response: httpx.Response, status_code: int, code: str) -> dict[str, Any]:
+    """The response is the app's error body with this status and code; returns the body."""
+    assert response.status_code == status_code, response.text
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code, body
+    return body
+
+
+def assert_unauthorized(response: httpx.Response, code: str) -> dict[str, Any]:
+    """A 401 with this code and the Bearer challenge; returns the body."""
+    body = assert_error(response, 401, code)
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    return body
+
+
+def assert_public_user(body: Any) -> None:
+    """`body` is a user as the API shows one: exactly the public fields."""
+    assert set(body) == PUBLIC_USER_FIELDS
+
+
+# --- Running apps --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listened on a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def savepoint_sessions(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    """Sessions inside `connection`'s transaction: their commits and rollbacks are savepoints."""
+    return async_sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+
+
+@asynccontextmanager
+async def running_app(
+    settings: Settings, connection: AsyncConnection | None = None
+) -> AsyncIterator[FastAPI]:
+    """An app built from `settings`, inside its lifespan.
+
+    With `connection`, its sessions join that connection's transaction, as the `app` fixture's
+    do; several may run at once, like replicas behind a load balancer. Without, it uses its own
+    engine on `settings.DATABASE_URL`, as in production.
+    """
+    app = create_app(settings)
+    async with LifespanManager(app):
+        if connection is not None:
+            app.dependency_overrides[get_sessionmaker] = lambda: savepoint_sessions(connection)
+        yield app
+
+
+@asynccontextmanager
+async def client_for(
+    app: FastAPI, *, client_ip: str = TEST_CLIENT_IP, raise_app_exceptions: bool = True
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client for a running app, calling from `client_ip`.
+
+    With `raise_app_exceptions=False` it gets the 500 a real server would send instead of the
+    exception, so an unhandled error fails a test as a status code.
+    """
+    transport = httpx.ASGITransport(
+        app=app, client=(client_ip, 50000), raise_app_exceptions=raise_app_exceptions
+    )
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
