@@ -49,8 +49,12 @@ async def test_expires_in_and_token_lifetime_follow_the_access_token_setting(
     assert claims["type"] == "access"
 
 
-@pytest.mark.parametrize("spelling", ["SUPERADMIN", "superadmin", "SuperAdmin"])
-async def test_username_lookup_ignores_case(
+@pytest.mark.parametrize(
+    "spelling",
+    ["SUPERADMIN", "superadmin", "SuperAdmin", "ｓｕｐｅｒＡｄｍｉｎ", " superAdmin "],
+    ids=["upper", "lower", "mixed", "fullwidth", "padded"],
+)
+async def test_username_lookup_ignores_case_width_and_surrounding_spaces(
     client: httpx.AsyncClient, superadmin: User, spelling: str
 ) -> None:
     pair = await sign_in(client, spelling)
