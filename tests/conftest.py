@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, c
 from app.core.config import Environment, Settings, load_settings
 from app.core.migrations import alembic_config
 from app.core.security import create_access_token, password_context
+from app.products.models import Product, ProductStatus
 from app.users import service as users_service
 from app.users.models import User, UserRole
 from app.users.schemas import UserRegister
@@ -205,6 +207,43 @@ class UserFactory:
 @pytest.fixture
 def make_user(session: AsyncSession) -> UserFactory:
     return UserFactory(session)
+
+
+class ProductFactory:
+    """Products written straight to the database, as an admin would have created them."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._count = 0
+
+    async def __call__(
+        self,
+        *,
+        name: str | None = None,
+        sku: str | None = None,
+        price: Decimal | str = "10.00",
+        stock_quantity: int = 100,
+        status: ProductStatus = ProductStatus.ACTIVE,
+        description: str | None = None,
+    ) -> Product:
+        self._count += 1
+        product = Product(
+            name=name or f"Product {self._count}",
+            sku=sku or f"SKU-{self._count:05d}",
+            description=description,
+            price=Decimal(price),
+            stock_quantity=stock_quantity,
+            status=status,
+        )
+        self._session.add(product)
+        await self._session.commit()
+        await self._session.refresh(product)
+        return product
+
+
+@pytest.fixture
+def make_product(session: AsyncSession) -> ProductFactory:
+    return ProductFactory(session)
 
 
 @pytest.fixture

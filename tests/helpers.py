@@ -6,14 +6,15 @@ conftest.py; helpers for one folder's tests only live beside them (auth/auth_sup
 """
 
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
 from app.core.dependencies import get_sessionmaker
@@ -121,6 +122,26 @@ def assert_public_user(body: Any) -> None:
 
 
 # --- Running apps --------------------------------------------------------------------------
+
+
+@contextmanager
+def count_statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Collects the SQL statements run on the engine's connections inside the block."""
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+def fullwidth(text: str) -> str:
+    """Each ASCII letter as its fullwidth form (U+FF21 onwards), which NFKC folds back."""
+    return "".join(chr(ord(char) + 0xFEE0) for char in text)
 
 
 def free_port() -> int:

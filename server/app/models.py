@@ -2,6 +2,17 @@
 
 from app.auth.models import RefreshToken
 from app.core.database import Base
+from app.orders.models import IdempotencyKey, Order, OrderItem, OrderStatusHistory
+from app.products.models import Product
 from app.users.models import User
 
-__all__ = ["Base", "RefreshToken", "User"]
+__all__ = [
+    "Base",
+    "IdempotencyKey",
+    "Order",
+    "OrderItem",
+    "OrderStatusHistory",
+    "Product",
+    "RefreshToken",
+    "User",
+]

@@ -12,6 +12,7 @@ from helpers import (
     TOKEN_URL,
     assert_unauthorized,
     client_for,
+    fullwidth,
     login,
     read_me,
     sign_in,
@@ -51,7 +52,7 @@ async def test_expires_in_and_token_lifetime_follow_the_access_token_setting(
 
 @pytest.mark.parametrize(
     "spelling",
-    ["SUPERADMIN", "superadmin", "SuperAdmin", "ｓｕｐｅｒＡｄｍｉｎ", " superAdmin "],
+    ["SUPERADMIN", "superadmin", "SuperAdmin", fullwidth("superAdmin"), " superAdmin "],
     ids=["upper", "lower", "mixed", "fullwidth", "padded"],
 )
 async def test_username_lookup_ignores_case_width_and_surrounding_spaces(

@@ -16,6 +16,7 @@ from helpers import (
     NEW_PASSWORD,
     USERS_URL,
     assert_error,
+    fullwidth,
     login,
     new_account,
     read_me,
@@ -25,11 +26,6 @@ from helpers import (
 )
 
 from app.users.models import User, UserRole
-
-
-def fullwidth(text: str) -> str:
-    """Each ASCII letter as its fullwidth form (U+FF21 onwards), which NFKC folds back."""
-    return "".join(chr(ord(char) + 0xFEE0) for char in text)
 
 
 async def read_user(

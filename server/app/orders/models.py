@@ -1,0 +1,116 @@
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    Sequence,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.database import Base, TimestampMixin, string_enum
+
+
+class OrderStatus(StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+order_number_sequence = Sequence("order_number_seq", metadata=Base.metadata)
+
+# `ORD-20261123-000042`: the date of ordering and a sequence number of at least six digits,
+# produced by PostgreSQL in the INSERT itself, so two orders can never share one.
+ORDER_NUMBER_DEFAULT = text(
+    "'ORD-' || to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD') || '-' "
+    "|| to_char(nextval('order_number_seq'), 'FM999999000000')"
+)
+
+
+class Order(TimestampMixin, Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("total_amount >= 0", name="total_not_negative"),
+        Index("ix_orders_user_id_created_at", "user_id", "created_at"),
+        Index("ix_orders_status_created_at", "status", "created_at"),
+    )
+    # Fetch order_number and the timestamps with RETURNING instead of a second query.
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_number: Mapped[str] = mapped_column(
+        String(32), unique=True, server_default=ORDER_NUMBER_DEFAULT
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    status: Mapped[OrderStatus] = mapped_column(
+        string_enum(OrderStatus, name="order_status"),
+        default=OrderStatus.PENDING,
+        server_default=OrderStatus.PENDING.value,
+    )
+    total_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    items: Mapped[list["OrderItem"]] = relationship(
+        lazy="raise", order_by="OrderItem.id", passive_deletes=True
+    )
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="RESTRICT"), index=True
+    )
+    # A snapshot taken when ordering: later edits of the product don't rewrite history.
+    product_name: Mapped[str] = mapped_column(String(200))
+    sku: Mapped[str] = mapped_column(String(64))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    quantity: Mapped[int]
+    line_total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+
+class OrderStatusHistory(Base):
+    __tablename__ = "order_status_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    # None for the creation of the order.
+    from_status: Mapped[OrderStatus | None] = mapped_column(
+        string_enum(OrderStatus, name="order_history_from_status")
+    )
+    to_status: Mapped[OrderStatus] = mapped_column(
+        string_enum(OrderStatus, name="order_history_to_status")
+    )
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class IdempotencyKey(Base):
+    """A client's `Idempotency-Key` for order creation, and the order it produced."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        UniqueConstraint("user_id", "key"),
+        Index("ix_idempotency_keys_created_at", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

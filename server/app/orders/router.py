@@ -1,0 +1,108 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Response, status
+
+from app.auth.dependencies import AdminUser, CurrentUser
+from app.core.dependencies import SessionDep
+from app.core.errors import error_responses
+from app.core.pagination import Page
+from app.core.schemas import RowId
+from app.orders import service
+from app.orders.schemas import (
+    OrderCreate,
+    OrderListParams,
+    OrderPublic,
+    OrderStatusChange,
+    OrderStatusHistoryPublic,
+)
+
+router = APIRouter(prefix="/api/orders", tags=["orders"], responses=error_responses(401))
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Repeat a request with the same key to get the same order, never a second",
+    ),
+]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": OrderPublic, "description": "A repeat of an Idempotency-Key"},
+        **error_responses(409, 422),
+    },
+)
+async def create_order(
+    data: OrderCreate,
+    customer: CurrentUser,
+    session: SessionDep,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> OrderPublic:
+    """Place an order at today's prices; the stock is taken in the same transaction."""
+    order, created = await service.create_order(
+        session, customer=customer, data=data, idempotency_key=idempotency_key
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return OrderPublic.model_validate(order)
+
+
+@router.get("")
+async def list_orders(
+    params: Annotated[OrderListParams, Query()], viewer: CurrentUser, session: SessionDep
+) -> Page[OrderPublic]:
+    """Your orders; admins see everyone's and may filter by `user_id`."""
+    orders, total = await service.list_orders(session, viewer=viewer, params=params)
+    return Page(
+        items=[OrderPublic.model_validate(order) for order in orders],
+        total=total,
+        limit=params.limit,
+        offset=params.offset,
+    )
+
+
+@router.get("/by-number/{order_number}", responses=error_responses(404))
+async def read_order_by_number(
+    order_number: Annotated[str, Path(max_length=32)], viewer: CurrentUser, session: SessionDep
+) -> OrderPublic:
+    order = await service.get_order_by_number(session, viewer=viewer, order_number=order_number)
+    return OrderPublic.model_validate(order)
+
+
+@router.get("/{order_id}", responses=error_responses(404))
+async def read_order(order_id: RowId, viewer: CurrentUser, session: SessionDep) -> OrderPublic:
+    order = await service.get_order(session, viewer=viewer, order_id=order_id)
+    return OrderPublic.model_validate(order)
+
+
+@router.get("/{order_id}/history", responses=error_responses(404))
+async def read_order_history(
+    order_id: RowId, viewer: CurrentUser, session: SessionDep
+) -> list[OrderStatusHistoryPublic]:
+    """Every status change of the order, oldest first, starting with its creation."""
+    history = await service.status_history(session, viewer=viewer, order_id=order_id)
+    return [OrderStatusHistoryPublic.model_validate(entry) for entry in history]
+
+
+@router.post("/{order_id}/cancel", responses=error_responses(404, 409))
+async def cancel_order(order_id: RowId, actor: CurrentUser, session: SessionDep) -> OrderPublic:
+    """Customers cancel their own pending orders; admins pending or paid ones. Restocks."""
+    order = await service.cancel_order(session, actor=actor, order_id=order_id)
+    return OrderPublic.model_validate(order)
+
+
+@router.patch("/{order_id}/status", responses=error_responses(403, 404, 409))
+async def change_order_status(
+    order_id: RowId, change: OrderStatusChange, actor: AdminUser, session: SessionDep
+) -> OrderPublic:
+    """pending → paid | cancelled, paid → shipped | cancelled, shipped → completed."""
+    order = await service.change_status(
+        session, actor=actor, order_id=order_id, status=change.status
+    )
+    return OrderPublic.model_validate(order)

@@ -1,0 +1,70 @@
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from app.core.pagination import PageParams
+from app.core.schemas import InputModel, Money, OutputModel
+from app.orders.models import OrderStatus
+
+MAX_ORDER_LINES = 100
+MAX_LINE_QUANTITY = 100_000
+
+OrderSort = Literal["created_at", "-created_at", "total_amount", "-total_amount"]
+
+
+class OrderLineInput(InputModel):
+    product_id: int = Field(ge=1, le=2_147_483_647)
+    quantity: int = Field(ge=1, le=MAX_LINE_QUANTITY)
+
+
+class OrderCreate(InputModel):
+    items: list[OrderLineInput] = Field(min_length=1, max_length=MAX_ORDER_LINES)
+    note: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+    def quantities(self) -> dict[int, int]:
+        """Requested quantity per product; a product on several lines counts once, summed."""
+        merged: dict[int, int] = {}
+        for line in self.items:
+            merged[line.product_id] = merged.get(line.product_id, 0) + line.quantity
+        return merged
+
+
+class OrderItemPublic(OutputModel):
+    product_id: int
+    product_name: str
+    sku: str
+    unit_price: Money
+    quantity: int
+    line_total: Money
+
+
+class OrderPublic(OutputModel):
+    id: int
+    order_number: str
+    user_id: int
+    status: OrderStatus
+    total_amount: Money
+    note: str | None
+    items: list[OrderItemPublic]
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrderStatusChange(InputModel):
+    status: OrderStatus
+
+
+class OrderStatusHistoryPublic(OutputModel):
+    from_status: OrderStatus | None
+    to_status: OrderStatus
+    changed_by: int | None
+    changed_at: datetime
+
+
+class OrderListParams(PageParams):
+    status: OrderStatus | None = None
+    created_from: datetime | None = Field(default=None, description="Inclusive lower bound")
+    created_to: datetime | None = Field(default=None, description="Exclusive upper bound")
+    user_id: int | None = Field(default=None, ge=1, description="Admins only")
+    sort: OrderSort = "-created_at"

@@ -1,0 +1,261 @@
+"""Orders: placing them against locked stock, idempotent retries, the status workflow."""
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Select, delete, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.auth.exceptions import AdminRequired
+from app.core.pagination import order_by, paginate
+from app.orders.exceptions import (
+    IdempotencyKeyReused,
+    InsufficientStock,
+    InvalidTransition,
+    OrderNotFound,
+    OrderTooLarge,
+    ProductsUnavailable,
+)
+from app.orders.models import IdempotencyKey, Order, OrderItem, OrderStatus, OrderStatusHistory
+from app.orders.schemas import OrderCreate, OrderListParams
+from app.products.models import ProductStatus
+from app.products.stock import lock_products, move_stock
+from app.users.models import User
+
+IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
+# NUMERIC(12, 2): the largest amount a line or an order can hold.
+MAX_AMOUNT = Decimal("9999999999.99")
+
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PENDING: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
+    OrderStatus.PAID: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.COMPLETED}),
+    OrderStatus.COMPLETED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+# Customers may only take back an order nobody has acted on yet.
+CUSTOMER_CANCELLABLE = frozenset({OrderStatus.PENDING})
+
+_SORT_COLUMNS = {"created_at": Order.created_at, "total_amount": Order.total_amount}
+
+
+def _with_items() -> Select[Order]:
+    return select(Order).options(selectinload(Order.items))
+
+
+async def _place_order(session: AsyncSession, *, customer: User, data: OrderCreate) -> Order:
+    """Check, take the stock and write the order, its lines and its first history entry."""
+    quantities = data.quantities()
+    products = await lock_products(session, quantities.keys())
+    unavailable = [
+        product_id
+        for product_id in sorted(quantities)
+        if product_id not in products or products[product_id].status is not ProductStatus.ACTIVE
+    ]
+    if unavailable:
+        raise ProductsUnavailable(unavailable)
+    short = [
+        {
+            "product_id": product_id,
+            "requested": quantity,
+            "available": products[product_id].stock_quantity,
+        }
+        for product_id, quantity in sorted(quantities.items())
+        if products[product_id].stock_quantity < quantity
+    ]
+    if short:
+        raise InsufficientStock(short)
+
+    items = [
+        OrderItem(
+            product_id=product_id,
+            product_name=products[product_id].name,
+            sku=products[product_id].sku,
+            unit_price=products[product_id].price,
+            quantity=quantity,
+            line_total=products[product_id].price * quantity,
+        )
+        for product_id, quantity in quantities.items()
+    ]
+    total = sum((item.line_total for item in items), Decimal("0.00"))
+    if total > MAX_AMOUNT:
+        raise OrderTooLarge
+    await move_stock(
+        session, {product_id: -quantity for product_id, quantity in quantities.items()}
+    )
+    order = Order(user_id=customer.id, total_amount=total, note=data.note, items=items)
+    session.add(order)
+    await session.flush()
+    session.add(
+        OrderStatusHistory(
+            order_id=order.id, from_status=None, to_status=order.status, changed_by=customer.id
+        )
+    )
+    await session.flush()
+    return order
+
+
+def _request_hash(data: OrderCreate) -> str:
+    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def create_order(
+    session: AsyncSession,
+    *,
+    customer: User,
+    data: OrderCreate,
+    idempotency_key: str | None = None,
+) -> tuple[Order, bool]:
+    """Place an order; returns it and whether it is new.
+
+    With an idempotency key, the first request claims the key by inserting it; a concurrent
+    repeat waits on that row's unique index until the first commits, then finds the key taken
+    and returns the same order. If the first rolls back, the key was never taken.
+    """
+    if idempotency_key is None:
+        return await _place_order(session, customer=customer, data=data), True
+    request_hash = _request_hash(data)
+    await session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.user_id == customer.id,
+            IdempotencyKey.key == idempotency_key,
+            IdempotencyKey.created_at < datetime.now(UTC) - IDEMPOTENCY_KEY_LIFETIME,
+        )
+    )
+    claimed = await session.scalar(
+        insert(IdempotencyKey)
+        .values(user_id=customer.id, key=idempotency_key, request_hash=request_hash)
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .returning(IdempotencyKey.id)
+    )
+    if claimed is None:
+        existing = await session.scalar(
+            select(IdempotencyKey).where(
+                IdempotencyKey.user_id == customer.id, IdempotencyKey.key == idempotency_key
+            )
+        )
+        if existing is None or existing.order_id is None:
+            raise OrderNotFound
+        if existing.request_hash != request_hash:
+            raise IdempotencyKeyReused
+        return await _get_order(session, existing.order_id), False
+    order = await _place_order(session, customer=customer, data=data)
+    await session.execute(
+        update(IdempotencyKey).where(IdempotencyKey.id == claimed).values(order_id=order.id)
+    )
+    return order, True
+
+
+async def _get_order(session: AsyncSession, order_id: int) -> Order:
+    order = await session.scalar(_with_items().where(Order.id == order_id))
+    if order is None:
+        raise OrderNotFound
+    return order
+
+
+def _ensure_visible(viewer: User, order: Order) -> None:
+    # Someone else's order is a 404, not a 403: its existence is not confirmed.
+    if order.user_id != viewer.id and not viewer.role.is_admin:
+        raise OrderNotFound
+
+
+async def get_order(session: AsyncSession, *, viewer: User, order_id: int) -> Order:
+    order = await _get_order(session, order_id)
+    _ensure_visible(viewer, order)
+    return order
+
+
+async def get_order_by_number(session: AsyncSession, *, viewer: User, order_number: str) -> Order:
+    order = await session.scalar(_with_items().where(Order.order_number == order_number))
+    if order is None:
+        raise OrderNotFound
+    _ensure_visible(viewer, order)
+    return order
+
+
+async def list_orders(
+    session: AsyncSession, *, viewer: User, params: OrderListParams
+) -> tuple[Sequence[Order], int]:
+    statement = _with_items()
+    if not viewer.role.is_admin:
+        if params.user_id is not None:
+            raise AdminRequired("Only admins filter orders by user")
+        statement = statement.where(Order.user_id == viewer.id)
+    if params.user_id is not None:
+        statement = statement.where(Order.user_id == params.user_id)
+    if params.status is not None:
+        statement = statement.where(Order.status == params.status)
+    if params.created_from is not None:
+        statement = statement.where(Order.created_at >= params.created_from)
+    if params.created_to is not None:
+        statement = statement.where(Order.created_at < params.created_to)
+    return await paginate(
+        session,
+        statement,
+        page=params,
+        ordering=order_by(params.sort, _SORT_COLUMNS, tiebreaker=Order.id),
+    )
+
+
+async def status_history(
+    session: AsyncSession, *, viewer: User, order_id: int
+) -> Sequence[OrderStatusHistory]:
+    await get_order(session, viewer=viewer, order_id=order_id)
+    rows = await session.scalars(
+        select(OrderStatusHistory)
+        .where(OrderStatusHistory.order_id == order_id)
+        .order_by(OrderStatusHistory.id)
+    )
+    return rows.all()
+
+
+async def _lock_order(session: AsyncSession, *, viewer: User, order_id: int) -> Order:
+    """The order, locked: racing status changes take turns and see each other's result."""
+    order = await session.scalar(
+        _with_items()
+        .where(Order.id == order_id)
+        .with_for_update(of=Order)
+        .execution_options(populate_existing=True)
+    )
+    if order is None:
+        raise OrderNotFound
+    _ensure_visible(viewer, order)
+    return order
+
+
+async def _transition(
+    session: AsyncSession, order: Order, *, to: OrderStatus, actor: User
+) -> Order:
+    if to not in TRANSITIONS[order.status]:
+        raise InvalidTransition(order.status, to)
+    if to is OrderStatus.CANCELLED:
+        # Under the order's lock, so a second cancel finds it cancelled and restocks nothing.
+        await move_stock(session, {item.product_id: item.quantity for item in order.items})
+    session.add(
+        OrderStatusHistory(
+            order_id=order.id, from_status=order.status, to_status=to, changed_by=actor.id
+        )
+    )
+    order.status = to
+    await session.flush()
+    return order
+
+
+async def cancel_order(session: AsyncSession, *, actor: User, order_id: int) -> Order:
+    order = await _lock_order(session, viewer=actor, order_id=order_id)
+    if not actor.role.is_admin and order.status not in CUSTOMER_CANCELLABLE:
+        raise InvalidTransition(order.status, OrderStatus.CANCELLED)
+    return await _transition(session, order, to=OrderStatus.CANCELLED, actor=actor)
+
+
+async def change_status(
+    session: AsyncSession, *, actor: User, order_id: int, status: OrderStatus
+) -> Order:
+    order = await _lock_order(session, viewer=actor, order_id=order_id)
+    return await _transition(session, order, to=status, actor=actor)

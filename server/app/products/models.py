@@ -1,0 +1,53 @@
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Index, Numeric, String, Text, func
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
+
+from app.core.database import Base, TimestampMixin, string_enum
+
+
+class ProductStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    # Kept only because orders reference it; hidden from every list unless asked for.
+    ARCHIVED = "archived"
+
+
+class Product(TimestampMixin, Base):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("price > 0", name="price_positive"),
+        # The last line of defence against overselling, behind the row locks.
+        CheckConstraint("stock_quantity >= 0", name="stock_not_negative"),
+        Index("ix_products_status_created_at", "status", "created_at"),
+        Index("ix_products_price", "price"),
+        Index("ix_products_stock_quantity", "stock_quantity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    stock_quantity: Mapped[int] = mapped_column(default=0, server_default="0")
+    status: Mapped[ProductStatus] = mapped_column(
+        string_enum(ProductStatus, name="product_status"),
+        default=ProductStatus.ACTIVE,
+        server_default=ProductStatus.ACTIVE.value,
+    )
+
+
+def _trigram_index(name: str, column: InstrumentedAttribute[str]) -> Index:
+    """Serves the case-insensitive substring search (`ILIKE '%term%'`) on the column."""
+    expression = func.lower(column).label(f"lower_{column.key}")
+    return Index(
+        name,
+        expression,
+        postgresql_using="gin",
+        postgresql_ops={expression.name: "gin_trgm_ops"},
+    )
+
+
+_trigram_index("ix_products_name_trgm", Product.name)
+_trigram_index("ix_products_sku_trgm", Product.sku)

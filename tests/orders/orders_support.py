@@ -1,0 +1,70 @@
+"""Helpers shared by the order tests."""
+
+from typing import Any
+
+import httpx
+from helpers import assert_ok
+
+from app.orders.models import OrderStatus
+from app.products.models import Product
+
+ORDERS_URL = "/api/orders"
+ORDER_FIELDS = {
+    "id",
+    "order_number",
+    "user_id",
+    "status",
+    "total_amount",
+    "note",
+    "items",
+    "created_at",
+    "updated_at",
+}
+ITEM_FIELDS = {"product_id", "product_name", "sku", "unit_price", "quantity", "line_total"}
+
+
+def lines(*pairs: tuple[Product | int, int]) -> list[dict[str, int]]:
+    """`lines((product, 2), (other, 1))` as the `items` of an order request."""
+    return [
+        {"product_id": item if isinstance(item, int) else item.id, "quantity": quantity}
+        for item, quantity in pairs
+    ]
+
+
+async def place_order(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    *pairs: tuple[Product | int, int],
+    **extra: Any,
+) -> httpx.Response:
+    return await client.post(ORDERS_URL, json={"items": lines(*pairs), **extra}, headers=headers)
+
+
+async def placed_order(
+    client: httpx.AsyncClient, headers: dict[str, str], *pairs: tuple[Product | int, int]
+) -> dict[str, Any]:
+    """An order that must be accepted; returns its body."""
+    return assert_ok(await place_order(client, headers, *pairs), 201)
+
+
+async def set_status(
+    client: httpx.AsyncClient, headers: dict[str, str], order_id: int, status: OrderStatus
+) -> httpx.Response:
+    return await client.patch(
+        f"{ORDERS_URL}/{order_id}/status", json={"status": status.value}, headers=headers
+    )
+
+
+async def walk_to(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], order_id: int, status: OrderStatus
+) -> None:
+    """Move a pending order along the workflow until it reaches `status`."""
+    path = {
+        OrderStatus.PENDING: [],
+        OrderStatus.PAID: [OrderStatus.PAID],
+        OrderStatus.SHIPPED: [OrderStatus.PAID, OrderStatus.SHIPPED],
+        OrderStatus.COMPLETED: [OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED],
+        OrderStatus.CANCELLED: [OrderStatus.CANCELLED],
+    }[status]
+    for step in path:
+        assert_ok(await set_status(client, admin_headers, order_id, step))
