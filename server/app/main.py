@@ -19,6 +19,7 @@ from app.core.errors import register_error_handlers
 from app.core.health import router as health_router
 from app.core.logging import AccessLogMiddleware, configure_logging
 from app.orders.router import router as orders_router
+from app.products.router import router as products_router
 from app.users.router import router as users_router
 
 API_VERSION = "0.1.0"
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(orders_router)
+    app.include_router(products_router)
 
     Instrumentator(
         should_group_status_codes=False,

@@ -21,17 +21,6 @@ class ProductsUnavailable(AppError):
         )
 
 
-class InsufficientStock(Conflict):
-    code = "insufficient_stock"
-    detail = "Not enough stock"
-
-    def __init__(self, items: list[dict[str, int]]) -> None:
-        names = ", ".join(
-            f"product {item['product_id']} ({item['available']} available)" for item in items
-        )
-        super().__init__(f"Not enough stock for {names}", items=items)
-
-
 class InvalidTransition(Conflict):
     code = "invalid_status_transition"
     detail = "This status change is not allowed"

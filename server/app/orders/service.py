@@ -15,7 +15,6 @@ from app.auth.exceptions import AdminRequired
 from app.core.pagination import order_by, paginate
 from app.orders.exceptions import (
     IdempotencyKeyReused,
-    InsufficientStock,
     InvalidTransition,
     OrderNotFound,
     OrderTooLarge,
@@ -23,6 +22,7 @@ from app.orders.exceptions import (
 )
 from app.orders.models import IdempotencyKey, Order, OrderItem, OrderStatus, OrderStatusHistory
 from app.orders.schemas import OrderCreate, OrderListParams
+from app.products.exceptions import InsufficientStock
 from app.products.models import ProductStatus
 from app.products.stock import lock_products, move_stock
 from app.users.models import User

@@ -1,0 +1,73 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from app.auth.dependencies import AdminUser, CurrentUser
+from app.core.dependencies import SessionDep
+from app.core.errors import error_responses
+from app.core.pagination import Page
+from app.core.schemas import RowId
+from app.products import service
+from app.products.schemas import (
+    ProductCreate,
+    ProductListParams,
+    ProductPublic,
+    ProductUpdate,
+    StockAdjustment,
+)
+
+router = APIRouter(prefix="/api/products", tags=["products"], responses=error_responses(401))
+
+
+@router.get("")
+async def list_products(
+    params: Annotated[ProductListParams, Query()], viewer: CurrentUser, session: SessionDep
+) -> Page[ProductPublic]:
+    """Active products; admins see all but archived ones unless they filter by `status`."""
+    products, total = await service.list_products(session, viewer=viewer, params=params)
+    return Page(
+        items=[ProductPublic.model_validate(product) for product in products],
+        total=total,
+        limit=params.limit,
+        offset=params.offset,
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409))
+async def create_product(data: ProductCreate, _: AdminUser, session: SessionDep) -> ProductPublic:
+    return ProductPublic.model_validate(await service.create_product(session, data))
+
+
+@router.get("/{product_id}", responses=error_responses(404))
+async def read_product(
+    product_id: RowId, viewer: CurrentUser, session: SessionDep
+) -> ProductPublic:
+    """Any product for admins; customers only find active ones."""
+    product = await service.get_visible_product(session, viewer=viewer, product_id=product_id)
+    return ProductPublic.model_validate(product)
+
+
+@router.patch("/{product_id}", responses=error_responses(403, 404, 409))
+async def update_product(
+    product_id: RowId, changes: ProductUpdate, _: AdminUser, session: SessionDep
+) -> ProductPublic:
+    """Change any field but the stock, which moves through `POST /{product_id}/stock`."""
+    product = await service.update_product(session, product_id=product_id, changes=changes)
+    return ProductPublic.model_validate(product)
+
+
+@router.delete(
+    "/{product_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(403, 404)
+)
+async def delete_product(product_id: RowId, _: AdminUser, session: SessionDep) -> None:
+    """Deletes the product, or archives it if orders reference it."""
+    await service.delete_product(session, product_id)
+
+
+@router.post("/{product_id}/stock", responses=error_responses(403, 404, 409))
+async def adjust_product_stock(
+    product_id: RowId, adjustment: StockAdjustment, _: AdminUser, session: SessionDep
+) -> ProductPublic:
+    """Add to or take from the stock atomically; it never goes below zero."""
+    product = await service.adjust_stock(session, product_id=product_id, delta=adjustment.delta)
+    return ProductPublic.model_validate(product)

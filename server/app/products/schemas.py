@@ -1,0 +1,104 @@
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
+
+from app.core.pagination import PageParams
+from app.core.schemas import InputModel, Money, MoneyInput, NotNull, OutputModel
+from app.products.models import ProductStatus
+from app.products.stock import MAX_STOCK
+
+ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Sku = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$"
+    ),
+]
+Description = Annotated[str, StringConstraints(max_length=5000)]
+# Whole JSON numbers only: neither `true` nor "5" nor 5.0 is a quantity.
+StockQuantity = Annotated[int, Field(strict=True, ge=0, le=MAX_STOCK)]
+# A filter bound: any amount a price could be, including none at all.
+PriceBound = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+ProductSort = Literal[
+    "name",
+    "-name",
+    "price",
+    "-price",
+    "stock_quantity",
+    "-stock_quantity",
+    "created_at",
+    "-created_at",
+]
+
+
+def _reject_zero(delta: int) -> int:
+    if delta == 0:
+        raise PydanticCustomError("zero_delta", "A stock adjustment must not be zero")
+    return delta
+
+
+class ProductPublic(OutputModel):
+    id: int
+    name: str
+    sku: str
+    description: str | None
+    price: Money
+    stock_quantity: int
+    status: ProductStatus
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProductCreate(InputModel):
+    name: ProductName
+    sku: Sku
+    description: Description | None = None
+    price: MoneyInput
+    stock_quantity: StockQuantity
+    status: ProductStatus = ProductStatus.ACTIVE
+
+
+class ProductUpdate(InputModel):
+    """No `stock_quantity`: stock only moves through the stock endpoint and orders."""
+
+    name: Annotated[ProductName | None, NotNull] = None
+    sku: Annotated[Sku | None, NotNull] = None
+    description: Description | None = None
+    price: Annotated[MoneyInput | None, NotNull] = None
+    status: Annotated[ProductStatus | None, NotNull] = None
+
+
+class StockAdjustment(InputModel):
+    delta: Annotated[
+        int, Field(strict=True, ge=-MAX_STOCK, le=MAX_STOCK), AfterValidator(_reject_zero)
+    ] = Field(description="Added to the stock; negative to take stock away. Never zero.")
+
+
+class ProductListParams(PageParams):
+    search: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+        default=None, description="Part of the name or SKU, any case"
+    )
+    status: ProductStatus | None = Field(
+        default=None,
+        description="Users only ever see active products; admins see all but archived ones "
+        "unless they ask for a status",
+    )
+    min_price: PriceBound | None = Field(default=None, description="Inclusive")
+    max_price: PriceBound | None = Field(default=None, description="Inclusive")
+    low_stock: int | None = Field(
+        default=None, ge=0, le=MAX_STOCK, description="Only products with less stock than this"
+    )
+    sort: ProductSort = "name"
+
+    @model_validator(mode="after")
+    def _check_price_range(self) -> Self:
+        if (
+            self.min_price is not None
+            and self.max_price is not None
+            and self.min_price > self.max_price
+        ):
+            raise PydanticCustomError("price_range", "min_price must not be greater than max_price")
+        return self

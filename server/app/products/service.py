@@ -1,0 +1,169 @@
+"""Products: the catalogue, who sees which products, and stock adjustments by admins."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.database import violated_constraint
+from app.core.pagination import contains_pattern, order_by, paginate
+from app.products import stock
+from app.products.exceptions import (
+    InsufficientStock,
+    ProductNotFound,
+    SkuTaken,
+    StockLimitExceeded,
+)
+from app.products.models import Product, ProductStatus
+from app.products.schemas import ProductCreate, ProductListParams, ProductUpdate
+from app.users.models import User
+
+_SORT_COLUMNS = {
+    "name": Product.name,
+    "price": Product.price,
+    "stock_quantity": Product.stock_quantity,
+    "created_at": Product.created_at,
+}
+_REFERENCED_BY_ORDERS = "fk_order_items_product_id_products"
+# The first key of the advisory locks on SKUs, so they can't collide with other locks.
+_SKU_LOCK_NAMESPACE = func.hashtext("products.sku")
+
+
+async def get_product(session: AsyncSession, product_id: int) -> Product:
+    product = await session.get(Product, product_id)
+    if product is None:
+        raise ProductNotFound
+    return product
+
+
+async def get_visible_product(session: AsyncSession, *, viewer: User, product_id: int) -> Product:
+    """Any product for admins; only active ones for customers."""
+    product = await get_product(session, product_id)
+    if not viewer.role.is_admin and product.status is not ProductStatus.ACTIVE:
+        # The same 404 as for a product that doesn't exist.
+        raise ProductNotFound
+    return product
+
+
+async def list_products(
+    session: AsyncSession, *, viewer: User, params: ProductListParams
+) -> tuple[Sequence[Product], int]:
+    statement = select(Product)
+    if not viewer.role.is_admin:
+        # Customers see active products only: asking for another status finds nothing.
+        statement = statement.where(Product.status == ProductStatus.ACTIVE)
+    if params.status is not None:
+        statement = statement.where(Product.status == params.status)
+    elif viewer.role.is_admin:
+        # Archived products are kept for their orders, not shown unless asked for.
+        statement = statement.where(Product.status != ProductStatus.ARCHIVED)
+    if params.search:
+        # lower(column) LIKE lower(pattern): the expression the trigram indexes are built on.
+        pattern = func.lower(contains_pattern(params.search))
+        statement = statement.where(
+            or_(
+                func.lower(Product.name).like(pattern, escape="\\"),
+                func.lower(Product.sku).like(pattern, escape="\\"),
+            )
+        )
+    if params.min_price is not None:
+        statement = statement.where(Product.price >= params.min_price)
+    if params.max_price is not None:
+        statement = statement.where(Product.price <= params.max_price)
+    if params.low_stock is not None:
+        statement = statement.where(Product.stock_quantity < params.low_stock)
+    return await paginate(
+        session,
+        statement,
+        page=params,
+        ordering=order_by(params.sort, _SORT_COLUMNS, tiebreaker=Product.id),
+    )
+
+
+async def _ensure_sku_free(session: AsyncSession, sku: str, *, product_id: int | None) -> None:
+    """409 if another product has this SKU in any case.
+
+    The unique constraint only covers the exact spelling, so creators and renamers of one SKU
+    first take a transaction lock on its lowercase form: a racing `abc` and `ABC` take turns,
+    and the second sees the first's committed row.
+    """
+    await session.execute(
+        select(func.pg_advisory_xact_lock(_SKU_LOCK_NAMESPACE, func.hashtext(func.lower(sku))))
+    )
+    taken = select(Product.id).where(func.lower(Product.sku) == func.lower(sku))
+    if product_id is not None:
+        taken = taken.where(Product.id != product_id)
+    if await session.scalar(taken.limit(1)) is not None:
+        raise SkuTaken
+
+
+async def _flush_product(session: AsyncSession, product: Product) -> Product:
+    """Flush, turning the unique violation on the SKU into its 409; reload server values."""
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        if violated_constraint(error) != "uq_products_sku":
+            raise
+        raise SkuTaken from None
+    await session.refresh(product)
+    return product
+
+
+async def create_product(session: AsyncSession, data: ProductCreate) -> Product:
+    await _ensure_sku_free(session, data.sku, product_id=None)
+    product = Product(**data.model_dump())
+    session.add(product)
+    return await _flush_product(session, product)
+
+
+async def update_product(
+    session: AsyncSession, *, product_id: int, changes: ProductUpdate
+) -> Product:
+    product = await get_product(session, product_id)
+    fields = changes.model_dump(exclude_unset=True)
+    if changes.sku is not None and changes.sku != product.sku:
+        await _ensure_sku_free(session, changes.sku, product_id=product.id)
+    for field, value in fields.items():
+        setattr(product, field, value)
+    return await _flush_product(session, product)
+
+
+async def delete_product(session: AsyncSession, product_id: int) -> None:
+    """Delete the product, or archive it if order lines reference it.
+
+    The DELETE runs in a savepoint, and the foreign key of `order_items` decides: no window
+    in which an order could reference the product between a check and the delete.
+    """
+    try:
+        async with session.begin_nested():
+            deleted = await session.scalar(
+                delete(Product).where(Product.id == product_id).returning(Product.id)
+            )
+    except IntegrityError as error:
+        if violated_constraint(error) != _REFERENCED_BY_ORDERS:
+            raise
+        # Orders keep their snapshot of it; it just disappears from the catalogue.
+        product = await get_product(session, product_id)
+        product.status = ProductStatus.ARCHIVED
+        await session.flush()
+        return
+    if deleted is None:
+        raise ProductNotFound
+
+
+async def adjust_stock(session: AsyncSession, *, product_id: int, delta: int) -> Product:
+    product = await stock.adjust_stock(session, product_id, delta)
+    if product is not None:
+        return product
+    # Refused or missing: the current stock says which, and goes in the error.
+    available = await session.scalar(select(Product.stock_quantity).where(Product.id == product_id))
+    if available is None:
+        raise ProductNotFound
+    if delta < 0:
+        raise InsufficientStock(
+            [{"product_id": product_id, "requested": -delta, "available": available}]
+        )
+    raise StockLimitExceeded(
+        product_id=product_id, available=available, delta=delta, maximum=stock.MAX_STOCK
+    )
