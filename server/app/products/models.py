@@ -1,7 +1,7 @@
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Index, Numeric, String, Text, func
+from sqlalchemy import CheckConstraint, Index, Numeric, String, Text, func, text
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from app.core.database import Base, TimestampMixin, string_enum
@@ -23,11 +23,13 @@ class Product(TimestampMixin, Base):
         Index("ix_products_status_created_at", "status", "created_at"),
         Index("ix_products_price", "price"),
         Index("ix_products_stock_quantity", "stock_quantity"),
+        # Unique whatever the case: `abc-1` can't sit beside `ABC-1`, even when both race.
+        Index("uq_products_sku_lower", text("lower(sku)"), unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    sku: Mapped[str] = mapped_column(String(64))
     description: Mapped[str | None] = mapped_column(Text)
     price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     stock_quantity: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -26,8 +26,6 @@ _SORT_COLUMNS = {
     "created_at": Product.created_at,
 }
 _REFERENCED_BY_ORDERS = "fk_order_items_product_id_products"
-# The first key of the advisory locks on SKUs, so they can't collide with other locks.
-_SKU_LOCK_NAMESPACE = func.hashtext("products.sku")
 
 
 async def get_product(session: AsyncSession, product_id: int) -> Product:
@@ -81,29 +79,12 @@ async def list_products(
     )
 
 
-async def _ensure_sku_free(session: AsyncSession, sku: str, *, product_id: int | None) -> None:
-    """409 if another product has this SKU in any case.
-
-    The unique constraint only covers the exact spelling, so creators and renamers of one SKU
-    first take a transaction lock on its lowercase form: a racing `abc` and `ABC` take turns,
-    and the second sees the first's committed row.
-    """
-    await session.execute(
-        select(func.pg_advisory_xact_lock(_SKU_LOCK_NAMESPACE, func.hashtext(func.lower(sku))))
-    )
-    taken = select(Product.id).where(func.lower(Product.sku) == func.lower(sku))
-    if product_id is not None:
-        taken = taken.where(Product.id != product_id)
-    if await session.scalar(taken.limit(1)) is not None:
-        raise SkuTaken
-
-
 async def _flush_product(session: AsyncSession, product: Product) -> Product:
     """Flush, turning the unique violation on the SKU into its 409; reload server values."""
     try:
         await session.flush()
     except IntegrityError as error:
-        if violated_constraint(error) != "uq_products_sku":
+        if violated_constraint(error) != "uq_products_sku_lower":
             raise
         raise SkuTaken from None
     await session.refresh(product)
@@ -111,7 +92,6 @@ async def _flush_product(session: AsyncSession, product: Product) -> Product:
 
 
 async def create_product(session: AsyncSession, data: ProductCreate) -> Product:
-    await _ensure_sku_free(session, data.sku, product_id=None)
     product = Product(**data.model_dump())
     session.add(product)
     return await _flush_product(session, product)
@@ -122,8 +102,6 @@ async def update_product(
 ) -> Product:
     product = await get_product(session, product_id)
     fields = changes.model_dump(exclude_unset=True)
-    if changes.sku is not None and changes.sku != product.sku:
-        await _ensure_sku_free(session, changes.sku, product_id=product.id)
     for field, value in fields.items():
         setattr(product, field, value)
     return await _flush_product(session, product)

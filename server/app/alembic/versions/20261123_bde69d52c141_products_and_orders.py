@@ -60,7 +60,6 @@ def upgrade() -> None:
         sa.CheckConstraint("price > 0", name=op.f("ck_products_price_positive")),
         sa.CheckConstraint("stock_quantity >= 0", name=op.f("ck_products_stock_not_negative")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_products")),
-        sa.UniqueConstraint("sku", name=op.f("uq_products_sku")),
     )
     op.create_index(
         "ix_products_name_trgm",
@@ -70,6 +69,9 @@ def upgrade() -> None:
         postgresql_ops={"lower(name)": "gin_trgm_ops"},
     )
     op.create_index("ix_products_price", "products", ["price"], unique=False)
+    op.create_index(
+        "uq_products_sku_lower", "products", [sa.literal_column("lower(sku)")], unique=True
+    )
     op.create_index(
         "ix_products_sku_trgm",
         "products",
@@ -267,6 +269,7 @@ def downgrade() -> None:
     op.drop_index("ix_products_stock_quantity", table_name="products")
     op.drop_index("ix_products_status_created_at", table_name="products")
     op.drop_index("ix_products_sku_trgm", table_name="products", postgresql_using="gin")
+    op.drop_index("uq_products_sku_lower", table_name="products")
     op.drop_index("ix_products_price", table_name="products")
     op.drop_index("ix_products_name_trgm", table_name="products", postgresql_using="gin")
     op.drop_table("products")
