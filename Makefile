@@ -8,7 +8,7 @@ PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 SYSTEM_PACKAGES := redis-server
 
-.PHONY: help dev api test lint fmt system-deps lock clean
+.PHONY: help dev api seed test lint fmt system-deps lock clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ dev: api  ## Run the service for development
 
 api: $(INSTALLED)  ## Run the API alone (auto-reload, local PostgreSQL unless configured)
 	$(PYTHON) -m devtools.dev
+
+seed: $(INSTALLED)  ## Demo data in the dev database (more: SEED_ARGS="--orders 100000")
+	$(PYTHON) -m devtools.seed $(SEED_ARGS)
 
 test: lint system-deps  ## Lint, then run every test against a real PostgreSQL
 	$(PYTHON) -m pytest tests

@@ -20,6 +20,7 @@ from app.core.health import router as health_router
 from app.core.logging import AccessLogMiddleware, configure_logging
 from app.orders.router import router as orders_router
 from app.products.router import router as products_router
+from app.stats.router import router as stats_router
 from app.users.router import router as users_router
 
 API_VERSION = "0.1.0"
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(orders_router)
+    app.include_router(stats_router)
     app.include_router(products_router)
 
     Instrumentator(

@@ -5,15 +5,11 @@ local PostgreSQL kept under `.data/postgres` (LOCAL_DATA_DIR moves `.data`). Ctr
 everything it started.
 """
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
-from app.core.config import DEV_SUPERUSER_PASSWORD, Settings, SettingsError, load_settings
-from devtools.local_postgres import LocalPostgres
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from app.core.config import DEV_SUPERUSER_PASSWORD, Settings
+from devtools.dev_database import REPO_ROOT, DevDatabase, dev_database, load_dev_settings
 
 
 def _banner(settings: Settings) -> str:
@@ -28,44 +24,37 @@ def _banner(settings: Settings) -> str:
     )
 
 
-def main() -> None:
+def _serve(settings: Settings, environment: dict[str, str]) -> None:
+    print(_banner(settings), flush=True)
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "uvicorn", "app.main:app",
+            "--host", "127.0.0.1",
+            "--port", str(settings.API_PORT),
+            "--reload", "--reload-dir", str(REPO_ROOT / "server" / "app"),
+        ],
+        env=environment,
+    )  # fmt: skip
     try:
-        settings = load_settings()
-    except SettingsError as error:
-        raise SystemExit(str(error)) from None
-    environment = dict(os.environ)
-    local_postgres = None
-    if settings.DATABASE_URL is None and settings.POSTGRES_SERVER is None:
-        data_dir = Path(os.environ.get("LOCAL_DATA_DIR", REPO_ROOT / ".data")) / "postgres"
-        local_postgres = LocalPostgres(data_dir)
-        local_postgres.start()
-        url = local_postgres.create_database(settings.POSTGRES_DB)
-        environment["DATABASE_URL"] = url.render_as_string(hide_password=False)
-        print(f"Local PostgreSQL in {data_dir}", flush=True)
-    server = None
-    try:
-        subprocess.run([sys.executable, "-m", "app.prestart"], env=environment, check=True)
-        print(_banner(settings), flush=True)
-        server = subprocess.Popen(
-            [
-                sys.executable, "-m", "uvicorn", "app.main:app",
-                "--host", "127.0.0.1",
-                "--port", str(settings.API_PORT),
-                "--reload", "--reload-dir", str(REPO_ROOT / "server" / "app"),
-            ],
-            env=environment,
-        )  # fmt: skip
         server.wait()
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            server.wait()
+
+
+def main() -> None:
+    settings = load_dev_settings()
+    database: DevDatabase | None = None
+    try:
+        with dev_database(settings) as database:
+            _serve(settings, database.environment)
     except KeyboardInterrupt:
         pass
     except subprocess.CalledProcessError as error:
         raise SystemExit(error.returncode) from None
     finally:
-        if server is not None and server.poll() is None:
-            server.terminate()
-            server.wait()
-        if local_postgres is not None:
-            local_postgres.stop()
+        if database is not None and database.local:
             print("Stopped the API and the local PostgreSQL.", flush=True)
 
 

@@ -79,13 +79,15 @@ NotNull = AfterValidator(_reject_null)
 Password = Annotated[str, AfterValidator(_check_password_length)]
 # What a sign-in form accepts: normalised like a username, but any text, so that an odd
 # input is just a failed sign-in rather than a 422 that tells usernames apart.
+# The BeforeValidator wraps the constrained string, so it normalises before the length and
+# pattern checks, and their messages stay the plain string ones.
 LoginName = Annotated[
-    str, BeforeValidator(_normalize_username), StringConstraints(min_length=1, max_length=1024)
+    str, StringConstraints(min_length=1, max_length=1024), BeforeValidator(_normalize_username)
 ]
 Username = Annotated[
     str,
-    BeforeValidator(_normalize_username),
     StringConstraints(min_length=3, max_length=50, pattern=r"^[\w.-]+$"),
+    BeforeValidator(_normalize_username),
 ]
 
 # Primary keys are PostgreSQL `integer`s; anything outside that range can't name a row.

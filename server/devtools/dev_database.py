@@ -1,0 +1,59 @@
+"""The development database of `make api` and `make seed`: the configured one, or a local one.
+
+Unless DATABASE_URL or POSTGRES_SERVER is configured (environment or `.env`), a local
+PostgreSQL kept under `.data/postgres` (LOCAL_DATA_DIR moves `.data`) runs for the duration
+and is stopped afterwards. Either way `app.prestart` migrates the database first.
+"""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.core.config import Settings, SettingsError, load_settings
+from devtools.local_postgres import LocalPostgres
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class DevDatabase:
+    # The environment to run commands on it with: ours, plus the local DATABASE_URL if any.
+    environment: dict[str, str]
+    local: bool
+
+
+def load_dev_settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise SystemExit(str(error)) from None
+
+
+@contextmanager
+def dev_database(settings: Settings) -> Iterator[DevDatabase]:
+    """The database, migrated, with the first superuser; a local PostgreSQL started for the
+    block stops when it ends. A failed prestart raises CalledProcessError."""
+    environment = dict(os.environ)
+    if settings.DATABASE_URL is not None or settings.POSTGRES_SERVER is not None:
+        _prestart(environment)
+        yield DevDatabase(environment, local=False)
+        return
+    data_dir = Path(os.environ.get("LOCAL_DATA_DIR", REPO_ROOT / ".data")) / "postgres"
+    local_postgres = LocalPostgres(data_dir)
+    local_postgres.start()
+    try:
+        url = local_postgres.create_database(settings.POSTGRES_DB)
+        environment["DATABASE_URL"] = url.render_as_string(hide_password=False)
+        print(f"Local PostgreSQL in {data_dir}", flush=True)
+        _prestart(environment)
+        yield DevDatabase(environment, local=True)
+    finally:
+        local_postgres.stop()
+
+
+def _prestart(environment: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "-m", "app.prestart"], env=environment, check=True)
