@@ -27,6 +27,14 @@ class Page(BaseModel, Generic[ItemT]):
     limit: int
     offset: int
 
+    @classmethod
+    def of(cls, rows: Sequence[object], total: int, page: PageParams) -> "Page[ItemT]":
+        """A page of response models built from ORM rows, e.g. `Page[UserPublic].of(...)`."""
+        return cls.model_validate(
+            {"items": rows, "total": total, "limit": page.limit, "offset": page.offset},
+            from_attributes=True,
+        )
+
 
 def order_by(
     sort: str,

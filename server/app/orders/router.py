@@ -59,12 +59,7 @@ async def list_orders(
 ) -> Page[OrderPublic]:
     """Your orders; admins see everyone's and may filter by `user_id`."""
     orders, total = await service.list_orders(session, viewer=viewer, params=params)
-    return Page(
-        items=[OrderPublic.model_validate(order) for order in orders],
-        total=total,
-        limit=params.limit,
-        offset=params.offset,
-    )
+    return Page[OrderPublic].of(orders, total, params)
 
 
 @router.get("/by-number/{order_number}", responses=error_responses(404))

@@ -25,12 +25,7 @@ async def list_products(
 ) -> Page[ProductPublic]:
     """Active products; admins see all but archived ones unless they filter by `status`."""
     products, total = await service.list_products(session, viewer=viewer, params=params)
-    return Page(
-        items=[ProductPublic.model_validate(product) for product in products],
-        total=total,
-        limit=params.limit,
-        offset=params.offset,
-    )
+    return Page[ProductPublic].of(products, total, params)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409))

@@ -42,12 +42,7 @@ async def list_users(
     params: Annotated[UserListParams, Query()], _: AdminUser, session: SessionDep
 ) -> Page[UserPublic]:
     users, total = await service.list_users(session, params)
-    return Page(
-        items=[UserPublic.model_validate(user) for user in users],
-        total=total,
-        limit=params.limit,
-        offset=params.offset,
-    )
+    return Page[UserPublic].of(users, total, params)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409))
