@@ -6,7 +6,11 @@ VENV := .venv
 RUFF := $(VENV)/bin/ruff --config server/pyproject.toml
 PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
-SYSTEM_PACKAGES := redis-server
+# Validators (Compose, checkov, HCL, Kubernetes, shellcheck) live apart, so their pins never
+# fight the application's.
+TOOLS_VENV := .venv-tools
+TOOLS_INSTALLED := $(TOOLS_VENV)/.installed
+SYSTEM_PACKAGES := redis-server nginx openssl
 
 .PHONY: help dev api seed test lint fmt system-deps lock clean
 
@@ -17,6 +21,12 @@ $(INSTALLED): server/pyproject.toml server/constraints.txt
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -c server/constraints.txt -e 'server[dev]'
+	touch $@
+
+$(TOOLS_INSTALLED): tests/validators-requirements.txt
+	python3 -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/pip install --quiet --upgrade pip
+	$(TOOLS_VENV)/bin/pip install --quiet -r tests/validators-requirements.txt
 	touch $@
 
 system-deps:  ## Debian packages the tests start for real (installed when root)
@@ -37,7 +47,7 @@ api: $(INSTALLED)  ## Run the API alone (auto-reload, local PostgreSQL unless co
 seed: $(INSTALLED)  ## Demo data in the dev database (more: SEED_ARGS="--orders 100000")
 	$(PYTHON) -m devtools.seed $(SEED_ARGS)
 
-test: lint system-deps  ## Lint, then run every test against a real PostgreSQL
+test: lint system-deps $(TOOLS_INSTALLED)  ## Lint, then run every test against a real PostgreSQL
 	$(PYTHON) -m pytest tests
 
 lint: $(INSTALLED)  ## ruff and mypy
@@ -56,5 +66,5 @@ lock:  ## Re-resolve dependencies to their newest allowed versions into server/c
 	$(VENV)-lock/bin/pip freeze --exclude-editable > server/constraints.txt
 	rm -rf $(VENV)-lock
 
-clean:  ## Remove the virtualenv and the local database
-	rm -rf $(VENV) .data
+clean:  ## Remove the virtualenvs and the local database
+	rm -rf $(VENV) $(TOOLS_VENV) .data
