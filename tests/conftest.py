@@ -6,6 +6,7 @@ app's sessions join it through savepoints, so commits and rollbacks in the code 
 behave as in production while the test's data vanishes at teardown.
 """
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -21,6 +22,7 @@ from fastapi import FastAPI
 from helpers import (
     DEFAULT_PASSWORD,
     TEST_CLIENT_IP,
+    LiveShop,
     bearer,
     client_for,
     running_app,
@@ -28,7 +30,13 @@ from helpers import (
 )
 from sqlalchemy import NullPool
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from app.core.config import Environment, Settings, load_settings
 from app.core.migrations import alembic_config
@@ -286,3 +294,39 @@ async def scratch_database_url(engine: AsyncEngine, database_url: URL) -> AsyncI
     async with engine.connect() as connection:
         autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
         await autocommit.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+LIVE_SHOP_CUSTOMERS = 10
+
+
+@pytest.fixture
+async def live_shop(
+    scratch_database_url: URL, make_settings: MakeSettings
+) -> AsyncIterator[LiveShop]:
+    """A migrated database of its own and an app with a pool big enough for a rush, with an
+    admin and ten customers; nothing is rolled back, the database is dropped afterwards."""
+    await asyncio.to_thread(command.upgrade, alembic_config(scratch_database_url), "head")
+    settings = make_settings(
+        DATABASE_URL=scratch_database_url.render_as_string(hide_password=False),
+        DATABASE_POOL_SIZE=20,
+        DATABASE_MAX_OVERFLOW=20,
+    )
+    async with running_app(settings) as app, client_for(app) as client:
+        sessions: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+        async with sessions() as session, session.begin():
+            users = [
+                await users_service.register_user(
+                    session,
+                    UserRegister(
+                        username=f"live{index}",
+                        email=f"live{index}@example.com",
+                        password=DEFAULT_PASSWORD,
+                    ),
+                    role=UserRole.ADMIN if index == 0 else UserRole.USER,
+                )
+                for index in range(LIVE_SHOP_CUSTOMERS + 1)
+            ]
+        headers = [
+            bearer(create_access_token(subject=user.id, settings=settings)) for user in users
+        ]
+        yield LiveShop(client, sessions, headers[0], headers[1:])

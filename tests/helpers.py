@@ -6,19 +6,24 @@ conftest.py; helpers for one folder's tests only live beside them (auth/auth_sup
 """
 
 import socket
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
+from app.core.database import Base
 from app.core.dependencies import get_sessionmaker
 from app.main import create_app
+from app.products.models import Product
 
 DEFAULT_PASSWORD = "correct-horse-battery"  # the password of every user `make_user` creates
 NEW_PASSWORD = "a-brand-new-password"
@@ -190,3 +195,42 @@ async def client_for(
     )
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+# --- A shop on its own database ------------------------------------------------------------
+
+
+@dataclass
+class LiveShop:
+    """An app on a database of its own, where every request commits on its own connection,
+    as in production: what concurrency tests need. See the `live_shop` fixture."""
+
+    client: httpx.AsyncClient
+    sessions: async_sessionmaker[AsyncSession]
+    admin_headers: dict[str, str]
+    customer_headers: list[dict[str, str]]
+
+    async def add_product(self, *, stock: int, price: str = "1.00") -> int:
+        async with self.sessions() as session, session.begin():
+            product = Product(
+                name=f"Contested {uuid.uuid4().hex[:8]}",
+                sku=f"LIVE-{uuid.uuid4().hex[:12]}",
+                price=Decimal(price),
+                stock_quantity=stock,
+            )
+            session.add(product)
+            await session.flush()
+            return product.id
+
+    async def product(self, product_id: int) -> Product | None:
+        async with self.sessions() as session:
+            return await session.get(Product, product_id)
+
+    async def stock(self, product_id: int) -> int:
+        product = await self.product(product_id)
+        assert product is not None
+        return product.stock_quantity
+
+    async def count(self, model: type[Base]) -> int:
+        async with self.sessions() as session:
+            return await session.scalar(select(func.count()).select_from(model)) or 0
