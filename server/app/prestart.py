@@ -21,6 +21,8 @@ from app.users.schemas import UserRegister
 
 DATABASE_WAIT_ATTEMPTS = 60
 DATABASE_WAIT_SECONDS = 1.0
+# An arbitrary constant naming the lock around the creation of the first superuser.
+FIRST_SUPERUSER_LOCK = 7_301_948_212
 
 logger = structlog.get_logger("app.prestart")
 
@@ -46,6 +48,10 @@ async def _ensure_first_superuser(settings: Settings) -> None:
     engine = create_engine(settings)
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
+            # Replicas starting together take turns, so the later ones find the user.
+            await session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": FIRST_SUPERUSER_LOCK}
+            )
             if await users_service.find_by_username(session, settings.FIRST_SUPERUSER):
                 logger.info("first_superuser_exists", username=settings.FIRST_SUPERUSER)
                 return

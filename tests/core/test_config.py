@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml  # type: ignore[import-untyped]  # PyYAML comes with uvicorn[standard]
 from sqlalchemy.engine import make_url
 
 from app.core.config import Settings, SettingsError, load_settings
@@ -178,8 +179,45 @@ def _example_variables(path: Path) -> dict[str, str]:
     return variables
 
 
+def _strings(node: Any) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [text for value in node.values() for text in _strings(value)]
+    if isinstance(node, list):
+        return [text for item in node for text in _strings(item)]
+    return []
+
+
+def _compose_variables(path: Path) -> set[str]:
+    """What a Compose file takes from `.env`: `${NAME...}` and `$NAME` in its values (not the
+    container's own `$$NAME`), and bare `NAME:` entries of an `environment` mapping."""
+    document = yaml.safe_load(path.read_text())
+    variables = set()
+    for text in _strings(document):
+        for braced, bare in re.findall(
+            r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))", text.replace("$$", "")
+        ):
+            variables.add(braced or bare)
+    for service in document["services"].values():
+        environment = service.get("environment") or {}
+        if isinstance(environment, dict):
+            variables |= {name for name, value in environment.items() if value is None}
+    return variables
+
+
 def test_env_example_lists_every_setting(repo_root: Path) -> None:
-    assert set(_example_variables(repo_root / ".env.example")) == set(Settings.model_fields)
+    assert set(Settings.model_fields) <= set(_example_variables(repo_root / ".env.example"))
+
+
+@pytest.mark.parametrize("compose_file", ["docker-compose.yml", "docker-compose.production.yml"])
+def test_env_example_lists_every_variable_of_the_compose_files(
+    repo_root: Path, compose_file: str
+) -> None:
+    variables = _compose_variables(repo_root / compose_file)
+    assert variables, "no variable found: the scan is broken"
+    missing = variables - set(_example_variables(repo_root / ".env.example"))
+    assert not missing, f"{compose_file} uses variables .env.example does not list: {missing}"
 
 
 def test_production_refuses_the_env_example_as_it_stands(repo_root: Path) -> None:

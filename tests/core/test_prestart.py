@@ -1,4 +1,8 @@
 import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from conftest import MakeSettings
@@ -57,3 +61,32 @@ async def test_prestart_gives_up_on_an_unreachable_database_with_a_clear_message
     assert message.startswith("Database postgresql+asyncpg://app:***@127.0.0.1:1/order_system")
     assert "did not answer after 2 attempts" in message
     assert "hidden-pw" not in message
+
+
+def test_replicas_starting_together_migrate_once_and_all_start(
+    scratch_database_url: URL, tmp_path: Path
+) -> None:
+    """ECS tasks, pods and the migration Job may run prestart at the same moment: each must
+    succeed, one after another, without a duplicate table or a duplicate superuser."""
+    environment = {
+        key: value for key, value in os.environ.items() if key not in Settings.model_fields
+    }
+    environment.update(
+        DATABASE_URL=scratch_database_url.render_as_string(hide_password=False),
+        FIRST_SUPERUSER="chief",
+        FIRST_SUPERUSER_PASSWORD="first-password",
+    )
+    replicas = [
+        subprocess.Popen(
+            [sys.executable, "-m", "app.prestart"],
+            cwd=tmp_path,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [replica.communicate(timeout=120)[0] for replica in replicas]
+    assert [replica.returncode for replica in replicas] == [0, 0, 0], outputs
+    assert asyncio.run(_users(scratch_database_url)) == [("chief", UserRole.SUPERADMIN)]

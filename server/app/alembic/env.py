@@ -4,7 +4,7 @@ import asyncio
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -16,6 +16,8 @@ if config.config_file_name is not None:
     fileConfig(config.config_file_name)
 
 target_metadata = Base.metadata
+# An arbitrary constant naming this application's migration lock.
+MIGRATION_LOCK = 7_301_948_211
 
 
 def _database_url() -> str:
@@ -41,6 +43,9 @@ def _run_migrations(connection: Connection) -> None:
         connection=connection, target_metadata=target_metadata, transaction_per_migration=False
     )
     with context.begin_transaction():
+        # Replicas starting together (ECS tasks, Kubernetes pods and the migration Job) take
+        # turns here; the later ones then find the schema at head and do nothing.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 

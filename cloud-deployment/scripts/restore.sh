@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# restore.sh: put a backup.sh dump back into the order_system database. See --help.
+set -euo pipefail
+
+PROG=restore.sh
+SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$SCRIPT_DIR/lib.sh"
+
+usage() {
+	cat <<'EOF'
+Usage: restore.sh [--yes] [--backup-dir DIR] [--container NAME] [--backend-container NAME]
+                  latest|FILE
+
+Replaces the data of the order_system database with a dump that backup.sh wrote:
+  1. checks the dump reads back whole (pg_restore --list, then every data block), before
+     anything is touched;
+  2. asks for confirmation (type "yes") on the terminal, unless --yes; without a terminal
+     and without --yes it refuses;
+  3. stops the backend container if it runs (docker stop), so nothing writes meanwhile;
+  4. pg_restore --clean --if-exists --no-owner --single-transaction: every object in the
+     dump is dropped and recreated in one transaction, so a failure changes nothing;
+  5. prints the row counts of users, products, orders and order_items;
+  6. starts the backend again if it stopped it (also when the restore failed).
+
+Arguments:
+  latest                   the newest order_system_YYYYmmdd_HHMMSS.dump in the backup dir
+  FILE                     a dump file
+
+Options:
+  --yes                    do not ask
+  --backup-dir DIR         where `latest` looks (default: ./backups, or $BACKUP_DIR)
+  --container NAME         restore inside that database container through `docker exec`
+                           (its POSTGRES_USER and POSTGRES_DB), instead of DATABASE_URL
+  --backend-container NAME the backend to stop meanwhile (default: order_system_backend, or
+                           order_system_backend_prod with --container order_system_db_prod)
+  -h, --help               this help
+
+The database, without --container: DATABASE_URL (the password is never printed), or the PG*
+variables, or the app's POSTGRES_* variables. pg_restore and psql come from PATH or PG_BIN.
+EOF
+}
+
+ASSUME_YES=0
+BACKUP_DIR=${BACKUP_DIR:-./backups}
+CONTAINER=""
+BACKEND=""
+TARGET=""
+
+while (($# > 0)); do
+	if [[ $1 == --*=* ]]; then
+		set -- "${1%%=*}" "${1#*=}" "${@:2}"
+	fi
+	case $1 in
+	--yes | -y) ASSUME_YES=1 ;;
+	--backup-dir)
+		need_value "$1" "$#" "${2-}"
+		BACKUP_DIR=$2
+		shift
+		;;
+	--container)
+		need_value "$1" "$#" "${2-}"
+		CONTAINER=$2
+		shift
+		;;
+	--backend-container)
+		need_value "$1" "$#" "${2-}"
+		BACKEND=$2
+		shift
+		;;
+	-h | --help)
+		usage
+		exit 0
+		;;
+	-*) die "unknown option: $1 (see --help)" 2 ;;
+	*)
+		[[ -z $TARGET ]] || die "one backup at a time: got '$TARGET' and '$1'" 2
+		TARGET=$1
+		;;
+	esac
+	shift
+done
+
+[[ -n $TARGET ]] || die "which backup? Give latest or a FILE (see --help)" 2
+if [[ -z $BACKEND ]]; then
+	BACKEND=order_system_backend
+	[[ $CONTAINER == order_system_db_* ]] && BACKEND="order_system_backend_${CONTAINER#order_system_db_}"
+fi
+
+# --- Which dump ----------------------------------------------------------------------------
+
+if [[ $TARGET == latest ]]; then
+	[[ -d $BACKUP_DIR ]] || die "no backup directory $BACKUP_DIR (use --backup-dir)"
+	FILE=$(find "$BACKUP_DIR" -mindepth 1 -maxdepth 1 -type f -name "$BACKUP_GLOB" | sort | tail -n 1)
+	[[ -n $FILE ]] || die "no backups (order_system_YYYYmmdd_HHMMSS.dump) in $BACKUP_DIR"
+else
+	FILE=$TARGET
+fi
+[[ -f $FILE && -r $FILE ]] || die "cannot read $FILE"
+FILE=$(cd -- "$(dirname -- "$FILE")" && pwd)/$(basename -- "$FILE")
+
+# --- Where to ------------------------------------------------------------------------------
+
+if [[ -n $CONTAINER ]]; then
+	require_command docker "--container restores through docker exec"
+	running=$(docker container inspect --format '{{.State.Running}}' "$CONTAINER" 2>/dev/null) ||
+		die "no container named $CONTAINER"
+	[[ $running == true ]] || die "container $CONTAINER is not running"
+	DESTINATION="the database in container $CONTAINER"
+else
+	resolve_database
+	PG_RESTORE=$(pg_tool pg_restore)
+	PSQL=$(pg_tool psql)
+	DESTINATION=$DB_SHOWN
+fi
+
+log "Checking $FILE"
+check_dump "$FILE" "$CONTAINER" || die "$FILE is not a complete pg_dump archive; nothing was changed"
+log "  complete: $(human_size "$(file_size "$FILE")")"
+
+# --- Are you sure --------------------------------------------------------------------------
+
+confirm() {
+	local answer prompt
+	prompt="Replace ALL data in ${DESTINATION} with ${FILE##*/}? Type yes to go on: "
+	if [[ -t 0 ]]; then
+		printf '%s' "$prompt" >&2
+		read -r answer || answer=""
+	elif { exec 3</dev/tty; } 2>/dev/null; then
+		printf '%s' "$prompt" >/dev/tty
+		read -r answer <&3 || answer=""
+		exec 3<&-
+	else
+		die "not asking without a terminal: pass --yes to restore unattended; nothing was changed"
+	fi
+	[[ $answer == yes ]] || die "not confirmed; nothing was changed"
+}
+
+if ((ASSUME_YES)); then
+	log "Restoring into $DESTINATION (--yes: not asking)"
+else
+	confirm
+fi
+
+# --- Quiet the backend ---------------------------------------------------------------------
+
+STOPPED_BACKEND=""
+start_backend_again() {
+	if [[ -n $STOPPED_BACKEND ]]; then
+		log "Starting $STOPPED_BACKEND again"
+		docker start "$STOPPED_BACKEND" >/dev/null || warn "could not start $STOPPED_BACKEND: start it by hand"
+		STOPPED_BACKEND=""
+	fi
+}
+trap start_backend_again EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if ! command -v docker >/dev/null 2>&1; then
+	log "docker not found: not stopping a backend (stop whatever writes to the database yourself)"
+elif [[ $(docker container inspect --format '{{.State.Running}}' "$BACKEND" 2>/dev/null || true) != true ]]; then
+	log "No running $BACKEND container: nothing to stop"
+else
+	log "Stopping $BACKEND while the data is replaced"
+	docker stop "$BACKEND" >/dev/null
+	STOPPED_BACKEND=$BACKEND
+fi
+
+# --- Restore -------------------------------------------------------------------------------
+
+log "Restoring $FILE into $DESTINATION"
+RESTORE_OPTIONS=(--clean --if-exists --no-owner --single-transaction --exit-on-error)
+if [[ -n $CONTAINER ]]; then
+	# shellcheck disable=SC2016  # expanded inside the container
+	docker exec -i "$CONTAINER" sh -c "$CONTAINER_PG_ENV"' exec pg_restore "$@" --dbname="$PGDATABASE"' \
+		pg_restore "${RESTORE_OPTIONS[@]}" <"$FILE" ||
+		die "pg_restore failed; the transaction was rolled back and the data is as it was"
+else
+	"$PG_RESTORE" "${RESTORE_OPTIONS[@]}" "${DB_ARGS[@]}" -- "$FILE" ||
+		die "pg_restore failed; the transaction was rolled back and the data is as it was"
+fi
+log "Restore complete"
+
+# --- What is there now ---------------------------------------------------------------------
+
+sql() {
+	if [[ -n $CONTAINER ]]; then
+		# shellcheck disable=SC2016  # expanded inside the container
+		docker exec "$CONTAINER" sh -c "$CONTAINER_PG_ENV"' exec psql -X -q -At -F " " -v ON_ERROR_STOP=1 -c "$1"' psql "$1"
+	else
+		"$PSQL" -X -q -At -F ' ' -v ON_ERROR_STOP=1 "${DB_ARGS[@]}" -c "$1"
+	fi
+}
+
+MAIN_TABLES=(users products orders order_items)
+
+count_rows() {
+	local listed present table counts=() union
+	listed=$(printf "'%s'," "${MAIN_TABLES[@]}")
+	present=$(sql "SELECT t FROM unnest(ARRAY[${listed%,}]) AS t WHERE to_regclass('public.' || t) IS NOT NULL") ||
+		return 1
+	for table in "${MAIN_TABLES[@]}"; do
+		if grep -qx -- "$table" <<<"$present"; then
+			counts+=("SELECT '$table', count(*) FROM public.$table")
+		else
+			log "  $table: missing"
+		fi
+	done
+	((${#counts[@]} > 0)) || return 0
+	union=$(printf '%s UNION ALL ' "${counts[@]}")
+	sql "${union% UNION ALL }" | while read -r table count; do
+		printf '  %-12s %s\n' "$table" "$count"
+	done
+}
+
+log "Rows:"
+count_rows || warn "could not count the rows"
+
+start_backend_again

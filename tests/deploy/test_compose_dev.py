@@ -1,0 +1,127 @@
+"""docker-compose.yml as the real Compose parser resolves it, with no `.env` at all."""
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from deploy_support import (
+    DEV_COMPOSE,
+    LOG_OPTIONS,
+    REPO_ROOT,
+    compose_config,
+    load_yaml,
+    services,
+    write_env_file,
+)
+
+CONTAINER_NAMES = {
+    "db": "order_system_db",
+    "backend": "order_system_backend",
+    "frontend": "order_system_frontend",
+    "nginx": "order_system_nginx",
+}
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    env_file = write_env_file(tmp_path_factory.mktemp("dev") / "empty.env", {})
+    return compose_config(DEV_COMPOSE, env_file)
+
+
+@pytest.fixture(scope="module")
+def dev(model: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return services(model)
+
+
+def bind_mounts(service: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+    """target -> (source relative to the repository, read-only)."""
+    return {
+        volume["target"]: (
+            Path(volume["source"]).relative_to(REPO_ROOT).as_posix(),
+            bool(volume.get("read_only")),
+        )
+        for volume in service.get("volumes", [])
+        if volume["type"] == "bind"
+    }
+
+
+def test_it_runs_the_four_services_under_their_container_names(
+    dev: dict[str, dict[str, Any]],
+) -> None:
+    assert {name: service["container_name"] for name, service in dev.items()} == CONTAINER_NAMES
+
+
+def test_every_service_rotates_its_logs(dev: dict[str, dict[str, Any]]) -> None:
+    for name, service in dev.items():
+        assert service["logging"] == {"driver": "json-file", "options": LOG_OPTIONS}, name
+
+
+def test_every_service_has_a_healthcheck(dev: dict[str, dict[str, Any]]) -> None:
+    for name, service in dev.items():
+        healthcheck = service.get("healthcheck", {})
+        assert healthcheck.get("test"), name
+        assert not healthcheck.get("disable"), name
+        assert healthcheck["test"][0] in {"CMD", "CMD-SHELL"}, name
+
+
+def test_the_database_is_a_supported_postgres_on_a_named_volume(
+    model: dict[str, Any], dev: dict[str, dict[str, Any]]
+) -> None:
+    db = dev["db"]
+    match = re.fullmatch(r"postgres:(\d+)-alpine", db["image"])
+    assert match, db["image"]
+    assert int(match.group(1)) >= 15, "a supported major version"
+    volumes = [(v["type"], v["source"], v["target"]) for v in db["volumes"]]
+    assert volumes == [("volume", "postgres_data", "/var/lib/postgresql/data")]
+    assert "postgres_data" in model["volumes"]
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+
+
+def test_the_backend_is_built_from_server_and_waits_for_a_healthy_database(
+    dev: dict[str, dict[str, Any]],
+) -> None:
+    backend = dev["backend"]
+    assert backend["build"]["context"] == str(REPO_ROOT / "server")
+    assert backend["depends_on"]["db"]["condition"] == "service_healthy"
+    environment = backend["environment"]
+    assert environment["POSTGRES_SERVER"] == "db"
+    for name in ("POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD"):
+        assert environment[name] == dev["db"]["environment"][name], name
+    assert environment["API_PORT"] == "8000"
+
+
+def test_the_backend_reads_dot_env_when_there_is_one() -> None:
+    raw = load_yaml(DEV_COMPOSE)
+    assert raw["services"]["backend"]["env_file"] == [{"path": ".env", "required": False}]
+
+
+def test_the_frontend_is_built_from_front(dev: dict[str, dict[str, Any]]) -> None:
+    assert dev["frontend"]["build"]["context"] == str(REPO_ROOT / "front")
+
+
+def test_nginx_serves_port_80_with_the_repository_config(
+    dev: dict[str, dict[str, Any]],
+) -> None:
+    nginx = dev["nginx"]
+    assert nginx["image"] == "nginx:alpine"
+    assert [(p["target"], p["published"]) for p in nginx["ports"]] == [(80, "80")]
+    assert bind_mounts(nginx) == {
+        "/etc/nginx/conf.d/default.conf": ("nginx.conf", True),
+        "/etc/nginx/snippets": ("nginx/snippets", True),
+    }
+    assert nginx["depends_on"]["backend"]["condition"] == "service_healthy"
+
+
+def test_only_nginx_publishes_a_port(dev: dict[str, dict[str, Any]]) -> None:
+    assert [name for name, service in dev.items() if service.get("ports")] == ["nginx"]
+
+
+def test_the_database_and_backend_live_on_the_internal_network(
+    model: dict[str, Any], dev: dict[str, dict[str, Any]]
+) -> None:
+    assert model["networks"]["internal"].get("internal") is True
+    assert set(dev["db"]["networks"]) == {"internal"}
+    assert set(dev["backend"]["networks"]) == {"internal"}
+    assert set(dev["nginx"]["networks"]) == {"internal", "edge"}
+    assert "internal" not in dev["frontend"]["networks"]

@@ -1,0 +1,89 @@
+"""The monitoring profile's files agree with the Compose model they run in: Prometheus scrapes
+the backend where it listens, Grafana finds Prometheus, its data source and its dashboard.
+(The dashboard's metric names are checked against a running API in test_dockerfile_runtime.)"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from deploy_support import (
+    MONITORING_DIR,
+    PROD_COMPOSE,
+    PRODUCTION_ENV,
+    compose_config,
+    load_yaml,
+    services,
+    write_env_file,
+)
+
+PROMETHEUS_CONFIG = MONITORING_DIR / "prometheus" / "prometheus.yml"
+PROVISIONING = MONITORING_DIR / "grafana" / "provisioning"
+DASHBOARD = MONITORING_DIR / "grafana" / "dashboards" / "order_system_api.json"
+
+Services = dict[str, dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def prod(tmp_path_factory: pytest.TempPathFactory) -> Services:
+    env_file = write_env_file(tmp_path_factory.mktemp("monitoring") / "prod.env", PRODUCTION_ENV)
+    return services(compose_config(PROD_COMPOSE, env_file, profiles=["monitoring"]))
+
+
+def share_a_network(first: dict[str, Any], second: dict[str, Any]) -> bool:
+    return bool(set(first["networks"]) & set(second["networks"]))
+
+
+def dashboard_targets() -> list[dict[str, Any]]:
+    dashboard = json.loads(DASHBOARD.read_text())
+    return [target for panel in dashboard["panels"] for target in panel["targets"]]
+
+
+def test_prometheus_scrapes_the_backend_metrics_on_the_internal_network(prod: Services) -> None:
+    config = load_yaml(PROMETHEUS_CONFIG)
+    (backend_job,) = [job for job in config["scrape_configs"] if job["job_name"] == "backend"]
+    assert backend_job.get("metrics_path", "/metrics") == "/metrics"
+    targets = [target for group in backend_job["static_configs"] for target in group["targets"]]
+    assert targets == [f"backend:{prod['backend']['environment']['API_PORT']}"]
+    assert share_a_network(prod["prometheus"], prod["backend"])
+    assert prod["backend"]["networks"].keys() == {"internal"}
+
+
+def test_grafana_reaches_prometheus_through_its_provisioned_datasource(prod: Services) -> None:
+    (datasource,) = load_yaml(PROVISIONING / "datasources" / "prometheus.yml")["datasources"]
+    assert datasource["type"] == "prometheus"
+    assert datasource["url"] == "http://prometheus:9090"
+    assert share_a_network(prod["grafana"], prod["prometheus"])
+    uids = {target["datasource"]["uid"] for target in dashboard_targets()}
+    assert uids == {datasource["uid"]}
+
+
+def test_grafana_loads_the_dashboard_directory_it_mounts(prod: Services) -> None:
+    (provider,) = load_yaml(PROVISIONING / "dashboards" / "order_system.yml")["providers"]
+    mounted = {volume["target"]: Path(volume["source"]) for volume in prod["grafana"]["volumes"]}
+    directory = mounted[provider["options"]["path"]]
+    assert directory == DASHBOARD.parent
+    assert DASHBOARD in directory.glob("*.json")
+
+
+def test_the_dashboard_shows_rate_errors_and_latency_by_handler() -> None:
+    queries = [target["expr"] for target in dashboard_targets()]
+
+    def uses(*fragments: str) -> bool:
+        return any(all(fragment in query for fragment in fragments) for query in queries)
+
+    assert uses("sum by (handler)", "rate(http_requests_total")
+    assert uses("by (handler", "http_requests_total", 'status=~"5..')
+    for quantile in ("0.5", "0.99"):
+        assert uses(f"histogram_quantile({quantile}", "by (handler, le)", "http_request_duration")
+
+
+def test_the_dashboard_is_valid_grafana_json() -> None:
+    dashboard = json.loads(DASHBOARD.read_text())
+    assert dashboard["uid"]
+    assert dashboard["title"]
+    ids = [panel["id"] for panel in dashboard["panels"]]
+    assert len(ids) == len(set(ids))
+    for panel in dashboard["panels"]:
+        assert panel["type"] in {"timeseries", "stat"}
+        assert {"h", "w", "x", "y"} <= set(panel["gridPos"])

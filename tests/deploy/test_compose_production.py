@@ -1,0 +1,222 @@
+"""docker-compose.production.yml as the real Compose parser resolves it with an operator's
+complete `.env`, the monitoring profile included unless a test says otherwise."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from deploy_support import (
+    LOG_OPTIONS,
+    PROD_COMPOSE,
+    PRODUCTION_ENV,
+    REPO_ROOT,
+    compose_config,
+    duration_seconds,
+    services,
+    write_env_file,
+)
+
+from app.core.config import Settings
+
+CONTAINER_NAMES = {
+    "db": "order_system_db_prod",
+    "redis": "order_system_redis_prod",
+    "backend": "order_system_backend_prod",
+    "frontend": "order_system_frontend_prod",
+    "nginx": "order_system_nginx_prod",
+    "backup": "order_system_backup_prod",
+    "prometheus": "order_system_prometheus_prod",
+    "grafana": "order_system_grafana_prod",
+}
+MONITORING = {"prometheus", "grafana"}
+PRIVATE = {"db", "redis", "backend", "backup"}
+
+Services = dict[str, dict[str, Any]]
+
+
+def resolve(tmp_path: Path, profiles: tuple[str, ...], **extra: str) -> dict[str, Any]:
+    env_file = write_env_file(tmp_path / "production.env", PRODUCTION_ENV | extra)
+    return compose_config(PROD_COMPOSE, env_file, profiles=profiles)
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return resolve(tmp_path_factory.mktemp("production"), ("monitoring",))
+
+
+@pytest.fixture(scope="module")
+def prod(model: dict[str, Any]) -> Services:
+    return services(model)
+
+
+def bind_mounts(service: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+    """target -> (source relative to the repository, read-only)."""
+    return {
+        volume["target"]: (
+            Path(volume["source"]).relative_to(REPO_ROOT).as_posix(),
+            bool(volume.get("read_only")),
+        )
+        for volume in service.get("volumes", [])
+        if volume["type"] == "bind"
+    }
+
+
+def test_every_service_has_its_prod_container_name(prod: Services) -> None:
+    assert {name: service["container_name"] for name, service in prod.items()} == CONTAINER_NAMES
+
+
+def test_every_service_restarts_unless_stopped(prod: Services) -> None:
+    for name, service in prod.items():
+        assert service["restart"] == "unless-stopped", name
+
+
+def test_every_service_rotates_its_logs(prod: Services) -> None:
+    for name, service in prod.items():
+        assert service["logging"] == {"driver": "json-file", "options": LOG_OPTIONS}, name
+
+
+def test_every_service_has_a_healthcheck(prod: Services) -> None:
+    for name, service in prod.items():
+        healthcheck = service.get("healthcheck", {})
+        assert healthcheck.get("test"), name
+        assert not healthcheck.get("disable"), name
+        assert healthcheck["test"][0] in {"CMD", "CMD-SHELL"}, name
+
+
+def test_every_service_has_cpu_and_memory_limits(prod: Services) -> None:
+    for name, service in prod.items():
+        limits = service["deploy"]["resources"]["limits"]
+        assert float(limits["cpus"]) > 0, name
+        assert int(limits["memory"]) >= 64 * 1024 * 1024, name
+
+
+def test_only_nginx_is_published_to_the_world(prod: Services) -> None:
+    published = {
+        name: sorted((port.get("host_ip"), port["published"]) for port in service["ports"])
+        for name, service in prod.items()
+        if service.get("ports")
+    }
+    assert published == {
+        "nginx": [(None, "443"), (None, "80")],
+        "grafana": [("127.0.0.1", "3001")],
+    }
+    for name in PRIVATE | {"prometheus"}:
+        assert "ports" not in prod[name], name
+
+
+def test_the_database_redis_and_backend_have_no_route_outside(
+    model: dict[str, Any], prod: Services
+) -> None:
+    assert model["networks"]["internal"].get("internal") is True
+    for name in PRIVATE:
+        assert set(prod[name]["networks"]) == {"internal"}, name
+    assert set(prod["nginx"]["networks"]) == {"internal", "edge"}
+    assert set(prod["frontend"]["networks"]) == {"edge"}
+    assert "internal" in prod["prometheus"]["networks"]
+    assert "internal" not in prod["grafana"]["networks"]
+
+
+def test_the_backend_runs_in_production_with_every_setting_passed_through(
+    prod: Services,
+) -> None:
+    environment = prod["backend"]["environment"]
+    assert environment["ENVIRONMENT"] == "production"
+    assert environment["DEBUG"] == "false"
+    assert environment["POSTGRES_SERVER"] == "db"
+    for name in ("POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD"):
+        assert environment[name] == prod["db"]["environment"][name], name
+    # DATABASE_URL would override the parts above, so it is never passed.
+    assert set(environment) >= set(Settings.model_fields) - {"DATABASE_URL"}
+    assert "DATABASE_URL" not in environment
+    for secret in ("SECRET_KEY", "FIRST_SUPERUSER_PASSWORD"):
+        assert environment[secret] == PRODUCTION_ENV[secret]
+
+
+def test_settings_left_unset_keep_the_app_defaults_and_set_ones_arrive(tmp_path: Path) -> None:
+    backend = services(resolve(tmp_path, (), LOG_LEVEL="WARNING"))["backend"]
+    assert backend["environment"]["LOG_LEVEL"] == "WARNING"
+    assert backend["environment"]["ALGORITHM"] is None  # not set in the container at all
+
+
+def test_the_backend_shares_the_login_throttle_through_redis(prod: Services) -> None:
+    password = PRODUCTION_ENV["REDIS_PASSWORD"]
+    assert prod["backend"]["environment"]["REDIS_URL"] == f"redis://:{password}@redis:6379/0"
+    assert prod["backend"]["depends_on"]["redis"]["condition"] == "service_healthy"
+    redis = prod["redis"]
+    assert redis["image"] == "redis:7-alpine"
+    command = redis["command"]
+    assert command[command.index("--requirepass") + 1] == password
+    assert redis["environment"]["REDISCLI_AUTH"] == password
+
+
+def test_the_backend_has_room_to_finish_requests_on_stop(prod: Services) -> None:
+    backend = prod["backend"]
+    grace = duration_seconds(backend["stop_grace_period"])
+    assert grace > float(backend["environment"]["GRACEFUL_SHUTDOWN_TIMEOUT"])
+    assert backend["depends_on"]["db"]["condition"] == "service_healthy"
+
+
+def test_the_backend_container_is_locked_down(prod: Services) -> None:
+    backend = prod["backend"]
+    assert backend["read_only"] is True
+    assert "/tmp" in backend["tmpfs"]  # where the image keeps PROMETHEUS_MULTIPROC_DIR
+    assert backend["cap_drop"] == ["ALL"]
+    assert "no-new-privileges:true" in backend["security_opt"]
+
+
+def test_nginx_terminates_tls_with_the_production_config(prod: Services) -> None:
+    nginx = prod["nginx"]
+    assert bind_mounts(nginx) == {
+        "/etc/nginx/conf.d/default.conf": ("nginx/nginx.production.conf", True),
+        "/etc/nginx/snippets": ("nginx/snippets", True),
+        "/etc/nginx/ssl": ("nginx/ssl", True),
+        "/var/www/certbot": ("certbot/www", True),
+    }
+    assert nginx["depends_on"]["backend"]["condition"] == "service_healthy"
+
+
+def test_backups_run_the_backup_script_on_a_schedule(prod: Services) -> None:
+    backup = prod["backup"]
+    assert backup["image"] == prod["db"]["image"], "pg_dump of the server's own major version"
+    script = " ".join(backup["command"])
+    assert "/scripts/backup.sh --output-dir /backups --retention-days" in script
+    assert "while" in script
+    assert "sleep" in script
+    assert bind_mounts(backup) == {
+        "/scripts": ("cloud-deployment/scripts", True),
+        "/backups": ("backups", False),
+    }
+    environment = backup["environment"]
+    assert environment["PGHOST"] == "db"
+    assert environment["PGPASSWORD"] == PRODUCTION_ENV["POSTGRES_PASSWORD"]
+    assert environment["BACKUP_RETENTION_DAYS"] == "14"
+    assert backup["init"] is True, "so SIGTERM ends the sleep at once"
+    assert backup["depends_on"]["db"]["condition"] == "service_healthy"
+
+
+def test_monitoring_runs_only_with_its_profile(prod: Services, tmp_path: Path) -> None:
+    for name in MONITORING:
+        assert prod[name]["profiles"] == ["monitoring"], name
+    without = services(resolve(tmp_path, ()))
+    assert set(without) == set(CONTAINER_NAMES) - MONITORING
+
+
+def test_grafana_takes_its_admin_password_and_provisioning(prod: Services) -> None:
+    grafana = prod["grafana"]
+    environment = grafana["environment"]
+    assert environment["GF_SECURITY_ADMIN_PASSWORD"] == PRODUCTION_ENV["GRAFANA_ADMIN_PASSWORD"]
+    assert environment["GF_USERS_ALLOW_SIGN_UP"] == "false"
+    assert environment["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+    assert bind_mounts(grafana) == {
+        "/etc/grafana/provisioning": ("monitoring/grafana/provisioning", True),
+        "/etc/grafana/dashboards": ("monitoring/grafana/dashboards", True),
+    }
+    assert bind_mounts(prod["prometheus"]) == {
+        "/etc/prometheus/prometheus.yml": ("monitoring/prometheus/prometheus.yml", True),
+    }
+
+
+def test_the_monitoring_files_it_mounts_exist(prod: Services) -> None:
+    for name in MONITORING:
+        for source, _ in bind_mounts(prod[name]).values():
+            assert (REPO_ROOT / source).exists(), source

@@ -1,0 +1,179 @@
+"""server/Dockerfile, its .dockerignore and entrypoint, read by real parsers and linters."""
+
+import os
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from deploy_support import (
+    DOCKERFILE,
+    ENTRYPOINT,
+    Stage,
+    build_context,
+    dockerignore,
+    exec_form,
+    final_stage_files,
+    healthcheck_command,
+    parse_dockerfile,
+    run,
+    tool,
+)
+
+BUILD_TOOLS = re.compile(
+    r"\b(gcc|g\+\+|cc|clang|make|build-essential|libpq-dev|python3?-dev|apt-get|apk|pip)\b"
+)
+
+
+@pytest.fixture(scope="module")
+def stages() -> list[Stage]:
+    return parse_dockerfile()
+
+
+@pytest.fixture(scope="module")
+def final(stages: list[Stage]) -> Stage:
+    return stages[-1]
+
+
+def test_hadolint_finds_nothing() -> None:
+    result = run([tool("hadolint"), "--no-color", DOCKERFILE])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_checkov_passes_every_dockerfile_check() -> None:
+    # --skip-download: the built-in checks only, without calling home for guidelines.
+    result = run(
+        [
+            *(tool("checkov"), "--quiet", "--compact", "--skip-download"),
+            *("--framework", "dockerfile", "-f", DOCKERFILE),
+        ]
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_it_builds_in_a_builder_stage_and_runs_on_slim_python(stages: list[Stage]) -> None:
+    assert len(stages) >= 2
+    builder, final = stages[0], stages[-1]
+    assert builder.name == "builder"
+    assert re.fullmatch(r"python:3\.1[12]-slim", final.base), final.base
+    assert builder.base == final.base, "the virtualenv's interpreter must be the same Python"
+    install = " ".join(step.value for step in builder.all("RUN"))
+    assert re.search(r"pip install (--constraint|-c) constraints\.txt", install), install
+
+
+def test_the_final_stage_takes_only_the_virtualenv_and_the_entrypoint(final: Stage) -> None:
+    from_builder = [
+        shlex.split(step.value) for step in final.all("COPY") if "--from=builder" in step.flags
+    ]
+    assert from_builder == [["/opt/venv", "/opt/venv"]]
+    assert final_stage_files(final) == ["docker-entrypoint.sh"]
+    env = " ".join(step.value for step in final.all("ENV"))
+    assert "PATH=/opt/venv/bin:$PATH" in env
+
+
+def test_the_final_stage_installs_no_build_tools(final: Stage) -> None:
+    for step in final.all("RUN"):
+        assert not BUILD_TOOLS.search(step.value), step.value
+
+
+def test_the_final_stage_runs_as_an_unprivileged_user(final: Stage) -> None:
+    user = final.last("USER")
+    assert user is not None
+    name, _, group = user.value.partition(":")
+    assert name not in {"root", "0"}
+    assert group not in {"root", "0"}
+    # Numeric, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
+    assert name.isdigit()
+    assert int(name) >= 1000
+    creates_user = " ".join(step.value for step in final.all("RUN"))
+    assert f"--uid {name}" in creates_user
+
+
+def test_the_healthcheck_asks_health_with_python_since_slim_has_no_curl(final: Stage) -> None:
+    command = healthcheck_command(final)
+    assert command[:2] == ["python", "-c"]
+    assert "urllib.request" in command[2]
+    assert "/health" in command[2]
+    healthcheck = final.last("HEALTHCHECK")
+    assert healthcheck is not None
+    assert {flag.split("=")[0] for flag in healthcheck.flags} >= {"--interval", "--start-period"}
+
+
+def test_the_entrypoint_is_the_script_in_exec_form(final: Stage) -> None:
+    entrypoint = final.last("ENTRYPOINT")
+    assert entrypoint is not None
+    assert exec_form(entrypoint.value) == ["/usr/local/bin/docker-entrypoint.sh"]
+    copy = next(step for step in final.all("COPY") if "docker-entrypoint.sh" in step.value)
+    assert "--chmod=0755" in copy.flags
+    assert final.last("CMD") is None, "arguments would replace the server (see the script)"
+
+
+def test_the_entrypoint_script_is_executable_and_shellcheck_clean() -> None:
+    assert os.access(ENTRYPOINT, os.X_OK)
+    assert ENTRYPOINT.read_text().startswith("#!/bin/sh\n")
+    result = run([tool("shellcheck"), "--shell=sh", "--severity=style", ENTRYPOINT])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_entrypoint_migrates_then_execs_uvicorn_with_the_production_flags() -> None:
+    script = ENTRYPOINT.read_text()
+    prestart = script.index("python -m app.prestart")
+    server = script.index("exec uvicorn app.main:app")
+    assert prestart < server
+    flags = shlex.split(script[server:].replace("\\\n", " "))
+    assert flags[:3] == ["exec", "uvicorn", "app.main:app"]
+    for flag, value in [
+        ("--host", "0.0.0.0"),
+        ("--port", "${API_PORT:-8000}"),
+        ("--workers", "${WEB_CONCURRENCY:-2}"),
+        ("--forwarded-allow-ips", "${FORWARDED_ALLOW_IPS:-*}"),
+        ("--timeout-graceful-shutdown", "${GRACEFUL_SHUTDOWN_TIMEOUT:-20}"),
+    ]:
+        assert flags[flags.index(flag) + 1] == value, flag
+    assert "--proxy-headers" in flags
+    assert "--no-access-log" in flags
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ".venv/bin/python",
+        ".data/postgres/PG_VERSION",
+        "tests/test_anything.py",
+        "app/__pycache__/main.cpython-311.pyc",
+        "app/core/__pycache__/config.cpython-311.pyc",
+        ".env",
+        "app/.env",
+        "devtools/dev.py",
+        "order_system_server.egg-info/PKG-INFO",
+        ".mypy_cache/3.11/app.json",
+        "Dockerfile",
+    ],
+)
+def test_dockerignore_keeps_out(path: str) -> None:
+    assert dockerignore().excludes(path)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "app/main.py",
+        "app/alembic/env.py",
+        "app/alembic/script.py.mako",
+        "app/alembic/versions/20261123_ff6b98756341_users_and_refresh_tokens.py",
+        "app/py.typed",
+        "pyproject.toml",
+        "constraints.txt",
+        "docker-entrypoint.sh",
+    ],
+)
+def test_dockerignore_lets_in(path: str) -> None:
+    assert not dockerignore().excludes(path)
+
+
+def test_the_build_context_is_the_app_its_pins_and_the_entrypoint(tmp_path: Path) -> None:
+    sent = build_context(tmp_path)
+    outside_app = [path for path in sent if not path.startswith("app/")]
+    assert sorted(outside_app) == ["constraints.txt", "docker-entrypoint.sh", "pyproject.toml"]
+    assert "app/main.py" in sent
+    assert not [path for path in sent if "__pycache__" in path or path.endswith(".pyc")]
