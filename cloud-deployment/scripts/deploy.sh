@@ -416,10 +416,14 @@ deploy_aws() {
 	local migrate_definition
 	migrate_definition=$(register_with_image "$migrate_family" "$registry/${repository_of[backend]}" "$registry/${repository_of[backend]}:$tag")
 	log "  $migrate_family: $migrate_definition"
-	local index=0
+	local index=0 family
 	for component in "${services[@]}"; do
 		repository=$registry/${repository_of[$component]}
-		updated+=("$(register_with_image "${previous[$index]}" "$repository" "$repository:$tag")")
+		# From the family's newest revision, not the running one, so that settings changed by
+		# `terraform apply` since the last release go out with this one.
+		family=${previous[$index]##*/}
+		family=${family%:*}
+		updated+=("$(register_with_image "$family" "$repository" "$repository:$tag")")
 		log "  ${service_of[$component]}: ${updated[-1]}"
 		index=$((index + 1))
 	done

@@ -4,6 +4,7 @@ health after), the rollback when the new version is not healthy, and the same fo
 docker, curl and aws are stand-ins that record their calls; the production backup runs the
 real pg_dump against a real database through the stand-in's `docker exec`."""
 
+import copy
 import json
 import re
 from collections.abc import Iterator
@@ -465,3 +466,22 @@ def test_failed_ecs_migrations_leave_the_services_alone(tmp_path: Path) -> None:
     assert outcome.code == 1, outcome.output
     assert "the migrations failed (exit code 1" in outcome.stderr
     assert _aws(toolbox, "ecs", "update-service") == []
+
+
+def test_an_ecs_deploy_builds_on_the_newest_revision_terraform_registered(
+    tmp_path: Path,
+) -> None:
+    toolbox = _ecs_account(tmp_path)
+    family = f"{ENV_PREFIX}-backend"
+    # `terraform apply` gave the backend more CPU since the service last rolled out.
+    newer = copy.deepcopy(toolbox.state["definitions"][family][0])
+    newer.update(taskDefinitionArn=f"{ARN}{family}:2", revision=2, cpu="1024")
+    toolbox.state["definitions"][family].append(newer)
+    toolbox.save()
+
+    outcome = _deploy_aws(toolbox, tmp_path)
+
+    assert outcome.code == 0, outcome.output
+    released = toolbox.load()["definitions"][family][-1]
+    assert (released["revision"], released["cpu"]) == (3, "1024")
+    assert released["containerDefinitions"][0]["image"] == f"{REGISTRY}/order-system-backend:v2"
