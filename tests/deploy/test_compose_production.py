@@ -1,6 +1,7 @@
 """docker-compose.production.yml as the real Compose parser resolves it with an operator's
 complete `.env`, the monitoring profile included unless a test says otherwise."""
 
+import ipaddress
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,15 @@ def test_the_database_redis_and_backend_have_no_route_outside(
     assert set(prod["frontend"]["networks"]) == {"edge"}
     assert "internal" in prod["prometheus"]["networks"]
     assert "internal" not in prod["grafana"]["networks"]
+
+
+def test_the_backend_trusts_forwarded_headers_from_nginx_alone(
+    model: dict[str, Any], prod: Services
+) -> None:
+    nginx_address = prod["nginx"]["networks"]["internal"]["ipv4_address"]
+    subnet = model["networks"]["internal"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(nginx_address) in ipaddress.ip_network(subnet)
+    assert prod["backend"]["environment"]["FORWARDED_ALLOW_IPS"] == nginx_address
 
 
 def test_the_backend_runs_in_production_with_every_setting_passed_through(
