@@ -71,7 +71,7 @@ validate: $(TOOLS_INSTALLED)  ## Offline checks of the cloud deployment: Terrafo
 	$(TOOLS_VENV)/bin/checkov --directory cloud-deployment/terraform --framework terraform --compact --quiet --skip-download
 	@set -euo pipefail; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	for overlay in staging production; do \
-		kubectl kustomize cloud-deployment/k8s/overlays/$$overlay > "$$tmp/$$overlay.yaml"; \
+		$(TOOLS_VENV)/bin/kubectl kustomize cloud-deployment/k8s/overlays/$$overlay > "$$tmp/$$overlay.yaml"; \
 		$(TOOLS_VENV)/bin/kubernetes-validate --strict --kubernetes-version 1.30.0 --quiet "$$tmp/$$overlay.yaml"; \
 		$(TOOLS_VENV)/bin/checkov --file "$$tmp/$$overlay.yaml" --framework kubernetes --compact --quiet --skip-download; \
 	done

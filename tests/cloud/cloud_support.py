@@ -1,7 +1,7 @@
 """Helpers for the cloud deployment tests: the real validators run on the real files.
 
-terraform and kubectl come from the PATH; checkov, kubernetes-validate, the HCL parser and YAML
-come from the validators' own virtualenv (.venv-tools, installed by `make test` from
+terraform comes from the PATH (no registry here ships it); kubectl, checkov,
+kubernetes-validate, the HCL parser and YAML come from the validators' own virtualenv (.venv-tools, installed by `make test` from
 tests/validators-requirements.txt). Nothing is mocked and nothing is skipped: a missing tool
 fails the test that needs it, with the way to get it.
 
@@ -305,7 +305,7 @@ print(json.dumps([doc for doc in yaml.safe_load_all(sys.stdin) if doc is not Non
 @cache
 def rendered_overlay(overlay: str) -> str:
     """`kubectl kustomize` of cloud-deployment/k8s/overlays/<overlay>: the YAML it applies."""
-    result = run([system_program("kubectl"), "kustomize", K8S_DIR / "overlays" / overlay])
+    result = run([tools_program("kubectl"), "kustomize", K8S_DIR / "overlays" / overlay])
     assert result.returncode == 0, result.stderr
     return result.stdout
 
