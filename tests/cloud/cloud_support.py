@@ -1,9 +1,10 @@
 """Helpers for the cloud deployment tests: the real validators run on the real files.
 
 terraform comes from the PATH (no registry here ships it); kubectl, checkov,
-kubernetes-validate, the HCL parser and YAML come from the validators' own virtualenv (.venv-tools, installed by `make test` from
-tests/validators-requirements.txt). Nothing is mocked and nothing is skipped: a missing tool
-fails the test that needs it, with the way to get it.
+kubernetes-validate, the HCL parser and YAML come from the validators' own virtualenv
+(.venv-tools, installed by `make test` from tests/validators-requirements.txt). Nothing is
+mocked and nothing is skipped: a missing tool fails the test that needs it, with the way to
+get it.
 
 Parsed Terraform is normalised (see `_HCL_TO_JSON`), so the tests read plain JSON: a block is a
 list of dicts, an attribute its value, a string literal a str without its quotes, and an
