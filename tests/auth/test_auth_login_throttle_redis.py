@@ -7,79 +7,27 @@ left in a reused server can't leak into it.
 
 import gc
 import secrets
-import shutil
-import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 import redis
-from auth_support import fail_logins
+from auth_support import RedisServer, fail_logins
 from conftest import Serve, UserFactory
-from helpers import DEFAULT_PASSWORD, assert_error, client_for, free_port, login, sign_in
-
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
-START_ATTEMPTS = 5
-START_TIMEOUT_SECONDS = 10.0
+from helpers import DEFAULT_PASSWORD, assert_error, client_for, login, sign_in
 
 Replicas = tuple[httpx.AsyncClient, httpx.AsyncClient]
-
-
-def _answers_ping(process: subprocess.Popen[bytes], port: int) -> bool:
-    """Poll until the server answers PING; False if it exits first or never does."""
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        try:
-            with redis.Redis(host="127.0.0.1", port=port, socket_timeout=1) as probe:
-                if probe.ping():
-                    return True
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    return False
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A throwaway redis-server of our own, stopped by its PID at the end of the session."""
-    workdir: Path = tmp_path_factory.mktemp("redis")
-    for _ in range(START_ATTEMPTS):
-        # Another process may take the port between the probe and the bind: then try another.
-        port = free_port()
-        process = subprocess.Popen(
-            [
-                REDIS_SERVER,
-                "--port", str(port),
-                "--bind", "127.0.0.1",
-                "--save", "",
-                "--appendonly", "no",
-                "--dir", str(workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        if _answers_ping(process, port):
-            break
-        _stop(process)
-    else:
-        raise RuntimeError(f"{REDIS_SERVER} did not start; run `make system-deps`")
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
     try:
-        yield f"redis://127.0.0.1:{port}/0"
+        yield server.url
     finally:
-        _stop(process)
+        server.stop()
 
 
 @pytest.fixture(autouse=True)
