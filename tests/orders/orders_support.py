@@ -4,6 +4,7 @@ from typing import Any
 
 import httpx
 from helpers import assert_ok
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.orders.models import OrderStatus
 from app.products.models import Product
@@ -68,3 +69,9 @@ async def walk_to(
     }[status]
     for step in path:
         assert_ok(await set_status(client, admin_headers, order_id, step))
+
+
+async def current_stock(session: AsyncSession, product: Product) -> int:
+    """The product's stock as committed now, not as the session last saw it."""
+    await session.refresh(product)
+    return product.stock_quantity

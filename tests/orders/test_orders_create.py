@@ -8,18 +8,20 @@ import httpx
 import pytest
 from conftest import AuthHeaders, ProductFactory
 from helpers import assert_error
-from orders_support import ITEM_FIELDS, ORDER_FIELDS, ORDERS_URL, place_order, placed_order
+from orders_support import (
+    ITEM_FIELDS,
+    ORDER_FIELDS,
+    ORDERS_URL,
+    current_stock,
+    place_order,
+    placed_order,
+)
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.orders.models import Order, OrderItem, OrderStatus, OrderStatusHistory
-from app.products.models import Product, ProductStatus
+from app.products.models import ProductStatus
 from app.users.models import User
-
-
-async def _stock(session: AsyncSession, product: Product) -> int:
-    await session.refresh(product)
-    return product.stock_quantity
 
 
 async def _order_count(session: AsyncSession) -> int:
@@ -62,8 +64,8 @@ async def test_an_order_takes_stock_and_snapshots_each_line(
             "line_total": "36.00",
         },
     ]
-    assert await _stock(session, tea) == 8
-    assert await _stock(session, cup) == 0
+    assert await current_stock(session, tea) == 8
+    assert await current_stock(session, cup) == 0
     history = (
         await session.scalars(
             select(OrderStatusHistory).where(OrderStatusHistory.order_id == body["id"])
@@ -125,7 +127,7 @@ async def test_a_product_on_several_lines_counts_once_with_the_summed_quantity(
     body = await placed_order(client, auth_headers(user), (product, 2), (product, 3))
     assert [(item["product_id"], item["quantity"]) for item in body["items"]] == [(product.id, 5)]
     assert body["total_amount"] == "10.00"
-    assert await _stock(session, product) == 0
+    assert await current_stock(session, product) == 0
 
 
 async def test_the_summed_quantity_is_what_is_checked_against_stock(
@@ -157,7 +159,7 @@ async def test_short_stock_names_every_short_product_and_writes_nothing(
     ]
     assert str(few.id) in body["detail"]
     assert str(none.id) in body["detail"]
-    assert [await _stock(session, product) for product in (plenty, few, none)] == [50, 1, 0]
+    assert [await current_stock(session, product) for product in (plenty, few, none)] == [50, 1, 0]
     assert await _order_count(session) == 0
 
 
@@ -181,7 +183,7 @@ async def test_products_that_cannot_be_ordered_are_named_in_a_422(
     body = assert_error(response, 422, "products_unavailable")
     assert body["product_ids"] == sorted([hidden.id, missing_id])
     assert str(missing_id) in body["detail"]
-    assert await _stock(session, fine) == 5
+    assert await current_stock(session, fine) == 5
     assert await _order_count(session) == 0
 
 

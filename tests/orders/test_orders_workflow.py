@@ -6,21 +6,15 @@ import httpx
 import pytest
 from conftest import AuthHeaders, ProductFactory, UserFactory
 from helpers import assert_error, assert_ok
-from orders_support import ORDERS_URL, placed_order, set_status, walk_to
+from orders_support import ORDERS_URL, current_stock, placed_order, set_status, walk_to
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.orders.models import OrderStatus, OrderStatusHistory
 from app.orders.service import TRANSITIONS
-from app.products.models import Product
 from app.users.models import User
 
 ALL_MOVES = [(current, target) for current in OrderStatus for target in OrderStatus]
-
-
-async def _stock(session: AsyncSession, product: Product) -> int:
-    await session.refresh(product)
-    return product.stock_quantity
 
 
 @pytest.mark.parametrize(
@@ -39,7 +33,7 @@ async def test_the_transition_table(
     product = await make_product(stock_quantity=10)
     order = await placed_order(client, auth_headers(user), (product, 3))
     await walk_to(client, auth_headers(admin), order["id"], current)
-    stock_before = await _stock(session, product)
+    stock_before = await current_stock(session, product)
 
     response = await set_status(client, auth_headers(admin), order["id"], target)
 
@@ -54,12 +48,12 @@ async def test_the_transition_table(
     if (current, target) in allowed:
         assert assert_ok(response)["status"] == target.value
         restocked = 3 if target is OrderStatus.CANCELLED else 0
-        assert await _stock(session, product) == stock_before + restocked
+        assert await current_stock(session, product) == stock_before + restocked
     else:
         body = assert_error(response, 409, "invalid_status_transition")
         assert body["current_status"] == current.value
         assert current.value in body["detail"]
-        assert await _stock(session, product) == stock_before
+        assert await current_stock(session, product) == stock_before
 
 
 async def test_every_change_is_recorded_with_who_made_it(
@@ -98,14 +92,14 @@ async def test_the_owner_cancels_a_pending_order_and_the_stock_comes_back(
 ) -> None:
     product = await make_product(stock_quantity=5)
     order = await placed_order(client, auth_headers(user), (product, 4))
-    assert await _stock(session, product) == 1
+    assert await current_stock(session, product) == 1
 
     cancelled = assert_ok(
         await client.post(f"{ORDERS_URL}/{order['id']}/cancel", headers=auth_headers(user))
     )
 
     assert cancelled["status"] == "cancelled"
-    assert await _stock(session, product) == 5
+    assert await current_stock(session, product) == 5
 
 
 async def test_cancelling_twice_restocks_once(
@@ -123,7 +117,7 @@ async def test_cancelling_twice_restocks_once(
         await client.post(url, headers=auth_headers(user)), 409, "invalid_status_transition"
     )
     assert body["current_status"] == "cancelled"
-    assert await _stock(session, product) == 5
+    assert await current_stock(session, product) == 5
 
 
 @pytest.mark.parametrize(
