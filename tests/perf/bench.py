@@ -74,6 +74,15 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--products", type=int, help="override the dataset's product count")
     parser.add_argument("--users", type=int, help="override the dataset's customer count")
     parser.add_argument("--orders", type=int, help="override the dataset's order count")
+    parser.add_argument(
+        "--customers", type=int, default=16, help="signed-in customers whose tokens wrk uses (16)"
+    )
+    parser.add_argument(
+        "--busy-orders", type=int, default=1_000, help="orders of workload 5's customer (1000)"
+    )
+    parser.add_argument(
+        "--pgbench-scale", type=int, default=10, help="pgbench -i scale factor (10: 1M accounts)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (2)")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (32)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
@@ -152,7 +161,9 @@ def _profile(stack: Stack, runner: Runner, workloads: list[Workload], directory:
             finish_wrk(wrk, load)
 
 
-def _ceilings(stack: Stack, runner: Runner, page: Workload) -> dict[str, Any]:
+def _ceilings(
+    stack: Stack, runner: Runner, page: Workload, *, pgbench_scale: int
+) -> dict[str, Any]:
     """The two ceiling servers on workload 2's very requests, then pgbench."""
     body_file = stack.work / "ceiling-body.json"
     body_file.write_bytes(runner.check_once(page))
@@ -171,7 +182,7 @@ def _ceilings(stack: Stack, runner: Runner, page: Workload) -> dict[str, Any]:
         ceiling = Workload(name, CEILING_TITLES[name], page.lines, via=name)
         ceilings[name] = runner.measure(ceiling).as_dict()
     stack.postgres.create_database("pgbench", recreate=True)
-    pgbench.initialise(stack.database_url, "pgbench")
+    pgbench.initialise(stack.database_url, "pgbench", scale=pgbench_scale)
     settings = runner.settings
     result = pgbench.run_pgbench(
         stack.database_url,
@@ -182,6 +193,7 @@ def _ceilings(stack: Stack, runner: Runner, page: Workload) -> dict[str, Any]:
     )
     ceilings["pgbench"] = {
         "connections": settings.connections,
+        "scale": pgbench_scale,
         "transactions_per_second": result.transactions_per_second,
         "latency_average_ms": result.latency_average_ms,
         "failed": result.failed,
@@ -208,7 +220,9 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         seeding_s = time.perf_counter() - seeding_started
         api = stack.start_api()
         print("Preparing tokens, orders and stock through the API ...", flush=True)
-        fixtures = prepare(stack, api.base_url)
+        fixtures = prepare(
+            stack, api.base_url, customers=args.customers, busy_customer_orders=args.busy_orders
+        )
         urls = {"api": api.base_url, "nginx": stack.start_nginx(api)}
         runner = Runner(work=work, settings=settings, urls=urls)
         workloads = [w for w in define_workloads(fixtures) if only is None or w.key in only]
@@ -222,7 +236,9 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 login_storm(fixtures, password=DEMO_PASSWORD), HEALTH_PROBE
             )
         print("Ceilings", flush=True)
-        ceilings = _ceilings(stack, runner, define_workloads(fixtures)[1])
+        ceilings = _ceilings(
+            stack, runner, define_workloads(fixtures)[1], pgbench_scale=args.pgbench_scale
+        )
         if args.profile:
             print(f"Flame graphs into {args.profile}", flush=True)
             _profile(stack, runner, workloads, args.profile)

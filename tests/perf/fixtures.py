@@ -12,9 +12,6 @@ from app.cli.seed import DEMO_PASSWORD
 
 from .stack import ADMIN_USERNAME, Stack
 
-CUSTOMERS = 16
-# Orders of the one customer whose list workload 5 pages through.
-BUSY_CUSTOMER_ORDERS = 1_000
 BUSY_CUSTOMER = "bench.busy.customer"
 BUSY_CUSTOMER_PASSWORD = "bench-busy-password"
 # Products that every order of workload 6 and the soak draws from, stocked so they never run out.
@@ -53,16 +50,17 @@ class Fixtures:
     # (token of the owner, order id) for seeded orders of 1 to 5 lines
     owned_orders: list[tuple[str, int]]
     busy_customer: Customer
+    busy_customer_orders: int
     stocked_product_ids: list[int]
     order_bodies: list[str]
 
 
-def _customers(client: httpx.Client, admin: dict[str, str]) -> list[Customer]:
+def _customers(client: httpx.Client, admin: dict[str, str], *, count: int) -> list[Customer]:
     """Seeded, active customers, each signed in with the seed's password."""
     page = _json(
         client.get(
             "/api/users",
-            params={"role": "user", "is_active": "true", "search": "demo", "limit": CUSTOMERS},
+            params={"role": "user", "is_active": "true", "search": "demo", "limit": count},
             headers=admin,
         )
     )
@@ -137,7 +135,7 @@ async def _place_orders(base_url: str, token: str, bodies: list[str]) -> None:
 
 
 def _busy_customer(
-    client: httpx.Client, admin: dict[str, str], *, bodies: list[str], base_url: str
+    client: httpx.Client, admin: dict[str, str], *, bodies: list[str], base_url: str, orders: int
 ) -> Customer:
     _json(
         client.post(
@@ -153,23 +151,26 @@ def _busy_customer(
         201,
     )
     token = login(client, BUSY_CUSTOMER, BUSY_CUSTOMER_PASSWORD)
-    picks = [body for body, _ in zip(cycle(bodies), range(BUSY_CUSTOMER_ORDERS), strict=False)]
+    picks = [body for body, _ in zip(cycle(bodies), range(orders), strict=False)]
     asyncio.run(_place_orders(base_url, token, picks))
     return Customer(BUSY_CUSTOMER, token)
 
 
-def prepare(stack: Stack, base_url: str) -> Fixtures:
+def prepare(stack: Stack, base_url: str, *, customers: int, busy_customer_orders: int) -> Fixtures:
     with httpx.Client(base_url=base_url, timeout=60) as client:
         admin_token = login(client, ADMIN_USERNAME, stack.admin_password)
         admin = {"Authorization": f"Bearer {admin_token}"}
-        customers = _customers(client, admin)
+        signed_in = _customers(client, admin, count=customers)
         stocked = _stock_products(client, admin)
         bodies = order_bodies(stocked, count=ORDER_BODIES)
         return Fixtures(
             admin_token=admin_token,
-            customers=customers,
-            owned_orders=_owned_orders(client, customers),
-            busy_customer=_busy_customer(client, admin, bodies=bodies, base_url=base_url),
+            customers=signed_in,
+            owned_orders=_owned_orders(client, signed_in),
+            busy_customer=_busy_customer(
+                client, admin, bodies=bodies, base_url=base_url, orders=busy_customer_orders
+            ),
+            busy_customer_orders=busy_customer_orders,
             stocked_product_ids=stocked,
             order_bodies=bodies,
         )

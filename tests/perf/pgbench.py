@@ -8,7 +8,6 @@ from sqlalchemy.engine import URL
 
 from .stack import pg_bin
 
-PGBENCH_SCALE = 10
 TPS = re.compile(r"^tps = ([\d.]+) \(without initial connection time\)", re.MULTILINE)
 LATENCY = re.compile(r"^latency average = ([\d.]+) ms", re.MULTILINE)
 FAILED = re.compile(r"^number of failed transactions: (\d+)", re.MULTILINE)
@@ -37,13 +36,13 @@ def _connection_arguments(url: URL) -> list[str]:
     return ["-h", host, "-U", url.username or "postgres"]
 
 
-def initialise(url: URL, database: str) -> None:
+def initialise(url: URL, database: str, *, scale: int) -> None:
     subprocess.run(
         [
             str(pg_bin() / "pgbench"),
             "-i",
             "-q",
-            f"-s{PGBENCH_SCALE}",
+            f"--scale={scale}",
             *_connection_arguments(url),
             database,
         ],
