@@ -79,7 +79,7 @@ async def test_the_page_envelope_defaults_to_20_from_offset_0(
 
     page = await list_products()
 
-    assert set(page) == {"items", "total", "limit", "offset"}
+    assert set(page) == {"items", "total", "limit", "offset", "next_cursor"}
     assert (page["limit"], page["offset"], page["total"]) == (20, 0, 21)
     assert len(page["items"]) == 20
 
@@ -352,3 +352,97 @@ async def test_pages_are_disjoint_and_together_cover_every_match(
 
     assert paged == everything
     assert sorted(paged) == sorted(product.id for product in sortable)
+
+
+# --- Keyset pagination (cursor) ---
+
+
+async def walk_by_cursor(list_products: ListProducts, **params: Any) -> list[dict[str, Any]]:
+    """Every page from the first, each asked for with the previous page's `next_cursor`."""
+    pages = [await list_products(**params)]
+    while pages[-1]["next_cursor"] is not None:
+        pages.append(await list_products(**params, cursor=pages[-1]["next_cursor"]))
+    return pages
+
+
+@pytest.mark.parametrize("sort", ALL_SORTS)
+async def test_cursor_pages_walk_the_same_order_as_one_long_page(
+    sortable: list[Product], list_products: ListProducts, sort: str
+) -> None:
+    everything = ids(await list_products(sort=sort, search="srt"))
+
+    pages = await walk_by_cursor(list_products, sort=sort, search="srt", limit=2)
+
+    assert [ids(page) for page in pages] == [everything[0:2], everything[2:4], everything[4:5]]
+    # The first page is an offset page and counts; pages by cursor don't.
+    assert [page["total"] for page in pages] == [len(SORTABLE), None, None]
+    assert [page["offset"] for page in pages] == [0, 0, 0]
+
+
+async def test_an_exactly_full_last_page_has_no_next_cursor(
+    sortable: list[Product], list_products: ListProducts
+) -> None:
+    first = await list_products(search="srt", limit=4)
+    last = await list_products(search="srt", limit=4, cursor=first["next_cursor"])
+
+    assert first["next_cursor"] is not None
+    assert len(last["items"]) == 1
+    assert last["next_cursor"] is None
+    assert (await list_products(search="srt", limit=5))["next_cursor"] is None
+
+
+async def test_offset_pages_give_a_cursor_that_continues_after_them(
+    sortable: list[Product], list_products: ListProducts
+) -> None:
+    everything = ids(await list_products(sort="-price", search="srt"))
+
+    middle = await list_products(sort="-price", search="srt", limit=2, offset=1)
+    after = await list_products(sort="-price", search="srt", limit=2, cursor=middle["next_cursor"])
+
+    assert ids(middle) + ids(after) == everything[1:5]
+
+
+async def test_a_cursor_page_keeps_its_place_when_rows_are_added_before_it(
+    sortable: list[Product], list_products: ListProducts, make_product: ProductFactory
+) -> None:
+    first = await list_products(sort="name", search="srt", limit=2)
+    await make_product(name="Srtaardvark")  # sorts before everything already seen
+
+    second = await list_products(sort="name", search="srt", limit=2, cursor=first["next_cursor"])
+    by_offset = await list_products(sort="name", search="srt", limit=2, offset=2)
+
+    assert set(ids(first)).isdisjoint(ids(second))
+    assert ids(by_offset)[0] == ids(first)[-1]  # an offset page repeats a row; the cursor doesn't
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        pytest.param("not base64 at all!", id="garbage"),
+        pytest.param("WyJuYW1lIiwgIngiXQ", id="two-fields"),  # ["name", "x"]
+        pytest.param("WyJuYW1lIiwgMSwgMV0", id="number-for-a-name"),  # ["name", 1, 1]
+        pytest.param("WyItcHJpY2UiLCAiMS4wMCIsIDFd", id="another-sort"),  # ["-price", "1.00", 1]
+        pytest.param("WyJuYW1lIiwgIngiLCAieSJd", id="text-id"),  # ["name", "x", "y"]
+    ],
+)
+async def test_a_cursor_this_list_did_not_give_out_is_a_422(
+    client: httpx.AsyncClient, admin: User, auth_headers: AuthHeaders, cursor: str
+) -> None:
+    response = await client.get(
+        PRODUCTS_URL, params={"sort": "name", "cursor": cursor}, headers=auth_headers(admin)
+    )
+
+    assert_error(response, 422, "invalid_cursor")
+
+
+async def test_cursor_and_offset_together_are_a_422(
+    client: httpx.AsyncClient, admin: User, auth_headers: AuthHeaders
+) -> None:
+    response = await client.get(
+        PRODUCTS_URL,
+        params={"cursor": "WyJuYW1lIiwgIngiLCAxXQ", "offset": 5},
+        headers=auth_headers(admin),
+    )
+
+    body = assert_error(response, 422, "validation_error")
+    assert [error["type"] for error in body["detail"]] == ["cursor_with_offset"]

@@ -21,6 +21,8 @@ class Product(TimestampMixin, Base):
         # The last line of defence against overselling, behind the row locks.
         CheckConstraint("stock_quantity >= 0", name="stock_not_negative"),
         Index("ix_products_status_created_at", "status", "created_at"),
+        # The default sort and its cursor: a page is a range of this index.
+        Index("ix_products_name_id", "name", "id"),
         Index("ix_products_price", "price"),
         Index("ix_products_stock_quantity", "stock_quantity"),
         # Unique whatever the case: `abc-1` can't sit beside `ABC-1`, even when both race.

@@ -1,13 +1,11 @@
 """Products: the catalogue, who sees which products, and stock adjustments by admins."""
 
-from collections.abc import Sequence
-
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.database import violated_constraint
-from app.core.pagination import contains_pattern, order_by, paginate
+from app.core.pagination import PageResult, contains_pattern, order_by, paginate
 from app.products import stock
 from app.products.exceptions import (
     InsufficientStock,
@@ -46,7 +44,7 @@ async def get_visible_product(session: AsyncSession, *, viewer: User, product_id
 
 async def list_products(
     session: AsyncSession, *, viewer: User, params: ProductListParams
-) -> tuple[Sequence[Product], int]:
+) -> PageResult[Product]:
     statement = select(Product)
     if not viewer.role.is_admin:
         # Customers see active products only: asking for another status finds nothing.
@@ -75,7 +73,7 @@ async def list_products(
         session,
         statement,
         page=params,
-        ordering=order_by(params.sort, _SORT_COLUMNS, tiebreaker=Product.id),
+        sort=order_by(params.sort, _SORT_COLUMNS, tiebreaker=Product.id),
     )
 
 
