@@ -221,7 +221,11 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         api = stack.start_api()
         print("Preparing tokens, orders and stock through the API ...", flush=True)
         fixtures = prepare(
-            stack, api.base_url, customers=args.customers, busy_customer_orders=args.busy_orders
+            stack,
+            api.base_url,
+            customers=args.customers,
+            busy_customer_orders=args.busy_orders,
+            deep_products_offset=min(5_000, size.products // 4),
         )
         urls = {"api": api.base_url, "nginx": stack.start_nginx(api)}
         runner = Runner(work=work, settings=settings, urls=urls)

@@ -53,6 +53,9 @@ class Fixtures:
     busy_customer_orders: int
     stocked_product_ids: list[int]
     order_bodies: list[str]
+    # `next_cursor`s that start deep pages: of the busy customer's orders, of the catalogue
+    deep_orders_cursor: str
+    deep_products_cursor: str
 
 
 def _customers(client: httpx.Client, admin: dict[str, str], *, count: int) -> list[Customer]:
@@ -156,21 +159,58 @@ def _busy_customer(
     return Customer(BUSY_CUSTOMER, token)
 
 
-def prepare(stack: Stack, base_url: str, *, customers: int, busy_customer_orders: int) -> Fixtures:
+def cursor_at(client: httpx.Client, path: str, *, token: str, offset: int) -> str:
+    """The cursor of the page that starts `offset` items into the list, walked to by cursor."""
+    cursor: str | None = None
+    seen = 0
+    while seen < offset:
+        params: dict[str, str | int] = {"limit": min(100, offset - seen)}
+        if cursor is not None:
+            params["cursor"] = cursor
+        page = _json(client.get(path, params=params, headers={"Authorization": f"Bearer {token}"}))
+        assert isinstance(page, dict)
+        seen += len(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            raise RuntimeError(f"{path} has fewer than {offset} items")
+    assert cursor is not None, "offset must be positive"
+    return cursor
+
+
+def deep_offset(orders: int) -> int:
+    """Where workload 5's deep page starts: the last page of 20."""
+    return max(1, orders - 20)
+
+
+def prepare(
+    stack: Stack,
+    base_url: str,
+    *,
+    customers: int,
+    busy_customer_orders: int,
+    deep_products_offset: int,
+) -> Fixtures:
     with httpx.Client(base_url=base_url, timeout=60) as client:
         admin_token = login(client, ADMIN_USERNAME, stack.admin_password)
         admin = {"Authorization": f"Bearer {admin_token}"}
         signed_in = _customers(client, admin, count=customers)
         stocked = _stock_products(client, admin)
         bodies = order_bodies(stocked, count=ORDER_BODIES)
+        busy = _busy_customer(
+            client, admin, bodies=bodies, base_url=base_url, orders=busy_customer_orders
+        )
         return Fixtures(
             admin_token=admin_token,
             customers=signed_in,
             owned_orders=_owned_orders(client, signed_in),
-            busy_customer=_busy_customer(
-                client, admin, bodies=bodies, base_url=base_url, orders=busy_customer_orders
-            ),
+            busy_customer=busy,
             busy_customer_orders=busy_customer_orders,
             stocked_product_ids=stocked,
             order_bodies=bodies,
+            deep_orders_cursor=cursor_at(
+                client, "/api/orders", token=busy.token, offset=deep_offset(busy_customer_orders)
+            ),
+            deep_products_cursor=cursor_at(
+                client, "/api/products", token=signed_in[0].token, offset=deep_products_offset
+            ),
         )

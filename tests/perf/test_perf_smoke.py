@@ -8,7 +8,9 @@ from pathlib import Path
 
 from perf import bench
 
-EVERY_WORKLOAD = ["1", "2", "3", "4", "5a", "5b", "6a", "6b", "8", "7-health-idle", "7", "7-health"]
+EVERY_WORKLOAD = [
+    "1", "2", "2c", "3", "4", "5a", "5b", "5c", "6a", "6b", "8", "7-health-idle", "7", "7-health",
+]  # fmt: skip
 
 
 def test_bench_measures_every_workload_without_errors(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from .fixtures import SEARCH_TERMS, Fixtures
+from .fixtures import SEARCH_TERMS, Fixtures, deep_offset
 from .wrk import Load, WrkResult, finish_wrk, run_wrk, start_wrk
 
 
@@ -86,7 +86,7 @@ def bearer(token: str) -> dict[str, str]:
 def define_workloads(fixtures: Fixtures) -> list[Workload]:
     tokens = [customer.token for customer in fixtures.customers]
     busy = fixtures.busy_customer.token
-    deep_offset = max(0, fixtures.busy_customer_orders - 20)
+    offset = deep_offset(fixtures.busy_customer_orders)
     orders = [
         Line("POST", "/api/orders", token, body)
         for token, body in zip(
@@ -102,6 +102,14 @@ def define_workloads(fixtures: Fixtures) -> list[Workload]:
             "GET /api/products?limit=20 (signed in)",
             [Line("GET", "/api/products?limit=20", token) for token in tokens],
             target=">= 1,200 req/s, p99 < 100 ms",
+        ),
+        Workload(
+            "2c",
+            "GET /api/products?limit=20&cursor=... (mid-catalogue, no count)",
+            [
+                Line("GET", f"/api/products?limit=20&cursor={fixtures.deep_products_cursor}", token)
+                for token in tokens
+            ],
         ),
         Workload(
             "3",
@@ -131,9 +139,13 @@ def define_workloads(fixtures: Fixtures) -> list[Workload]:
         ),
         Workload(
             "5b",
-            f"GET /api/orders?limit=20&offset={deep_offset} "
-            f"({fixtures.busy_customer_orders:,} orders)",
-            [Line("GET", f"/api/orders?limit=20&offset={deep_offset}", busy)],
+            f"GET /api/orders?limit=20&offset={offset} ({fixtures.busy_customer_orders:,} orders)",
+            [Line("GET", f"/api/orders?limit=20&offset={offset}", busy)],
+        ),
+        Workload(
+            "5c",
+            "GET /api/orders?limit=20&cursor=... (the same deep page by keyset)",
+            [Line("GET", f"/api/orders?limit=20&cursor={fixtures.deep_orders_cursor}", busy)],
         ),
         Workload(
             "6a",
