@@ -2,9 +2,9 @@
 
 import sys
 
-from . import bench
+from . import bench, soak
 
-COMMANDS = {"bench": bench.main}
+COMMANDS = {"bench": bench.main, "soak": soak.main}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

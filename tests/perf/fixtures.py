@@ -58,7 +58,7 @@ class Fixtures:
     deep_products_cursor: str
 
 
-def _customers(client: httpx.Client, admin: dict[str, str], *, count: int) -> list[Customer]:
+def sign_in_customers(client: httpx.Client, admin: dict[str, str], *, count: int) -> list[Customer]:
     """Seeded, active customers, each signed in with the seed's password."""
     page = _json(
         client.get(
@@ -91,7 +91,7 @@ def _owned_orders(client: httpx.Client, customers: list[Customer]) -> list[tuple
     return owned
 
 
-def _stock_products(client: httpx.Client, admin: dict[str, str]) -> list[int]:
+def stock_products(client: httpx.Client, admin: dict[str, str]) -> list[int]:
     ids: list[int] = []
     while len(ids) < STOCKED_PRODUCTS:
         page = _json(
@@ -193,8 +193,8 @@ def prepare(
     with httpx.Client(base_url=base_url, timeout=60) as client:
         admin_token = login(client, ADMIN_USERNAME, stack.admin_password)
         admin = {"Authorization": f"Bearer {admin_token}"}
-        signed_in = _customers(client, admin, count=customers)
-        stocked = _stock_products(client, admin)
+        signed_in = sign_in_customers(client, admin, count=customers)
+        stocked = stock_products(client, admin)
         bodies = order_bodies(stocked, count=ORDER_BODIES)
         busy = _busy_customer(
             client, admin, bodies=bodies, base_url=base_url, orders=busy_customer_orders

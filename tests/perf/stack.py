@@ -82,8 +82,9 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def workers(self) -> list[psutil.Process]:
-        workers: list[psutil.Process] = psutil.Process(self.process.pid).children()
-        return workers
+        """The worker processes, not multiprocessing's resource tracker beside them."""
+        children: list[psutil.Process] = psutil.Process(self.process.pid).children()
+        return [child for child in children if "spawn_main" in " ".join(child.cmdline())]
 
 
 @dataclass
@@ -189,6 +190,16 @@ class Stack:
         top.write_text(top.read_text().replace("worker_processes 1;", "worker_processes auto;"))
         self.exits.enter_context(running_nginx(top, [port]))
         return f"http://127.0.0.1:{port}"
+
+    def query(self, sql: str) -> list[list[str]]:
+        """Rows of `sql` on the benchmark's database, each a list of text values."""
+        url = self.database_url
+        finished = subprocess.run(
+            [str(pg_bin() / "psql"), "-h", str(url.query["host"]), "-U", url.username or "postgres",
+             "-d", DATABASE, "--no-psqlrc", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql],
+            capture_output=True, text=True, check=True, timeout=600,
+        )  # fmt: skip
+        return [line.split("\t") for line in finished.stdout.splitlines()]
 
     def postgres_setting(self, name: str) -> str:
         return self.postgres.psql(f"SHOW {name}").splitlines()[2].strip()

@@ -3,7 +3,7 @@
 import json
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 LUA_DIR = Path(__file__).parent / "lua"
@@ -24,6 +24,8 @@ class WrkResult:
     socket_errors: int
     status_errors: int
     latency_ms: dict[str, float]
+    # lua/soak.lua's answers by kind of request: {"order": {"ok": 10, "errors": 0}, ...}
+    kinds: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def requests_per_second(self) -> float:
@@ -49,6 +51,7 @@ def parse_wrk_output(stdout: str) -> WrkResult:
         + raw["timeouts"],
         status_errors=raw["status_errors"],
         latency_ms={name: value / 1000 for name, value in raw["latency_us"].items()},
+        kinds=raw.get("kinds", {}),
     )
 
 
@@ -68,6 +71,7 @@ class Load:
     connections: int
     threads: int
     duration_s: float
+    script: Path = REPLAY_SCRIPT
 
     def command(self, *, run_tag: str) -> list[str]:
         return [
@@ -76,7 +80,7 @@ class Load:
             f"--connections={self.connections}",
             f"--duration={max(1, round(self.duration_s))}s",
             "--timeout=10s",
-            f"--script={REPLAY_SCRIPT}",
+            f"--script={self.script}",
             self.url,
             "--",
             str(self.requests_file),
