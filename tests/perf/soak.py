@@ -111,7 +111,7 @@ def _request_file(stack: Stack, base_url: str, *, customers: int) -> list[str]:
 
 
 def _ledger(stack: Stack) -> dict[str, str]:
-    return {product_id: units for product_id, units in stack.query(LEDGER_SQL)}
+    return {row[0]: row[1] for row in stack.query(LEDGER_SQL)}
 
 
 def _memory_mb(stack: Stack) -> list[float]:
