@@ -78,6 +78,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         "--customers", type=int, default=16, help="signed-in customers whose tokens wrk uses (16)"
     )
     parser.add_argument(
+        "--stocked-products", type=int, default=200, help="products workload 6 orders (200)"
+    )
+    parser.add_argument(
         "--busy-orders", type=int, default=1_000, help="orders of workload 5's customer (1000)"
     )
     parser.add_argument(
@@ -226,6 +229,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             customers=args.customers,
             busy_customer_orders=args.busy_orders,
             deep_products_offset=min(5_000, size.products // 4),
+            stocked_products=args.stocked_products,
         )
         urls = {"api": api.base_url, "nginx": stack.start_nginx(api)}
         runner = Runner(work=work, settings=settings, urls=urls)

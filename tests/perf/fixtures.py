@@ -91,13 +91,20 @@ def _owned_orders(client: httpx.Client, customers: list[Customer]) -> list[tuple
     return owned
 
 
-def stock_products(client: httpx.Client, admin: dict[str, str]) -> list[int]:
+def stock_products(
+    client: httpx.Client, admin: dict[str, str], *, count: int = STOCKED_PRODUCTS
+) -> list[int]:
     ids: list[int] = []
-    while len(ids) < STOCKED_PRODUCTS:
+    while len(ids) < count:
         page = _json(
             client.get(
                 "/api/products",
-                params={"status": "active", "sort": "created_at", "limit": 100, "offset": len(ids)},
+                params={
+                    "status": "active",
+                    "sort": "created_at",
+                    "limit": min(100, count - len(ids)),
+                    "offset": len(ids),
+                },
                 headers=admin,
             )
         )
@@ -189,12 +196,13 @@ def prepare(
     customers: int,
     busy_customer_orders: int,
     deep_products_offset: int,
+    stocked_products: int = STOCKED_PRODUCTS,
 ) -> Fixtures:
     with httpx.Client(base_url=base_url, timeout=60) as client:
         admin_token = login(client, ADMIN_USERNAME, stack.admin_password)
         admin = {"Authorization": f"Bearer {admin_token}"}
         signed_in = sign_in_customers(client, admin, count=customers)
-        stocked = stock_products(client, admin)
+        stocked = stock_products(client, admin, count=stocked_products)
         bodies = order_bodies(stocked, count=ORDER_BODIES)
         busy = _busy_customer(
             client, admin, bodies=bodies, base_url=base_url, orders=busy_customer_orders

@@ -18,6 +18,7 @@ def test_bench_measures_every_workload_without_errors(tmp_path: Path) -> None:
     exit_code = bench.main(
         [
             "--products=300", "--users=20", "--orders=300", "--customers=3", "--busy-orders=40",
+            "--stocked-products=20",
             "--duration=1", "--warmup=0", "--repeat=1", "--connections=4", "--pgbench-scale=1",
             f"--report={report}", f"--results-dir={tmp_path / 'results'}",
         ]
