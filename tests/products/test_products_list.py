@@ -13,8 +13,9 @@ import httpx
 import pytest
 from conftest import AuthHeaders, ProductFactory
 from helpers import assert_error, count_statements, read_ok
-from products_support import PRODUCTS_URL
-from sqlalchemy.ext.asyncio import AsyncEngine
+from products_support import PRODUCTS_URL, new_product, product_url
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.products.models import Product, ProductStatus
 from app.users.models import User
@@ -446,3 +447,57 @@ async def test_cursor_and_offset_together_are_a_422(
 
     body = assert_error(response, 422, "validation_error")
     assert [error["type"] for error in body["detail"]] == ["cursor_with_offset"]
+
+
+# --- Totals of unfiltered lists (maintained counts) ---
+
+
+async def test_unfiltered_totals_stay_exact_through_creates_status_changes_and_deletes(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    make_product: ProductFactory,
+    admin: User,
+    user: User,
+    auth_headers: AuthHeaders,
+) -> None:
+    """The totals without search or bounds come from counts kept by triggers; each step is
+    checked against a real count of what each viewer may see."""
+
+    async def totals() -> list[int]:
+        return [
+            (await read_ok(client, PRODUCTS_URL, auth_headers(viewer), **params))["total"]
+            for viewer, params in (
+                (user, {}),
+                (admin, {}),
+                (admin, {"status": "archived"}),
+                (user, {"status": "inactive"}),
+            )
+        ]
+
+    async def counted() -> list[int]:
+        rows = await session.execute(select(Product.status, func.count()).group_by(Product.status))
+        by_status: dict[ProductStatus, int] = dict(rows.all())
+        active, inactive, archived = (
+            by_status.get(status, 0)
+            for status in (ProductStatus.ACTIVE, ProductStatus.INACTIVE, ProductStatus.ARCHIVED)
+        )
+        return [active, active + inactive, archived, 0]
+
+    await make_product(status=ProductStatus.ACTIVE)
+    inactive = await make_product(status=ProductStatus.INACTIVE)
+    await make_product(status=ProductStatus.ARCHIVED)
+    assert await totals() == await counted()
+
+    changed = await client.patch(
+        product_url(inactive.id), json={"status": "active"}, headers=auth_headers(admin)
+    )
+    assert changed.status_code == 200, changed.text
+    assert await totals() == await counted()
+
+    created = await client.post(
+        PRODUCTS_URL, json=new_product(sku="TOTAL-1"), headers=auth_headers(admin)
+    )
+    assert created.status_code == 201, created.text
+    deleted = await client.delete(product_url(inactive.id), headers=auth_headers(admin))
+    assert deleted.status_code == 204, deleted.text
+    assert await totals() == await counted()

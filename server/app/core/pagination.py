@@ -151,16 +151,20 @@ async def paginate(
     *,
     page: PageParams,
     sort: SortOrder,
+    total_of: Select[int] | None = None,
 ) -> PageResult[RowT]:
     """One page, and the total unless the page is asked for by cursor.
 
-    Offset pages cost a count and a page however deep they go; cursor pages one statement
-    that starts right after the previous page. Either way one extra row is fetched, to know
-    whether a next page exists.
+    Offset pages cost a count (`total_of`, when the caller has a cheaper way to the same
+    number, else counting every match) and a page; cursor pages one statement that starts
+    right after the previous page. Either way one extra row is fetched, to know whether a
+    next page exists.
     """
     total = None
     if page.cursor is None:
-        count = select(func.count()).select_from(statement.order_by(None).subquery())
+        count = total_of
+        if count is None:
+            count = select(func.count()).select_from(statement.order_by(None).subquery())
         total = await session.scalar(count) or 0
         statement = statement.offset(page.offset)
     else:
