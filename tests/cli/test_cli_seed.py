@@ -158,7 +158,7 @@ def test_seeding_again_adds_a_second_set_beside_the_first(database: URL) -> None
     kept = fetch(database, "SELECT status, products FROM product_status_counts ORDER BY 1")
     counted = fetch(database, "SELECT status, count(*) FROM products GROUP BY 1 ORDER BY 1")
     assert [tuple(row) for row in kept] == [tuple(row) for row in counted]
-    assert sum(row[1] for row in kept) == 40
+    assert sum(row.products for row in kept) == 40
 
 
 def test_orders_need_products_and_customers(database: URL) -> None:
