@@ -176,7 +176,7 @@ async def test_order_pages_by_cursor_follow_the_sort_and_stay_within_the_viewer(
             page = await read_ok(
                 client, ORDERS_URL, headers, sort=sort, limit=2, cursor=page["next_cursor"]
             )
-            assert page["total"] is None
+            assert page["total"] == expected_count
             walked += [order["id"] for order in page["items"]]
         assert walked == everything
         assert len(walked) == expected_count

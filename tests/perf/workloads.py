@@ -105,7 +105,7 @@ def define_workloads(fixtures: Fixtures) -> list[Workload]:
         ),
         Workload(
             "2c",
-            "GET /api/products?limit=20&cursor=... (mid-catalogue, no count)",
+            "GET /api/products?limit=20&cursor=... (5,000 products in)",
             [
                 Line("GET", f"/api/products?limit=20&cursor={fixtures.deep_products_cursor}", token)
                 for token in tokens

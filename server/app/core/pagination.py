@@ -39,7 +39,7 @@ class PageParams(RequestModel):
         default=None,
         description="The `next_cursor` of the previous page, for keyset pagination: as fast "
         "deep in the list as on its first page, and stable while rows are added. Keep the "
-        "same filters and `sort`; `offset` must then be 0, and `total` is not counted (null).",
+        "same filters and `sort`; `offset` must then be 0.",
     )
 
     @model_validator(mode="after")
@@ -51,7 +51,7 @@ class PageParams(RequestModel):
 
 class Page(BaseModel, Generic[ItemT]):
     items: list[ItemT]
-    total: int | None = Field(description="Every match; null on pages asked for by cursor")
+    total: int = Field(description="Every match, on whichever page")
     limit: int
     offset: int
     next_cursor: str | None = Field(
@@ -76,7 +76,7 @@ class Page(BaseModel, Generic[ItemT]):
 @dataclass(frozen=True)
 class PageResult(Generic[RowT]):
     rows: Sequence[RowT]
-    total: int | None
+    total: int
     next_cursor: str | None
 
 
@@ -153,19 +153,18 @@ async def paginate(
     sort: SortOrder,
     total_of: Select[int] | None = None,
 ) -> PageResult[RowT]:
-    """One page, and the total unless the page is asked for by cursor.
+    """One page and the total: two statements whatever the page.
 
-    Offset pages cost a count (`total_of`, when the caller has a cheaper way to the same
-    number, else counting every match) and a page; cursor pages one statement that starts
-    right after the previous page. Either way one extra row is fetched, to know whether a
-    next page exists.
+    The total comes from `total_of` when the caller has a cheaper way to the same number,
+    else from counting every match. An offset page skips `offset` rows; a cursor page starts
+    right after the previous page's last row, as fast deep in the list as at its start. One
+    extra row is fetched, to know whether a next page exists.
     """
-    total = None
+    count = total_of
+    if count is None:
+        count = select(func.count()).select_from(statement.order_by(None).subquery())
+    total = await session.scalar(count) or 0
     if page.cursor is None:
-        count = total_of
-        if count is None:
-            count = select(func.count()).select_from(statement.order_by(None).subquery())
-        total = await session.scalar(count) or 0
         statement = statement.offset(page.offset)
     else:
         statement = statement.where(sort.after(page.cursor))
