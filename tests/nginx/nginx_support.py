@@ -417,7 +417,7 @@ class Api:
         return self.requests()
 
 
-def api_environment(database_url: URL) -> dict[str, str]:
+def api_environment(database_url: URL, **overrides: str) -> dict[str, str]:
     """The process environment without any of the app's settings, plus the API's."""
     environment = {
         key: value for key, value in os.environ.items() if key not in Settings.model_fields
@@ -434,13 +434,15 @@ def api_environment(database_url: URL) -> dict[str, str]:
         LOG_LEVEL="DEBUG",
         PYTHONUNBUFFERED="1",
     )
+    environment.update(overrides)
     return environment
 
 
 @contextmanager
-def running_api(database_url: URL, work: Path) -> Iterator[Api]:
-    """`python -m app.prestart`, then uvicorn behind a proxy at 127.0.0.1, as in Compose."""
-    environment = api_environment(database_url)
+def running_api(database_url: URL, work: Path, **settings: str) -> Iterator[Api]:
+    """`python -m app.prestart`, then uvicorn behind a proxy at 127.0.0.1, as in Compose;
+    `settings` override the API's test settings."""
+    environment = api_environment(database_url, **settings)
     prestart = subprocess.run(
         [sys.executable, "-m", "app.prestart"],
         cwd=work,  # no `.env` here
