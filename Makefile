@@ -17,9 +17,13 @@ DEV_DATABASE_URL := postgresql://postgres@/order_system?host=$(CURDIR)/.data/pos
 BACKUP_DIR ?= backups
 COMPOSE := docker compose
 PROD_COMPOSE := docker compose -f docker-compose.production.yml
+# The SPA's npm packages. `npm ci` can't run here (the registry lacks other platforms' SWC
+# builds, so the lockfile lists Linux ones only); `npm install` keeps to the lockfile.
+FRONT_INSTALLED := front/node_modules/.installed
+NPM_INSTALL := npm install --no-audit --no-fund
 
 .PHONY: help dev api seed test lint fmt validate up down logs ps prod-up backup restore cleanup \
-	system-deps lock clean
+	system-deps lock clean client front-deps front-check front-build
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -56,6 +60,22 @@ seed: $(INSTALLED)  ## Demo data in the dev database (more: SEED_ARGS="--orders 
 
 test: lint system-deps $(TOOLS_INSTALLED)  ## Lint, then run every test against a real PostgreSQL
 	$(PYTHON) -m pytest tests
+
+$(FRONT_INSTALLED): front/package.json front/package-lock.json
+	cd front && $(NPM_INSTALL)
+	touch $@
+
+front-deps: $(FRONT_INSTALLED)  ## Install the SPA's npm packages
+
+front-check: $(FRONT_INSTALLED)  ## The SPA's lint, type check and unit tests
+	cd front && npm run lint && npm run typecheck && npm run test
+
+front-build: $(FRONT_INSTALLED)  ## The SPA's production build, run with `cd front && npm start`
+	cd front && npm run build
+
+client: $(INSTALLED) $(FRONT_INSTALLED)  ## Regenerate front/openapi.json and the typed client
+	$(PYTHON) -m devtools.openapi
+	cd front && npm run client
 
 lint: $(INSTALLED)  ## ruff and mypy
 	$(RUFF) check server tests
