@@ -50,7 +50,8 @@ system-deps:  ## Debian packages the tests start for real (installed when root)
 		fi; \
 	fi
 
-dev: api  ## Run the service for development
+dev: $(INSTALLED) $(FRONT_INSTALLED)  ## Run the API and the SPA for development (http://127.0.0.1:3000)
+	$(PYTHON) -m devtools.dev --front
 
 api: $(INSTALLED)  ## Run the API alone (auto-reload, local PostgreSQL unless configured)
 	$(PYTHON) -m devtools.dev
@@ -58,7 +59,7 @@ api: $(INSTALLED)  ## Run the API alone (auto-reload, local PostgreSQL unless co
 seed: $(INSTALLED)  ## Demo data in the dev database (more: SEED_ARGS="--orders 100000")
 	$(PYTHON) -m devtools.seed $(SEED_ARGS)
 
-test: lint system-deps $(TOOLS_INSTALLED)  ## Lint, then run every test against a real PostgreSQL
+test: lint front-check front-build system-deps $(TOOLS_INSTALLED)  ## Lint, build the SPA, then run every test against a real PostgreSQL
 	$(PYTHON) -m pytest tests
 
 $(FRONT_INSTALLED): front/package.json front/package-lock.json
