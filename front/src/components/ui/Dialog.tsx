@@ -10,8 +10,8 @@ interface DialogProps {
 }
 
 /**
- * A modal on the native <dialog>: the browser traps focus, Escape closes it, and focus
- * returns to whatever opened it.
+ * A modal on the native <dialog>: the browser keeps focus inside and Escape closes it. Focus
+ * returns to whatever opened it, also when the parent unmounts the dialog.
  */
 export function Dialog({ open, title, onClose, children }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -22,18 +22,26 @@ export function Dialog({ open, title, onClose, children }: DialogProps) {
     if (!dialog) {
       return;
     }
-    if (open && !dialog.open) {
-      dialog.showModal();
-    } else if (!open && dialog.open) {
-      dialog.close();
+    if (!open) {
+      return undefined;
     }
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    dialog.showModal();
+    return () => {
+      dialog.close();
+      opener?.focus();
+    };
   }, [open]);
 
   return (
     <dialog
       ref={ref}
       aria-labelledby={titleId}
-      onClose={onClose}
+      onCancel={(event) => {
+        // Escape: the parent decides, by closing (unmounting) the dialog through `open`.
+        event.preventDefault();
+        onClose();
+      }}
       className="m-auto w-[min(32rem,calc(100vw-2rem))] rounded-lg p-0 shadow-xl"
     >
       {open && (

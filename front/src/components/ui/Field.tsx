@@ -1,13 +1,35 @@
-import { useId, type InputHTMLAttributes, type ReactNode } from "react";
+import {
+  useId,
+  type InputHTMLAttributes,
+  type ReactNode,
+  type SelectHTMLAttributes,
+  type TextareaHTMLAttributes,
+} from "react";
 
-interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
+interface FrameProps {
   label: ReactNode;
   hint?: ReactNode;
   error?: string | null;
+  className?: string;
 }
 
-/** A labelled input whose hint and error are read out with it. */
-export function Field({ label, hint, error, className = "", ...input }: FieldProps) {
+interface ControlIds {
+  id: string;
+  "aria-invalid": true | undefined;
+  "aria-describedby": string | undefined;
+}
+
+const CONTROL_CLASS =
+  "min-h-10 rounded-md border border-slate-300 bg-white px-3 py-2 text-slate-900 aria-invalid:border-red-600";
+
+/** Label, hint and error around one control, wired so that both are read out with it. */
+function FieldFrame({
+  label,
+  hint,
+  error,
+  className = "",
+  control,
+}: FrameProps & { control: (ids: ControlIds) => ReactNode }) {
   const id = useId();
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = error ? `${id}-error` : undefined;
@@ -16,13 +38,11 @@ export function Field({ label, hint, error, className = "", ...input }: FieldPro
       <label htmlFor={id} className="text-sm font-medium text-slate-800">
         {label}
       </label>
-      <input
-        id={id}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={[hintId, errorId].filter(Boolean).join(" ") || undefined}
-        className="min-h-10 rounded-md border border-slate-300 px-3 py-2 text-slate-900 aria-invalid:border-red-600"
-        {...input}
-      />
+      {control({
+        id,
+        "aria-invalid": error ? true : undefined,
+        "aria-describedby": [hintId, errorId].filter(Boolean).join(" ") || undefined,
+      })}
       {hint && (
         <p id={hintId} className="text-xs text-slate-600">
           {hint}
@@ -34,5 +54,71 @@ export function Field({ label, hint, error, className = "", ...input }: FieldPro
         </p>
       )}
     </div>
+  );
+}
+
+export function Field({
+  label,
+  hint,
+  error,
+  className,
+  ...input
+}: FrameProps & InputHTMLAttributes<HTMLInputElement>) {
+  return (
+    <FieldFrame
+      label={label}
+      hint={hint}
+      error={error}
+      className={className}
+      control={(ids) => <input {...ids} className={CONTROL_CLASS} {...input} />}
+    />
+  );
+}
+
+export function TextAreaField({
+  label,
+  hint,
+  error,
+  className,
+  ...textarea
+}: FrameProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  return (
+    <FieldFrame
+      label={label}
+      hint={hint}
+      error={error}
+      className={className}
+      control={(ids) => <textarea {...ids} className={CONTROL_CLASS} rows={3} {...textarea} />}
+    />
+  );
+}
+
+export function SelectField({
+  label,
+  hint,
+  error,
+  className,
+  options,
+  ...select
+}: FrameProps &
+  SelectHTMLAttributes<HTMLSelectElement> & {
+    options: readonly { value: string; label: string }[];
+  }) {
+  return (
+    <FieldFrame
+      label={label}
+      hint={hint}
+      error={error}
+      className={className}
+      control={(ids) => (
+        <select {...ids} className={CONTROL_CLASS} {...select}>
+          {options.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+        </select>
+      )}
+    />
   );
 }
