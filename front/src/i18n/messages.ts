@@ -6,11 +6,19 @@
 import enAuth from "@messages/en/auth.json";
 import enCart from "@messages/en/cart.json";
 import enCommon from "@messages/en/common.json";
+import enDashboard from "@messages/en/dashboard.json";
+import enOrders from "@messages/en/orders.json";
 import enProducts from "@messages/en/products.json";
+import enProfile from "@messages/en/profile.json";
+import enUsers from "@messages/en/users.json";
 import zhAuth from "@messages/zh-CN/auth.json";
 import zhCart from "@messages/zh-CN/cart.json";
 import zhCommon from "@messages/zh-CN/common.json";
+import zhDashboard from "@messages/zh-CN/dashboard.json";
+import zhOrders from "@messages/zh-CN/orders.json";
 import zhProducts from "@messages/zh-CN/products.json";
+import zhProfile from "@messages/zh-CN/profile.json";
+import zhUsers from "@messages/zh-CN/users.json";
 
 import type { Locale } from "./config";
 
@@ -19,6 +27,10 @@ const en = {
   auth: enAuth,
   products: enProducts,
   cart: enCart,
+  dashboard: enDashboard,
+  orders: enOrders,
+  users: enUsers,
+  profile: enProfile,
 };
 
 export type Messages = typeof en;
@@ -28,6 +40,10 @@ const zhCN: Messages = {
   auth: zhAuth,
   products: zhProducts,
   cart: zhCart,
+  dashboard: zhDashboard,
+  orders: zhOrders,
+  users: zhUsers,
+  profile: zhProfile,
 };
 
 export const MESSAGES: Record<Locale, Messages> = { en, "zh-CN": zhCN };

@@ -4,6 +4,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 
 import { useApi } from "@/contexts/auth";
 import { unwrap, type Schemas } from "@/lib/api/client";
+import { ApiError } from "@/lib/api/errors";
 
 import type { OrderStatus } from "./rules";
 
@@ -79,6 +80,13 @@ function useOrderChange<Input>(change: (input: Input) => Promise<Order>) {
       queryClient.setQueryData([...ORDERS_KEY, "detail", order.id], order);
       // Cancelling restocks, so products and the dashboard's numbers are stale too.
       return queryClient.invalidateQueries();
+    },
+    onError: (error) => {
+      // Someone else moved the order meanwhile: show it as it is now, with what it allows.
+      if (error instanceof ApiError && error.code === "invalid_status_transition") {
+        return queryClient.invalidateQueries({ queryKey: ORDERS_KEY });
+      }
+      return undefined;
     },
   });
 }

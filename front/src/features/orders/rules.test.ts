@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { canCancel, isFinal, statusActions } from "./rules";
+import { canCancel, statusActions } from "./rules";
 
 const customer = { id: 7, role: "user" as const };
 const admin = { id: 1, role: "admin" as const };
@@ -42,14 +42,5 @@ describe("canCancel", () => {
       expect(canCancel({ status, user_id: 1 }, admin)).toBe(false);
       expect(canCancel({ status, user_id: 7 }, customer)).toBe(false);
     }
-  });
-});
-
-describe("isFinal", () => {
-  it("is true for completed and cancelled orders only", () => {
-    expect(["pending", "paid", "shipped", "completed", "cancelled"].filter((s) => isFinal(s as never))).toEqual([
-      "completed",
-      "cancelled",
-    ]);
   });
 });

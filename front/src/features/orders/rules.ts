@@ -32,15 +32,22 @@ function isAdminRole(role: UserRole): boolean {
   return role === "admin" || role === "superadmin";
 }
 
+/** A status an order moves forward to: nothing leads back to pending, cancelling is apart. */
+export type ForwardStatus = Exclude<OrderStatus, "pending" | "cancelled">;
+
+function isForward(status: OrderStatus): status is ForwardStatus {
+  return status !== "pending" && status !== "cancelled";
+}
+
 /** The statuses an admin may move an order to, cancelling aside (it has its own action). */
-export function statusActions(status: OrderStatus, role: UserRole): OrderStatus[] {
+export function statusActions(status: OrderStatus, role: UserRole): ForwardStatus[] {
   if (!isAdminRole(role)) {
     return [];
   }
-  return TRANSITIONS[status].filter((next) => next !== "cancelled");
+  return TRANSITIONS[status].filter(isForward);
 }
 
-/** Whether `viewer` may cancel an order in `status` that belongs to `ownerId`. */
+/** Whether `viewer` may cancel `order`: customers their own while pending, admins any. */
 export function canCancel(
   order: { status: OrderStatus; user_id: number },
   viewer: { id: number; role: UserRole },
@@ -52,9 +59,4 @@ export function canCancel(
     return true;
   }
   return order.user_id === viewer.id && CUSTOMER_CANCELLABLE.includes(order.status);
-}
-
-/** `true` for a status no change leads away from. */
-export function isFinal(status: OrderStatus): boolean {
-  return TRANSITIONS[status].length === 0;
 }

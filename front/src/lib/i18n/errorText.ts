@@ -7,7 +7,7 @@ import { MESSAGES, type Messages } from "@/i18n/messages";
 import { ApiError, asApiError } from "@/lib/api/errors";
 
 /** Features whose messages have an `errors` table of their own, tried before `common`. */
-export type ErrorFeature = "auth" | "products" | "cart";
+export type ErrorFeature = "auth" | "products" | "cart" | "orders" | "users" | "profile";
 
 type ErrorKey =
   | `common.errors.${keyof Messages["common"]["errors"] & string}`

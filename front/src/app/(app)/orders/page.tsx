@@ -1,9 +1,12 @@
+import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 
-import { Placeholder } from "@/components/layout/Placeholder";
+import { OrdersScreen } from "@/features/orders/OrdersScreen";
 
-// Placeholder until the orders screen is built.
-export default async function Page() {
-  const t = await getTranslations("common.nav");
-  return <Placeholder title={t("orders")} />;
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations("common.nav"))("orders") };
+}
+
+export default function OrdersPage() {
+  return <OrdersScreen />;
 }

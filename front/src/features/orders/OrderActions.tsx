@@ -1,0 +1,108 @@
+"use client";
+
+import { useTranslations } from "next-intl";
+import { useState } from "react";
+
+import { Button } from "@/components/ui/Button";
+import { ConfirmDialog } from "@/components/ui/ConfirmDialog";
+import { useAuth } from "@/contexts/auth";
+import { useApiErrorText } from "@/lib/i18n/errorText";
+
+import { useCancelOrder, useChangeOrderStatus, type Order } from "./queries";
+import { canCancel, statusActions, type OrderStatus } from "./rules";
+
+/** An action waiting for confirmation: a next status, or cancelling. */
+type Pending = { kind: "status"; status: OrderStatus } | { kind: "cancel" } | null;
+
+interface OrderActionsProps {
+  order: Order;
+  onDone(message: string): void;
+}
+
+/** The status changes the viewer may make to this order, each confirmed first. */
+export function OrderActions({ order, onDone }: OrderActionsProps) {
+  const t = useTranslations("orders");
+  const { user } = useAuth();
+  const errorText = useApiErrorText("orders");
+  const [asked, setAsked] = useState<Pending>(null);
+  const changeStatus = useChangeOrderStatus(order.id);
+  const cancel = useCancelOrder(order.id);
+
+  if (!user) {
+    return null;
+  }
+  const nextStatuses = statusActions(order.status, user.role);
+  const cancellable = canCancel(order, user);
+  const mutation = asked?.kind === "cancel" ? cancel : changeStatus;
+
+  function close() {
+    changeStatus.reset();
+    cancel.reset();
+    setAsked(null);
+  }
+
+  async function confirm() {
+    if (!asked) {
+      return;
+    }
+    try {
+      if (asked.kind === "cancel") {
+        await cancel.mutateAsync();
+        onDone(t("done.cancelled", { number: order.order_number }));
+      } else {
+        const changed = await changeStatus.mutateAsync(asked.status);
+        onDone(t("done.statusChanged", { number: order.order_number, status: t(`statuses.${changed.status}`) }));
+      }
+      close();
+    } catch {
+      // Shown in the dialog, from the mutation's error.
+    }
+  }
+
+  if (nextStatuses.length === 0 && !cancellable) {
+    return <p className="text-sm text-slate-600">{t("detail.noActions")}</p>;
+  }
+  return (
+    <>
+      <div className="flex flex-wrap gap-2">
+        {nextStatuses.map((status) => (
+          <Button key={status} onClick={() => setAsked({ kind: "status", status })}>
+            {t(`actions.${status}`)}
+          </Button>
+        ))}
+        {cancellable && (
+          <Button variant="danger" onClick={() => setAsked({ kind: "cancel" })}>
+            {t("actions.cancel")}
+          </Button>
+        )}
+      </div>
+      {asked?.kind === "status" && (
+        <ConfirmDialog
+          title={t("confirm.statusTitle", { number: order.order_number, status: t(`statuses.${asked.status}`) })}
+          confirmLabel={t("confirm.statusConfirm", { status: t(`statuses.${asked.status}`) })}
+          dismissLabel={t("confirm.back")}
+          pending={mutation.isPending}
+          error={mutation.error ? errorText(mutation.error) : null}
+          onConfirm={confirm}
+          onClose={close}
+        >
+          {t("confirm.statusBody")}
+        </ConfirmDialog>
+      )}
+      {asked?.kind === "cancel" && (
+        <ConfirmDialog
+          title={t("confirm.cancelTitle", { number: order.order_number })}
+          confirmLabel={t("confirm.cancelConfirm")}
+          dismissLabel={t("confirm.back")}
+          danger
+          pending={mutation.isPending}
+          error={mutation.error ? errorText(mutation.error) : null}
+          onConfirm={confirm}
+          onClose={close}
+        >
+          {t("confirm.cancelBody")}
+        </ConfirmDialog>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,133 @@
+"use client";
+
+import { useLocale, useTranslations } from "next-intl";
+import Link from "next/link";
+import { useState, type ReactNode } from "react";
+
+import { PageHeading } from "@/components/layout/PageHeading";
+import { StatusMessage } from "@/components/ui/Alert";
+import { ErrorState, LoadingState } from "@/components/ui/States";
+import { useAuth } from "@/contexts/auth";
+import { formatDateTime } from "@/lib/dates";
+import { formatMoney } from "@/lib/money";
+
+import { CustomerName } from "./CustomerName";
+import { OrderActions } from "./OrderActions";
+import { OrderHistory } from "./OrderHistory";
+import { OrderStatusBadge } from "./OrderStatusBadge";
+import { useOrder, type Order } from "./queries";
+
+const CELL = "px-3 py-2 align-middle";
+
+function Panel({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <section className="rounded-lg border border-slate-200 bg-white p-4">
+      <h2 className="mb-3 text-lg font-semibold text-slate-900">{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+function Term({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="flex flex-col gap-0.5">
+      <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
+      <dd className="text-sm text-slate-900">{children}</dd>
+    </div>
+  );
+}
+
+function ItemsTable({ order }: { order: Order }) {
+  const t = useTranslations("orders.detail");
+  const locale = useLocale();
+  return (
+    <div className="overflow-x-auto">
+      <table className="w-full min-w-[32rem] text-left text-sm">
+        <caption className="sr-only">{t("items")}</caption>
+        <thead className="bg-slate-100 text-slate-700">
+          <tr>
+            <th scope="col" className={CELL}>{t("product")}</th>
+            <th scope="col" className={CELL}>{t("sku")}</th>
+            <th scope="col" className={`${CELL} text-right`}>{t("unitPrice")}</th>
+            <th scope="col" className={`${CELL} text-right`}>{t("quantity")}</th>
+            <th scope="col" className={`${CELL} text-right`}>{t("lineTotal")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {order.items.map((item) => (
+            <tr key={item.product_id} className="border-t border-slate-200">
+              <th scope="row" className={`${CELL} font-medium`}>{item.product_name}</th>
+              <td className={`${CELL} font-mono text-xs`}>{item.sku}</td>
+              <td className={`${CELL} text-right tabular-nums`}>{formatMoney(item.unit_price, locale)}</td>
+              <td className={`${CELL} text-right tabular-nums`}>{item.quantity}</td>
+              <td className={`${CELL} text-right tabular-nums`}>{formatMoney(item.line_total, locale)}</td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr className="border-t-2 border-slate-300">
+            <th scope="row" colSpan={4} className={`${CELL} text-right`}>{t("total")}</th>
+            <td className={`${CELL} text-right font-semibold tabular-nums`}>{formatMoney(order.total_amount, locale)}</td>
+          </tr>
+        </tfoot>
+      </table>
+    </div>
+  );
+}
+
+function OrderDetail({ order }: { order: Order }) {
+  const t = useTranslations("orders.detail");
+  const locale = useLocale();
+  const { isAdmin } = useAuth();
+  const [notice, setNotice] = useState("");
+  return (
+    <section className="flex flex-col gap-4">
+      <Link href="/orders" className="self-start text-sm text-blue-700 underline">
+        {t("back")}
+      </Link>
+      <PageHeading actions={<OrderStatusBadge status={order.status} testId="order-status" />}>
+        {t("title", { number: order.order_number })}
+      </PageHeading>
+      <StatusMessage>{notice}</StatusMessage>
+      <div className="grid gap-4 lg:grid-cols-3">
+        <div className="flex flex-col gap-4 lg:col-span-2">
+          <Panel title={t("items")}>
+            <ItemsTable order={order} />
+          </Panel>
+          <Panel title={t("history")}>
+            <OrderHistory orderId={order.id} />
+          </Panel>
+        </div>
+        <div className="flex flex-col gap-4">
+          <Panel title={t("summary")}>
+            <dl className="flex flex-col gap-3">
+              <Term label={t("placed")}>{formatDateTime(order.created_at, locale)}</Term>
+              <Term label={t("updated")}>{formatDateTime(order.updated_at, locale)}</Term>
+              {isAdmin && (
+                <Term label={t("customer")}>
+                  <CustomerName userId={order.user_id} />
+                </Term>
+              )}
+              <Term label={t("total")}>{formatMoney(order.total_amount, locale)}</Term>
+              {order.note && <Term label={t("note")}>{order.note}</Term>}
+            </dl>
+          </Panel>
+          <Panel title={t("actions")}>
+            <OrderActions order={order} onDone={setNotice} />
+          </Panel>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+export function OrderDetailScreen({ orderId }: { orderId: number }) {
+  const order = useOrder(orderId);
+  if (order.isPending) {
+    return <LoadingState />;
+  }
+  if (order.isError) {
+    return <ErrorState error={order.error} onRetry={() => void order.refetch()} />;
+  }
+  return <OrderDetail order={order.data} />;
+}

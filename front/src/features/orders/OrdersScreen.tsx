@@ -1,0 +1,93 @@
+"use client";
+
+import { useTranslations } from "next-intl";
+import Link from "next/link";
+import { useRouter, useSearchParams } from "next/navigation";
+import { useMemo } from "react";
+
+import { PageHeading } from "@/components/layout/PageHeading";
+import { Pagination } from "@/components/ui/Pagination";
+import { EmptyState, ErrorState, LoadingState } from "@/components/ui/States";
+import { useAuth } from "@/contexts/auth";
+import { dayStartInstant } from "@/lib/dates";
+
+import { hasFilters, orderFiltersQuery, parseOrderFilters, type OrderFilters } from "./filters";
+import { OrderFiltersForm } from "./OrderFiltersForm";
+import { OrderTable } from "./OrderTable";
+import { PAGE_SIZE, useOrders } from "./queries";
+import { useCustomer } from "./useCustomer";
+
+export function OrdersScreen() {
+  const t = useTranslations("orders");
+  const { isAdmin } = useAuth();
+  const router = useRouter();
+  const searchParams = useSearchParams();
+  const filters = useMemo(() => parseOrderFilters(searchParams), [searchParams]);
+  const customer = useCustomer(isAdmin ? filters.customer : "");
+  const orders = useOrders(
+    {
+      status: filters.status,
+      userId: customer.userId,
+      createdFrom: dayStartInstant(filters.from),
+      createdTo: dayStartInstant(filters.to, 1),
+      offset: filters.offset,
+    },
+    // Without the customer's id the list would show everyone's orders under their name.
+    { enabled: !customer.isPending && !customer.notFound && !customer.error },
+  );
+
+  function update(changes: Partial<OrderFilters>) {
+    // Any new filter starts again at the first page.
+    const query = orderFiltersQuery({ ...filters, offset: 0, ...changes });
+    router.replace(query ? `/orders?${query}` : "/orders", { scroll: false });
+  }
+
+  const title = isAdmin ? t("titleAll") : t("title");
+  const customerError = customer.notFound ? t("filters.customerNotFound", { username: filters.customer }) : null;
+
+  function list() {
+    if (customer.error) {
+      return <ErrorState error={customer.error} />;
+    }
+    if (customer.notFound) {
+      return <EmptyState>{t("emptyFiltered")}</EmptyState>;
+    }
+    if (orders.isPending) {
+      return <LoadingState />;
+    }
+    if (orders.isError) {
+      return <ErrorState error={orders.error} onRetry={() => void orders.refetch()} />;
+    }
+    if (orders.data.items.length === 0) {
+      return hasFilters(filters) ? (
+        <EmptyState>{t("emptyFiltered")}</EmptyState>
+      ) : (
+        <EmptyState>
+          <p>{t("empty")}</p>
+          <Link href="/products" className="mt-2 inline-block text-blue-700 underline">
+            {t("browseProducts")}
+          </Link>
+        </EmptyState>
+      );
+    }
+    return (
+      <div className="flex flex-col gap-4" aria-busy={orders.isFetching}>
+        <OrderTable orders={orders.data.items} showCustomer={isAdmin} caption={title} />
+        <Pagination
+          offset={filters.offset}
+          limit={PAGE_SIZE}
+          total={orders.data.total}
+          onChange={(offset) => update({ offset })}
+        />
+      </div>
+    );
+  }
+
+  return (
+    <section>
+      <PageHeading>{title}</PageHeading>
+      <OrderFiltersForm filters={filters} showCustomer={isAdmin} customerError={customerError} onChange={update} />
+      {list()}
+    </section>
+  );
+}
