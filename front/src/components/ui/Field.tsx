@@ -57,59 +57,43 @@ function FieldFrame({
   );
 }
 
-export function Field({
+/** Splits a field's props into the frame's and the control's own. */
+function splitFrame<Control>({
   label,
   hint,
   error,
   className,
-  ...input
-}: FrameProps & InputHTMLAttributes<HTMLInputElement>) {
-  return (
-    <FieldFrame
-      label={label}
-      hint={hint}
-      error={error}
-      className={className}
-      control={(ids) => <input {...ids} className={CONTROL_CLASS} {...input} />}
-    />
-  );
+  ...control
+}: FrameProps & Control): [FrameProps, Omit<FrameProps & Control, keyof FrameProps>] {
+  return [{ label, hint, error, className }, control];
 }
 
-export function TextAreaField({
-  label,
-  hint,
-  error,
-  className,
-  ...textarea
-}: FrameProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+export function Field(props: FrameProps & InputHTMLAttributes<HTMLInputElement>) {
+  const [frame, input] = splitFrame(props);
+  return <FieldFrame {...frame} control={(ids) => <input {...ids} className={CONTROL_CLASS} {...input} />} />;
+}
+
+export function TextAreaField(props: FrameProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  const [frame, textarea] = splitFrame(props);
   return (
     <FieldFrame
-      label={label}
-      hint={hint}
-      error={error}
-      className={className}
+      {...frame}
       control={(ids) => <textarea {...ids} className={CONTROL_CLASS} rows={3} {...textarea} />}
     />
   );
 }
 
 export function SelectField({
-  label,
-  hint,
-  error,
-  className,
   options,
-  ...select
+  ...props
 }: FrameProps &
   SelectHTMLAttributes<HTMLSelectElement> & {
     options: readonly { value: string; label: string }[];
   }) {
+  const [frame, select] = splitFrame(props);
   return (
     <FieldFrame
-      label={label}
-      hint={hint}
-      error={error}
-      className={className}
+      {...frame}
       control={(ids) => (
         <select {...ids} className={CONTROL_CLASS} {...select}>
           {options.map((option) => (

@@ -1,23 +1,20 @@
 "use client";
 
+import { useMutation } from "@tanstack/react-query";
 import { useTranslations } from "next-intl";
-import Link from "next/link";
-import { useState, type FormEvent } from "react";
+import type { FormEvent } from "react";
 
 import { ErrorAlert } from "@/components/ui/Alert";
 import { Button } from "@/components/ui/Button";
 import { Field } from "@/components/ui/Field";
 import { useAuth } from "@/contexts/auth";
 import { unwrap } from "@/lib/api/client";
-import { asApiError, type ApiError } from "@/lib/api/errors";
+import { asApiError } from "@/lib/api/errors";
+import { formText } from "@/lib/forms";
 import { isFieldError, useApiErrorText, useFieldErrorText } from "@/lib/i18n/errorText";
 
 import { AuthCard } from "./AuthCard";
 import { useReturnAfterSignIn } from "./useReturnAfterSignIn";
-
-function text(form: FormData, name: string): string {
-  return String(form.get(name) ?? "");
-}
 
 export function RegisterForm() {
   const t = useTranslations("auth");
@@ -25,40 +22,37 @@ export function RegisterForm() {
   const next = useReturnAfterSignIn();
   const errorText = useApiErrorText("auth");
   const fieldError = useFieldErrorText("auth");
-  const [error, setError] = useState<ApiError | null>(null);
-  const [submitting, setSubmitting] = useState(false);
-
-  async function handleSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    const username = text(form, "username");
-    const password = text(form, "password");
-    setSubmitting(true);
-    setError(null);
-    try {
-      await unwrap(
-        api.POST("/api/auth/register", {
-          body: {
-            username,
-            password,
-            email: text(form, "email"),
-            full_name: text(form, "full_name").trim() || null,
-          },
-        }),
-      );
+  // Registered, then signed in with the same credentials: one step for the visitor.
+  const submit = useMutation({
+    mutationFn: async (form: FormData) => {
+      const username = formText(form, "username");
+      const password = formText(form, "password");
+      const body = {
+        username,
+        password,
+        email: formText(form, "email"),
+        full_name: formText(form, "full_name").trim() || null,
+      };
+      await unwrap(api.POST("/api/auth/register", { body }));
       await signIn(username, password);
-    } catch (thrown) {
-      setError(asApiError(thrown));
-    } finally {
-      setSubmitting(false);
-    }
+    },
+  });
+  const error = submit.error ? asApiError(submit.error) : null;
+
+  function handleSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    submit.mutate(new FormData(event.currentTarget));
   }
 
-  const closed = error?.code === "registration_disabled";
   return (
-    <AuthCard title={t("register.title")}>
+    <AuthCard
+      title={t("register.title")}
+      switchPrompt={t("register.haveAccount")}
+      switchLabel={t("register.signInLink")}
+      switchHref={`/login?next=${encodeURIComponent(next)}`}
+    >
       <ErrorAlert>{error && !isFieldError(error) ? errorText(error) : null}</ErrorAlert>
-      {!closed && (
+      {error?.code !== "registration_disabled" && (
         <form onSubmit={handleSubmit} className="mt-2 flex flex-col gap-4">
           <Field
             label={t("register.username")}
@@ -95,17 +89,11 @@ export function RegisterForm() {
             hint={t("register.passwordHint")}
             error={fieldError(error, "password")}
           />
-          <Button type="submit" disabled={submitting}>
-            {submitting ? t("register.submitting") : t("register.submit")}
+          <Button type="submit" disabled={submit.isPending}>
+            {submit.isPending ? t("register.submitting") : t("register.submit")}
           </Button>
         </form>
       )}
-      <p className="mt-4 text-sm text-slate-700">
-        {t("register.haveAccount")}{" "}
-        <Link href={`/login?next=${encodeURIComponent(next)}`} className="text-blue-700 underline">
-          {t("register.signInLink")}
-        </Link>
-      </p>
     </AuthCard>
   );
 }

@@ -1,15 +1,16 @@
 "use client";
 
+import { useMutation } from "@tanstack/react-query";
 import { useTranslations } from "next-intl";
-import Link from "next/link";
-import { useState, type FormEvent } from "react";
+import type { FormEvent } from "react";
 
 import { ErrorAlert } from "@/components/ui/Alert";
 import { Button } from "@/components/ui/Button";
 import { Field } from "@/components/ui/Field";
 import { useAuth } from "@/contexts/auth";
-import { asApiError, type ApiError } from "@/lib/api/errors";
-import { useApiErrorText, useFieldErrorText } from "@/lib/i18n/errorText";
+import { asApiError } from "@/lib/api/errors";
+import { formText } from "@/lib/forms";
+import { isFieldError, useApiErrorText, useFieldErrorText } from "@/lib/i18n/errorText";
 
 import { AuthCard } from "./AuthCard";
 import { useReturnAfterSignIn } from "./useReturnAfterSignIn";
@@ -20,27 +21,25 @@ export function SignInForm() {
   const next = useReturnAfterSignIn();
   const errorText = useApiErrorText("auth");
   const fieldError = useFieldErrorText("auth");
-  const [error, setError] = useState<ApiError | null>(null);
-  const [submitting, setSubmitting] = useState(false);
+  const submit = useMutation({
+    mutationFn: (form: FormData) => signIn(formText(form, "username"), formText(form, "password")),
+  });
+  const error = submit.error ? asApiError(submit.error) : null;
 
-  async function handleSubmit(event: FormEvent<HTMLFormElement>) {
+  function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    setSubmitting(true);
-    setError(null);
-    try {
-      await signIn(String(form.get("username") ?? ""), String(form.get("password") ?? ""));
-    } catch (thrown) {
-      setError(asApiError(thrown));
-    } finally {
-      setSubmitting(false);
-    }
+    submit.mutate(new FormData(event.currentTarget));
   }
 
   return (
-    <AuthCard title={t("signIn.title")}>
-      <form onSubmit={handleSubmit} className="flex flex-col gap-4" noValidate={false}>
-        <ErrorAlert>{error && error.fieldErrors.length === 0 ? errorText(error) : null}</ErrorAlert>
+    <AuthCard
+      title={t("signIn.title")}
+      switchPrompt={t("signIn.noAccount")}
+      switchLabel={t("signIn.registerLink")}
+      switchHref={`/register?next=${encodeURIComponent(next)}`}
+    >
+      <form onSubmit={handleSubmit} className="flex flex-col gap-4">
+        <ErrorAlert>{error && !isFieldError(error) ? errorText(error) : null}</ErrorAlert>
         <Field
           label={t("signIn.username")}
           name="username"
@@ -57,16 +56,10 @@ export function SignInForm() {
           required
           error={fieldError(error, "password")}
         />
-        <Button type="submit" disabled={submitting}>
-          {submitting ? t("signIn.submitting") : t("signIn.submit")}
+        <Button type="submit" disabled={submit.isPending}>
+          {submit.isPending ? t("signIn.submitting") : t("signIn.submit")}
         </Button>
       </form>
-      <p className="mt-4 text-sm text-slate-700">
-        {t("signIn.noAccount")}{" "}
-        <Link href={`/register?next=${encodeURIComponent(next)}`} className="text-blue-700 underline">
-          {t("signIn.registerLink")}
-        </Link>
-      </p>
     </AuthCard>
   );
 }

@@ -8,6 +8,7 @@ import { Button } from "@/components/ui/Button";
 import { Dialog } from "@/components/ui/Dialog";
 import { Field, SelectField, TextAreaField } from "@/components/ui/Field";
 import { asApiError } from "@/lib/api/errors";
+import { formText } from "@/lib/forms";
 import { isFieldError, useApiErrorText, useFieldErrorText } from "@/lib/i18n/errorText";
 
 import { PRODUCT_STATUSES, useCreateProduct, useUpdateProduct, type Product, type ProductStatus } from "./queries";
@@ -43,10 +44,10 @@ export function ProductFormDialog({ product, onClose, onSaved }: ProductFormDial
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const fields = {
-      name: String(form.get("name") ?? ""),
-      sku: String(form.get("sku") ?? ""),
-      description: String(form.get("description") ?? "").trim() || null,
-      price: String(form.get("price") ?? "").trim(),
+      name: formText(form, "name"),
+      sku: formText(form, "sku"),
+      description: formText(form, "description").trim() || null,
+      price: formText(form, "price").trim(),
       status: readStatus(form),
     };
     try {
@@ -54,7 +55,7 @@ export function ProductFormDialog({ product, onClose, onSaved }: ProductFormDial
         ? await update.mutateAsync({ id: product.id, changes: fields })
         : await create.mutateAsync({
             ...fields,
-            stock_quantity: Number.parseInt(String(form.get("stock_quantity") ?? ""), 10),
+            stock_quantity: Number.parseInt(formText(form, "stock_quantity"), 10),
           });
       onSaved(t(product ? "form.saved" : "form.created", { name: saved.name }));
       close();
