@@ -89,8 +89,8 @@ function OrderDetail({ order }: { order: Order }) {
         {t("title", { number: order.order_number })}
       </PageHeading>
       <StatusMessage>{notice}</StatusMessage>
-      <div className="grid gap-4 lg:grid-cols-3">
-        <div className="flex flex-col gap-4 lg:col-span-2">
+      <div className="grid grid-cols-1 gap-4 lg:grid-cols-3">
+        <div className="flex min-w-0 flex-col gap-4 lg:col-span-2">
           <Panel title={t("items")}>
             <ItemsTable order={order} />
           </Panel>
@@ -98,7 +98,8 @@ function OrderDetail({ order }: { order: Order }) {
             <OrderHistory orderId={order.id} />
           </Panel>
         </div>
-        <div className="flex flex-col gap-4">
+        {/* On a phone the summary and the actions come first. */}
+        <div className="order-first flex min-w-0 flex-col gap-4 lg:order-none">
           <Panel title={t("summary")}>
             <dl className="flex flex-col gap-3">
               <Term label={t("placed")}>{formatDateTime(order.created_at, locale)}</Term>

@@ -1,9 +1,12 @@
+import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 
-import { Placeholder } from "@/components/layout/Placeholder";
+import { DashboardScreen } from "@/features/dashboard/DashboardScreen";
 
-// Placeholder until the dashboard screen is built.
-export default async function Page() {
-  const t = await getTranslations("common.nav");
-  return <Placeholder title={t("dashboard")} />;
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations("dashboard"))("title") };
+}
+
+export default function DashboardPage() {
+  return <DashboardScreen />;
 }

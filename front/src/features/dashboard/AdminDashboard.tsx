@@ -1,0 +1,134 @@
+"use client";
+
+import { useLocale, useTranslations } from "next-intl";
+import Link from "next/link";
+import type { ReactNode } from "react";
+
+import { EmptyState, ErrorState, LoadingState } from "@/components/ui/States";
+import type { Schemas } from "@/lib/api/client";
+import { formatMoney } from "@/lib/money";
+
+import { LOW_STOCK_THRESHOLD, useLowStockProducts, useStats } from "./queries";
+import { StatusChart } from "./StatusChart";
+
+type Stats = Schemas["Stats"];
+
+function Figure({ label, value, hint }: { label: string; value: ReactNode; hint?: string }) {
+  return (
+    <div className="flex flex-col gap-1 rounded-lg border border-slate-200 bg-white p-4">
+      <dt className="text-sm text-slate-600">{label}</dt>
+      <dd className="text-2xl font-semibold tabular-nums text-slate-900">{value}</dd>
+      {hint && <dd className="text-xs text-slate-500">{hint}</dd>}
+    </div>
+  );
+}
+
+function Figures({ stats }: { stats: Stats }) {
+  const t = useTranslations("dashboard.figures");
+  const locale = useLocale();
+  const count = new Intl.NumberFormat(locale);
+  return (
+    <dl aria-label={t("label")} className="grid grid-cols-2 gap-3 md:grid-cols-5">
+      <Figure label={t("revenue")} value={formatMoney(stats.revenue, locale)} hint={t("revenueHint")} />
+      <Figure label={t("orders")} value={count.format(stats.orders)} />
+      <Figure label={t("products")} value={count.format(stats.products)} />
+      <Figure label={t("lowStock")} value={count.format(stats.low_stock_products)} />
+      <Figure label={t("users")} value={count.format(stats.users)} />
+    </dl>
+  );
+}
+
+function LowStock() {
+  const t = useTranslations("dashboard.lowStock");
+  const products = useLowStockProducts();
+  let body: ReactNode;
+  if (products.isPending) {
+    body = <LoadingState />;
+  } else if (products.isError) {
+    body = <ErrorState error={products.error} onRetry={() => void products.refetch()} />;
+  } else if (products.data.items.length === 0) {
+    body = <EmptyState>{t("empty", { threshold: LOW_STOCK_THRESHOLD })}</EmptyState>;
+  } else {
+    const more = Math.max(0, products.data.total - products.data.items.length);
+    body = (
+      <>
+        <table className="w-full text-left text-sm">
+          <caption className="sr-only">{t("title")}</caption>
+          <thead className="text-slate-600">
+            <tr>
+              <th scope="col" className="py-1.5 pr-3 font-medium">{t("name")}</th>
+              <th scope="col" className="hidden py-1.5 pr-3 font-medium sm:table-cell">{t("sku")}</th>
+              <th scope="col" className="py-1.5 text-right font-medium">{t("stock")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {products.data.items.map((product) => (
+              <tr key={product.id} className="border-t border-slate-200">
+                <th scope="row" className="py-1.5 pr-3 font-medium text-slate-900">{product.name}</th>
+                <td className="hidden py-1.5 pr-3 font-mono text-xs sm:table-cell">{product.sku}</td>
+                <td className="py-1.5 text-right tabular-nums">{product.stock_quantity}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {more > 0 && <p className="mt-2 text-sm text-slate-600">{t("more", { count: more })}</p>}
+      </>
+    );
+  }
+  return (
+    <section aria-labelledby="low-stock-title" className="rounded-lg border border-slate-200 bg-white p-4">
+      <div className="mb-3 flex flex-wrap items-baseline justify-between gap-2">
+        <h2 id="low-stock-title" className="text-lg font-semibold text-slate-900">
+          {t("title")}
+        </h2>
+        <Link href="/products" className="text-sm text-blue-700 underline">
+          {t("manage")}
+        </Link>
+      </div>
+      <p className="mb-3 text-sm text-slate-600">
+        {t("hint", { threshold: LOW_STOCK_THRESHOLD })}
+      </p>
+      {body}
+    </section>
+  );
+}
+
+export function AdminDashboard() {
+  const t = useTranslations("dashboard.charts");
+  const locale = useLocale();
+  const stats = useStats();
+  if (stats.isPending) {
+    return <LoadingState />;
+  }
+  if (stats.isError) {
+    return <ErrorState error={stats.error} onRetry={() => void stats.refetch()} />;
+  }
+  const byStatus = stats.data.orders_by_status;
+  return (
+    <div className="flex flex-col gap-4">
+      <Figures stats={stats.data} />
+      <div className="grid gap-4 lg:grid-cols-2">
+        <StatusChart
+          title={t("ordersByStatus")}
+          valueLabel={t("count")}
+          rows={byStatus.map((total) => ({
+            status: total.status,
+            value: total.count,
+            text: new Intl.NumberFormat(locale).format(total.count),
+          }))}
+        />
+        <StatusChart
+          title={t("valueByStatus")}
+          valueLabel={t("amount")}
+          rows={byStatus.map((total) => ({
+            status: total.status,
+            // Only the bar's length comes from a float; the text is the exact amount.
+            value: Number(total.total_amount),
+            text: formatMoney(total.total_amount, locale),
+          }))}
+        />
+      </div>
+      <LowStock />
+    </div>
+  );
+}
