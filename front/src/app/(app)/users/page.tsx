@@ -1,14 +1,17 @@
+import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 
 import { RequireAdmin } from "@/components/auth/guards";
-import { Placeholder } from "@/components/layout/Placeholder";
+import { UsersScreen } from "@/features/users/UsersScreen";
 
-// Placeholder until the users screen is built; the admin guard is already the real one.
-export default async function Page() {
-  const t = await getTranslations("common.nav");
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations("users"))("title") };
+}
+
+export default function UsersPage() {
   return (
     <RequireAdmin>
-      <Placeholder title={t("users")} />
+      <UsersScreen />
     </RequireAdmin>
   );
 }

@@ -1,0 +1,118 @@
+"use client";
+
+import { useTranslations } from "next-intl";
+import type { FormEvent } from "react";
+
+import { ErrorAlert } from "@/components/ui/Alert";
+import { Button } from "@/components/ui/Button";
+import { Dialog } from "@/components/ui/Dialog";
+import { Field, SelectField } from "@/components/ui/Field";
+import { useAuth } from "@/contexts/auth";
+import { asApiError } from "@/lib/api/errors";
+import { formText } from "@/lib/forms";
+import { isFieldError, useApiErrorText, useFieldErrorText } from "@/lib/i18n/errorText";
+
+import { ActiveCheckbox } from "./ActiveCheckbox";
+import { useCreateUser, useUpdateUser, type User } from "./queries";
+import { assignableRoles, type UserRole } from "./rules";
+
+interface UserFormDialogProps {
+  /** The account to edit; null to create one. */
+  user: User | null;
+  onClose(): void;
+  onSaved(message: string): void;
+}
+
+/** Creates an account, or changes one's role and active state; only allowed roles are offered. */
+export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) {
+  const t = useTranslations("users");
+  const tCommon = useTranslations("common");
+  const { user: actor } = useAuth();
+  const create = useCreateUser();
+  const update = useUpdateUser();
+  const mutation = user ? update : create;
+  const error = mutation.error ? asApiError(mutation.error) : null;
+  const errorText = useApiErrorText("users");
+  const fieldError = useFieldErrorText("users");
+  const roles = assignableRoles(actor?.role ?? "user");
+
+  function close() {
+    create.reset();
+    update.reset();
+    onClose();
+  }
+
+  async function handleSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const role = roles.find((option) => option === form.get("role")) ?? "user";
+    const isActive = form.get("is_active") === "on";
+    try {
+      const saved = user
+        ? await update.mutateAsync({ id: user.id, changes: { role, is_active: isActive } })
+        : await create.mutateAsync({
+            username: formText(form, "username").trim(),
+            email: formText(form, "email").trim(),
+            full_name: formText(form, "full_name").trim() || null,
+            password: formText(form, "password"),
+            role,
+            is_active: isActive,
+          });
+      onSaved(t(user ? "done.updated" : "done.created", { username: saved.username }));
+      close();
+    } catch {
+      // Shown from mutation.error below.
+    }
+  }
+
+  return (
+    <Dialog open title={user ? t("form.editTitle", { username: user.username }) : t("form.createTitle")} onClose={close}>
+      <form onSubmit={handleSubmit} className="flex flex-col gap-3">
+        <ErrorAlert>{error && !isFieldError(error) ? errorText(error) : null}</ErrorAlert>
+        {!user && (
+          <>
+            <Field
+              label={t("form.username")}
+              name="username"
+              required
+              minLength={3}
+              maxLength={50}
+              autoComplete="off"
+              hint={t("form.usernameHint")}
+              error={fieldError(error, "username")}
+            />
+            <Field label={t("form.email")} name="email" type="email" required autoComplete="off" error={fieldError(error, "email")} />
+            <Field label={t("form.fullName")} name="full_name" maxLength={100} error={fieldError(error, "full_name")} />
+            <Field
+              label={t("form.password")}
+              name="password"
+              type="password"
+              required
+              minLength={8}
+              autoComplete="new-password"
+              hint={t("form.passwordHint")}
+              error={fieldError(error, "password")}
+            />
+          </>
+        )}
+        <SelectField
+          label={t("form.role")}
+          name="role"
+          defaultValue={user?.role ?? "user"}
+          hint={roles.length < 3 ? t("form.roleHint") : undefined}
+          options={roles.map((role: UserRole) => ({ value: role, label: tCommon(`roles.${role}`) }))}
+          error={fieldError(error, "role")}
+        />
+        <ActiveCheckbox label={t("form.active")} hint={t("form.activeHint")} defaultChecked={user?.is_active ?? true} />
+        <div className="mt-2 flex justify-end gap-2">
+          <Button variant="secondary" onClick={close}>
+            {tCommon("actions.cancel")}
+          </Button>
+          <Button type="submit" disabled={mutation.isPending}>
+            {mutation.isPending ? t("form.saving") : t(user ? "form.submitEdit" : "form.submitCreate")}
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
