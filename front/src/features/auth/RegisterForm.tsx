@@ -52,8 +52,9 @@ export function RegisterForm() {
       switchHref={`/login?next=${encodeURIComponent(next)}`}
     >
       <ErrorAlert>{error && !isFieldError(error) ? errorText(error) : null}</ErrorAlert>
+      {/* POST, so a submit before hydration never puts the password in the address. */}
       {error?.code !== "registration_disabled" && (
-        <form onSubmit={handleSubmit} className="mt-2 flex flex-col gap-4">
+        <form method="post" onSubmit={handleSubmit} className="mt-2 flex flex-col gap-4">
           <Field
             label={t("register.username")}
             name="username"

@@ -38,7 +38,8 @@ export function SignInForm() {
       switchLabel={t("signIn.registerLink")}
       switchHref={`/register?next=${encodeURIComponent(next)}`}
     >
-      <form onSubmit={handleSubmit} className="flex flex-col gap-4">
+      {/* POST, so a submit before hydration never puts the password in the address. */}
+        <form method="post" onSubmit={handleSubmit} className="flex flex-col gap-4">
         <ErrorAlert>{error && !isFieldError(error) ? errorText(error) : null}</ErrorAlert>
         <Field
           label={t("signIn.username")}
