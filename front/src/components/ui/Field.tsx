@@ -1,10 +1,4 @@
-import {
-  useId,
-  type InputHTMLAttributes,
-  type ReactNode,
-  type SelectHTMLAttributes,
-  type TextareaHTMLAttributes,
-} from "react";
+import { useId, type ComponentProps, type ReactNode } from "react";
 
 interface FrameProps {
   label: ReactNode;
@@ -68,12 +62,12 @@ function splitFrame<Control>({
   return [{ label, hint, error, className }, control];
 }
 
-export function Field(props: FrameProps & InputHTMLAttributes<HTMLInputElement>) {
+export function Field(props: FrameProps & ComponentProps<"input">) {
   const [frame, input] = splitFrame(props);
   return <FieldFrame {...frame} control={(ids) => <input {...ids} className={CONTROL_CLASS} {...input} />} />;
 }
 
-export function TextAreaField(props: FrameProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+export function TextAreaField(props: FrameProps & ComponentProps<"textarea">) {
   const [frame, textarea] = splitFrame(props);
   return (
     <FieldFrame
@@ -87,7 +81,7 @@ export function SelectField({
   options,
   ...props
 }: FrameProps &
-  SelectHTMLAttributes<HTMLSelectElement> & {
+  ComponentProps<"select"> & {
     options: readonly { value: string; label: string }[];
   }) {
   const [frame, select] = splitFrame(props);
