@@ -1,17 +1,15 @@
 "use client";
 
-import { useMutation } from "@tanstack/react-query";
 import { useTranslations } from "next-intl";
-import type { FormEvent } from "react";
 
 import { ErrorAlert } from "@/components/ui/Alert";
 import { Button } from "@/components/ui/Button";
 import { Field } from "@/components/ui/Field";
 import { useAuth } from "@/contexts/auth";
 import { unwrap } from "@/lib/api/client";
-import { asApiError } from "@/lib/api/errors";
 import { formText } from "@/lib/forms";
 import { isFieldError, useApiErrorText, useFieldErrorText } from "@/lib/i18n/errorText";
+import { useFormSubmit } from "@/lib/useFormSubmit";
 
 import { AuthCard } from "./AuthCard";
 import { useReturnAfterSignIn } from "./useReturnAfterSignIn";
@@ -23,26 +21,18 @@ export function RegisterForm() {
   const errorText = useApiErrorText("auth");
   const fieldError = useFieldErrorText("auth");
   // Registered, then signed in with the same credentials: one step for the visitor.
-  const submit = useMutation({
-    mutationFn: async (form: FormData) => {
-      const username = formText(form, "username");
-      const password = formText(form, "password");
-      const body = {
-        username,
-        password,
-        email: formText(form, "email"),
-        full_name: formText(form, "full_name").trim() || null,
-      };
-      await unwrap(api.POST("/api/auth/register", { body }));
-      await signIn(username, password);
-    },
+  const { onSubmit, pending, error } = useFormSubmit(async (form) => {
+    const username = formText(form, "username");
+    const password = formText(form, "password");
+    const body = {
+      username,
+      password,
+      email: formText(form, "email"),
+      full_name: formText(form, "full_name").trim() || null,
+    };
+    await unwrap(api.POST("/api/auth/register", { body }));
+    await signIn(username, password);
   });
-  const error = submit.error ? asApiError(submit.error) : null;
-
-  function handleSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    submit.mutate(new FormData(event.currentTarget));
-  }
 
   return (
     <AuthCard
@@ -54,7 +44,7 @@ export function RegisterForm() {
       <ErrorAlert>{error && !isFieldError(error) ? errorText(error) : null}</ErrorAlert>
       {/* POST, so a submit before hydration never puts the password in the address. */}
       {error?.code !== "registration_disabled" && (
-        <form method="post" onSubmit={handleSubmit} className="mt-2 flex flex-col gap-4">
+        <form method="post" onSubmit={onSubmit} className="mt-2 flex flex-col gap-4">
           <Field
             label={t("register.username")}
             name="username"
@@ -90,8 +80,8 @@ export function RegisterForm() {
             hint={t("register.passwordHint")}
             error={fieldError(error, "password")}
           />
-          <Button type="submit" disabled={submit.isPending}>
-            {submit.isPending ? t("register.submitting") : t("register.submit")}
+          <Button type="submit" disabled={pending}>
+            {pending ? t("register.submitting") : t("register.submit")}
           </Button>
         </form>
       )}

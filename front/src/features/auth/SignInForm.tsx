@@ -1,16 +1,14 @@
 "use client";
 
-import { useMutation } from "@tanstack/react-query";
 import { useTranslations } from "next-intl";
-import type { FormEvent } from "react";
 
 import { ErrorAlert } from "@/components/ui/Alert";
 import { Button } from "@/components/ui/Button";
 import { Field } from "@/components/ui/Field";
 import { useAuth } from "@/contexts/auth";
-import { asApiError } from "@/lib/api/errors";
 import { formText } from "@/lib/forms";
 import { isFieldError, useApiErrorText, useFieldErrorText } from "@/lib/i18n/errorText";
+import { useFormSubmit } from "@/lib/useFormSubmit";
 
 import { AuthCard } from "./AuthCard";
 import { useReturnAfterSignIn } from "./useReturnAfterSignIn";
@@ -21,15 +19,9 @@ export function SignInForm() {
   const next = useReturnAfterSignIn();
   const errorText = useApiErrorText("auth");
   const fieldError = useFieldErrorText("auth");
-  const submit = useMutation({
-    mutationFn: (form: FormData) => signIn(formText(form, "username"), formText(form, "password")),
-  });
-  const error = submit.error ? asApiError(submit.error) : null;
-
-  function handleSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    submit.mutate(new FormData(event.currentTarget));
-  }
+  const { onSubmit, pending, error } = useFormSubmit((form) =>
+    signIn(formText(form, "username"), formText(form, "password")),
+  );
 
   return (
     <AuthCard
@@ -39,7 +31,7 @@ export function SignInForm() {
       switchHref={`/register?next=${encodeURIComponent(next)}`}
     >
       {/* POST, so a submit before hydration never puts the password in the address. */}
-        <form method="post" onSubmit={handleSubmit} className="flex flex-col gap-4">
+        <form method="post" onSubmit={onSubmit} className="flex flex-col gap-4">
         <ErrorAlert>{error && !isFieldError(error) ? errorText(error) : null}</ErrorAlert>
         <Field
           label={t("signIn.username")}
@@ -57,8 +49,8 @@ export function SignInForm() {
           required
           error={fieldError(error, "password")}
         />
-        <Button type="submit" disabled={submit.isPending}>
-          {submit.isPending ? t("signIn.submitting") : t("signIn.submit")}
+        <Button type="submit" disabled={pending}>
+          {pending ? t("signIn.submitting") : t("signIn.submit")}
         </Button>
       </form>
     </AuthCard>

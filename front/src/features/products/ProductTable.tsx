@@ -22,6 +22,20 @@ const CELL = "px-3 py-2 align-middle";
 export function ProductTable({ products, isAdmin, inCart, ...actions }: ProductTableProps) {
   const t = useTranslations("products");
   const locale = useLocale();
+
+  const adminActions = (product: Product) => [
+    { label: t("edit"), name: t("editLabel", { name: product.name }), run: () => actions.onEdit(product) },
+    {
+      label: t("adjustStock"),
+      name: t("adjustStockLabel", { name: product.name }),
+      run: () => actions.onAdjustStock(product),
+    },
+    // Archived products stay for the orders that name them; there is nothing more to remove.
+    ...(product.status === "archived"
+      ? []
+      : [{ label: t("delete"), name: t("deleteLabel", { name: product.name }), run: () => actions.onArchive(product) }]),
+  ];
+
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
       <table className="w-full min-w-[40rem] text-left text-sm">
@@ -69,33 +83,12 @@ export function ProductTable({ products, isAdmin, inCart, ...actions }: ProductT
                     {quantityInCart > 0 && (
                       <span className="text-xs text-slate-600">{t("inCart", { count: quantityInCart })}</span>
                     )}
-                    {isAdmin && (
-                      <>
-                        <Button
-                          variant="ghost"
-                          aria-label={t("editLabel", { name: product.name })}
-                          onClick={() => actions.onEdit(product)}
-                        >
-                          {t("edit")}
+                    {isAdmin &&
+                      adminActions(product).map((action) => (
+                        <Button key={action.label} variant="ghost" aria-label={action.name} onClick={action.run}>
+                          {action.label}
                         </Button>
-                        <Button
-                          variant="ghost"
-                          aria-label={t("adjustStockLabel", { name: product.name })}
-                          onClick={() => actions.onAdjustStock(product)}
-                        >
-                          {t("adjustStock")}
-                        </Button>
-                        {product.status !== "archived" && (
-                          <Button
-                            variant="ghost"
-                            aria-label={t("deleteLabel", { name: product.name })}
-                            onClick={() => actions.onArchive(product)}
-                          >
-                            {t("delete")}
-                          </Button>
-                        )}
-                      </>
-                    )}
+                      ))}
                   </div>
                 </td>
               </tr>
