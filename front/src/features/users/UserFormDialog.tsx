@@ -10,7 +10,7 @@ import { Field, SelectField } from "@/components/ui/Field";
 import { useAuth } from "@/contexts/auth";
 import { asApiError } from "@/lib/api/errors";
 import { formText } from "@/lib/forms";
-import { isFieldError, useApiErrorText, useFieldErrorText } from "@/lib/i18n/errorText";
+import { useFieldErrorText, useFormErrorSummary } from "@/lib/i18n/errorText";
 
 import { ActiveCheckbox } from "./ActiveCheckbox";
 import { useCreateUser, useUpdateUser, type User } from "./queries";
@@ -32,8 +32,8 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
   const update = useUpdateUser();
   const mutation = user ? update : create;
   const error = mutation.error ? asApiError(mutation.error) : null;
-  const errorText = useApiErrorText("users");
   const fieldError = useFieldErrorText("users");
+  const errorSummary = useFormErrorSummary("users");
   const roles = assignableRoles(actor?.role ?? "user");
 
   function close() {
@@ -68,7 +68,7 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
   return (
     <Dialog open title={user ? t("form.editTitle", { username: user.username }) : t("form.createTitle")} onClose={close}>
       <form onSubmit={handleSubmit} className="flex flex-col gap-3">
-        <ErrorAlert>{error && !isFieldError(error) ? errorText(error) : null}</ErrorAlert>
+        <ErrorAlert>{errorSummary(error)}</ErrorAlert>
         {!user && (
           <>
             <Field

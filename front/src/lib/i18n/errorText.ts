@@ -96,3 +96,21 @@ export function useFieldErrorText(
 export function isFieldError(error: ApiError | null): boolean {
   return error !== null && (error.fieldErrors.length > 0 || error.code in FIELD_OF_CODE);
 }
+
+/**
+ * The line at the top of a form, announced as it appears: the error itself, or for errors
+ * shown beside fields a pointer to them (those aren't read out until their field is reached).
+ */
+export function useFormErrorSummary(feature?: ErrorFeature): (error: ApiError | null) => string | null {
+  const t = useTranslations();
+  const errorText = useApiErrorText(feature);
+  return useCallback(
+    (error: ApiError | null) => {
+      if (!error) {
+        return null;
+      }
+      return isFieldError(error) ? t("common.errors.validation_error") : errorText(error);
+    },
+    [t, errorText],
+  );
+}

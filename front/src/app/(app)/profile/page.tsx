@@ -1,9 +1,12 @@
+import type { Metadata } from "next";
 import { getTranslations } from "next-intl/server";
 
-import { Placeholder } from "@/components/layout/Placeholder";
+import { ProfileScreen } from "@/features/profile/ProfileScreen";
 
-// Placeholder until the profile screen is built.
-export default async function Page() {
-  const t = await getTranslations("common.nav");
-  return <Placeholder title={t("profile")} />;
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations("profile"))("title") };
+}
+
+export default function ProfilePage() {
+  return <ProfileScreen />;
 }
