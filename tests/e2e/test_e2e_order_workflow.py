@@ -338,3 +338,4 @@ async def test_the_interface_switches_to_simplified_chinese(screens: Screens, st
     await expect(navigation.get_by_role("link", name="订单")).to_be_visible()
     await page.reload()
     await expect(page.get_by_role("navigation").get_by_role("link", name="订单")).to_be_visible()
+    await screenshot(page, "products-zh-CN")
