@@ -6,17 +6,14 @@ Screenshots land in E2E_ARTIFACTS (default `test-artifacts/e2e/`), kept after th
 """
 
 import os
-import signal
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 from helpers import free_port
-from nginx_support import REPO_ROOT, require_tool, stop_process, tail, wait_until
+from nginx_support import REPO_ROOT, require_tool, serving
 from playwright.async_api import ConsoleMessage, Error, Page
 
 FRONT_DIR = REPO_ROOT / "front"
@@ -36,29 +33,17 @@ def running_spa(work: Path) -> Iterator[int]:
     assert server.exists(), "the SPA is not built: run `make front-build`"
     assert (STANDALONE_DIR / ".next" / "static").is_dir(), "the standalone build lacks its assets"
     port = free_port()
-    log_path = work / "spa.log"
     environment = dict(
         os.environ, PORT=str(port), HOSTNAME="127.0.0.1", NEXT_TELEMETRY_DISABLED="1"
     )
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [require_tool("node"), str(server)],
-            cwd=STANDALONE_DIR,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-
-        def serving() -> None:
-            assert process.poll() is None, f"the SPA server exited:\n{tail(log_path)}"
-            response = httpx.get(f"http://127.0.0.1:{port}/login", timeout=5)
-            assert response.status_code == 200, response.status_code
-
-        wait_until(serving)
+    with serving(
+        [require_tool("node"), str(server)],
+        cwd=STANDALONE_DIR,
+        environment=environment,
+        log_path=work / "spa.log",
+        ready_url=f"http://127.0.0.1:{port}/login",
+    ):
         yield port
-    finally:
-        stop_process(process, signal.SIGTERM)
 
 
 @dataclass

@@ -153,6 +153,13 @@ class Screens:
         await expect(page).not_to_have_url(re.compile(r"/login"))
         return page
 
+    async def customer_with_cart(self, product: dict[str, Any]) -> tuple[str, Page]:
+        """A new customer, signed in, with `product` in the cart, looking at the cart."""
+        username = await self.stack.add_customer()
+        page = await self.signed_in(username, CUSTOMER_PASSWORD)
+        await add_to_cart_and_open_it(page, product)
+        return username, page
+
 
 @pytest.fixture
 async def screens(stack: Stack, browser: Browser) -> AsyncIterator[Screens]:
@@ -245,9 +252,7 @@ async def test_a_checkout_submitted_twice_or_retried_makes_one_order(
     screens: Screens, stack: Stack
 ) -> None:
     product = await stack.add_product(stock=10)
-    username = await stack.add_customer()
-    page = await screens.signed_in(username, CUSTOMER_PASSWORD)
-    await add_to_cart_and_open_it(page, product)
+    username, page = await screens.customer_with_cart(product)
 
     # The first answer is lost on the way back, as on a flaky network: the order exists, the
     # browser sees a failure and the customer presses the button again.
@@ -318,9 +323,7 @@ async def test_an_order_over_the_stock_shows_the_stock_error_on_its_line(
     screens: Screens, stack: Stack
 ) -> None:
     product = await stack.add_product(stock=2)
-    username = await stack.add_customer()
-    page = await screens.signed_in(username, CUSTOMER_PASSWORD)
-    await add_to_cart_and_open_it(page, product)
+    username, page = await screens.customer_with_cart(product)
     await page.get_by_label(f"Quantity of {product['name']}").fill("5")
     await page.get_by_role("button", name="Place order").click()
 
