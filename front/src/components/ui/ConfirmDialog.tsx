@@ -3,8 +3,8 @@
 import type { ReactNode } from "react";
 
 import { ErrorAlert } from "./Alert";
-import { Button } from "./Button";
 import { Dialog } from "./Dialog";
+import { DialogButtons } from "./DialogButtons";
 
 interface ConfirmDialogProps {
   title: string;
@@ -35,14 +35,14 @@ export function ConfirmDialog({
     <Dialog open title={title} onClose={onClose}>
       <div className="text-sm text-slate-700">{children}</div>
       <ErrorAlert>{error}</ErrorAlert>
-      <div className="flex flex-wrap justify-end gap-2">
-        <Button variant="secondary" autoFocus onClick={onClose}>
-          {dismissLabel}
-        </Button>
-        <Button variant={danger ? "danger" : "primary"} disabled={pending} onClick={onConfirm}>
-          {confirmLabel}
-        </Button>
-      </div>
+      <DialogButtons
+        dismissLabel={dismissLabel}
+        onDismiss={onClose}
+        confirmLabel={confirmLabel}
+        pending={pending}
+        danger={danger}
+        onConfirm={onConfirm}
+      />
     </Dialog>
   );
 }

@@ -1,5 +1,6 @@
 "use client";
 
+import type { UseQueryResult } from "@tanstack/react-query";
 import { useTranslations } from "next-intl";
 import type { ReactNode } from "react";
 
@@ -35,4 +36,26 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
 
 export function EmptyState({ children }: { children: ReactNode }) {
   return <div className="rounded-md border border-dashed border-slate-300 px-4 py-10 text-center text-slate-600">{children}</div>;
+}
+
+interface QueryViewProps<T> {
+  query: UseQueryResult<T>;
+  /** Whether the answer has nothing to show, then `empty` shows instead of `children`. */
+  isEmpty?: (data: T) => boolean;
+  empty?: ReactNode;
+  children: (data: T) => ReactNode;
+}
+
+/** One query's loading, error (with retry), empty and loaded states, in that order. */
+export function QueryView<T>({ query, isEmpty, empty, children }: QueryViewProps<T>) {
+  if (query.isError) {
+    return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
+  }
+  if (query.data === undefined) {
+    return <LoadingState />;
+  }
+  if (isEmpty?.(query.data)) {
+    return <EmptyState>{empty}</EmptyState>;
+  }
+  return children(query.data);
 }
