@@ -4,7 +4,8 @@ import { useLocale, useTranslations } from "next-intl";
 import Link from "next/link";
 import type { ReactNode } from "react";
 
-import { EmptyState, ErrorState, LoadingState } from "@/components/ui/States";
+import { cellClass, DataTable, type Column } from "@/components/ui/DataTable";
+import { QueryView } from "@/components/ui/States";
 import type { Schemas } from "@/lib/api/client";
 import { formatMoney } from "@/lib/money";
 
@@ -12,6 +13,7 @@ import { LOW_STOCK_THRESHOLD, useLowStockProducts, useStats } from "./queries";
 import { StatusChart } from "./StatusChart";
 
 type Stats = Schemas["Stats"];
+type ProductPage = Schemas["Page_ProductPublic_"];
 
 function Figure({ label, value, hint }: { label: string; value: ReactNode; hint?: string }) {
   return (
@@ -38,43 +40,32 @@ function Figures({ stats }: { stats: Stats }) {
   );
 }
 
+function LowStockTable({ page }: { page: ProductPage }) {
+  const t = useTranslations("dashboard.lowStock");
+  const more = Math.max(0, page.total - page.items.length);
+  const columns: Column[] = [
+    { label: t("name") },
+    { label: t("sku"), className: "hidden sm:table-cell" },
+    { label: t("stock"), numeric: true },
+  ];
+  return (
+    <>
+      <DataTable caption={t("title")} columns={columns} minWidthRem={16} bare>
+        {page.items.map((product) => (
+          <tr key={product.id} className="border-t border-slate-200">
+            <th scope="row" className={`${cellClass()} font-medium text-slate-900`}>{product.name}</th>
+            <td className={`${cellClass()} hidden font-mono text-xs sm:table-cell`}>{product.sku}</td>
+            <td className={cellClass(true)}>{product.stock_quantity}</td>
+          </tr>
+        ))}
+      </DataTable>
+      {more > 0 && <p className="mt-2 text-sm text-slate-600">{t("more", { count: more })}</p>}
+    </>
+  );
+}
+
 function LowStock() {
   const t = useTranslations("dashboard.lowStock");
-  const products = useLowStockProducts();
-  let body: ReactNode;
-  if (products.isPending) {
-    body = <LoadingState />;
-  } else if (products.isError) {
-    body = <ErrorState error={products.error} onRetry={() => void products.refetch()} />;
-  } else if (products.data.items.length === 0) {
-    body = <EmptyState>{t("empty", { threshold: LOW_STOCK_THRESHOLD })}</EmptyState>;
-  } else {
-    const more = Math.max(0, products.data.total - products.data.items.length);
-    body = (
-      <>
-        <table className="w-full text-left text-sm">
-          <caption className="sr-only">{t("title")}</caption>
-          <thead className="text-slate-600">
-            <tr>
-              <th scope="col" className="py-1.5 pr-3 font-medium">{t("name")}</th>
-              <th scope="col" className="hidden py-1.5 pr-3 font-medium sm:table-cell">{t("sku")}</th>
-              <th scope="col" className="py-1.5 text-right font-medium">{t("stock")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {products.data.items.map((product) => (
-              <tr key={product.id} className="border-t border-slate-200">
-                <th scope="row" className="py-1.5 pr-3 font-medium text-slate-900">{product.name}</th>
-                <td className="hidden py-1.5 pr-3 font-mono text-xs sm:table-cell">{product.sku}</td>
-                <td className="py-1.5 text-right tabular-nums">{product.stock_quantity}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {more > 0 && <p className="mt-2 text-sm text-slate-600">{t("more", { count: more })}</p>}
-      </>
-    );
-  }
   return (
     <section aria-labelledby="low-stock-title" className="rounded-lg border border-slate-200 bg-white p-4">
       <div className="mb-3 flex flex-wrap items-baseline justify-between gap-2">
@@ -85,28 +76,29 @@ function LowStock() {
           {t("manage")}
         </Link>
       </div>
-      <p className="mb-3 text-sm text-slate-600">
-        {t("hint", { threshold: LOW_STOCK_THRESHOLD })}
-      </p>
-      {body}
+      <p className="mb-3 text-sm text-slate-600">{t("hint", { threshold: LOW_STOCK_THRESHOLD })}</p>
+      <QueryView
+        query={useLowStockProducts()}
+        isEmpty={(page) => page.items.length === 0}
+        empty={t("empty", { threshold: LOW_STOCK_THRESHOLD })}
+      >
+        {(page) => <LowStockTable page={page} />}
+      </QueryView>
     </section>
   );
 }
 
 export function AdminDashboard() {
+  return <QueryView query={useStats()}>{(stats) => <StoreOverview stats={stats} />}</QueryView>;
+}
+
+function StoreOverview({ stats }: { stats: Stats }) {
   const t = useTranslations("dashboard.charts");
   const locale = useLocale();
-  const stats = useStats();
-  if (stats.isPending) {
-    return <LoadingState />;
-  }
-  if (stats.isError) {
-    return <ErrorState error={stats.error} onRetry={() => void stats.refetch()} />;
-  }
-  const byStatus = stats.data.orders_by_status;
+  const byStatus = stats.orders_by_status;
   return (
     <div className="flex flex-col gap-4">
-      <Figures stats={stats.data} />
+      <Figures stats={stats} />
       <div className="grid gap-4 lg:grid-cols-2">
         <StatusChart
           title={t("ordersByStatus")}

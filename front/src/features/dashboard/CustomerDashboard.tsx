@@ -3,7 +3,7 @@
 import { useTranslations } from "next-intl";
 import Link from "next/link";
 
-import { EmptyState, ErrorState, LoadingState } from "@/components/ui/States";
+import { QueryView } from "@/components/ui/States";
 import { OrderTable } from "@/features/orders/OrderTable";
 import { useOrders } from "@/features/orders/queries";
 
@@ -19,16 +19,6 @@ export function CustomerDashboard() {
     offset: 0,
     limit: RECENT_ORDERS,
   });
-  let body;
-  if (orders.isPending) {
-    body = <LoadingState />;
-  } else if (orders.isError) {
-    body = <ErrorState error={orders.error} onRetry={() => void orders.refetch()} />;
-  } else if (orders.data.items.length === 0) {
-    body = <EmptyState>{t("empty")}</EmptyState>;
-  } else {
-    body = <OrderTable orders={orders.data.items} showCustomer={false} caption={t("title")} />;
-  }
   return (
     <section aria-labelledby="recent-orders-title" className="flex flex-col gap-3">
       <div className="flex flex-wrap items-baseline justify-between gap-2">
@@ -44,7 +34,9 @@ export function CustomerDashboard() {
           </Link>
         </div>
       </div>
-      {body}
+      <QueryView query={orders} isEmpty={(page) => page.items.length === 0} empty={t("empty")}>
+        {(page) => <OrderTable orders={page.items} showCustomer={false} caption={t("title")} />}
+      </QueryView>
     </section>
   );
 }

@@ -9,10 +9,10 @@ import { useAuth } from "@/contexts/auth";
 import { useApiErrorText } from "@/lib/i18n/errorText";
 
 import { useCancelOrder, useChangeOrderStatus, type Order } from "./queries";
-import { canCancel, statusActions, type OrderStatus } from "./rules";
+import { canCancel, statusActions, type ForwardStatus } from "./rules";
 
 /** An action waiting for confirmation: a next status, or cancelling. */
-type Pending = { kind: "status"; status: OrderStatus } | { kind: "cancel" } | null;
+type Asked = { kind: "status"; status: ForwardStatus } | { kind: "cancel" } | null;
 
 interface OrderActionsProps {
   order: Order;
@@ -24,7 +24,7 @@ export function OrderActions({ order, onDone }: OrderActionsProps) {
   const t = useTranslations("orders");
   const { user } = useAuth();
   const errorText = useApiErrorText("orders");
-  const [asked, setAsked] = useState<Pending>(null);
+  const [asked, setAsked] = useState<Asked>(null);
   const changeStatus = useChangeOrderStatus(order.id);
   const cancel = useCancelOrder(order.id);
 
@@ -59,6 +59,23 @@ export function OrderActions({ order, onDone }: OrderActionsProps) {
     }
   }
 
+  function confirmation(action: NonNullable<Asked>) {
+    if (action.kind === "cancel") {
+      return {
+        title: t("confirm.cancelTitle", { number: order.order_number }),
+        children: t("confirm.cancelBody"),
+        confirmLabel: t("confirm.cancelConfirm"),
+        danger: true,
+      };
+    }
+    const status = t(`statuses.${action.status}`);
+    return {
+      title: t("confirm.statusTitle", { number: order.order_number, status }),
+      children: t("confirm.statusBody"),
+      confirmLabel: t("confirm.statusConfirm", { status }),
+    };
+  }
+
   if (nextStatuses.length === 0 && !cancellable) {
     return <p className="text-sm text-slate-600">{t("detail.noActions")}</p>;
   }
@@ -76,32 +93,15 @@ export function OrderActions({ order, onDone }: OrderActionsProps) {
           </Button>
         )}
       </div>
-      {asked?.kind === "status" && (
+      {asked && (
         <ConfirmDialog
-          title={t("confirm.statusTitle", { number: order.order_number, status: t(`statuses.${asked.status}`) })}
-          confirmLabel={t("confirm.statusConfirm", { status: t(`statuses.${asked.status}`) })}
+          {...confirmation(asked)}
           dismissLabel={t("confirm.back")}
           pending={mutation.isPending}
           error={mutation.error ? errorText(mutation.error) : null}
           onConfirm={confirm}
           onClose={close}
-        >
-          {t("confirm.statusBody")}
-        </ConfirmDialog>
-      )}
-      {asked?.kind === "cancel" && (
-        <ConfirmDialog
-          title={t("confirm.cancelTitle", { number: order.order_number })}
-          confirmLabel={t("confirm.cancelConfirm")}
-          dismissLabel={t("confirm.back")}
-          danger
-          pending={mutation.isPending}
-          error={mutation.error ? errorText(mutation.error) : null}
-          onConfirm={confirm}
-          onClose={close}
-        >
-          {t("confirm.cancelBody")}
-        </ConfirmDialog>
+        />
       )}
     </>
   );

@@ -6,7 +6,8 @@ import { useState, type ReactNode } from "react";
 
 import { PageHeading } from "@/components/layout/PageHeading";
 import { StatusMessage } from "@/components/ui/Alert";
-import { ErrorState, LoadingState } from "@/components/ui/States";
+import { cellClass, DataTable, type Column } from "@/components/ui/DataTable";
+import { QueryView } from "@/components/ui/States";
 import { useAuth } from "@/contexts/auth";
 import { formatDateTime } from "@/lib/dates";
 import { formatMoney } from "@/lib/money";
@@ -16,8 +17,6 @@ import { OrderActions } from "./OrderActions";
 import { OrderHistory } from "./OrderHistory";
 import { OrderStatusBadge } from "./OrderStatusBadge";
 import { useOrder, type Order } from "./queries";
-
-const CELL = "px-3 py-2 align-middle";
 
 function Panel({ title, children }: { title: string; children: ReactNode }) {
   return (
@@ -40,38 +39,36 @@ function Term({ label, children }: { label: string; children: ReactNode }) {
 function ItemsTable({ order }: { order: Order }) {
   const t = useTranslations("orders.detail");
   const locale = useLocale();
+  const columns: Column[] = [
+    { label: t("product") },
+    { label: t("sku") },
+    { label: t("unitPrice"), numeric: true },
+    { label: t("quantity"), numeric: true },
+    { label: t("lineTotal"), numeric: true },
+  ];
   return (
-    <div className="overflow-x-auto">
-      <table className="w-full min-w-[32rem] text-left text-sm">
-        <caption className="sr-only">{t("items")}</caption>
-        <thead className="bg-slate-100 text-slate-700">
-          <tr>
-            <th scope="col" className={CELL}>{t("product")}</th>
-            <th scope="col" className={CELL}>{t("sku")}</th>
-            <th scope="col" className={`${CELL} text-right`}>{t("unitPrice")}</th>
-            <th scope="col" className={`${CELL} text-right`}>{t("quantity")}</th>
-            <th scope="col" className={`${CELL} text-right`}>{t("lineTotal")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {order.items.map((item) => (
-            <tr key={item.product_id} className="border-t border-slate-200">
-              <th scope="row" className={`${CELL} font-medium`}>{item.product_name}</th>
-              <td className={`${CELL} font-mono text-xs`}>{item.sku}</td>
-              <td className={`${CELL} text-right tabular-nums`}>{formatMoney(item.unit_price, locale)}</td>
-              <td className={`${CELL} text-right tabular-nums`}>{item.quantity}</td>
-              <td className={`${CELL} text-right tabular-nums`}>{formatMoney(item.line_total, locale)}</td>
-            </tr>
-          ))}
-        </tbody>
-        <tfoot>
-          <tr className="border-t-2 border-slate-300">
-            <th scope="row" colSpan={4} className={`${CELL} text-right`}>{t("total")}</th>
-            <td className={`${CELL} text-right font-semibold tabular-nums`}>{formatMoney(order.total_amount, locale)}</td>
-          </tr>
-        </tfoot>
-      </table>
-    </div>
+    <DataTable
+      caption={t("items")}
+      columns={columns}
+      minWidthRem={32}
+      bare
+      footer={
+        <tr className="border-t-2 border-slate-300">
+          <th scope="row" colSpan={4} className={`${cellClass()} text-right`}>{t("total")}</th>
+          <td className={`${cellClass(true)} font-semibold`}>{formatMoney(order.total_amount, locale)}</td>
+        </tr>
+      }
+    >
+      {order.items.map((item) => (
+        <tr key={item.product_id} className="border-t border-slate-200">
+          <th scope="row" className={`${cellClass()} font-medium`}>{item.product_name}</th>
+          <td className={`${cellClass()} font-mono text-xs`}>{item.sku}</td>
+          <td className={cellClass(true)}>{formatMoney(item.unit_price, locale)}</td>
+          <td className={cellClass(true)}>{item.quantity}</td>
+          <td className={cellClass(true)}>{formatMoney(item.line_total, locale)}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -123,12 +120,5 @@ function OrderDetail({ order }: { order: Order }) {
 }
 
 export function OrderDetailScreen({ orderId }: { orderId: number }) {
-  const order = useOrder(orderId);
-  if (order.isPending) {
-    return <LoadingState />;
-  }
-  if (order.isError) {
-    return <ErrorState error={order.error} onRetry={() => void order.refetch()} />;
-  }
-  return <OrderDetail order={order.data} />;
+  return <QueryView query={useOrder(orderId)}>{(order) => <OrderDetail order={order} />}</QueryView>;
 }

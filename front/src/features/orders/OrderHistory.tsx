@@ -2,7 +2,7 @@
 
 import { useLocale, useTranslations } from "next-intl";
 
-import { ErrorState, LoadingState } from "@/components/ui/States";
+import { QueryView } from "@/components/ui/States";
 import { useAuth } from "@/contexts/auth";
 import { formatDateTime } from "@/lib/dates";
 
@@ -30,31 +30,28 @@ function ChangedBy({ entry }: { entry: OrderHistoryEntry }) {
 export function OrderHistory({ orderId }: { orderId: number }) {
   const t = useTranslations("orders");
   const locale = useLocale();
-  const history = useOrderHistory(orderId);
-  if (history.isPending) {
-    return <LoadingState />;
-  }
-  if (history.isError) {
-    return <ErrorState error={history.error} onRetry={() => void history.refetch()} />;
-  }
   return (
-    <ol className="flex flex-col gap-3 border-l-2 border-slate-200 pl-4">
-      {history.data.map((entry) => (
-        <li key={`${entry.changed_at}-${entry.to_status}`} className="text-sm">
-          <p className="font-medium text-slate-900">
-            {entry.from_status === null
-              ? t("detail.historyPlaced", { status: t(`statuses.${entry.to_status}`) })
-              : t("detail.historyChange", {
-                  from: t(`statuses.${entry.from_status}`),
-                  to: t(`statuses.${entry.to_status}`),
-                })}
-          </p>
-          <p className="text-slate-600">
-            <time dateTime={entry.changed_at}>{formatDateTime(entry.changed_at, locale)}</time>{" "}
-            <ChangedBy entry={entry} />
-          </p>
-        </li>
-      ))}
-    </ol>
+    <QueryView query={useOrderHistory(orderId)}>
+      {(history) => (
+        <ol className="flex flex-col gap-3 border-l-2 border-slate-200 pl-4">
+          {history.map((entry) => (
+            <li key={`${entry.changed_at}-${entry.to_status}`} className="text-sm">
+              <p className="font-medium text-slate-900">
+                {entry.from_status === null
+                  ? t("detail.historyPlaced", { status: t(`statuses.${entry.to_status}`) })
+                  : t("detail.historyChange", {
+                      from: t(`statuses.${entry.from_status}`),
+                      to: t(`statuses.${entry.to_status}`),
+                    })}
+              </p>
+              <p className="text-slate-600">
+                <time dateTime={entry.changed_at}>{formatDateTime(entry.changed_at, locale)}</time>{" "}
+                <ChangedBy entry={entry} />
+              </p>
+            </li>
+          ))}
+        </ol>
+      )}
+    </QueryView>
   );
 }

@@ -3,14 +3,13 @@
 import { useLocale, useTranslations } from "next-intl";
 import Link from "next/link";
 
+import { cellClass, DataTable, type Column } from "@/components/ui/DataTable";
 import { formatDateTime } from "@/lib/dates";
 import { formatMoney } from "@/lib/money";
 
 import { CustomerName } from "./CustomerName";
 import { OrderStatusBadge } from "./OrderStatusBadge";
 import type { Order } from "./queries";
-
-const CELL = "px-3 py-2 align-middle";
 
 interface OrderTableProps {
   orders: readonly Order[];
@@ -68,45 +67,38 @@ export function OrderTable(props: OrderTableProps) {
 function OrderRows({ orders, showCustomer, caption }: OrderTableProps) {
   const t = useTranslations("orders");
   const locale = useLocale();
+  const columns: Column[] = [
+    { label: t("columns.number") },
+    { label: t("columns.date") },
+    ...(showCustomer ? [{ label: t("columns.customer") }] : []),
+    { label: t("columns.status") },
+    { label: t("columns.items"), numeric: true },
+    { label: t("columns.total"), numeric: true },
+  ];
   return (
-    <div className="hidden overflow-x-auto rounded-lg border border-slate-200 bg-white md:block">
-      <table className="w-full min-w-[36rem] text-left text-sm">
-        <caption className="sr-only">{caption}</caption>
-        <thead className="bg-slate-100 text-slate-700">
-          <tr>
-            <th scope="col" className={CELL}>{t("columns.number")}</th>
-            <th scope="col" className={CELL}>{t("columns.date")}</th>
-            {showCustomer && <th scope="col" className={CELL}>{t("columns.customer")}</th>}
-            <th scope="col" className={CELL}>{t("columns.status")}</th>
-            <th scope="col" className={`${CELL} text-right`}>{t("columns.items")}</th>
-            <th scope="col" className={`${CELL} text-right`}>{t("columns.total")}</th>
+    <div className="hidden md:block">
+      <DataTable caption={caption} columns={columns} minWidthRem={36}>
+        {orders.map((order) => (
+          <tr key={order.id} className="border-t border-slate-200">
+            <th scope="row" className={`${cellClass()} font-medium`}>
+              <Link href={`/orders/${order.id}`} className="whitespace-nowrap font-mono text-blue-700 underline underline-offset-2">
+                {order.order_number}
+              </Link>
+            </th>
+            <td className={cellClass()}>{formatDateTime(order.created_at, locale)}</td>
+            {showCustomer && (
+              <td className={cellClass()}>
+                <CustomerName userId={order.user_id} />
+              </td>
+            )}
+            <td className={cellClass()}>
+              <OrderStatusBadge status={order.status} />
+            </td>
+            <td className={cellClass(true)}>{t("itemCount", { count: itemCount(order) })}</td>
+            <td className={cellClass(true)}>{formatMoney(order.total_amount, locale)}</td>
           </tr>
-        </thead>
-        <tbody>
-          {orders.map((order) => (
-            <tr key={order.id} className="border-t border-slate-200">
-              <th scope="row" className={`${CELL} font-medium`}>
-                <Link href={`/orders/${order.id}`} className="whitespace-nowrap font-mono text-blue-700 underline underline-offset-2">
-                  {order.order_number}
-                </Link>
-              </th>
-              <td className={CELL}>{formatDateTime(order.created_at, locale)}</td>
-              {showCustomer && (
-                <td className={CELL}>
-                  <CustomerName userId={order.user_id} />
-                </td>
-              )}
-              <td className={CELL}>
-                <OrderStatusBadge status={order.status} />
-              </td>
-              <td className={`${CELL} text-right tabular-nums`}>
-                {t("itemCount", { count: itemCount(order) })}
-              </td>
-              <td className={`${CELL} text-right tabular-nums`}>{formatMoney(order.total_amount, locale)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
     </div>
   );
 }

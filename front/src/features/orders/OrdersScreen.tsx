@@ -7,7 +7,7 @@ import { useMemo } from "react";
 
 import { PageHeading } from "@/components/layout/PageHeading";
 import { Pagination } from "@/components/ui/Pagination";
-import { EmptyState, ErrorState, LoadingState } from "@/components/ui/States";
+import { EmptyState, ErrorState, QueryView } from "@/components/ui/States";
 import { useAuth } from "@/contexts/auth";
 import { dayStartInstant } from "@/lib/dates";
 
@@ -52,34 +52,30 @@ export function OrdersScreen() {
     if (customer.notFound) {
       return <EmptyState>{t("emptyFiltered")}</EmptyState>;
     }
-    if (orders.isPending) {
-      return <LoadingState />;
-    }
-    if (orders.isError) {
-      return <ErrorState error={orders.error} onRetry={() => void orders.refetch()} />;
-    }
-    if (orders.data.items.length === 0) {
-      return hasFilters(filters) ? (
-        <EmptyState>{t("emptyFiltered")}</EmptyState>
-      ) : (
-        <EmptyState>
-          <p>{t("empty")}</p>
-          <Link href="/products" className="mt-2 inline-block text-blue-700 underline">
-            {t("browseProducts")}
-          </Link>
-        </EmptyState>
-      );
-    }
     return (
-      <div className="flex flex-col gap-4" aria-busy={orders.isFetching}>
-        <OrderTable orders={orders.data.items} showCustomer={isAdmin} caption={title} />
-        <Pagination
-          offset={filters.offset}
-          limit={PAGE_SIZE}
-          total={orders.data.total}
-          onChange={(offset) => update({ offset })}
-        />
-      </div>
+      <QueryView
+        query={orders}
+        isEmpty={(page) => page.items.length === 0}
+        empty={
+          hasFilters(filters) ? (
+            t("emptyFiltered")
+          ) : (
+            <>
+              <p>{t("empty")}</p>
+              <Link href="/products" className="mt-2 inline-block text-blue-700 underline">
+                {t("browseProducts")}
+              </Link>
+            </>
+          )
+        }
+      >
+        {(page) => (
+          <div className="flex flex-col gap-4" aria-busy={orders.isFetching}>
+            <OrderTable orders={page.items} showCustomer={isAdmin} caption={title} />
+            <Pagination offset={filters.offset} limit={PAGE_SIZE} total={page.total} onChange={(offset) => update({ offset })} />
+          </div>
+        )}
+      </QueryView>
     );
   }
 

@@ -1,6 +1,6 @@
 "use client";
 
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { useApi } from "@/contexts/auth";
 import { unwrap, type Schemas } from "@/lib/api/client";
@@ -25,10 +25,20 @@ export interface OrderListQuery {
 
 const ORDERS_KEY = ["orders"] as const;
 
+function sameFilters(a: OrderListQuery, b: OrderListQuery): boolean {
+  return (
+    a.status === b.status &&
+    a.userId === b.userId &&
+    a.createdFrom === b.createdFrom &&
+    a.createdTo === b.createdTo &&
+    a.limit === b.limit
+  );
+}
+
 export function useOrders(query: OrderListQuery, options: { enabled?: boolean } = {}) {
   const api = useApi();
   return useQuery({
-    queryKey: [...ORDERS_KEY, "list", query],
+    queryKey: [...ORDERS_KEY, "list", query] as const,
     queryFn: ({ signal }) =>
       unwrap(
         api.GET("/api/orders", {
@@ -46,7 +56,10 @@ export function useOrders(query: OrderListQuery, options: { enabled?: boolean } 
           signal,
         }),
       ),
-    placeholderData: keepPreviousData,
+    // The next page keeps the last one on screen while it loads; other filters never show
+    // orders that don't match them.
+    placeholderData: (previous, previousQuery) =>
+      previousQuery && sameFilters(previousQuery.queryKey[2], query) ? previous : undefined,
     enabled: options.enabled ?? true,
   });
 }

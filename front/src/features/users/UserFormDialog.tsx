@@ -4,8 +4,8 @@ import { useTranslations } from "next-intl";
 import type { FormEvent } from "react";
 
 import { ErrorAlert } from "@/components/ui/Alert";
-import { Button } from "@/components/ui/Button";
 import { Dialog } from "@/components/ui/Dialog";
+import { DialogButtons } from "@/components/ui/DialogButtons";
 import { Field, SelectField } from "@/components/ui/Field";
 import { useAuth } from "@/contexts/auth";
 import { asApiError } from "@/lib/api/errors";
@@ -104,14 +104,12 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
           error={fieldError(error, "role")}
         />
         <ActiveCheckbox label={t("form.active")} hint={t("form.activeHint")} defaultChecked={user?.is_active ?? true} />
-        <div className="mt-2 flex justify-end gap-2">
-          <Button variant="secondary" onClick={close}>
-            {tCommon("actions.cancel")}
-          </Button>
-          <Button type="submit" disabled={mutation.isPending}>
-            {mutation.isPending ? t("form.saving") : t(user ? "form.submitEdit" : "form.submitCreate")}
-          </Button>
-        </div>
+        <DialogButtons
+          dismissLabel={tCommon("actions.cancel")}
+          onDismiss={close}
+          confirmLabel={mutation.isPending ? t("form.saving") : t(user ? "form.submitEdit" : "form.submitCreate")}
+          pending={mutation.isPending}
+        />
       </form>
     </Dialog>
   );

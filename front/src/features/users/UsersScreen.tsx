@@ -8,7 +8,7 @@ import { StatusMessage } from "@/components/ui/Alert";
 import { Button } from "@/components/ui/Button";
 import { Field, SelectField } from "@/components/ui/Field";
 import { Pagination } from "@/components/ui/Pagination";
-import { EmptyState, ErrorState, LoadingState } from "@/components/ui/States";
+import { QueryView } from "@/components/ui/States";
 import { useAuth } from "@/contexts/auth";
 import { useDebouncedValue } from "@/lib/useDebouncedValue";
 
@@ -36,24 +36,6 @@ function UsersManager({ actor }: { actor: User }) {
   const [notice, setNotice] = useState("");
   const debouncedSearch = useDebouncedValue(search, SEARCH_DEBOUNCE_MS);
   const users = useUsers({ search: debouncedSearch, role, offset });
-
-  function list() {
-    if (users.isPending) {
-      return <LoadingState />;
-    }
-    if (users.isError) {
-      return <ErrorState error={users.error} onRetry={() => void users.refetch()} />;
-    }
-    if (users.data.items.length === 0) {
-      return <EmptyState>{t("empty")}</EmptyState>;
-    }
-    return (
-      <div className="flex flex-col gap-4" aria-busy={users.isFetching}>
-        <UserTable users={users.data.items} actor={actor} onEdit={(user) => setDialog({ kind: "edit", user })} />
-        <Pagination offset={offset} limit={PAGE_SIZE} total={users.data.total} onChange={setOffset} />
-      </div>
-    );
-  }
 
   return (
     <section>
@@ -86,7 +68,14 @@ function UsersManager({ actor }: { actor: User }) {
         />
       </div>
       <StatusMessage>{notice}</StatusMessage>
-      {list()}
+      <QueryView query={users} isEmpty={(page) => page.items.length === 0} empty={t("empty")}>
+        {(page) => (
+          <div className="flex flex-col gap-4" aria-busy={users.isFetching}>
+            <UserTable users={page.items} actor={actor} onEdit={(user) => setDialog({ kind: "edit", user })} />
+            <Pagination offset={offset} limit={PAGE_SIZE} total={page.total} onChange={setOffset} />
+          </div>
+        )}
+      </QueryView>
       {dialog && (
         <UserFormDialog
           user={dialog.kind === "edit" ? dialog.user : null}
