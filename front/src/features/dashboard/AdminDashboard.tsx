@@ -1,7 +1,6 @@
 "use client";
 
 import { useLocale, useTranslations } from "next-intl";
-import Link from "next/link";
 import type { ReactNode } from "react";
 
 import { cellClass, DataTable, type Column } from "@/components/ui/DataTable";
@@ -9,6 +8,7 @@ import { QueryView } from "@/components/ui/States";
 import type { Schemas } from "@/lib/api/client";
 import { formatMoney } from "@/lib/money";
 
+import { DashboardPanel } from "./DashboardPanel";
 import { LOW_STOCK_THRESHOLD, useLowStockProducts, useStats } from "./queries";
 import { StatusChart } from "./StatusChart";
 
@@ -19,7 +19,7 @@ function Figure({ label, value, hint }: { label: string; value: ReactNode; hint?
   return (
     <div className="flex flex-col gap-1 rounded-lg border border-slate-200 bg-white p-4">
       <dt className="text-sm text-slate-600">{label}</dt>
-      <dd className="text-2xl font-semibold tabular-nums text-slate-900">{value}</dd>
+      <dd className="text-xl font-semibold tabular-nums text-slate-900 sm:text-2xl">{value}</dd>
       {hint && <dd className="text-xs text-slate-500">{hint}</dd>}
     </div>
   );
@@ -67,16 +67,8 @@ function LowStockTable({ page }: { page: ProductPage }) {
 function LowStock() {
   const t = useTranslations("dashboard.lowStock");
   return (
-    <section aria-labelledby="low-stock-title" className="rounded-lg border border-slate-200 bg-white p-4">
-      <div className="mb-3 flex flex-wrap items-baseline justify-between gap-2">
-        <h2 id="low-stock-title" className="text-lg font-semibold text-slate-900">
-          {t("title")}
-        </h2>
-        <Link href="/products" className="text-sm text-blue-700 underline">
-          {t("manage")}
-        </Link>
-      </div>
-      <p className="mb-3 text-sm text-slate-600">{t("hint", { threshold: LOW_STOCK_THRESHOLD })}</p>
+    <DashboardPanel title={t("title")} links={[{ href: "/products", label: t("manage") }]}>
+      <p className="text-sm text-slate-600">{t("hint", { threshold: LOW_STOCK_THRESHOLD })}</p>
       <QueryView
         query={useLowStockProducts()}
         isEmpty={(page) => page.items.length === 0}
@@ -84,7 +76,7 @@ function LowStock() {
       >
         {(page) => <LowStockTable page={page} />}
       </QueryView>
-    </section>
+    </DashboardPanel>
   );
 }
 

@@ -1,11 +1,12 @@
 "use client";
 
 import { useTranslations } from "next-intl";
-import Link from "next/link";
 
 import { QueryView } from "@/components/ui/States";
 import { OrderTable } from "@/features/orders/OrderTable";
 import { useOrders } from "@/features/orders/queries";
+
+import { DashboardPanel } from "./DashboardPanel";
 
 const RECENT_ORDERS = 5;
 
@@ -20,23 +21,16 @@ export function CustomerDashboard() {
     limit: RECENT_ORDERS,
   });
   return (
-    <section aria-labelledby="recent-orders-title" className="flex flex-col gap-3">
-      <div className="flex flex-wrap items-baseline justify-between gap-2">
-        <h2 id="recent-orders-title" className="text-lg font-semibold text-slate-900">
-          {t("title")}
-        </h2>
-        <div className="flex gap-4 text-sm">
-          <Link href="/orders" className="text-blue-700 underline">
-            {t("all")}
-          </Link>
-          <Link href="/products" className="text-blue-700 underline">
-            {t("shop")}
-          </Link>
-        </div>
-      </div>
+    <DashboardPanel
+      title={t("title")}
+      links={[
+        { href: "/orders", label: t("all") },
+        { href: "/products", label: t("shop") },
+      ]}
+    >
       <QueryView query={orders} isEmpty={(page) => page.items.length === 0} empty={t("empty")}>
         {(page) => <OrderTable orders={page.items} showCustomer={false} caption={t("title")} />}
       </QueryView>
-    </section>
+    </DashboardPanel>
   );
 }
