@@ -3,7 +3,7 @@
 import { useTranslations } from "next-intl";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
-import { useMemo } from "react";
+import { useEffect, useMemo, useRef } from "react";
 
 import { PageHeading } from "@/components/layout/PageHeading";
 import { Pagination } from "@/components/ui/Pagination";
@@ -36,9 +36,18 @@ export function OrdersScreen() {
     { enabled: !customer.isPending && !customer.notFound && !customer.error },
   );
 
+  // The filters last asked for: two changes in a row (from, then until) both apply, even
+  // before the address has caught up with the first.
+  const requested = useRef(filters);
+  useEffect(() => {
+    requested.current = filters;
+  }, [filters]);
+
   function update(changes: Partial<OrderFilters>) {
     // Any new filter starts again at the first page.
-    const query = orderFiltersQuery({ ...filters, offset: 0, ...changes });
+    const next = { ...requested.current, offset: 0, ...changes };
+    requested.current = next;
+    const query = orderFiltersQuery(next);
     router.replace(query ? `/orders?${query}` : "/orders", { scroll: false });
   }
 
