@@ -1,7 +1,7 @@
 "use client";
 
 import { useTranslations } from "next-intl";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { ConfirmDialog } from "@/components/ui/ConfirmDialog";
@@ -27,6 +27,15 @@ export function OrderActions({ order, onDone }: OrderActionsProps) {
   const [asked, setAsked] = useState<Asked>(null);
   const changeStatus = useChangeOrderStatus(order.id);
   const cancel = useCancelOrder(order.id);
+  // The button that opened the dialog is gone once its step is done: focus stays here instead
+  // of falling back to the page's start.
+  const panel = useRef<HTMLDivElement>(null);
+  const [actionsDone, setActionsDone] = useState(0);
+  useEffect(() => {
+    if (actionsDone > 0) {
+      panel.current?.focus();
+    }
+  }, [actionsDone]);
 
   if (!user) {
     return null;
@@ -54,6 +63,7 @@ export function OrderActions({ order, onDone }: OrderActionsProps) {
         onDone(t("done.statusChanged", { number: order.order_number, status: t(`statuses.${changed.status}`) }));
       }
       close();
+      setActionsDone((count) => count + 1);
     } catch {
       // Shown in the dialog, from the mutation's error.
     }
@@ -77,11 +87,15 @@ export function OrderActions({ order, onDone }: OrderActionsProps) {
   }
 
   if (nextStatuses.length === 0 && !cancellable) {
-    return <p className="text-sm text-slate-600">{t("detail.noActions")}</p>;
+    return (
+      <div ref={panel} tabIndex={-1}>
+        <p className="text-sm text-slate-600">{t("detail.noActions")}</p>
+      </div>
+    );
   }
   return (
     <>
-      <div className="flex flex-wrap gap-2">
+      <div ref={panel} tabIndex={-1} className="flex flex-wrap gap-2">
         {nextStatuses.map((status) => (
           <Button key={status} onClick={() => setAsked({ kind: "status", status })}>
             {t(`actions.${status}`)}

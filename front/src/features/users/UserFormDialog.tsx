@@ -14,7 +14,7 @@ import { useFieldErrorText, useFormErrorSummary } from "@/lib/i18n/errorText";
 
 import { ActiveCheckbox } from "./ActiveCheckbox";
 import { useCreateUser, useUpdateUser, type User } from "./queries";
-import { assignableRoles, type UserRole } from "./rules";
+import { assignableRoles, USER_ROLES, type UserRole } from "./rules";
 
 interface UserFormDialogProps {
   /** The account to edit; null to create one. */
@@ -35,6 +35,14 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
   const fieldError = useFieldErrorText("users");
   const errorSummary = useFormErrorSummary("users");
   const roles = assignableRoles(actor?.role ?? "user");
+
+  function roleHint(): string | undefined {
+    if (roles.length < USER_ROLES.length) {
+      return t("form.roleHint");
+    }
+    // Which superadmin is the protected first one only the API knows: it refuses if need be.
+    return user?.role === "superadmin" ? t("form.firstSuperuserHint") : undefined;
+  }
 
   function close() {
     create.reset();
@@ -99,7 +107,7 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
           label={t("form.role")}
           name="role"
           defaultValue={user?.role ?? "user"}
-          hint={roles.length < 3 ? t("form.roleHint") : undefined}
+          hint={roleHint()}
           options={roles.map((role: UserRole) => ({ value: role, label: tCommon(`roles.${role}`) }))}
           error={fieldError(error, "role")}
         />
