@@ -13,7 +13,7 @@ import { formText } from "@/lib/forms";
 import { useFieldErrorText, useFormErrorSummary } from "@/lib/i18n/errorText";
 
 import { ActiveCheckbox } from "./ActiveCheckbox";
-import { useCreateUser, useUpdateUser, type User } from "./queries";
+import { useSaveUser, type User } from "./queries";
 import { assignableRoles, USER_ROLES, type UserRole } from "./rules";
 
 interface UserFormDialogProps {
@@ -28,10 +28,8 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
   const t = useTranslations("users");
   const tCommon = useTranslations("common");
   const { user: actor } = useAuth();
-  const create = useCreateUser();
-  const update = useUpdateUser();
-  const mutation = user ? update : create;
-  const error = mutation.error ? asApiError(mutation.error) : null;
+  const save = useSaveUser();
+  const error = save.error ? asApiError(save.error) : null;
   const fieldError = useFieldErrorText("users");
   const errorSummary = useFormErrorSummary("users");
   const roles = assignableRoles(actor?.role ?? "user");
@@ -45,8 +43,7 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
   }
 
   function close() {
-    create.reset();
-    update.reset();
+    save.reset();
     onClose();
   }
 
@@ -56,20 +53,25 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
     const role = roles.find((option) => option === form.get("role")) ?? "user";
     const isActive = form.get("is_active") === "on";
     try {
-      const saved = user
-        ? await update.mutateAsync({ id: user.id, changes: { role, is_active: isActive } })
-        : await create.mutateAsync({
-            username: formText(form, "username").trim(),
-            email: formText(form, "email").trim(),
-            full_name: formText(form, "full_name").trim() || null,
-            password: formText(form, "password"),
-            role,
-            is_active: isActive,
-          });
+      const saved = await save.mutateAsync(
+        user
+          ? { id: user.id, body: { role, is_active: isActive } }
+          : {
+              id: null,
+              body: {
+                username: formText(form, "username").trim(),
+                email: formText(form, "email").trim(),
+                full_name: formText(form, "full_name").trim() || null,
+                password: formText(form, "password"),
+                role,
+                is_active: isActive,
+              },
+            },
+      );
       onSaved(t(user ? "done.updated" : "done.created", { username: saved.username }));
       close();
     } catch {
-      // Shown from mutation.error below.
+      // Shown from save.error below.
     }
   }
 
@@ -115,8 +117,8 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
         <DialogButtons
           dismissLabel={tCommon("actions.cancel")}
           onDismiss={close}
-          confirmLabel={mutation.isPending ? t("form.saving") : t(user ? "form.submitEdit" : "form.submitCreate")}
-          pending={mutation.isPending}
+          confirmLabel={save.isPending ? t("form.saving") : t(user ? "form.submitEdit" : "form.submitCreate")}
+          pending={save.isPending}
         />
       </form>
     </Dialog>

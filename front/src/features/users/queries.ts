@@ -44,23 +44,18 @@ export function useUsers(query: UserListQuery) {
   });
 }
 
-function useUsersMutation<Input>(mutationFn: (input: Input) => Promise<User>) {
+/** A new account (no id yet) or changes to an existing one. */
+export type UserSave = { id: null; body: UserCreate } | { id: number; body: UserUpdate };
+
+export function useSaveUser() {
+  const api = useApi();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn,
+    mutationFn: (save: UserSave) =>
+      save.id === null
+        ? unwrap(api.POST("/api/users", { body: save.body }))
+        : unwrap(api.PATCH("/api/users/{user_id}", { params: { path: { user_id: save.id } }, body: save.body })),
     // Lists, lookups by username and the cached names on orders all read users.
     onSuccess: () => queryClient.invalidateQueries({ queryKey: USERS_KEY }),
   });
-}
-
-export function useCreateUser() {
-  const api = useApi();
-  return useUsersMutation((body: UserCreate) => unwrap(api.POST("/api/users", { body })));
-}
-
-export function useUpdateUser() {
-  const api = useApi();
-  return useUsersMutation(({ id, changes }: { id: number; changes: UserUpdate }) =>
-    unwrap(api.PATCH("/api/users/{user_id}", { params: { path: { user_id: id } }, body: changes })),
-  );
 }
