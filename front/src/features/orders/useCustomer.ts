@@ -16,6 +16,12 @@ export interface CustomerLookup {
   error: unknown;
 }
 
+/** The account called exactly `username`, in any case, among a search's results. */
+export function exactUsername<T extends { username: string }>(users: readonly T[], username: string): T | undefined {
+  const wanted = username.trim().toLowerCase();
+  return users.find((user) => user.username.toLowerCase() === wanted);
+}
+
 /** The user behind a username typed as an order filter (admins); the API filters by id. */
 export function useCustomer(username: string): CustomerLookup {
   const api = useApi();
@@ -30,7 +36,7 @@ export function useCustomer(username: string): CustomerLookup {
   if (wanted === "") {
     return { userId: null, notFound: false, isPending: false, error: null };
   }
-  const match = search.data?.items.find((user) => user.username.toLowerCase() === wanted.toLowerCase());
+  const match = search.data && exactUsername(search.data.items, wanted);
   return {
     userId: match?.id ?? null,
     notFound: search.isSuccess && !match,
