@@ -8,6 +8,7 @@ import logging
 import subprocess
 import warnings
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy.engine import URL, make_url
 
@@ -38,13 +39,13 @@ class LocalPostgres:
         else:
             self._server.ensure_postgres_running()
 
-    def stop(self) -> None:
+    def stop(self, *, mode: Literal["fast", "immediate"] = "fast") -> None:
+        """`fast` rolls back every session and shuts down cleanly; `immediate` drops them
+        without a word, as a crash would (recovery runs at the next start)."""
         if self._server is None or not self.is_running():
             return
         try:
-            pg_ctl(
-                ["-w", "-m", "fast", "stop"], pgdata=self.data_dir, user=self._server.system_user
-            )
+            pg_ctl(["-w", "-m", mode, "stop"], pgdata=self.data_dir, user=self._server.system_user)
         except subprocess.CalledProcessError:
             # Ctrl-C reaches PostgreSQL too and it may already be shutting down on its own.
             if self.is_running():

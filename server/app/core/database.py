@@ -56,8 +56,18 @@ def create_engine(settings: Settings) -> AsyncEngine:
         max_overflow=settings.DATABASE_MAX_OVERFLOW,
         pool_timeout=settings.DATABASE_POOL_TIMEOUT,
         pool_pre_ping=True,
-        connect_args={"timeout": settings.DATABASE_CONNECT_TIMEOUT},
+        connect_args={
+            "timeout": settings.DATABASE_CONNECT_TIMEOUT,
+            "server_settings": {
+                "lock_timeout": _milliseconds(settings.DATABASE_LOCK_TIMEOUT),
+                "statement_timeout": _milliseconds(settings.DATABASE_STATEMENT_TIMEOUT),
+            },
+        },
     )
+
+
+def _milliseconds(seconds: float) -> str:
+    return f"{round(seconds * 1000)}ms"
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
