@@ -22,8 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from app.core.config import Settings
 from app.core.database import Base
 from app.core.dependencies import get_sessionmaker
+from app.core.security import create_access_token
 from app.main import create_app
 from app.products.models import Product
+from app.users import service as users_service
+from app.users.models import UserRole
+from app.users.schemas import UserRegister
 
 DEFAULT_PASSWORD = "correct-horse-battery"  # the password of every user `make_user` creates
 NEW_PASSWORD = "a-brand-new-password"
@@ -234,3 +238,31 @@ class LiveShop:
     async def count(self, model: type[Base]) -> int:
         async with self.sessions() as session:
             return await session.scalar(select(func.count()).select_from(model)) or 0
+
+
+LIVE_SHOP_CUSTOMERS = 10
+
+
+@asynccontextmanager
+async def open_live_shop(settings: Settings) -> AsyncIterator[LiveShop]:
+    """A LiveShop on `settings`' (migrated) database: the app with its own engine, an admin
+    and ten customers."""
+    async with running_app(settings) as app, client_for(app) as client:
+        sessions: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+        async with sessions() as session, session.begin():
+            users = [
+                await users_service.register_user(
+                    session,
+                    UserRegister(
+                        username=f"live{index}",
+                        email=f"live{index}@example.com",
+                        password=DEFAULT_PASSWORD,
+                    ),
+                    role=UserRole.ADMIN if index == 0 else UserRole.USER,
+                )
+                for index in range(LIVE_SHOP_CUSTOMERS + 1)
+            ]
+        headers = [
+            bearer(create_access_token(subject=user.id, settings=settings)) for user in users
+        ]
+        yield LiveShop(client, sessions, headers[0], headers[1:])
