@@ -55,12 +55,10 @@ password_context.update(bcrypt__rounds=4)
 
 
 @pytest.fixture(scope="session")
-def local_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPostgres]:
-    server = LocalPostgres(tmp_path_factory.mktemp("postgres") / "data")
-    server.start()
-    server.trade_durability_for_speed()
-    yield server
-    server.stop()
+def local_postgres() -> Iterator[LocalPostgres]:
+    with LocalPostgres.temporary() as server:
+        server.trade_durability_for_speed()
+        yield server
 
 
 @pytest.fixture(scope="session")

