@@ -5,6 +5,8 @@ trusts local connections. As root, the wheel runs the server as its own system u
 """
 
 import logging
+import os
+import signal
 import subprocess
 import tempfile
 import warnings
@@ -70,6 +72,23 @@ class LocalPostgres:
             # Ctrl-C reaches PostgreSQL too and it may already be shutting down on its own.
             if self.is_running():
                 raise
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """The server and every process it forked stopped (SIGSTOP) inside the block, as a
+        hung host or a network that drops packets would leave it: connections stay open and
+        nothing answers. They carry on (SIGCONT) when the block ends."""
+        postmaster = int((self.data_dir / "postmaster.pid").read_text().split()[0])
+        children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
+        # The postmaster first, so that it forks nothing new meanwhile.
+        pids = [postmaster, *map(int, children)]
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            for pid in reversed(pids):
+                os.kill(pid, signal.SIGCONT)
 
     def is_running(self) -> bool:
         return (self.data_dir / "postmaster.pid").exists()

@@ -101,3 +101,39 @@ async def _outage_and_recovery(
 
     assert api.process.poll() is None, "the same process serves again"
     assert await assert_no_partial_orders(url, initial_stock) == 2
+
+
+async def test_orders_fail_with_503_while_the_database_hangs_and_succeed_after(
+    own_postgres: LocalPostgres, tmp_path: Path
+) -> None:
+    """A database that stops answering without closing anything (a hung host, a lost
+    network): the driver's own timeout turns waiting forever into a 503."""
+    url: URL = own_postgres.create_database("shop")
+    with api_process(
+        url,
+        workdir=tmp_path / "api",
+        WEB_CONCURRENCY="1",
+        DATABASE_CONNECT_TIMEOUT="2",
+        DATABASE_STATEMENT_TIMEOUT="2",
+    ) as api:
+        headers = await api.superuser_headers()
+        async with api.client() as client:
+            initial_stock = await create_products(client, headers, 100)
+            (product,) = initial_stock
+            placed = await place_order(client, headers, {product: 1})
+            assert placed.status_code == 201, placed.text
+
+            with own_postgres.frozen():
+                hanging = await asyncio.gather(
+                    *(place_order(client, headers, {product: 3}) for _ in range(IN_FLIGHT))
+                )
+                for response in hanging:
+                    _assert_unavailable(response)
+                health = await _health(client)
+                assert (health.status_code, health.json()["status"]) == (503, "unhealthy")
+
+            await _wait_until_healthy(client)
+            recovered = await place_order(client, headers, {product: 2})
+            assert recovered.status_code == 201, recovered.text
+        assert_no_stack_traces(api)
+    assert await assert_no_partial_orders(url, initial_stock) == 2

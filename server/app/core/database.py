@@ -16,6 +16,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.core.config import Settings
 
+CLIENT_SIDE_TIMEOUT_MARGIN_SECONDS = 5.0
+
 # Predictable constraint names, so Alembic migrations can address them.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -58,6 +60,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_pre_ping=True,
         connect_args={
             "timeout": settings.DATABASE_CONNECT_TIMEOUT,
+            "command_timeout": _client_side_timeout(settings.DATABASE_STATEMENT_TIMEOUT),
             "server_settings": {
                 "lock_timeout": _milliseconds(settings.DATABASE_LOCK_TIMEOUT),
                 "statement_timeout": _milliseconds(settings.DATABASE_STATEMENT_TIMEOUT),
@@ -68,6 +71,14 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 def _milliseconds(seconds: float) -> str:
     return f"{round(seconds * 1000)}ms"
+
+
+def _client_side_timeout(statement_timeout: float) -> float | None:
+    """asyncpg's own limit on every query: a backstop for a server that stopped answering
+    altogether (a hung host, a lost network), which cannot enforce statement_timeout itself.
+    A little later than statement_timeout, so a merely slow query is cancelled cleanly by
+    PostgreSQL first."""
+    return statement_timeout + CLIENT_SIDE_TIMEOUT_MARGIN_SECONDS if statement_timeout else None
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
