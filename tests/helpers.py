@@ -7,17 +7,24 @@ conftest.py; helpers for one folder's tests only live beside them (auth/auth_sup
 
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from sqlalchemy import event, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import Connection, NullPool, event, func, select
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from app.core.config import Settings
 from app.core.database import Base
@@ -53,6 +60,8 @@ PUBLIC_USER_FIELDS = {
 }
 
 TEST_CLIENT_IP = "127.0.0.1"
+
+Checked = TypeVar("Checked")
 
 
 # --- Calls -------------------------------------------------------------------------------
@@ -159,6 +168,17 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+async def inspect_database(url: URL, check: Callable[[Connection], Checked]) -> Checked:
+    """`check(connection)` on a plain connection of a short-lived engine of its own, outside
+    any app or test transaction: for schema checks with `sqlalchemy.inspect` or Alembic."""
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(check)
+    finally:
+        await engine.dispose()
 
 
 def savepoint_sessions(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:

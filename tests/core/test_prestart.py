@@ -9,7 +9,7 @@ from alembic import command
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from conftest import MakeSettings
-from helpers import client_for, login, running_app
+from helpers import client_for, inspect_database, login, running_app
 from sqlalchemy import Connection, NullPool, inspect, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -99,17 +99,9 @@ def test_replicas_starting_together_migrate_once_and_all_start(
     assert asyncio.run(_users(scratch_database_url)) == [("chief", UserRole.SUPERADMIN)]
 
 
-async def _schema(url: URL) -> tuple[str | None, set[str]]:
-    def read(connection: Connection) -> tuple[str | None, set[str]]:
-        revision = MigrationContext.configure(connection).get_current_revision()
-        return revision, set(inspect(connection).get_table_names())
-
-    engine = create_async_engine(url, poolclass=NullPool)
-    try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(read)
-    finally:
-        await engine.dispose()
+def _schema(connection: Connection) -> tuple[str | None, set[str]]:
+    revision = MigrationContext.configure(connection).get_current_revision()
+    return revision, set(inspect(connection).get_table_names())
 
 
 async def _create_table(url: URL, name: str) -> None:
@@ -130,7 +122,7 @@ def test_prestart_stops_with_one_line_naming_the_migration_that_failed(
     assert head is not None
     assert isinstance(head.down_revision, str)
     command.upgrade(alembic_config(scratch_database_url), head.down_revision)
-    _, tables_before = asyncio.run(_schema(scratch_database_url))
+    _, tables_before = asyncio.run(inspect_database(scratch_database_url, _schema))
     # The last table the newest migration creates, so it fails after creating the others.
     conflicting = [
         table.name for table in Base.metadata.sorted_tables if table.name not in tables_before
@@ -146,7 +138,7 @@ def test_prestart_stops_with_one_line_naming_the_migration_that_failed(
         f"Migration {head.revision} ({head.doc}) failed and was rolled back, the schema is "
         f'unchanged: DuplicateTableError: relation "{conflicting}" already exists'
     )
-    assert asyncio.run(_schema(scratch_database_url)) == (
+    assert asyncio.run(inspect_database(scratch_database_url, _schema)) == (
         head.down_revision,
         tables_before | {conflicting},
     )

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ class ApiProcess:
     process: subprocess.Popen[bytes]
     base_url: str
     log: Path
+    database_url: URL
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -103,7 +105,7 @@ def api_process(database_url: URL, *, workdir: Path, **settings: str) -> Iterato
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    api = ApiProcess(process, f"http://127.0.0.1:{port}", log)
+    api = ApiProcess(process, f"http://127.0.0.1:{port}", log, database_url)
     try:
         _wait_until_healthy(api)
         yield api
@@ -179,12 +181,13 @@ async def create_products(
 ) -> dict[int, int]:
     """Products created through the API with these stocks; returns {id: initial stock}."""
     created = {}
-    for index, stock in enumerate(stocks):
+    for stock in stocks:
+        label = uuid.uuid4().hex[:12]
         response = await client.post(
             "/api/products",
             json={
-                "name": f"Resilient {index}",
-                "sku": f"RES-{index:04d}",
+                "name": f"Resilient {label}",
+                "sku": f"RES-{label}",
                 "price": "2.50",
                 "stock_quantity": stock,
             },
@@ -206,13 +209,13 @@ async def place_order(
 
 
 async def assert_no_partial_orders(url: URL, initial_stock: dict[int, int]) -> int:
-    """Every order has its lines and its first history entry, and for every product the
-    initial stock is the current stock plus the units in orders not cancelled. Returns the
-    number of orders."""
+    """Every order has its lines and its first history entry, and for each of these products
+    the initial stock is the current stock plus the units in orders not cancelled. Returns
+    the number of orders for these products."""
+    products = list(initial_stock)
     engine = database_engine(url)
     try:
         async with engine.connect() as connection:
-            orders = await _count(connection, select(func.count()).select_from(Order))
             without_items = await _count(
                 connection,
                 select(func.count())
@@ -232,23 +235,36 @@ async def assert_no_partial_orders(url: URL, initial_stock: dict[int, int]) -> i
                     .exists()
                 ),
             )
+            orders = await _count(
+                connection,
+                select(func.count(OrderItem.order_id.distinct())).where(
+                    OrderItem.product_id.in_(products)
+                ),
+            )
             ordered = dict(
                 (
                     await connection.execute(
                         select(OrderItem.product_id, func.sum(OrderItem.quantity))
                         .join(Order, Order.id == OrderItem.order_id)
-                        .where(Order.status != OrderStatus.CANCELLED)
+                        .where(
+                            Order.status != OrderStatus.CANCELLED,
+                            OrderItem.product_id.in_(products),
+                        )
                         .group_by(OrderItem.product_id)
                     )
                 ).all()
             )
             stock = dict(
-                (await connection.execute(select(Product.id, Product.stock_quantity))).all()
+                (
+                    await connection.execute(
+                        select(Product.id, Product.stock_quantity).where(Product.id.in_(products))
+                    )
+                ).all()
             )
     finally:
         await engine.dispose()
     assert (without_items, without_history) == (0, 0)
-    ledger = {product_id: stock[product_id] + ordered.get(product_id, 0) for product_id in stock}
+    ledger = {product: stock[product] + ordered.get(product, 0) for product in products}
     assert ledger == initial_stock
     return orders
 

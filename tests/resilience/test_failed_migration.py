@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from resilience_support import database_engine
+from helpers import inspect_database
 from sqlalchemy import Connection, inspect
 from sqlalchemy.engine import URL
 
@@ -52,15 +52,6 @@ def _schema(connection: Connection) -> tuple[str | None, set[str], set[str]]:
     )
 
 
-async def _schema_of(url: URL) -> tuple[str | None, set[str], set[str]]:
-    engine = database_engine(url)
-    try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(_schema)
-    finally:
-        await engine.dispose()
-
-
 async def test_a_migration_failing_midway_leaves_the_schema_at_the_previous_revision(
     migrated_database_url: URL, tmp_path: Path
 ) -> None:
@@ -77,7 +68,7 @@ async def test_a_migration_failing_midway_leaves_the_schema_at_the_previous_revi
         "version_locations",
         os.pathsep.join([str(MIGRATIONS_DIR / "versions"), str(extra_versions)]),
     )
-    before = await _schema_of(migrated_database_url)
+    before = await inspect_database(migrated_database_url, _schema)
     assert before[0] == head
 
     with pytest.raises(MigrationFailed) as raised:
@@ -88,4 +79,4 @@ async def test_a_migration_failing_midway_leaves_the_schema_at_the_previous_revi
         'the schema is unchanged: UndefinedTableError: relation "no_such_table" does not exist'
     )
     # The table it created and the column it added went with the transaction.
-    assert await _schema_of(migrated_database_url) == before
+    assert await inspect_database(migrated_database_url, _schema) == before
