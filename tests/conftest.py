@@ -8,6 +8,7 @@ behave as in production while the test's data vanishes at teardown.
 
 import asyncio
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -59,6 +60,15 @@ def local_postgres() -> Iterator[LocalPostgres]:
     with LocalPostgres.temporary() as server:
         server.trade_durability_for_speed()
         yield server
+
+
+@pytest.fixture
+def postgres_tmp_path() -> Iterator[Path]:
+    """Like tmp_path, for tests that start a PostgreSQL inside it: outside pytest's temporary
+    root, which every pytest run starting on the machine makes private again, so PostgreSQL's
+    own system user could no longer reach its data directory."""
+    with tempfile.TemporaryDirectory(prefix="order_system_test_") as directory:
+        yield Path(directory)
 
 
 @pytest.fixture(scope="session")

@@ -48,12 +48,12 @@ def _port_is_open(port: int) -> bool:
 
 
 def test_make_dev_serves_swagger_with_the_dev_login_and_ctrl_c_stops_everything(
-    tmp_path: Path,
+    postgres_tmp_path: Path,
 ) -> None:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    postgres_dir = tmp_path / "data" / "postgres"
-    runner = _start_dev_runner(tmp_path, port)
+    postgres_dir = postgres_tmp_path / "data" / "postgres"
+    runner = _start_dev_runner(postgres_tmp_path, port)
     try:
         _wait_until_serving(base_url, runner)
         assert httpx.get(f"{base_url}/api/docs").status_code == 200
