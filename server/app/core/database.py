@@ -51,7 +51,12 @@ def string_enum(values: type[StrEnum], *, name: str) -> Enum:
     )
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, *, time_limits: bool = True) -> AsyncEngine:
+    """The engine with the configured pool. `time_limits`: the lock and statement timeouts,
+    and the driver's backstop, which serving requests needs; maintenance commands (a seed's
+    COPY of 100,000 orders, a clean-up waiting its turn for locks) run without them."""
+    statement_timeout = settings.DATABASE_STATEMENT_TIMEOUT if time_limits else 0
+    lock_timeout = settings.DATABASE_LOCK_TIMEOUT if time_limits else 0
     return create_async_engine(
         settings.database_url,
         pool_size=settings.DATABASE_POOL_SIZE,
@@ -60,10 +65,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_pre_ping=True,
         connect_args={
             "timeout": settings.DATABASE_CONNECT_TIMEOUT,
-            "command_timeout": _client_side_timeout(settings.DATABASE_STATEMENT_TIMEOUT),
+            "command_timeout": _client_side_timeout(statement_timeout),
             "server_settings": {
-                "lock_timeout": _milliseconds(settings.DATABASE_LOCK_TIMEOUT),
-                "statement_timeout": _milliseconds(settings.DATABASE_STATEMENT_TIMEOUT),
+                "lock_timeout": _milliseconds(lock_timeout),
+                "statement_timeout": _milliseconds(statement_timeout),
             },
         },
     )
