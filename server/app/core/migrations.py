@@ -17,14 +17,14 @@ class MigrationFailed(Exception):
     def __init__(self, *, revision: Script | None, error: BaseException) -> None:
         self.revision = revision
         cause = _innermost_cause(error)
-        reason = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
-        failed = (
-            f"Migration {revision.revision} ({revision.doc}) failed"
+        reason = next(iter(str(cause).strip().splitlines()), "")
+        migration = (
+            f"Migration {revision.revision} ({revision.doc})"
             if revision is not None
-            else "Migrating failed"
+            else "The migration"
         )
         super().__init__(
-            f"{failed} and was rolled back, the schema is unchanged: "
+            f"{migration} failed and was rolled back, the schema is unchanged: "
             f"{type(cause).__name__}: {reason}"
         )
 
