@@ -73,12 +73,12 @@ def _port_is_open(port: int) -> bool:
 
 
 def test_make_api_serves_swagger_with_the_dev_login_and_ctrl_c_stops_everything(
-    tmp_path: Path,
+    postgres_tmp_path: Path,
 ) -> None:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    postgres_dir = tmp_path / "data" / "postgres"
-    with _dev_runner(tmp_path, API_PORT=port) as runner:
+    postgres_dir = postgres_tmp_path / "data" / "postgres"
+    with _dev_runner(postgres_tmp_path, API_PORT=port) as runner:
         _wait_until_ok(f"{base_url}/api/health", runner)
         assert httpx.get(f"{base_url}/api/docs").status_code == 200
         token = httpx.post(
@@ -97,11 +97,13 @@ def test_make_api_serves_swagger_with_the_dev_login_and_ctrl_c_stops_everything(
 
 
 def test_make_dev_serves_the_spa_which_forwards_api_calls_and_ctrl_c_stops_everything(
-    tmp_path: Path,
+    postgres_tmp_path: Path,
 ) -> None:
     api_port, front_port = free_port(), free_port()
     app_url = f"http://127.0.0.1:{front_port}"
-    with _dev_runner(tmp_path, "--front", API_PORT=api_port, FRONT_PORT=front_port) as runner:
+    with _dev_runner(
+        postgres_tmp_path, "--front", API_PORT=api_port, FRONT_PORT=front_port
+    ) as runner:
         page = _wait_until_ok(f"{app_url}/login", runner)
         assert page.headers["content-type"].startswith("text/html")
         assert "<html" in page.text
