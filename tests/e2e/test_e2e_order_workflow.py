@@ -81,6 +81,13 @@ class Stack:
         assert response.status_code == 201, response.text
         return username
 
+    async def set_active(self, username: str, *, active: bool) -> None:
+        async with self.api(await self.admin_token()) as client:
+            found = (await client.get("/api/users", params={"search": username})).json()
+            [user] = [item for item in found["items"] if item["username"] == username]
+            response = await client.patch(f"/api/users/{user['id']}", json={"is_active": active})
+        assert response.status_code == 200, response.text
+
     async def orders_of(self, username: str) -> list[dict[str, Any]]:
         async with self.api(await self.token(username, CUSTOMER_PASSWORD)) as client:
             response = await client.get("/api/orders")
@@ -303,6 +310,24 @@ async def test_staff_move_an_order_through_the_workflow_and_the_customer_sees_ea
     by_status = admin.get_by_role("table", name="Orders by status")
     await expect(by_status.get_by_role("row", name="Completed 1")).to_be_visible()
     await screenshot(admin, "dashboard-admin")
+
+
+async def test_a_session_that_ends_returns_to_sign_in_and_back_afterwards(
+    screens: Screens, stack: Stack
+) -> None:
+    username = await stack.add_customer()
+    page = await screens.signed_in(username, CUSTOMER_PASSWORD)
+    await page.goto("/orders")
+    await expect(page.get_by_role("heading", name="My orders")).to_be_visible()
+
+    # Deactivating the account makes the API refuse both the access token and its refresh.
+    await stack.set_active(username, active=False)
+    await page.reload()
+    await expect(page).to_have_url(re.compile(r"/login\?next=%2Forders"))
+    await stack.set_active(username, active=True)
+    await sign_in(page, username, CUSTOMER_PASSWORD)
+    await expect(page).to_have_url(re.compile(r"/orders$"))
+    await expect(page.get_by_role("heading", name="My orders")).to_be_visible()
 
 
 async def test_a_customer_cannot_reach_admin_screens(screens: Screens, stack: Stack) -> None:
