@@ -7,7 +7,7 @@ import { Button } from "@/components/ui/Button";
 import { Field } from "@/components/ui/Field";
 import { useAuth } from "@/contexts/auth";
 import { formText } from "@/lib/forms";
-import { isFieldError, useApiErrorText, useFieldErrorText } from "@/lib/i18n/errorText";
+import { useFieldErrorText, useFormErrorSummary } from "@/lib/i18n/errorText";
 import { useFormSubmit } from "@/lib/useFormSubmit";
 
 import { AuthCard } from "./AuthCard";
@@ -17,7 +17,7 @@ export function SignInForm() {
   const t = useTranslations("auth");
   const { signIn } = useAuth();
   const next = useReturnAfterSignIn();
-  const errorText = useApiErrorText("auth");
+  const errorSummary = useFormErrorSummary("auth");
   const fieldError = useFieldErrorText("auth");
   const { onSubmit, pending, error } = useFormSubmit((form) =>
     signIn(formText(form, "username"), formText(form, "password")),
@@ -31,8 +31,8 @@ export function SignInForm() {
       switchHref={`/register?next=${encodeURIComponent(next)}`}
     >
       {/* POST, so a submit before hydration never puts the password in the address. */}
-        <form method="post" onSubmit={onSubmit} className="flex flex-col gap-4">
-        <ErrorAlert>{error && !isFieldError(error) ? errorText(error) : null}</ErrorAlert>
+      <form method="post" onSubmit={onSubmit} className="flex flex-col gap-4">
+        <ErrorAlert>{errorSummary(error)}</ErrorAlert>
         <Field
           label={t("signIn.username")}
           name="username"

@@ -4,11 +4,11 @@ import { useLocale, useTranslations } from "next-intl";
 import type { ReactNode } from "react";
 
 import { cellClass, DataTable, type Column } from "@/components/ui/DataTable";
+import { Panel } from "@/components/ui/Panel";
 import { QueryView } from "@/components/ui/States";
 import type { Schemas } from "@/lib/api/client";
 import { formatMoney } from "@/lib/money";
 
-import { DashboardPanel } from "./DashboardPanel";
 import { LOW_STOCK_THRESHOLD, useLowStockProducts, useStats } from "./queries";
 import { StatusChart } from "./StatusChart";
 
@@ -67,7 +67,7 @@ function LowStockTable({ page }: { page: ProductPage }) {
 function LowStock() {
   const t = useTranslations("dashboard.lowStock");
   return (
-    <DashboardPanel title={t("title")} links={[{ href: "/products", label: t("manage") }]}>
+    <Panel title={t("title")} links={[{ href: "/products", label: t("manage") }]}>
       <p className="text-sm text-slate-600">{t("hint", { threshold: LOW_STOCK_THRESHOLD })}</p>
       <QueryView
         query={useLowStockProducts()}
@@ -76,7 +76,7 @@ function LowStock() {
       >
         {(page) => <LowStockTable page={page} />}
       </QueryView>
-    </DashboardPanel>
+    </Panel>
   );
 }
 

@@ -2,11 +2,10 @@
 
 import { useTranslations } from "next-intl";
 
+import { Panel } from "@/components/ui/Panel";
 import { QueryView } from "@/components/ui/States";
 import { OrderTable } from "@/features/orders/OrderTable";
 import { useOrders } from "@/features/orders/queries";
-
-import { DashboardPanel } from "./DashboardPanel";
 
 const RECENT_ORDERS = 5;
 
@@ -21,7 +20,7 @@ export function CustomerDashboard() {
     limit: RECENT_ORDERS,
   });
   return (
-    <DashboardPanel
+    <Panel
       title={t("title")}
       links={[
         { href: "/orders", label: t("all") },
@@ -31,6 +30,6 @@ export function CustomerDashboard() {
       <QueryView query={orders} isEmpty={(page) => page.items.length === 0} empty={t("empty")}>
         {(page) => <OrderTable orders={page.items} showCustomer={false} caption={t("title")} />}
       </QueryView>
-    </DashboardPanel>
+    </Panel>
   );
 }

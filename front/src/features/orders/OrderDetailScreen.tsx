@@ -7,6 +7,7 @@ import { useState, type ReactNode } from "react";
 import { PageHeading } from "@/components/layout/PageHeading";
 import { StatusMessage } from "@/components/ui/Alert";
 import { cellClass, DataTable, type Column } from "@/components/ui/DataTable";
+import { Panel } from "@/components/ui/Panel";
 import { QueryView } from "@/components/ui/States";
 import { useAuth } from "@/contexts/auth";
 import { formatDateTime } from "@/lib/dates";
@@ -17,15 +18,6 @@ import { OrderActions } from "./OrderActions";
 import { OrderHistory } from "./OrderHistory";
 import { OrderStatusBadge } from "./OrderStatusBadge";
 import { useOrder, type Order } from "./queries";
-
-function Panel({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <section className="rounded-lg border border-slate-200 bg-white p-4">
-      <h2 className="mb-3 text-lg font-semibold text-slate-900">{title}</h2>
-      {children}
-    </section>
-  );
-}
 
 function Term({ label, children }: { label: string; children: ReactNode }) {
   return (

@@ -10,11 +10,12 @@ import { Pagination } from "@/components/ui/Pagination";
 import { EmptyState, ErrorState, QueryView } from "@/components/ui/States";
 import { useAuth } from "@/contexts/auth";
 import { dayStartInstant } from "@/lib/dates";
+import { PAGE_SIZE } from "@/lib/queries";
 
 import { hasFilters, orderFiltersQuery, parseOrderFilters, type OrderFilters } from "./filters";
 import { OrderFiltersForm } from "./OrderFiltersForm";
 import { OrderTable } from "./OrderTable";
-import { PAGE_SIZE, useOrders } from "./queries";
+import { useOrders } from "./queries";
 import { useCustomer } from "./useCustomer";
 
 export function OrdersScreen() {

@@ -4,12 +4,12 @@ import { useTranslations } from "next-intl";
 import type { FormEvent } from "react";
 
 import { ErrorAlert } from "@/components/ui/Alert";
-import { Button } from "@/components/ui/Button";
 import { Dialog } from "@/components/ui/Dialog";
+import { DialogButtons } from "@/components/ui/DialogButtons";
 import { Field, SelectField, TextAreaField } from "@/components/ui/Field";
 import { asApiError } from "@/lib/api/errors";
 import { formText } from "@/lib/forms";
-import { isFieldError, useApiErrorText, useFieldErrorText } from "@/lib/i18n/errorText";
+import { useFieldErrorText, useFormErrorSummary } from "@/lib/i18n/errorText";
 
 import { PRODUCT_STATUSES, useCreateProduct, useUpdateProduct, type Product, type ProductStatus } from "./queries";
 
@@ -31,7 +31,7 @@ export function ProductFormDialog({ product, onClose, onSaved }: ProductFormDial
   const update = useUpdateProduct();
   const mutation = product ? update : create;
   const error = mutation.error ? asApiError(mutation.error) : null;
-  const errorText = useApiErrorText("products");
+  const errorSummary = useFormErrorSummary("products");
   const fieldError = useFieldErrorText("products");
 
   function close() {
@@ -71,7 +71,7 @@ export function ProductFormDialog({ product, onClose, onSaved }: ProductFormDial
       onClose={close}
     >
       <form onSubmit={handleSubmit} className="flex flex-col gap-3">
-        <ErrorAlert>{error && !isFieldError(error) ? errorText(error) : null}</ErrorAlert>
+        <ErrorAlert>{errorSummary(error)}</ErrorAlert>
         <Field label={t("form.name")} name="name" required maxLength={200} defaultValue={product?.name} error={fieldError(error, "name")} />
         <Field
           label={t("form.sku")}
@@ -118,14 +118,12 @@ export function ProductFormDialog({ product, onClose, onSaved }: ProductFormDial
           defaultValue={product?.description ?? ""}
           error={fieldError(error, "description")}
         />
-        <div className="mt-2 flex justify-end gap-2">
-          <Button variant="secondary" onClick={close}>
-            {tActions("cancel")}
-          </Button>
-          <Button type="submit" disabled={mutation.isPending}>
-            {mutation.isPending ? t("form.saving") : t(product ? "form.save" : "form.create")}
-          </Button>
-        </div>
+        <DialogButtons
+          dismissLabel={tActions("cancel")}
+          onDismiss={close}
+          confirmLabel={mutation.isPending ? t("form.saving") : t(product ? "form.save" : "form.create")}
+          pending={mutation.isPending}
+        />
       </form>
     </Dialog>
   );

@@ -10,13 +10,14 @@ import { Pagination } from "@/components/ui/Pagination";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/States";
 import { useAuth } from "@/contexts/auth";
 import { useCart } from "@/contexts/cart";
+import { PAGE_SIZE } from "@/lib/queries";
 import { useDebouncedValue } from "@/lib/useDebouncedValue";
 
 import { ArchiveDialog } from "./ArchiveDialog";
 import { ProductFilters } from "./ProductFilters";
 import { ProductFormDialog } from "./ProductFormDialog";
 import { ProductTable } from "./ProductTable";
-import { PAGE_SIZE, useProducts, type Product, type ProductSort, type ProductStatus } from "./queries";
+import { useProducts, type Product, type ProductSort, type ProductStatus } from "./queries";
 import { StockDialog } from "./StockDialog";
 
 type OpenDialog =

@@ -4,8 +4,8 @@ import { useTranslations } from "next-intl";
 import { useState, type FormEvent } from "react";
 
 import { ErrorAlert } from "@/components/ui/Alert";
-import { Button } from "@/components/ui/Button";
 import { Dialog } from "@/components/ui/Dialog";
+import { DialogButtons } from "@/components/ui/DialogButtons";
 import { Field } from "@/components/ui/Field";
 import { asApiError } from "@/lib/api/errors";
 import { useApiErrorText, useFieldErrorText } from "@/lib/i18n/errorText";
@@ -61,14 +61,13 @@ export function StockDialog({ product, onClose, onAdjusted }: StockDialogProps) 
               to: product.stock_quantity + change,
             })}
           </p>
-          <div className="flex justify-end gap-2">
-            <Button variant="secondary" onClick={() => setReviewing(false)}>
-              {t("back")}
-            </Button>
-            <Button autoFocus disabled={adjust.isPending} onClick={confirm}>
-              {t("confirm")}
-            </Button>
-          </div>
+          <DialogButtons
+            dismissLabel={t("back")}
+            onDismiss={() => setReviewing(false)}
+            confirmLabel={t("confirm")}
+            pending={adjust.isPending}
+            onConfirm={() => void confirm()}
+          />
         </div>
       ) : (
         <form onSubmit={review} className="flex flex-col gap-4">
@@ -84,14 +83,12 @@ export function StockDialog({ product, onClose, onAdjusted }: StockDialogProps) 
             onChange={(event) => setDelta(event.target.value)}
             error={fieldError(error, "delta")}
           />
-          <div className="flex justify-end gap-2">
-            <Button variant="secondary" onClick={onClose}>
-              {tActions("cancel")}
-            </Button>
-            <Button type="submit" disabled={!Number.isInteger(change) || change === 0}>
-              {t("review")}
-            </Button>
-          </div>
+          <DialogButtons
+            dismissLabel={tActions("cancel")}
+            onDismiss={onClose}
+            confirmLabel={t("review")}
+            incomplete={!Number.isInteger(change) || change === 0}
+          />
         </form>
       )}
     </Dialog>

@@ -1,10 +1,11 @@
 "use client";
 
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { useApi } from "@/contexts/auth";
 import { unwrap, type Schemas } from "@/lib/api/client";
 import type { operations } from "@/lib/api/schema";
+import { pageQuery, useInvalidatingMutation } from "@/lib/queries";
 
 export type Product = Schemas["ProductPublic"];
 export type ProductStatus = Schemas["ProductStatus"];
@@ -25,7 +26,6 @@ export const PRODUCT_SORTS: readonly ProductSort[] = [
   "-created_at",
   "created_at",
 ];
-export const PAGE_SIZE = 20;
 
 export interface ProductListQuery {
   search: string;
@@ -34,6 +34,7 @@ export interface ProductListQuery {
   offset: number;
 }
 
+// After any change every product query is refetched: stock and prices move under everyone.
 const PRODUCTS_KEY = ["products"] as const;
 
 export function useProducts(query: ProductListQuery) {
@@ -44,13 +45,7 @@ export function useProducts(query: ProductListQuery) {
       unwrap(
         api.GET("/api/products", {
           params: {
-            query: {
-              search: query.search.trim() || undefined,
-              status: query.status ?? undefined,
-              sort: query.sort,
-              limit: PAGE_SIZE,
-              offset: query.offset,
-            },
+            query: { ...pageQuery(query), status: query.status ?? undefined, sort: query.sort },
           },
           signal,
         }),
@@ -60,25 +55,16 @@ export function useProducts(query: ProductListQuery) {
   });
 }
 
-/** After any change the lists are refetched: stock and prices move under everyone. */
-function useInvalidatingMutation<Input, Output>(mutationFn: (input: Input) => Promise<Output>) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: PRODUCTS_KEY }),
-  });
-}
-
 export function useCreateProduct() {
   const api = useApi();
-  return useInvalidatingMutation((body: ProductCreate) =>
+  return useInvalidatingMutation(PRODUCTS_KEY, (body: ProductCreate) =>
     unwrap(api.POST("/api/products", { body })),
   );
 }
 
 export function useUpdateProduct() {
   const api = useApi();
-  return useInvalidatingMutation(({ id, changes }: { id: number; changes: ProductUpdate }) =>
+  return useInvalidatingMutation(PRODUCTS_KEY, ({ id, changes }: { id: number; changes: ProductUpdate }) =>
     unwrap(
       api.PATCH("/api/products/{product_id}", {
         params: { path: { product_id: id } },
@@ -90,14 +76,14 @@ export function useUpdateProduct() {
 
 export function useArchiveProduct() {
   const api = useApi();
-  return useInvalidatingMutation((id: number) =>
+  return useInvalidatingMutation(PRODUCTS_KEY, (id: number) =>
     unwrap(api.DELETE("/api/products/{product_id}", { params: { path: { product_id: id } } })),
   );
 }
 
 export function useAdjustStock() {
   const api = useApi();
-  return useInvalidatingMutation(({ id, delta }: { id: number; delta: number }) =>
+  return useInvalidatingMutation(PRODUCTS_KEY, ({ id, delta }: { id: number; delta: number }) =>
     unwrap(
       api.POST("/api/products/{product_id}/stock", {
         params: { path: { product_id: id } },

@@ -3,9 +3,9 @@
 import { useLocale, useTranslations } from "next-intl";
 import { useState, type FormEvent } from "react";
 
-import { ErrorAlert, StatusMessage } from "@/components/ui/Alert";
-import { Button } from "@/components/ui/Button";
+import { ErrorAlert } from "@/components/ui/Alert";
 import { Field } from "@/components/ui/Field";
+import { Panel } from "@/components/ui/Panel";
 import type { User } from "@/contexts/auth";
 import { asApiError } from "@/lib/api/errors";
 import { formatDate } from "@/lib/dates";
@@ -13,6 +13,7 @@ import { formText } from "@/lib/forms";
 import { useFieldErrorText, useFormErrorSummary } from "@/lib/i18n/errorText";
 
 import { useUpdateProfile, type ProfileChanges } from "./queries";
+import { SaveRow } from "./SaveRow";
 
 /** Only what changed is sent: the API treats an absent field as "keep it". */
 function changesOf(user: User, form: FormData): ProfileChanges {
@@ -55,11 +56,8 @@ export function DetailsForm({ user }: { user: User }) {
   }
 
   return (
-    <section aria-labelledby="profile-details-title" className="rounded-lg border border-slate-200 bg-white p-4">
-      <h2 id="profile-details-title" className="mb-3 text-lg font-semibold text-slate-900">
-        {t("title")}
-      </h2>
-      <dl className="mb-4 grid grid-cols-1 gap-3 text-sm sm:grid-cols-3">
+    <Panel title={t("title")}>
+      <dl className="grid grid-cols-1 gap-3 text-sm sm:grid-cols-3">
         <div>
           <dt className="text-slate-600">{t("username")}</dt>
           <dd className="font-medium text-slate-900">{user.username}</dd>
@@ -92,13 +90,8 @@ export function DetailsForm({ user }: { user: User }) {
           defaultValue={user.full_name ?? ""}
           error={fieldError(error, "full_name")}
         />
-        <div className="flex flex-wrap items-center gap-3">
-          <Button type="submit" disabled={update.isPending}>
-            {update.isPending ? t("saving") : t("submit")}
-          </Button>
-          <StatusMessage>{notice}</StatusMessage>
-        </div>
+        <SaveRow label={t("submit")} pendingLabel={t("saving")} pending={update.isPending} notice={notice} />
       </form>
-    </section>
+    </Panel>
   );
 }

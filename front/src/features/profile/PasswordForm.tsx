@@ -4,15 +4,16 @@ import { useTranslations } from "next-intl";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 
-import { ErrorAlert, StatusMessage } from "@/components/ui/Alert";
-import { Button } from "@/components/ui/Button";
+import { ErrorAlert } from "@/components/ui/Alert";
 import { Field } from "@/components/ui/Field";
+import { Panel } from "@/components/ui/Panel";
 import { useAuth, type User } from "@/contexts/auth";
 import { asApiError } from "@/lib/api/errors";
 import { formText } from "@/lib/forms";
 import { useFieldErrorText, useFormErrorSummary } from "@/lib/i18n/errorText";
 
 import { useChangePassword } from "./queries";
+import { SaveRow } from "./SaveRow";
 
 export function PasswordForm({ user }: { user: User }) {
   const t = useTranslations("profile.password");
@@ -60,11 +61,8 @@ export function PasswordForm({ user }: { user: User }) {
   }
 
   return (
-    <section aria-labelledby="profile-password-title" className="rounded-lg border border-slate-200 bg-white p-4">
-      <h2 id="profile-password-title" className="mb-3 text-lg font-semibold text-slate-900">
-        {t("title")}
-      </h2>
-      <form onSubmit={handleSubmit} aria-labelledby="profile-password-title" className="flex flex-col gap-3">
+    <Panel title={t("title")}>
+      <form onSubmit={handleSubmit} aria-label={t("title")} className="flex flex-col gap-3">
         <ErrorAlert>{errorSummary(error)}</ErrorAlert>
         <Field
           label={t("current")}
@@ -93,13 +91,8 @@ export function PasswordForm({ user }: { user: User }) {
           error={mismatch ? t("mismatch") : null}
           onChange={() => setMismatch(false)}
         />
-        <div className="flex flex-wrap items-center gap-3">
-          <Button type="submit" disabled={change.isPending}>
-            {change.isPending ? t("saving") : t("submit")}
-          </Button>
-          <StatusMessage>{notice}</StatusMessage>
-        </div>
+        <SaveRow label={t("submit")} pendingLabel={t("saving")} pending={change.isPending} notice={notice} />
       </form>
-    </section>
+    </Panel>
   );
 }

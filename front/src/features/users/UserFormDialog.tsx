@@ -3,13 +3,13 @@
 import { useTranslations } from "next-intl";
 import type { FormEvent } from "react";
 
+import { AccountFields, accountDetailsOf } from "@/components/auth/AccountFields";
 import { ErrorAlert } from "@/components/ui/Alert";
 import { Dialog } from "@/components/ui/Dialog";
 import { DialogButtons } from "@/components/ui/DialogButtons";
-import { Field, SelectField } from "@/components/ui/Field";
+import { SelectField } from "@/components/ui/Field";
 import { useAuth } from "@/contexts/auth";
 import { asApiError } from "@/lib/api/errors";
-import { formText } from "@/lib/forms";
 import { useFieldErrorText, useFormErrorSummary } from "@/lib/i18n/errorText";
 
 import { ActiveCheckbox } from "./ActiveCheckbox";
@@ -58,14 +58,7 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
           ? { id: user.id, body: { role, is_active: isActive } }
           : {
               id: null,
-              body: {
-                username: formText(form, "username").trim(),
-                email: formText(form, "email").trim(),
-                full_name: formText(form, "full_name").trim() || null,
-                password: formText(form, "password"),
-                role,
-                is_active: isActive,
-              },
+              body: { ...accountDetailsOf(form), role, is_active: isActive },
             },
       );
       onSaved(t(user ? "done.updated" : "done.created", { username: saved.username }));
@@ -80,30 +73,11 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
       <form onSubmit={handleSubmit} className="flex flex-col gap-3">
         <ErrorAlert>{errorSummary(error)}</ErrorAlert>
         {!user && (
-          <>
-            <Field
-              label={t("form.username")}
-              name="username"
-              required
-              minLength={3}
-              maxLength={50}
-              autoComplete="off"
-              hint={t("form.usernameHint")}
-              error={fieldError(error, "username")}
-            />
-            <Field label={t("form.email")} name="email" type="email" required autoComplete="off" error={fieldError(error, "email")} />
-            <Field label={t("form.fullName")} name="full_name" maxLength={100} error={fieldError(error, "full_name")} />
-            <Field
-              label={t("form.password")}
-              name="password"
-              type="password"
-              required
-              minLength={8}
-              autoComplete="new-password"
-              hint={t("form.passwordHint")}
-              error={fieldError(error, "password")}
-            />
-          </>
+          <AccountFields
+            ownAccount={false}
+            passwordHint={t("form.passwordHint")}
+            fieldError={(field) => fieldError(error, field)}
+          />
         )}
         <SelectField
           label={t("form.role")}

@@ -10,9 +10,10 @@ import { Field, SelectField } from "@/components/ui/Field";
 import { Pagination } from "@/components/ui/Pagination";
 import { QueryView } from "@/components/ui/States";
 import { useAuth } from "@/contexts/auth";
+import { PAGE_SIZE } from "@/lib/queries";
 import { useDebouncedValue } from "@/lib/useDebouncedValue";
 
-import { PAGE_SIZE, useUsers, type User } from "./queries";
+import { useUsers, type User } from "./queries";
 import { USER_ROLES, type UserRole } from "./rules";
 import { UserFormDialog } from "./UserFormDialog";
 import { UserTable } from "./UserTable";

@@ -1,15 +1,15 @@
 import Link from "next/link";
 import { useId, type ReactNode } from "react";
 
-interface DashboardPanelProps {
+interface PanelProps {
   title: string;
   /** Where to go from here, shown beside the title. */
-  links: readonly { href: string; label: string }[];
+  links?: readonly { href: string; label: string }[];
   children: ReactNode;
 }
 
-/** One titled block of the dashboard, a landmark named by its heading. */
-export function DashboardPanel({ title, links, children }: DashboardPanelProps) {
+/** A titled block of a screen, a landmark named by its heading. */
+export function Panel({ title, links = [], children }: PanelProps) {
   const titleId = useId();
   return (
     <section aria-labelledby={titleId} className="flex flex-col gap-3 rounded-lg border border-slate-200 bg-white p-4">
@@ -17,13 +17,15 @@ export function DashboardPanel({ title, links, children }: DashboardPanelProps) 
         <h2 id={titleId} className="text-lg font-semibold text-slate-900">
           {title}
         </h2>
-        <div className="flex gap-4 text-sm">
-          {links.map((link) => (
-            <Link key={link.href} href={link.href} className="text-blue-700 underline">
-              {link.label}
-            </Link>
-          ))}
-        </div>
+        {links.length > 0 && (
+          <div className="flex gap-4 text-sm">
+            {links.map((link) => (
+              <Link key={link.href} href={link.href} className="text-blue-700 underline">
+                {link.label}
+              </Link>
+            ))}
+          </div>
+        )}
       </div>
       {children}
     </section>
