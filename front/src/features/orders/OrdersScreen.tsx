@@ -2,17 +2,16 @@
 
 import { useTranslations } from "next-intl";
 import Link from "next/link";
-import { useRouter, useSearchParams } from "next/navigation";
-import { useEffect, useMemo, useRef } from "react";
 
 import { PageHeading } from "@/components/layout/PageHeading";
 import { Pagination } from "@/components/ui/Pagination";
 import { EmptyState, ErrorState, QueryView } from "@/components/ui/States";
 import { useAuth } from "@/contexts/auth";
+import { useAddressFilters } from "@/lib/addressFilters";
 import { dayStartInstant } from "@/lib/dates";
 import { PAGE_SIZE } from "@/lib/queries";
 
-import { hasFilters, orderFiltersQuery, parseOrderFilters, type OrderFilters } from "./filters";
+import { hasFilters, orderFiltersQuery, parseOrderFilters } from "./filters";
 import { OrderFiltersForm } from "./OrderFiltersForm";
 import { OrderTable } from "./OrderTable";
 import { useOrders } from "./queries";
@@ -21,9 +20,7 @@ import { useCustomer } from "./useCustomer";
 export function OrdersScreen() {
   const t = useTranslations("orders");
   const { isAdmin } = useAuth();
-  const router = useRouter();
-  const searchParams = useSearchParams();
-  const filters = useMemo(() => parseOrderFilters(searchParams), [searchParams]);
+  const { filters, update } = useAddressFilters({ path: "/orders", parse: parseOrderFilters, toQuery: orderFiltersQuery });
   const customer = useCustomer(isAdmin ? filters.customer : "");
   const orders = useOrders(
     {
@@ -36,21 +33,6 @@ export function OrdersScreen() {
     // Without the customer's id the list would show everyone's orders under their name.
     { enabled: !customer.isPending && !customer.notFound && !customer.error },
   );
-
-  // The filters last asked for: two changes in a row (from, then until) both apply, even
-  // before the address has caught up with the first.
-  const requested = useRef(filters);
-  useEffect(() => {
-    requested.current = filters;
-  }, [filters]);
-
-  function update(changes: Partial<OrderFilters>) {
-    // Any new filter starts again at the first page.
-    const next = { ...requested.current, offset: 0, ...changes };
-    requested.current = next;
-    const query = orderFiltersQuery(next);
-    router.replace(query ? `/orders?${query}` : "/orders", { scroll: false });
-  }
 
   const title = isAdmin ? t("titleAll") : t("title");
   const customerError = customer.notFound ? t("filters.customerNotFound", { username: filters.customer }) : null;

@@ -10,14 +10,15 @@ import { Pagination } from "@/components/ui/Pagination";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/States";
 import { useAuth } from "@/contexts/auth";
 import { useCart } from "@/contexts/cart";
+import { useAddressFilters } from "@/lib/addressFilters";
 import { PAGE_SIZE } from "@/lib/queries";
-import { useDebouncedValue } from "@/lib/useDebouncedValue";
 
 import { ArchiveDialog } from "./ArchiveDialog";
+import { parseProductFilters, productFiltersQuery } from "./filters";
 import { ProductFilters } from "./ProductFilters";
 import { ProductFormDialog } from "./ProductFormDialog";
 import { ProductTable } from "./ProductTable";
-import { useProducts, type Product, type ProductSort, type ProductStatus } from "./queries";
+import { useProducts, type Product } from "./queries";
 import { StockDialog } from "./StockDialog";
 
 type OpenDialog =
@@ -25,20 +26,19 @@ type OpenDialog =
   | { kind: "edit" | "stock" | "archive"; product: Product }
   | null;
 
-const SEARCH_DEBOUNCE_MS = 300;
-
 export function ProductsScreen() {
   const t = useTranslations("products");
   const { isAdmin } = useAuth();
   const cart = useCart();
-  const [search, setSearch] = useState("");
-  const [status, setStatus] = useState<ProductStatus | null>(null);
-  const [sort, setSort] = useState<ProductSort>("name");
-  const [offset, setOffset] = useState(0);
+  const { filters, update } = useAddressFilters({
+    path: "/products",
+    parse: parseProductFilters,
+    toQuery: productFiltersQuery,
+  });
   const [dialog, setDialog] = useState<OpenDialog>(null);
   const [notice, setNotice] = useState("");
-  const debouncedSearch = useDebouncedValue(search, SEARCH_DEBOUNCE_MS);
-  const products = useProducts({ search: debouncedSearch, status, sort, offset });
+  // Only admins may filter by status: a customer's address can't ask for archived products.
+  const products = useProducts({ ...filters, status: isAdmin ? filters.status : null });
 
   function addToCart(product: Product) {
     cart.add(product);
@@ -54,24 +54,7 @@ export function ProductsScreen() {
       >
         {t("title")}
       </PageHeading>
-      <ProductFilters
-        search={search}
-        status={status}
-        sort={sort}
-        showStatus={isAdmin}
-        onSearch={(value) => {
-          setSearch(value);
-          setOffset(0);
-        }}
-        onStatus={(value) => {
-          setStatus(value);
-          setOffset(0);
-        }}
-        onSort={(value) => {
-          setSort(value);
-          setOffset(0);
-        }}
-      />
+      <ProductFilters filters={filters} showStatus={isAdmin} onChange={update} />
       <StatusMessage>{notice}</StatusMessage>
       {products.isPending ? (
         <LoadingState />
@@ -90,7 +73,7 @@ export function ProductsScreen() {
             onAdjustStock={(product) => setDialog({ kind: "stock", product })}
             onArchive={(product) => setDialog({ kind: "archive", product })}
           />
-          <Pagination offset={offset} limit={PAGE_SIZE} total={products.data.total} onChange={setOffset} />
+          <Pagination offset={filters.offset} limit={PAGE_SIZE} total={products.data.total} onChange={(offset) => update({ offset })} />
         </div>
       )}
       {(dialog?.kind === "create" || dialog?.kind === "edit") && (
