@@ -21,12 +21,22 @@ interface DataTableProps {
   /** Without its own border, inside a panel that has one. */
   bare?: boolean;
   footer?: ReactNode;
+  /** On a phone, these `RecordCard`s stand in for the table: one card per row, stacked. */
+  cards?: ReactNode;
   children: ReactNode;
 }
 
-/** A table of records: named, its header row from `columns`, scrolling sideways on a phone. */
-export function DataTable({ caption, columns, minWidthRem, bare = false, footer, children }: DataTableProps) {
-  return (
+/** One record on a phone: the same facts as its table row. */
+export function RecordCard({ children }: { children: ReactNode }) {
+  return <li className="rounded-lg border border-slate-200 bg-white p-3 text-sm">{children}</li>;
+}
+
+/**
+ * A table of records: named, its header row from `columns`, scrolling sideways on a phone, or
+ * there a list of cards when it has them.
+ */
+export function DataTable({ caption, columns, minWidthRem, bare = false, footer, cards, children }: DataTableProps) {
+  const table = (
     <div className={`overflow-x-auto ${bare ? "" : "rounded-lg border border-slate-200 bg-white"}`}>
       <table className="w-full text-left text-sm" style={{ minWidth: `${minWidthRem}rem` }}>
         <caption className="sr-only">{caption}</caption>
@@ -43,5 +53,16 @@ export function DataTable({ caption, columns, minWidthRem, bare = false, footer,
         {footer && <tfoot>{footer}</tfoot>}
       </table>
     </div>
+  );
+  if (!cards) {
+    return table;
+  }
+  return (
+    <>
+      <ul aria-label={caption} className="flex flex-col gap-2 md:hidden">
+        {cards}
+      </ul>
+      <div className="hidden md:block">{table}</div>
+    </>
   );
 }

@@ -3,7 +3,7 @@
 import { useLocale, useTranslations } from "next-intl";
 import Link from "next/link";
 
-import { cellClass, DataTable, type Column } from "@/components/ui/DataTable";
+import { cellClass, DataTable, RecordCard, type Column } from "@/components/ui/DataTable";
 import { formatDateTime } from "@/lib/dates";
 import { formatMoney } from "@/lib/money";
 
@@ -22,49 +22,36 @@ function itemCount(order: Order): number {
 }
 
 /** On a phone, one card per order; the same facts as a table row. */
-function OrderCards({ orders, showCustomer, caption }: OrderTableProps) {
+function OrderCard({ order, showCustomer }: { order: Order; showCustomer: boolean }) {
   const t = useTranslations("orders");
   const locale = useLocale();
   return (
-    <ul aria-label={caption} className="flex flex-col gap-2 md:hidden">
-      {orders.map((order) => (
-        <li key={order.id} className="rounded-lg border border-slate-200 bg-white p-3 text-sm">
-          <div className="flex items-center justify-between gap-2">
-            <Link href={`/orders/${order.id}`} className="font-mono font-medium text-blue-700 underline underline-offset-2">
-              {order.order_number}
-            </Link>
-            <OrderStatusBadge status={order.status} />
-          </div>
-          <p className="mt-1 text-slate-600">
-            {formatDateTime(order.created_at, locale)}
-            {showCustomer && (
-              <>
-                {" · "}
-                <CustomerName userId={order.user_id} />
-              </>
-            )}
-          </p>
-          <p className="mt-1 flex justify-between text-slate-900">
-            <span>{t("itemCount", { count: itemCount(order) })}</span>
-            <span className="font-semibold tabular-nums">{formatMoney(order.total_amount, locale)}</span>
-          </p>
-        </li>
-      ))}
-    </ul>
+    <RecordCard>
+      <div className="flex items-center justify-between gap-2">
+        <Link href={`/orders/${order.id}`} className="font-mono font-medium text-blue-700 underline underline-offset-2">
+          {order.order_number}
+        </Link>
+        <OrderStatusBadge status={order.status} />
+      </div>
+      <p className="mt-1 text-slate-600">
+        {formatDateTime(order.created_at, locale)}
+        {showCustomer && (
+          <>
+            {" · "}
+            <CustomerName userId={order.user_id} />
+          </>
+        )}
+      </p>
+      <p className="mt-1 flex justify-between text-slate-900">
+        <span>{t("itemCount", { count: itemCount(order) })}</span>
+        <span className="font-semibold tabular-nums">{formatMoney(order.total_amount, locale)}</span>
+      </p>
+    </RecordCard>
   );
 }
 
 /** Orders as a table, as cards on a phone; the number links to the detail. */
-export function OrderTable(props: OrderTableProps) {
-  return (
-    <>
-      <OrderCards {...props} />
-      <OrderRows {...props} />
-    </>
-  );
-}
-
-function OrderRows({ orders, showCustomer, caption }: OrderTableProps) {
+export function OrderTable({ orders, showCustomer, caption }: OrderTableProps) {
   const t = useTranslations("orders");
   const locale = useLocale();
   const columns: Column[] = [
@@ -76,29 +63,34 @@ function OrderRows({ orders, showCustomer, caption }: OrderTableProps) {
     { label: t("columns.total"), numeric: true },
   ];
   return (
-    <div className="hidden md:block">
-      <DataTable caption={caption} columns={columns} minWidthRem={36}>
-        {orders.map((order) => (
-          <tr key={order.id} className="border-t border-slate-200">
-            <th scope="row" className={`${cellClass()} font-medium`}>
-              <Link href={`/orders/${order.id}`} className="whitespace-nowrap font-mono text-blue-700 underline underline-offset-2">
-                {order.order_number}
-              </Link>
-            </th>
-            <td className={cellClass()}>{formatDateTime(order.created_at, locale)}</td>
-            {showCustomer && (
-              <td className={cellClass()}>
-                <CustomerName userId={order.user_id} />
-              </td>
-            )}
+    <DataTable
+      caption={caption}
+      columns={columns}
+      minWidthRem={36}
+      cards={orders.map((order) => (
+        <OrderCard key={order.id} order={order} showCustomer={showCustomer} />
+      ))}
+    >
+      {orders.map((order) => (
+        <tr key={order.id} className="border-t border-slate-200">
+          <th scope="row" className={`${cellClass()} font-medium`}>
+            <Link href={`/orders/${order.id}`} className="whitespace-nowrap font-mono text-blue-700 underline underline-offset-2">
+              {order.order_number}
+            </Link>
+          </th>
+          <td className={cellClass()}>{formatDateTime(order.created_at, locale)}</td>
+          {showCustomer && (
             <td className={cellClass()}>
-              <OrderStatusBadge status={order.status} />
+              <CustomerName userId={order.user_id} />
             </td>
-            <td className={cellClass(true)}>{t("itemCount", { count: itemCount(order) })}</td>
-            <td className={cellClass(true)}>{formatMoney(order.total_amount, locale)}</td>
-          </tr>
-        ))}
-      </DataTable>
-    </div>
+          )}
+          <td className={cellClass()}>
+            <OrderStatusBadge status={order.status} />
+          </td>
+          <td className={cellClass(true)}>{t("itemCount", { count: itemCount(order) })}</td>
+          <td className={cellClass(true)}>{formatMoney(order.total_amount, locale)}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
