@@ -14,20 +14,26 @@ interface UserTableProps {
   users: readonly User[];
   actor: User;
   onEdit(user: User): void;
+  onDelete(user: User): void;
 }
 
 type UserRowProps = Omit<UserTableProps, "users"> & { user: User };
 
-/** Edit where the rules allow it, else why not; and the account's orders. */
-function UserActions({ user, actor, onEdit }: UserRowProps) {
+/** Edit and delete where the rules allow it, else why not; and the account's orders. */
+function UserActions({ user, actor, onEdit, onDelete }: UserRowProps) {
   const t = useTranslations("users");
   const verdict = manageVerdict(actor, user);
   return (
     <div className="flex flex-wrap items-center gap-2">
       {verdict.allowed ? (
-        <Button variant="secondary" aria-label={t("editLabel", { username: user.username })} onClick={() => onEdit(user)}>
-          {t("edit")}
-        </Button>
+        <>
+          <Button variant="secondary" aria-label={t("editLabel", { username: user.username })} onClick={() => onEdit(user)}>
+            {t("edit")}
+          </Button>
+          <Button variant="ghost" aria-label={t("deleteLabel", { username: user.username })} onClick={() => onDelete(user)}>
+            {t("deleteAction")}
+          </Button>
+        </>
       ) : (
         verdict.reason !== "notAdmin" && <span className="text-xs text-slate-600">{t(`locked.${verdict.reason}`)}</span>
       )}
@@ -86,7 +92,7 @@ function UserCard(props: UserRowProps) {
   );
 }
 
-/** The accounts, as cards on a phone; edit only where the rules allow it. */
+/** The accounts, as cards on a phone; edit and delete only where the rules allow it. */
 export function UserTable({ users, ...actions }: UserTableProps) {
   const t = useTranslations("users");
   const tRoles = useTranslations("common.roles");

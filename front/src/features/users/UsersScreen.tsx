@@ -13,6 +13,7 @@ import { useAuth } from "@/contexts/auth";
 import { PAGE_SIZE } from "@/lib/queries";
 import { useDebouncedValue } from "@/lib/useDebouncedValue";
 
+import { DeleteUserDialog } from "./DeleteUserDialog";
 import { useUsers, type User } from "./queries";
 import { USER_ROLES, type UserRole } from "./rules";
 import { UserFormDialog } from "./UserFormDialog";
@@ -20,7 +21,7 @@ import { UserTable } from "./UserTable";
 
 const SEARCH_DEBOUNCE_MS = 300;
 
-type OpenDialog = { kind: "create" } | { kind: "edit"; user: User } | null;
+type OpenDialog = { kind: "create" } | { kind: "edit" | "delete"; user: User } | null;
 
 export function UsersScreen() {
   const { user } = useAuth();
@@ -72,12 +73,27 @@ function UsersManager({ actor }: { actor: User }) {
       <QueryView query={users} isEmpty={(page) => page.items.length === 0} empty={t("empty")}>
         {(page) => (
           <div className="flex flex-col gap-4" aria-busy={users.isFetching}>
-            <UserTable users={page.items} actor={actor} onEdit={(user) => setDialog({ kind: "edit", user })} />
+            <UserTable
+              users={page.items}
+              actor={actor}
+              onEdit={(user) => setDialog({ kind: "edit", user })}
+              onDelete={(user) => setDialog({ kind: "delete", user })}
+            />
             <Pagination offset={offset} limit={PAGE_SIZE} total={page.total} onChange={setOffset} />
           </div>
         )}
       </QueryView>
-      {dialog && (
+      {dialog?.kind === "delete" && (
+        <DeleteUserDialog
+          user={dialog.user}
+          onClose={() => setDialog(null)}
+          onDone={(message) => {
+            setNotice(message);
+            setDialog(null);
+          }}
+        />
+      )}
+      {(dialog?.kind === "create" || dialog?.kind === "edit") && (
         <UserFormDialog
           user={dialog.kind === "edit" ? dialog.user : null}
           onClose={() => setDialog(null)}

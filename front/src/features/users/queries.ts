@@ -50,3 +50,11 @@ export function useSaveUser() {
       : unwrap(api.PATCH("/api/users/{user_id}", { params: { path: { user_id: save.id } }, body: save.body })),
   );
 }
+
+/** Deletes an account; the API refuses one with orders (`user_has_orders`): deactivate it instead. */
+export function useDeleteUser() {
+  const api = useApi();
+  return useInvalidatingMutation(USERS_KEY, (id: number) =>
+    unwrap(api.DELETE("/api/users/{user_id}", { params: { path: { user_id: id } } })),
+  );
+}

@@ -1,7 +1,8 @@
 /**
  * What an admin may do to an account, mirroring the API's rules (server/app/users/service.py)
  * so that the screen only offers what the API accepts: admins manage customers only, only a
- * superadmin grants the admin roles. Your own account is changed on the profile instead, so
+ * superadmin grants the admin roles. Deleting follows the same rules; that an account with
+ * orders can't be deleted is the API's to say. Your own account is changed on the profile instead, so
  * nobody demotes or deactivates themselves by a slip. The first superuser's protection is the
  * API's alone (the client can't tell which account it is): its refusal is shown if it comes.
  */
@@ -21,7 +22,7 @@ export function assignableRoles(actor: UserRole): UserRole[] {
 
 export type ManageVerdict = { allowed: true } | { allowed: false; reason: "self" | "higherRole" | "notAdmin" };
 
-/** Whether `actor` may change `target`'s role and active state here, and why not. */
+/** Whether `actor` may change `target`'s role and active state, or delete it, here; and why not. */
 export function manageVerdict(
   actor: { id: number; role: UserRole },
   target: { id: number; role: UserRole },
