@@ -4,6 +4,8 @@ export interface Column {
   label: string;
   /** Numbers line up on the right. */
   numeric?: boolean;
+  /** Read out but not shown, for a column whose cells explain themselves (a remove button). */
+  labelHidden?: boolean;
   className?: string;
 }
 
@@ -44,7 +46,7 @@ export function DataTable({ caption, columns, minWidthRem, bare = false, footer,
           <tr>
             {columns.map((column) => (
               <th key={column.label} scope="col" className={`${cellClass(column.numeric)} ${column.className ?? ""}`}>
-                {column.label}
+                {column.labelHidden ? <span className="sr-only">{column.label}</span> : column.label}
               </th>
             ))}
           </tr>

@@ -4,6 +4,7 @@ import { useLocale, useTranslations } from "next-intl";
 import { useId } from "react";
 
 import { Button } from "@/components/ui/Button";
+import { cellClass } from "@/components/ui/DataTable";
 import type { StockProblem } from "@/lib/api/errors";
 import { cartLineTotal, MAX_LINE_QUANTITY, type CartLine } from "@/lib/cart";
 import { formatMoney } from "@/lib/money";
@@ -15,8 +16,6 @@ interface CartLineRowProps {
   onQuantity(quantity: number): void;
   onRemove(): void;
 }
-
-const CELL = "px-3 py-2 align-middle";
 
 export function CartLineRow({ line, stockProblem, unavailable, onQuantity, onRemove }: CartLineRowProps) {
   const t = useTranslations("cart");
@@ -31,7 +30,7 @@ export function CartLineRow({ line, stockProblem, unavailable, onQuantity, onRem
       : null;
   return (
     <tr className="border-t border-slate-200">
-      <th scope="row" className={`${CELL} font-medium`}>
+      <th scope="row" className={`${cellClass()} font-medium`}>
         {line.name}
         <span className="block font-mono text-xs font-normal text-slate-600">{line.sku}</span>
         {problem && (
@@ -40,8 +39,8 @@ export function CartLineRow({ line, stockProblem, unavailable, onQuantity, onRem
           </span>
         )}
       </th>
-      <td className={`${CELL} text-right tabular-nums`}>{formatMoney(line.unitPrice, locale)}</td>
-      <td className={CELL}>
+      <td className={cellClass(true)}>{formatMoney(line.unitPrice, locale)}</td>
+      <td className={cellClass()}>
         <input
           type="number"
           min={1}
@@ -60,8 +59,8 @@ export function CartLineRow({ line, stockProblem, unavailable, onQuantity, onRem
           className="min-h-10 w-24 rounded-md border border-slate-300 px-2 py-1 text-right aria-invalid:border-red-600"
         />
       </td>
-      <td className={`${CELL} text-right tabular-nums`}>{formatMoney(cartLineTotal(line), locale)}</td>
-      <td className={CELL}>
+      <td className={cellClass(true)}>{formatMoney(cartLineTotal(line), locale)}</td>
+      <td className={cellClass()}>
         <Button variant="ghost" aria-label={t("removeLabel", { name: line.name })} onClick={onRemove}>
           {t("remove")}
         </Button>

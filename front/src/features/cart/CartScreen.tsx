@@ -8,6 +8,7 @@ import { useRef, useState } from "react";
 import { PageHeading } from "@/components/layout/PageHeading";
 import { ErrorAlert } from "@/components/ui/Alert";
 import { Button } from "@/components/ui/Button";
+import { DataTable, type Column } from "@/components/ui/DataTable";
 import { TextAreaField } from "@/components/ui/Field";
 import { EmptyState } from "@/components/ui/States";
 import { useCart } from "@/contexts/cart";
@@ -18,8 +19,6 @@ import { formatMoney } from "@/lib/money";
 
 import { CartLineRow } from "./CartLineRow";
 import { usePlaceOrder } from "./usePlaceOrder";
-
-const HEAD = "px-3 py-2";
 
 export function CartScreen() {
   const t = useTranslations("cart");
@@ -66,38 +65,30 @@ export function CartScreen() {
     );
   }
 
+  const columns: Column[] = [
+    { label: t("columns.product") },
+    { label: t("columns.unitPrice"), numeric: true },
+    { label: t("columns.quantity") },
+    { label: t("columns.lineTotal"), numeric: true },
+    { label: t("remove"), labelHidden: true },
+  ];
+
   return (
     <section className="flex flex-col gap-4">
       <PageHeading>{t("title")}</PageHeading>
       <ErrorAlert>{error ? errorText(error) : null}</ErrorAlert>
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-        <table className="w-full min-w-[36rem] text-left text-sm">
-          <caption className="sr-only">{t("title")}</caption>
-          <thead className="bg-slate-100 text-slate-700">
-            <tr>
-              <th scope="col" className={HEAD}>{t("columns.product")}</th>
-              <th scope="col" className={`${HEAD} text-right`}>{t("columns.unitPrice")}</th>
-              <th scope="col" className={HEAD}>{t("columns.quantity")}</th>
-              <th scope="col" className={`${HEAD} text-right`}>{t("columns.lineTotal")}</th>
-              <th scope="col" className={HEAD}>
-                <span className="sr-only">{t("remove")}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {cart.cart.map((line) => (
-              <CartLineRow
-                key={line.productId}
-                line={line}
-                stockProblem={error?.stockProblem(line.productId)}
-                unavailable={error?.productIds.includes(line.productId) ?? false}
-                onQuantity={(quantity) => cart.setQuantity(line.productId, quantity)}
-                onRemove={() => cart.remove(line.productId)}
-              />
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption={t("title")} columns={columns} minWidthRem={36}>
+        {cart.cart.map((line) => (
+          <CartLineRow
+            key={line.productId}
+            line={line}
+            stockProblem={error?.stockProblem(line.productId)}
+            unavailable={error?.productIds.includes(line.productId) ?? false}
+            onQuantity={(quantity) => cart.setQuantity(line.productId, quantity)}
+            onRemove={() => cart.remove(line.productId)}
+          />
+        ))}
+      </DataTable>
       <div className="flex flex-col items-end gap-1">
         <p aria-live="polite" className="text-lg font-semibold">
           {t("total")}: <span className="tabular-nums">{formatMoney(cart.total, locale)}</span>

@@ -3,6 +3,7 @@
 import { useLocale, useTranslations } from "next-intl";
 
 import { Button } from "@/components/ui/Button";
+import { cellClass, DataTable, type Column } from "@/components/ui/DataTable";
 import { formatMoney } from "@/lib/money";
 
 import type { Product } from "./queries";
@@ -16,8 +17,6 @@ interface ProductTableProps {
   onAdjustStock(product: Product): void;
   onArchive(product: Product): void;
 }
-
-const CELL = "px-3 py-2 align-middle";
 
 export function ProductTable({ products, isAdmin, inCart, ...actions }: ProductTableProps) {
   const t = useTranslations("products");
@@ -36,66 +35,60 @@ export function ProductTable({ products, isAdmin, inCart, ...actions }: ProductT
       : [{ label: t("delete"), name: t("deleteLabel", { name: product.name }), run: () => actions.onArchive(product) }]),
   ];
 
+  const columns: Column[] = [
+    { label: t("columns.name") },
+    { label: t("columns.sku") },
+    { label: t("columns.price"), numeric: true },
+    { label: t("columns.stock"), numeric: true },
+    ...(isAdmin ? [{ label: t("columns.status") }] : []),
+    { label: t("columns.actions") },
+  ];
+
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-      <table className="w-full min-w-[40rem] text-left text-sm">
-        <caption className="sr-only">{t("title")}</caption>
-        <thead className="bg-slate-100 text-slate-700">
-          <tr>
-            <th scope="col" className={CELL}>{t("columns.name")}</th>
-            <th scope="col" className={CELL}>{t("columns.sku")}</th>
-            <th scope="col" className={`${CELL} text-right`}>{t("columns.price")}</th>
-            <th scope="col" className={`${CELL} text-right`}>{t("columns.stock")}</th>
-            {isAdmin && <th scope="col" className={CELL}>{t("columns.status")}</th>}
-            <th scope="col" className={CELL}>{t("columns.actions")}</th>
+    <DataTable caption={t("title")} columns={columns} minWidthRem={40}>
+      {products.map((product) => {
+        const quantityInCart = inCart(product.id);
+        const orderable = product.status === "active" && product.stock_quantity > 0;
+        return (
+          <tr key={product.id} className="border-t border-slate-200">
+            <th scope="row" className={`${cellClass()} font-medium`}>
+              {product.name}
+              {product.description && (
+                <span className="block text-xs font-normal text-slate-600">{product.description}</span>
+              )}
+            </th>
+            <td className={`${cellClass()} font-mono text-xs`}>{product.sku}</td>
+            <td className={cellClass(true)}>{formatMoney(product.price, locale)}</td>
+            <td className={cellClass(true)}>
+              {product.stock_quantity > 0 ? product.stock_quantity : t("outOfStock")}
+            </td>
+            {isAdmin && <td className={cellClass()}>{t(`statuses.${product.status}`)}</td>}
+            <td className={cellClass()}>
+              <div className="flex flex-wrap items-center gap-2">
+                {product.status === "active" && (
+                  <Button
+                    variant="secondary"
+                    disabled={!orderable}
+                    aria-label={t("addToCartLabel", { name: product.name })}
+                    onClick={() => actions.onAddToCart(product)}
+                  >
+                    {t("addToCart")}
+                  </Button>
+                )}
+                {quantityInCart > 0 && (
+                  <span className="text-xs text-slate-600">{t("inCart", { count: quantityInCart })}</span>
+                )}
+                {isAdmin &&
+                  adminActions(product).map((action) => (
+                    <Button key={action.label} variant="ghost" aria-label={action.name} onClick={action.run}>
+                      {action.label}
+                    </Button>
+                  ))}
+              </div>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {products.map((product) => {
-            const quantityInCart = inCart(product.id);
-            const orderable = product.status === "active" && product.stock_quantity > 0;
-            return (
-              <tr key={product.id} className="border-t border-slate-200">
-                <th scope="row" className={`${CELL} font-medium`}>
-                  {product.name}
-                  {product.description && (
-                    <span className="block text-xs font-normal text-slate-600">{product.description}</span>
-                  )}
-                </th>
-                <td className={`${CELL} font-mono text-xs`}>{product.sku}</td>
-                <td className={`${CELL} text-right tabular-nums`}>{formatMoney(product.price, locale)}</td>
-                <td className={`${CELL} text-right tabular-nums`}>
-                  {product.stock_quantity > 0 ? product.stock_quantity : t("outOfStock")}
-                </td>
-                {isAdmin && <td className={CELL}>{t(`statuses.${product.status}`)}</td>}
-                <td className={CELL}>
-                  <div className="flex flex-wrap items-center gap-2">
-                    {product.status === "active" && (
-                      <Button
-                        variant="secondary"
-                        disabled={!orderable}
-                        aria-label={t("addToCartLabel", { name: product.name })}
-                        onClick={() => actions.onAddToCart(product)}
-                      >
-                        {t("addToCart")}
-                      </Button>
-                    )}
-                    {quantityInCart > 0 && (
-                      <span className="text-xs text-slate-600">{t("inCart", { count: quantityInCart })}</span>
-                    )}
-                    {isAdmin &&
-                      adminActions(product).map((action) => (
-                        <Button key={action.label} variant="ghost" aria-label={action.name} onClick={action.run}>
-                          {action.label}
-                        </Button>
-                      ))}
-                  </div>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </DataTable>
   );
 }
