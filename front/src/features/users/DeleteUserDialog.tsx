@@ -33,7 +33,7 @@ export function DeleteUserDialog({ user, onClose, onDone }: DeleteUserDialogProp
       title={t("title", { username })}
       confirmLabel={offerDeactivation ? t("deactivate", { username }) : t("confirm")}
       dismissLabel={tActions("cancel")}
-      danger
+      danger={!offerDeactivation}
       pending={remove.isPending || deactivate.isPending}
       error={failure ? errorText(failure) : null}
       onClose={onClose}
