@@ -1,5 +1,6 @@
 """The SPA in Chromium, through the project's nginx, against the real API and PostgreSQL: the
-order workflow as staff and customers run it. Each main screen is saved as a screenshot."""
+order workflow as staff and customers run it, and the admin screens around it. Each main
+screen is saved as a screenshot."""
 
 import re
 import uuid
@@ -367,3 +368,75 @@ async def test_the_interface_switches_to_simplified_chinese(screens: Screens, st
     await page.reload()
     await expect(page.get_by_role("navigation").get_by_role("link", name="订单")).to_be_visible()
     await screenshot(page, "products-zh-CN")
+
+
+async def test_the_products_list_keeps_its_search_filter_and_sort_in_the_address(
+    screens: Screens, stack: Stack
+) -> None:
+    await stack.add_product(stock=5, price="30.00")
+    await stack.add_product(stock=5, price="20.00")
+    page = await screens.signed_in(SUPERUSER, SUPERUSER_PASSWORD)
+    await page.goto("/products")
+    search = page.get_by_role("searchbox", name="Search products")
+    await search.fill("Teapot")
+    await expect(page).to_have_url(re.compile(r"search=Teapot"))
+    await page.get_by_label("Sort by").select_option("-price")
+    await page.get_by_label("Status").select_option("active")
+    await expect(page).to_have_url(
+        re.compile(r"/products\?search=Teapot&status=active&sort=-price$")
+    )
+    await page.reload()
+    await expect(search).to_have_value("Teapot")
+    await expect(page.get_by_label("Sort by")).to_have_value("-price")
+    await expect(page.get_by_label("Status")).to_have_value("active")
+    await expect(page.get_by_role("row", name=re.compile("Teapot")).first).to_contain_text("30.00")
+
+    await page.goto("/products")
+    await expect(search).to_have_value("")
+    await page.go_back()
+    await expect(search).to_have_value("Teapot")
+
+
+async def test_admins_see_users_as_cards_on_a_phone_and_delete_or_deactivate_accounts(
+    screens: Screens, stack: Stack
+) -> None:
+    lonely = await stack.add_customer()
+    buyer = await stack.add_customer()
+    product = await stack.add_product(stock=5)
+    await stack.place_order(buyer, product["id"], 1)
+    phone = await screens.signed_in(SUPERUSER, SUPERUSER_PASSWORD, phone=True)
+    await phone.goto("/users")
+    cards = phone.get_by_role("list", name="Users")
+    await expect(cards.get_by_role("listitem").filter(has_text=lonely)).to_be_visible()
+    await expect(phone.get_by_role("table")).to_have_count(0)
+    await screenshot(phone, "users-phone")
+
+    page = await screens.signed_in(SUPERUSER, SUPERUSER_PASSWORD)
+    await page.goto("/users")
+    search = page.get_by_role("searchbox", name="Search users")
+    await search.fill(lonely)
+    await page.get_by_role("button", name=f"Delete {lonely}").click()
+    dialog = page.get_by_role("dialog", name=f"Delete {lonely}?")
+    await dialog.get_by_role("button", name="Yes, delete the account").click()
+    await expect(
+        page.get_by_role("status").filter(has_text=f"User {lonely} was deleted.")
+    ).to_be_visible()
+    await expect(page.get_by_role("button", name=f"Delete {lonely}")).to_have_count(0)
+
+    # An account with orders can't be deleted; the screen offers to deactivate it instead.
+    await search.fill(buyer)
+    await page.get_by_role("button", name=f"Delete {buyer}").click()
+    dialog = page.get_by_role("dialog", name=f"Delete {buyer}?")
+    await dialog.get_by_role("button", name="Yes, delete the account").click()
+    await expect(dialog.get_by_role("alert")).to_have_text(
+        "This user has orders; deactivate the account instead."
+    )
+    await screenshot(page, "users-delete-refused")
+    await dialog.get_by_role("button", name=f"Deactivate {buyer}").click()
+    await expect(
+        page.get_by_role("status").filter(has_text=f"User {buyer} was deactivated.")
+    ).to_be_visible()
+    await expect(page.get_by_role("row", name=re.compile(buyer))).to_contain_text("Inactive")
+    async with stack.api(await stack.admin_token()) as client:
+        found = (await client.get("/api/users", params={"search": lonely})).json()["items"]
+        assert [user for user in found if user["username"] == lonely] == []
