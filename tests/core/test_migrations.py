@@ -4,21 +4,12 @@ from typing import Any
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, NullPool, inspect
+from helpers import inspect_database
+from sqlalchemy import Connection, inspect
 from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.core.migrations import alembic_config
 from app.models import Base
-
-
-async def _inspect(url: URL, check: Any) -> Any:
-    engine = create_async_engine(url, poolclass=NullPool)
-    try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(check)
-    finally:
-        await engine.dispose()
 
 
 def _tables(connection: Connection) -> set[str]:
@@ -42,15 +33,15 @@ async def _downgrade(url: URL, revision: str) -> None:
 async def test_migrations_go_up_down_and_up_again(scratch_database_url: URL) -> None:
     every_table = set(Base.metadata.tables)
     await _upgrade(scratch_database_url)
-    assert await _inspect(scratch_database_url, _tables) == every_table
+    assert await inspect_database(scratch_database_url, _tables) == every_table
 
     await _downgrade(scratch_database_url, "base")
-    assert await _inspect(scratch_database_url, _tables) == set()
+    assert await inspect_database(scratch_database_url, _tables) == set()
 
     await _upgrade(scratch_database_url)
-    assert await _inspect(scratch_database_url, _tables) == every_table
+    assert await inspect_database(scratch_database_url, _tables) == every_table
 
 
 async def test_the_migrated_schema_matches_the_models(scratch_database_url: URL) -> None:
     await _upgrade(scratch_database_url)
-    assert await _inspect(scratch_database_url, _drift) == []
+    assert await inspect_database(scratch_database_url, _drift) == []

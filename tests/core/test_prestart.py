@@ -5,13 +5,18 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from conftest import MakeSettings
-from helpers import client_for, login, running_app
-from sqlalchemy import NullPool, select
+from helpers import client_for, inspect_database, login, running_app
+from sqlalchemy import Connection, NullPool, inspect, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.core.config import Settings
+from app.core.migrations import alembic_config
+from app.models import Base
 from app.prestart import prestart
 from app.users.models import User, UserRole
 
@@ -63,30 +68,77 @@ async def test_prestart_gives_up_on_an_unreachable_database_with_a_clear_message
     assert "hidden-pw" not in message
 
 
+def _prestart_process(url: URL, workdir: Path) -> "subprocess.Popen[str]":
+    """`python -m app.prestart` on `url`, as a container runs it; stdout and stderr apart."""
+    environment = {
+        key: value for key, value in os.environ.items() if key not in Settings.model_fields
+    }
+    environment.update(
+        DATABASE_URL=url.render_as_string(hide_password=False),
+        FIRST_SUPERUSER="chief",
+        FIRST_SUPERUSER_PASSWORD="first-password",
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "app.prestart"],
+        cwd=workdir,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def test_replicas_starting_together_migrate_once_and_all_start(
     scratch_database_url: URL, tmp_path: Path
 ) -> None:
     """ECS tasks, pods and the migration Job may run prestart at the same moment: each must
     succeed, one after another, without a duplicate table or a duplicate superuser."""
-    environment = {
-        key: value for key, value in os.environ.items() if key not in Settings.model_fields
-    }
-    environment.update(
-        DATABASE_URL=scratch_database_url.render_as_string(hide_password=False),
-        FIRST_SUPERUSER="chief",
-        FIRST_SUPERUSER_PASSWORD="first-password",
-    )
-    replicas = [
-        subprocess.Popen(
-            [sys.executable, "-m", "app.prestart"],
-            cwd=tmp_path,
-            env=environment,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for _ in range(3)
-    ]
-    outputs = [replica.communicate(timeout=120)[0] for replica in replicas]
+    replicas = [_prestart_process(scratch_database_url, tmp_path) for _ in range(3)]
+    outputs = [replica.communicate(timeout=120) for replica in replicas]
     assert [replica.returncode for replica in replicas] == [0, 0, 0], outputs
     assert asyncio.run(_users(scratch_database_url)) == [("chief", UserRole.SUPERADMIN)]
+
+
+def _schema(connection: Connection) -> tuple[str | None, set[str]]:
+    revision = MigrationContext.configure(connection).get_current_revision()
+    return revision, set(inspect(connection).get_table_names())
+
+
+async def _create_table(url: URL, name: str) -> None:
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql(f'CREATE TABLE "{name}" (id integer)')
+    finally:
+        await engine.dispose()
+
+
+def test_prestart_stops_with_one_line_naming_the_migration_that_failed(
+    scratch_database_url: URL, tmp_path: Path
+) -> None:
+    """A table made by hand where the newest migration creates one: that migration fails
+    midway, the schema stays at the revision before, and prestart says so in one line."""
+    head = ScriptDirectory.from_config(alembic_config()).get_revision("head")
+    assert head is not None
+    assert isinstance(head.down_revision, str)
+    command.upgrade(alembic_config(scratch_database_url), head.down_revision)
+    _, tables_before = asyncio.run(inspect_database(scratch_database_url, _schema))
+    # The last table the newest migration creates, so it fails after creating the others.
+    conflicting = [
+        table.name for table in Base.metadata.sorted_tables if table.name not in tables_before
+    ][-1]
+    asyncio.run(_create_table(scratch_database_url, conflicting))
+
+    prestart_run = _prestart_process(scratch_database_url, tmp_path)
+    _, stderr = prestart_run.communicate(timeout=120)
+
+    assert prestart_run.returncode == 1, stderr
+    assert "Traceback" not in stderr
+    assert stderr.splitlines()[-1] == (
+        f"Migration {head.revision} ({head.doc}) failed and was rolled back, the schema is "
+        f'unchanged: DuplicateTableError: relation "{conflicting}" already exists'
+    )
+    assert asyncio.run(inspect_database(scratch_database_url, _schema)) == (
+        head.down_revision,
+        tables_before | {conflicting},
+    )

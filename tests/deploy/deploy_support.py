@@ -153,6 +153,13 @@ def duration_seconds(value: str) -> float:
     return sum(float(number) * units[unit] for number, unit in parts)
 
 
+def assert_room_for_graceful_shutdown(backend: Mapping[str, Any]) -> None:
+    """Compose waits longer before SIGKILL than uvicorn gives in-flight requests after
+    SIGTERM, so a `docker stop` never cuts an order off mid-request."""
+    grace = duration_seconds(backend["stop_grace_period"])
+    assert grace > float(backend["environment"]["GRACEFUL_SHUTDOWN_TIMEOUT"])
+
+
 # --- Dockerfile ----------------------------------------------------------------------------
 
 

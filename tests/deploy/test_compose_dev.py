@@ -9,6 +9,7 @@ from deploy_support import (
     DEV_COMPOSE,
     LOG_OPTIONS,
     REPO_ROOT,
+    assert_room_for_graceful_shutdown,
     compose_config,
     load_yaml,
     services,
@@ -125,3 +126,7 @@ def test_the_database_and_backend_live_on_the_internal_network(
     assert set(dev["backend"]["networks"]) == {"internal"}
     assert set(dev["nginx"]["networks"]) == {"internal", "edge"}
     assert "internal" not in dev["frontend"]["networks"]
+
+
+def test_the_backend_has_room_to_finish_requests_on_stop(dev: dict[str, dict[str, Any]]) -> None:
+    assert_room_for_graceful_shutdown(dev["backend"])

@@ -11,8 +11,8 @@ from deploy_support import (
     PROD_COMPOSE,
     PRODUCTION_ENV,
     REPO_ROOT,
+    assert_room_for_graceful_shutdown,
     compose_config,
-    duration_seconds,
     services,
     write_env_file,
 )
@@ -161,8 +161,7 @@ def test_the_backend_shares_the_login_throttle_through_redis(prod: Services) -> 
 
 def test_the_backend_has_room_to_finish_requests_on_stop(prod: Services) -> None:
     backend = prod["backend"]
-    grace = duration_seconds(backend["stop_grace_period"])
-    assert grace > float(backend["environment"]["GRACEFUL_SHUTDOWN_TIMEOUT"])
+    assert_room_for_graceful_shutdown(backend)
     assert backend["depends_on"]["db"]["condition"] == "service_healthy"
 
 

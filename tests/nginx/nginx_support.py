@@ -417,7 +417,7 @@ class Api:
         return self.requests()
 
 
-def api_environment(database_url: URL) -> dict[str, str]:
+def api_environment(database_url: URL, **overrides: str) -> dict[str, str]:
     """The process environment without any of the app's settings, plus the API's."""
     environment = {
         key: value for key, value in os.environ.items() if key not in Settings.model_fields
@@ -434,13 +434,15 @@ def api_environment(database_url: URL) -> dict[str, str]:
         LOG_LEVEL="DEBUG",
         PYTHONUNBUFFERED="1",
     )
+    environment.update(overrides)
     return environment
 
 
 @contextmanager
-def running_api(database_url: URL, work: Path) -> Iterator[Api]:
-    """`python -m app.prestart`, then uvicorn behind a proxy at 127.0.0.1, as in Compose."""
-    environment = api_environment(database_url)
+def running_api(database_url: URL, work: Path, **settings: str) -> Iterator[Api]:
+    """`python -m app.prestart`, then uvicorn behind a proxy at 127.0.0.1, as in Compose;
+    `settings` override the API's test settings."""
+    environment = api_environment(database_url, **settings)
     prestart = subprocess.run(
         [sys.executable, "-m", "app.prestart"],
         cwd=work,  # no `.env` here
@@ -454,37 +456,50 @@ def running_api(database_url: URL, work: Path) -> Iterator[Api]:
 
     port = free_port()
     log_path = work / "api.log"
+    command = [
+        sys.executable, "-m", "uvicorn", "app.main:app",
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "--proxy-headers", "--forwarded-allow-ips", "127.0.0.1",
+    ]  # fmt: skip
+    with serving(
+        command,
+        cwd=work,
+        environment=environment,
+        log_path=log_path,
+        ready_url=f"http://127.0.0.1:{port}/api/health",
+        stop_signal=signal.SIGINT,
+    ):
+        yield Api(port, log_path)
+
+
+@contextmanager
+def serving(
+    command: list[str],
+    *,
+    cwd: Path,
+    environment: dict[str, str],
+    log_path: Path,
+    ready_url: str,
+    stop_signal: int = signal.SIGTERM,
+) -> Iterator[None]:
+    """A server process, its output in `log_path`, once `ready_url` answers 200; stopped by
+    `stop_signal` when the block ends."""
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.main:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--proxy-headers",
-                "--forwarded-allow-ips",
-                "127.0.0.1",
-            ],
-            cwd=work,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            command, cwd=cwd, env=environment, stdout=log, stderr=subprocess.STDOUT
         )
     try:
 
-        def healthy() -> None:
-            assert process.poll() is None, f"uvicorn exited:\n{tail(log_path)}"
-            response = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
+        def ready() -> None:
+            assert process.poll() is None, f"{command[0]} exited:\n{tail(log_path)}"
+            response = httpx.get(ready_url, timeout=5)
             assert response.status_code == 200, response.text
 
-        wait_until(healthy)
-        yield Api(port, log_path)
+        wait_until(ready)
+        yield
     finally:
-        stop_process(process, signal.SIGINT)
+        stop_process(process, stop_signal)
 
 
 # --- The stand-in frontend -----------------------------------------------------------------------

@@ -64,7 +64,7 @@ def _on_database(work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     settings = _settings()
 
     async def run() -> T:
-        engine = create_engine(settings)
+        engine = create_engine(settings, time_limits=False)
         try:
             return await work(engine)
         finally:

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     DATABASE_MAX_OVERFLOW: int = Field(default=10, ge=0)
     DATABASE_POOL_TIMEOUT: float = Field(default=10.0, gt=0)
     DATABASE_CONNECT_TIMEOUT: float = Field(default=5.0, gt=0)
+    # PostgreSQL's lock_timeout and statement_timeout for the service's sessions, in seconds
+    # (0: no limit): a request waits no longer than this for a row lock or a statement. The
+    # driver gives up on its own 5 s after the statement timeout, should the server hang.
+    DATABASE_LOCK_TIMEOUT: float = Field(default=5.0, ge=0)
+    DATABASE_STATEMENT_TIMEOUT: float = Field(default=30.0, ge=0)
 
     # Without a configured key, development and tests get a random one per process:
     # tokens then die with the process, which is harmless there and refused in production.

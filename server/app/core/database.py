@@ -16,6 +16,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.core.config import Settings
 
+CLIENT_SIDE_TIMEOUT_MARGIN_SECONDS = 5.0
+
 # Predictable constraint names, so Alembic migrations can address them.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -49,15 +51,39 @@ def string_enum(values: type[StrEnum], *, name: str) -> Enum:
     )
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, *, time_limits: bool = True) -> AsyncEngine:
+    """The engine with the configured pool. `time_limits`: the lock and statement timeouts,
+    and the driver's backstop, which serving requests needs; maintenance commands (a seed's
+    COPY of 100,000 orders, a clean-up waiting its turn for locks) run without them."""
+    statement_timeout = settings.DATABASE_STATEMENT_TIMEOUT if time_limits else 0
+    lock_timeout = settings.DATABASE_LOCK_TIMEOUT if time_limits else 0
     return create_async_engine(
         settings.database_url,
         pool_size=settings.DATABASE_POOL_SIZE,
         max_overflow=settings.DATABASE_MAX_OVERFLOW,
         pool_timeout=settings.DATABASE_POOL_TIMEOUT,
         pool_pre_ping=True,
-        connect_args={"timeout": settings.DATABASE_CONNECT_TIMEOUT},
+        connect_args={
+            "timeout": settings.DATABASE_CONNECT_TIMEOUT,
+            "command_timeout": _client_side_timeout(statement_timeout),
+            "server_settings": {
+                "lock_timeout": _milliseconds(lock_timeout),
+                "statement_timeout": _milliseconds(statement_timeout),
+            },
+        },
     )
+
+
+def _milliseconds(seconds: float) -> str:
+    return f"{round(seconds * 1000)}ms"
+
+
+def _client_side_timeout(statement_timeout: float) -> float | None:
+    """asyncpg's own limit on every query: a backstop for a server that stopped answering
+    altogether (a hung host, a lost network), which cannot enforce statement_timeout itself.
+    A little later than statement_timeout, so a merely slow query is cancelled cleanly by
+    PostgreSQL first."""
+    return statement_timeout + CLIENT_SIDE_TIMEOUT_MARGIN_SECONDS if statement_timeout else None
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -67,6 +67,19 @@ class DatabaseUnavailable(AppError):
     status_code = HTTPStatus.SERVICE_UNAVAILABLE
     code = "database_unavailable"
     detail = "The database is unavailable, try again shortly"
+    # Seconds a client should wait: about what a database restart or failover takes.
+    retry_after: ClassVar[int] = 5
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": str(self.retry_after)})
+
+
+class DatabaseBusy(DatabaseUnavailable):
+    """Every connection in use, or a lock or statement took longer than allowed."""
+
+    code = "database_busy"
+    detail = "The database is too busy to answer in time; nothing was saved, try again shortly"
+    retry_after = 1
 
 
 class ConcurrentUpdate(Conflict):
@@ -136,6 +149,8 @@ async def _validation_error_handler(_: Request, error: Exception) -> JSONRespons
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 # Connection exceptions, server shutting down or starting, too many connections.
 UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P", "53300")
+# lock_timeout and statement_timeout (DATABASE_LOCK_TIMEOUT, DATABASE_STATEMENT_TIMEOUT).
+BUSY_SQLSTATES = frozenset({"55P03", "57014"})
 
 
 async def _database_error_handler(request: Request, error: Exception) -> JSONResponse:
@@ -144,12 +159,16 @@ async def _database_error_handler(request: Request, error: Exception) -> JSONRes
     if sqlstate in RETRYABLE_SQLSTATES:
         logger.info("transaction_conflict", sqlstate=sqlstate)
         return _render(ConcurrentUpdate())
+    if sqlstate in BUSY_SQLSTATES or isinstance(error, sa_exc.TimeoutError):
+        # A lock or statement timeout, or no free connection within DATABASE_POOL_TIMEOUT.
+        logger.warning("database_busy", error=type(error).__name__, sqlstate=sqlstate)
+        return _render(DatabaseBusy())
     if isinstance(error, sa_exc.IntegrityError):
         # Services turn the violations they expect into domain errors; this is the backstop.
         logger.warning("constraint_violation", sqlstate=sqlstate)
         return _render(ConstraintViolation())
     unavailable = (
-        not isinstance(error, sa_exc.DBAPIError)  # refused connection, pool timeout
+        not isinstance(error, sa_exc.DBAPIError)  # refused or timed-out connection
         or isinstance(error, sa_exc.InterfaceError | sa_exc.OperationalError)
         or sqlstate.startswith(UNAVAILABLE_SQLSTATE_PREFIXES)
     )

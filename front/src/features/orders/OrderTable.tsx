@@ -1,0 +1,96 @@
+"use client";
+
+import { useLocale, useTranslations } from "next-intl";
+import Link from "next/link";
+
+import { cellClass, DataTable, RecordCard, type Column } from "@/components/ui/DataTable";
+import { formatDateTime } from "@/lib/dates";
+import { formatMoney } from "@/lib/money";
+
+import { CustomerName } from "./CustomerName";
+import { OrderStatusBadge } from "./OrderStatusBadge";
+import type { Order } from "./queries";
+
+interface OrderTableProps {
+  orders: readonly Order[];
+  showCustomer: boolean;
+  caption: string;
+}
+
+function itemCount(order: Order): number {
+  return order.items.reduce((sum, item) => sum + item.quantity, 0);
+}
+
+/** On a phone, one card per order; the same facts as a table row. */
+function OrderCard({ order, showCustomer }: { order: Order; showCustomer: boolean }) {
+  const t = useTranslations("orders");
+  const locale = useLocale();
+  return (
+    <RecordCard>
+      <div className="flex items-center justify-between gap-2">
+        <Link href={`/orders/${order.id}`} className="font-mono font-medium text-blue-700 underline underline-offset-2">
+          {order.order_number}
+        </Link>
+        <OrderStatusBadge status={order.status} />
+      </div>
+      <p className="mt-1 text-slate-600">
+        {formatDateTime(order.created_at, locale)}
+        {showCustomer && (
+          <>
+            {" · "}
+            <CustomerName userId={order.user_id} />
+          </>
+        )}
+      </p>
+      <p className="mt-1 flex justify-between text-slate-900">
+        <span>{t("itemCount", { count: itemCount(order) })}</span>
+        <span className="font-semibold tabular-nums">{formatMoney(order.total_amount, locale)}</span>
+      </p>
+    </RecordCard>
+  );
+}
+
+/** Orders as a table, as cards on a phone; the number links to the detail. */
+export function OrderTable({ orders, showCustomer, caption }: OrderTableProps) {
+  const t = useTranslations("orders");
+  const locale = useLocale();
+  const columns: Column[] = [
+    { label: t("columns.number") },
+    { label: t("columns.date") },
+    ...(showCustomer ? [{ label: t("columns.customer") }] : []),
+    { label: t("columns.status") },
+    { label: t("columns.items"), numeric: true },
+    { label: t("columns.total"), numeric: true },
+  ];
+  return (
+    <DataTable
+      caption={caption}
+      columns={columns}
+      minWidthRem={36}
+      cards={orders.map((order) => (
+        <OrderCard key={order.id} order={order} showCustomer={showCustomer} />
+      ))}
+    >
+      {orders.map((order) => (
+        <tr key={order.id} className="border-t border-slate-200">
+          <th scope="row" className={`${cellClass()} font-medium`}>
+            <Link href={`/orders/${order.id}`} className="whitespace-nowrap font-mono text-blue-700 underline underline-offset-2">
+              {order.order_number}
+            </Link>
+          </th>
+          <td className={cellClass()}>{formatDateTime(order.created_at, locale)}</td>
+          {showCustomer && (
+            <td className={cellClass()}>
+              <CustomerName userId={order.user_id} />
+            </td>
+          )}
+          <td className={cellClass()}>
+            <OrderStatusBadge status={order.status} />
+          </td>
+          <td className={cellClass(true)}>{t("itemCount", { count: itemCount(order) })}</td>
+          <td className={cellClass(true)}>{formatMoney(order.total_amount, locale)}</td>
+        </tr>
+      ))}
+    </DataTable>
+  );
+}

@@ -1,0 +1,81 @@
+"use client";
+
+import { useTranslations } from "next-intl";
+import Link from "next/link";
+
+import { PageHeading } from "@/components/layout/PageHeading";
+import { Pagination } from "@/components/ui/Pagination";
+import { EmptyState, ErrorState, QueryView } from "@/components/ui/States";
+import { useAuth } from "@/contexts/auth";
+import { useAddressFilters } from "@/lib/addressFilters";
+import { dayStartInstant } from "@/lib/dates";
+import { PAGE_SIZE } from "@/lib/queries";
+
+import { hasFilters, orderFiltersQuery, parseOrderFilters } from "./filters";
+import { OrderFiltersForm } from "./OrderFiltersForm";
+import { OrderTable } from "./OrderTable";
+import { useOrders } from "./queries";
+import { useCustomer } from "./useCustomer";
+
+export function OrdersScreen() {
+  const t = useTranslations("orders");
+  const { isAdmin } = useAuth();
+  const { filters, update } = useAddressFilters({ path: "/orders", parse: parseOrderFilters, toQuery: orderFiltersQuery });
+  const customer = useCustomer(isAdmin ? filters.customer : "");
+  const orders = useOrders(
+    {
+      status: filters.status,
+      userId: customer.userId,
+      createdFrom: dayStartInstant(filters.from),
+      createdTo: dayStartInstant(filters.to, 1),
+      offset: filters.offset,
+    },
+    // Without the customer's id the list would show everyone's orders under their name.
+    { enabled: !customer.isPending && !customer.notFound && !customer.error },
+  );
+
+  const title = isAdmin ? t("titleAll") : t("title");
+  const customerError = customer.notFound ? t("filters.customerNotFound", { username: filters.customer }) : null;
+
+  function list() {
+    if (customer.error) {
+      return <ErrorState error={customer.error} />;
+    }
+    if (customer.notFound) {
+      return <EmptyState>{t("emptyFiltered")}</EmptyState>;
+    }
+    return (
+      <QueryView
+        query={orders}
+        isEmpty={(page) => page.items.length === 0}
+        empty={
+          hasFilters(filters) ? (
+            t("emptyFiltered")
+          ) : (
+            <>
+              <p>{t("empty")}</p>
+              <Link href="/products" className="mt-2 inline-block text-blue-700 underline">
+                {t("browseProducts")}
+              </Link>
+            </>
+          )
+        }
+      >
+        {(page) => (
+          <div className="flex flex-col gap-4" aria-busy={orders.isFetching}>
+            <OrderTable orders={page.items} showCustomer={isAdmin} caption={title} />
+            <Pagination offset={filters.offset} limit={PAGE_SIZE} total={page.total} onChange={(offset) => update({ offset })} />
+          </div>
+        )}
+      </QueryView>
+    );
+  }
+
+  return (
+    <section>
+      <PageHeading>{title}</PageHeading>
+      <OrderFiltersForm filters={filters} showCustomer={isAdmin} customerError={customerError} onChange={update} />
+      {list()}
+    </section>
+  );
+}

@@ -1,0 +1,15 @@
+export const LOCALES = ["en", "zh-CN"] as const;
+export type Locale = (typeof LOCALES)[number];
+export const DEFAULT_LOCALE: Locale = "en";
+/** next-intl's own cookie name; the switch writes it, the server reads it for each request. */
+export const LOCALE_COOKIE = "NEXT_LOCALE";
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === "string" && (LOCALES as readonly string[]).includes(value);
+}
+
+/** The interface language for a first visit, from the browser's Accept-Language. */
+export function localeFromAcceptLanguage(header: string | null): Locale {
+  const preferred = (header ?? "").split(",").map((part) => part.trim().toLowerCase());
+  return preferred.some((tag) => tag.startsWith("zh")) ? "zh-CN" : DEFAULT_LOCALE;
+}

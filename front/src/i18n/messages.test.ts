@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+
+import { LOCALES, localeFromAcceptLanguage } from "./config";
+import { MESSAGES } from "./messages";
+
+type Tree = { [key: string]: string | Tree };
+
+function leaves(tree: Tree, prefix = ""): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const [key, value] of Object.entries(tree)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (typeof value === "string") {
+      found.set(path, value);
+    } else {
+      for (const [leaf, text] of leaves(value, path)) {
+        found.set(leaf, text);
+      }
+    }
+  }
+  return found;
+}
+
+/** `{name}` and `{count, plural, ...}` both name an argument the caller must pass. */
+function argumentsOf(message: string): string[] {
+  return [...message.matchAll(/\{(\w+)[,}]/g)].map((match) => match[1] ?? "").sort();
+}
+
+describe("messages", () => {
+  const english = leaves(MESSAGES.en);
+
+  it.each(LOCALES)("%s has exactly the English keys", (locale) => {
+    expect([...leaves(MESSAGES[locale]).keys()].sort()).toEqual([...english.keys()].sort());
+  });
+
+  it.each(LOCALES)("%s uses the same arguments as English in every message", (locale) => {
+    const translated = leaves(MESSAGES[locale]);
+    for (const [key, message] of english) {
+      expect({ key, arguments: argumentsOf(translated.get(key) ?? "") }).toEqual({
+        key,
+        arguments: argumentsOf(message),
+      });
+    }
+  });
+
+  it.each(LOCALES)("%s has no empty message", (locale) => {
+    const empty = [...leaves(MESSAGES[locale])].filter(([, text]) => text.trim() === "");
+    expect(empty).toEqual([]);
+  });
+});
+
+describe("localeFromAcceptLanguage", () => {
+  it("picks Simplified Chinese for any Chinese preference, English otherwise", () => {
+    expect(localeFromAcceptLanguage("zh-CN,zh;q=0.9,en;q=0.8")).toBe("zh-CN");
+    expect(localeFromAcceptLanguage("en-US,en;q=0.9")).toBe("en");
+    expect(localeFromAcceptLanguage(null)).toBe("en");
+  });
+});

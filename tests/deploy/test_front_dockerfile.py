@@ -1,0 +1,115 @@
+"""front/Dockerfile and its .dockerignore, read by real parsers and linters. The image's
+layout itself runs in tests/e2e: `front/scripts/assemble-standalone.mjs` puts the build where
+these COPYs do, and the browser tests use that server."""
+
+import re
+import shlex
+
+import pytest
+from deploy_support import (
+    REPO_ROOT,
+    DockerIgnore,
+    Stage,
+    exec_form,
+    healthcheck_command,
+    parse_dockerfile,
+    run,
+    tool,
+)
+
+FRONT_DIR = REPO_ROOT / "front"
+DOCKERFILE = FRONT_DIR / "Dockerfile"
+
+
+@pytest.fixture(scope="module")
+def stages() -> list[Stage]:
+    return parse_dockerfile(DOCKERFILE)
+
+
+@pytest.fixture(scope="module")
+def final(stages: list[Stage]) -> Stage:
+    return stages[-1]
+
+
+def test_hadolint_finds_nothing() -> None:
+    result = run([tool("hadolint"), "--no-color", DOCKERFILE])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_checkov_passes_every_dockerfile_check() -> None:
+    result = run(
+        [
+            *(tool("checkov"), "--quiet", "--compact", "--skip-download"),
+            *("--framework", "dockerfile", "-f", DOCKERFILE),
+        ]
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_it_builds_in_one_stage_and_runs_the_standalone_server_in_another(
+    stages: list[Stage], final: Stage
+) -> None:
+    assert len(stages) >= 2
+    assert all(re.fullmatch(r"node:2[0-9]-alpine", stage.base) for stage in stages)
+    builds = " ".join(step.value for stage in stages[:-1] for step in stage.all("RUN"))
+    assert "next build" in builds
+    assert all("npm" not in step.value for step in final.all("RUN"))
+    assert exec_form(final.all("CMD")[-1].value) == ["node", "server.js"]
+
+
+def test_the_final_stage_takes_the_standalone_server_its_assets_and_public(final: Stage) -> None:
+    copies = [shlex.split(step.value) for step in final.all("COPY")]
+    assert copies == [
+        ["/app/.next/standalone", "./"],
+        ["/app/.next/static", "./.next/static"],
+        ["/app/public", "./public"],
+    ]
+    assert all(any(flag.startswith("--from=") for flag in step.flags) for step in final.all("COPY"))
+
+
+def test_it_listens_on_every_interface_on_port_3000(final: Stage) -> None:
+    env = " ".join(step.value for step in final.all("ENV"))
+    assert "HOSTNAME=0.0.0.0" in env
+    assert "PORT=3000" in env
+    assert "NEXT_TELEMETRY_DISABLED=1" in env
+    exposed = final.last("EXPOSE")
+    assert exposed is not None
+    assert exposed.value == "3000"
+
+
+def test_the_final_stage_runs_as_the_same_numeric_user_as_the_api(final: Stage) -> None:
+    user = final.last("USER")
+    assert user is not None
+    assert user.value == "10001:10001"
+    creates_user = " ".join(step.value for step in final.all("RUN"))
+    assert "-u 10001" in creates_user
+
+
+def test_the_healthcheck_asks_the_server_with_node_since_alpine_has_no_curl(
+    final: Stage,
+) -> None:
+    command = healthcheck_command(final)
+    assert command[:2] == ["node", "-e"]
+    assert "http://127.0.0.1:3000/" in command[2]
+
+
+def test_no_api_address_is_baked_into_the_image(stages: list[Stage]) -> None:
+    for stage in stages:
+        for step in stage.all("ENV") + stage.all("ARG"):
+            assert "API" not in step.value, step.value
+
+
+@pytest.mark.parametrize(
+    "path", ["node_modules/next/package.json", ".next/BUILD_ID", ".env", ".env.production"]
+)
+def test_dockerignore_keeps_out(path: str) -> None:
+    rules = DockerIgnore((FRONT_DIR / ".dockerignore").read_text())
+    assert rules.excludes(path)
+
+
+@pytest.mark.parametrize(
+    "path", ["package.json", "package-lock.json", "src/app/layout.tsx", "messages/en/auth.json"]
+)
+def test_dockerignore_lets_in(path: str) -> None:
+    rules = DockerIgnore((FRONT_DIR / ".dockerignore").read_text())
+    assert not rules.excludes(path)

@@ -1,0 +1,91 @@
+"""The end-to-end stack on loopback, as Compose runs it: the test PostgreSQL, the API under
+uvicorn, the SPA's production build (`node server.js` from Next's standalone output) and the
+project's nginx.conf in the real nginx; Chromium (Debian's) driven by Playwright.
+
+Screenshots land in E2E_ARTIFACTS (default `test-artifacts/e2e/`), kept after the run.
+"""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from helpers import free_port
+from nginx_support import REPO_ROOT, require_tool, serving
+from playwright.async_api import ConsoleMessage, Error, Page
+
+FRONT_DIR = REPO_ROOT / "front"
+STANDALONE_DIR = FRONT_DIR / ".next" / "standalone"
+ARTIFACTS_DIR = Path(os.environ.get("E2E_ARTIFACTS", REPO_ROOT / "test-artifacts" / "e2e"))
+CHROMIUM = "/usr/bin/chromium"
+
+SUPERUSER = "superAdmin"
+SUPERUSER_PASSWORD = "e2e-superadmin-password"
+CUSTOMER_PASSWORD = "e2e-customer-password"
+
+
+@contextmanager
+def running_spa(work: Path) -> Iterator[int]:
+    """The SPA's standalone server, as the image runs it; yields its port."""
+    server = STANDALONE_DIR / "server.js"
+    assert server.exists(), "the SPA is not built: run `make front-build`"
+    assert (STANDALONE_DIR / ".next" / "static").is_dir(), "the standalone build lacks its assets"
+    port = free_port()
+    environment = dict(
+        os.environ, PORT=str(port), HOSTNAME="127.0.0.1", NEXT_TELEMETRY_DISABLED="1"
+    )
+    with serving(
+        [require_tool("node"), str(server)],
+        cwd=STANDALONE_DIR,
+        environment=environment,
+        log_path=work / "spa.log",
+        ready_url=f"http://127.0.0.1:{port}/login",
+    ):
+        yield port
+
+
+@dataclass
+class BrowserProblems:
+    """What the browser reported that a working page never does: script errors, console
+    errors (a Content-Security-Policy violation is one) and failed same-origin requests."""
+
+    origin: str
+    found: list[str] = field(default_factory=list)
+    allowed: list[str] = field(default_factory=list)
+
+    def allow(self, *fragments: str) -> None:
+        """Reports containing one of `fragments` are expected, e.g. of a request the test
+        breaks on purpose."""
+        self.allowed.extend(fragments)
+
+    @property
+    def unexpected(self) -> list[str]:
+        return [found for found in self.found if not any(part in found for part in self.allowed)]
+
+    def watch(self, page: Page) -> None:
+        page.on("console", self._console)
+        page.on("pageerror", self._page_error)
+        page.on("requestfailed", self._request_failed)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        # A 4xx from the API is logged by Chromium as a console error; those are expected
+        # answers (a wrong password, a stock error) that the tests check on the page.
+        if message.type == "error" and "the server responded with a status of 4" not in (
+            message.text
+        ):
+            self.found.append(f"console: {message.text}")
+
+    def _page_error(self, error: Error) -> None:
+        self.found.append(f"page error: {error}")
+
+    def _request_failed(self, request: Any) -> None:
+        if request.url.startswith(self.origin) and request.failure != "net::ERR_ABORTED":
+            self.found.append(f"request failed: {request.method} {request.url} {request.failure}")
+
+
+async def screenshot(page: Page, name: str) -> None:
+    """A full-page screenshot of a main screen, kept as a test artifact (Playwright makes the
+    directory)."""
+    await page.screenshot(path=ARTIFACTS_DIR / f"{name}.png", full_page=True)
