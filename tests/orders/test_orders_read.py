@@ -157,6 +157,32 @@ async def test_order_pages_do_not_overlap_and_cover_everything(
     assert len(seen) == len(set(seen)) == 5
 
 
+@pytest.mark.parametrize("sort", ["-created_at", "created_at", "total_amount", "-total_amount"])
+async def test_order_pages_by_cursor_follow_the_sort_and_stay_within_the_viewer(
+    client: httpx.AsyncClient,
+    two_customers: Customers,
+    admin: User,
+    auth_headers: AuthHeaders,
+    sort: str,
+) -> None:
+    alice, _, alices, _ = two_customers
+    for viewer, expected_count in ((admin, 5), (alice, 3)):
+        headers = auth_headers(viewer)
+        whole = await read_ok(client, ORDERS_URL, headers, sort=sort)
+        everything = [order["id"] for order in whole["items"]]
+        page = await read_ok(client, ORDERS_URL, headers, sort=sort, limit=2)
+        walked = [order["id"] for order in page["items"]]
+        while page["next_cursor"] is not None:
+            page = await read_ok(
+                client, ORDERS_URL, headers, sort=sort, limit=2, cursor=page["next_cursor"]
+            )
+            assert page["total"] == expected_count
+            walked += [order["id"] for order in page["items"]]
+        assert walked == everything
+        assert len(walked) == expected_count
+    assert set(walked) == {order["id"] for order in alices}  # the last viewer: alice
+
+
 @pytest.mark.parametrize(
     "query",
     ["limit=0", "limit=101", "offset=-1", "sort=price", "status=lost", "created_from=yesterday"],

@@ -13,8 +13,9 @@ import httpx
 import pytest
 from conftest import AuthHeaders, ProductFactory
 from helpers import assert_error, count_statements, read_ok
-from products_support import PRODUCTS_URL
-from sqlalchemy.ext.asyncio import AsyncEngine
+from products_support import PRODUCTS_URL, new_product, product_url
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.products.models import Product, ProductStatus
 from app.users.models import User
@@ -79,7 +80,7 @@ async def test_the_page_envelope_defaults_to_20_from_offset_0(
 
     page = await list_products()
 
-    assert set(page) == {"items", "total", "limit", "offset"}
+    assert set(page) == {"items", "total", "limit", "offset", "next_cursor"}
     assert (page["limit"], page["offset"], page["total"]) == (20, 0, 21)
     assert len(page["items"]) == 20
 
@@ -352,3 +353,150 @@ async def test_pages_are_disjoint_and_together_cover_every_match(
 
     assert paged == everything
     assert sorted(paged) == sorted(product.id for product in sortable)
+
+
+# --- Keyset pagination (cursor) ---
+
+
+async def walk_by_cursor(list_products: ListProducts, **params: Any) -> list[dict[str, Any]]:
+    """Every page from the first, each asked for with the previous page's `next_cursor`."""
+    pages = [await list_products(**params)]
+    while pages[-1]["next_cursor"] is not None:
+        pages.append(await list_products(**params, cursor=pages[-1]["next_cursor"]))
+    return pages
+
+
+@pytest.mark.parametrize("sort", ALL_SORTS)
+async def test_cursor_pages_walk_the_same_order_as_one_long_page(
+    sortable: list[Product], list_products: ListProducts, sort: str
+) -> None:
+    everything = ids(await list_products(sort=sort, search="srt"))
+
+    pages = await walk_by_cursor(list_products, sort=sort, search="srt", limit=2)
+
+    assert [ids(page) for page in pages] == [everything[0:2], everything[2:4], everything[4:5]]
+    assert [page["total"] for page in pages] == [len(SORTABLE)] * 3
+    assert [page["offset"] for page in pages] == [0, 0, 0]
+
+
+async def test_an_exactly_full_last_page_has_no_next_cursor(
+    sortable: list[Product], list_products: ListProducts
+) -> None:
+    first = await list_products(search="srt", limit=4)
+    last = await list_products(search="srt", limit=4, cursor=first["next_cursor"])
+
+    assert first["next_cursor"] is not None
+    assert len(last["items"]) == 1
+    assert last["next_cursor"] is None
+    assert (await list_products(search="srt", limit=5))["next_cursor"] is None
+
+
+async def test_offset_pages_give_a_cursor_that_continues_after_them(
+    sortable: list[Product], list_products: ListProducts
+) -> None:
+    everything = ids(await list_products(sort="-price", search="srt"))
+
+    middle = await list_products(sort="-price", search="srt", limit=2, offset=1)
+    after = await list_products(sort="-price", search="srt", limit=2, cursor=middle["next_cursor"])
+
+    assert ids(middle) + ids(after) == everything[1:5]
+
+
+async def test_a_cursor_page_keeps_its_place_when_rows_are_added_before_it(
+    sortable: list[Product], list_products: ListProducts, make_product: ProductFactory
+) -> None:
+    first = await list_products(sort="name", search="srt", limit=2)
+    await make_product(name="Srtaardvark")  # sorts before everything already seen
+
+    second = await list_products(sort="name", search="srt", limit=2, cursor=first["next_cursor"])
+    by_offset = await list_products(sort="name", search="srt", limit=2, offset=2)
+
+    assert set(ids(first)).isdisjoint(ids(second))
+    assert ids(by_offset)[0] == ids(first)[-1]  # an offset page repeats a row; the cursor doesn't
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        pytest.param("not base64 at all!", id="garbage"),
+        pytest.param("WyJuYW1lIiwgIngiXQ", id="two-fields"),  # ["name", "x"]
+        pytest.param("WyJuYW1lIiwgMSwgMV0", id="number-for-a-name"),  # ["name", 1, 1]
+        pytest.param("WyItcHJpY2UiLCAiMS4wMCIsIDFd", id="another-sort"),  # ["-price", "1.00", 1]
+        pytest.param("WyJuYW1lIiwgIngiLCAieSJd", id="text-id"),  # ["name", "x", "y"]
+    ],
+)
+async def test_a_cursor_this_list_did_not_give_out_is_a_422(
+    client: httpx.AsyncClient, admin: User, auth_headers: AuthHeaders, cursor: str
+) -> None:
+    response = await client.get(
+        PRODUCTS_URL, params={"sort": "name", "cursor": cursor}, headers=auth_headers(admin)
+    )
+
+    assert_error(response, 422, "invalid_cursor")
+
+
+async def test_cursor_and_offset_together_are_a_422(
+    client: httpx.AsyncClient, admin: User, auth_headers: AuthHeaders
+) -> None:
+    response = await client.get(
+        PRODUCTS_URL,
+        params={"cursor": "WyJuYW1lIiwgIngiLCAxXQ", "offset": 5},
+        headers=auth_headers(admin),
+    )
+
+    body = assert_error(response, 422, "validation_error")
+    assert [error["type"] for error in body["detail"]] == ["cursor_with_offset"]
+
+
+# --- Totals of unfiltered lists (maintained counts) ---
+
+
+async def test_unfiltered_totals_stay_exact_through_creates_status_changes_and_deletes(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    make_product: ProductFactory,
+    admin: User,
+    user: User,
+    auth_headers: AuthHeaders,
+) -> None:
+    """The totals without search or bounds come from counts kept by triggers; each step is
+    checked against a real count of what each viewer may see."""
+
+    async def totals() -> list[int]:
+        return [
+            (await read_ok(client, PRODUCTS_URL, auth_headers(viewer), **params))["total"]
+            for viewer, params in (
+                (user, {}),
+                (admin, {}),
+                (admin, {"status": "archived"}),
+                (user, {"status": "inactive"}),
+            )
+        ]
+
+    async def counted() -> list[int]:
+        rows = await session.execute(select(Product.status, func.count()).group_by(Product.status))
+        by_status: dict[ProductStatus, int] = dict(rows.all())
+        active, inactive, archived = (
+            by_status.get(status, 0)
+            for status in (ProductStatus.ACTIVE, ProductStatus.INACTIVE, ProductStatus.ARCHIVED)
+        )
+        return [active, active + inactive, archived, 0]
+
+    await make_product(status=ProductStatus.ACTIVE)
+    inactive = await make_product(status=ProductStatus.INACTIVE)
+    await make_product(status=ProductStatus.ARCHIVED)
+    assert await totals() == await counted()
+
+    changed = await client.patch(
+        product_url(inactive.id), json={"status": "active"}, headers=auth_headers(admin)
+    )
+    assert changed.status_code == 200, changed.text
+    assert await totals() == await counted()
+
+    created = await client.post(
+        PRODUCTS_URL, json=new_product(sku="TOTAL-1"), headers=auth_headers(admin)
+    )
+    assert created.status_code == 201, created.text
+    deleted = await client.delete(product_url(inactive.id), headers=auth_headers(admin))
+    assert deleted.status_code == 204, deleted.text
+    assert await totals() == await counted()

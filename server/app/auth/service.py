@@ -44,6 +44,9 @@ async def _issue_pair(
 async def authenticate(session: AsyncSession, *, username: str, password: str) -> User | None:
     """The active user these credentials belong to, in the same time whether or not one exists."""
     user = await users_service.find_by_username(session, username)
+    # End the read before bcrypt, which may queue for the hashing limit: waiting sign-ins must
+    # not hold pooled connections that every other request needs.
+    await session.commit()
     if user is None:
         await burn_password_check()
         return None

@@ -23,7 +23,9 @@ class Health(BaseModel):
 async def _database_answers(engine: AsyncEngine) -> bool:
     try:
         async with asyncio.timeout(HEALTH_CHECK_TIMEOUT_SECONDS), engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+            # Autocommit: one round trip for the query, without a BEGIN and a ROLLBACK around it.
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("SELECT 1"))
     except Exception as error:
         logger.warning("health_check_failed", error=type(error).__name__)
         return False

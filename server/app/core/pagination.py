@@ -1,52 +1,148 @@
-"""One way to page, sort and count every list."""
+"""One way to page, sort and count every list: by offset, or by keyset with a cursor."""
 
+import base64
+import binascii
+import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from http import HTTPStatus
+from typing import Annotated, Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, func, select
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
+from sqlalchemy import ColumnElement, Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from app.core.errors import AppError
 from app.core.schemas import RequestModel
 
 ItemT = TypeVar("ItemT")
 RowT = TypeVar("RowT")
 
 MAX_PAGE_SIZE = 100
+MAX_CURSOR_LENGTH = 512
+
+
+class InvalidCursor(AppError):
+    status_code = HTTPStatus.UNPROCESSABLE_ENTITY
+    code = "invalid_cursor"
+    detail = "The cursor is not one this list gave out for this sort; start again without it"
 
 
 class PageParams(RequestModel):
     limit: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE, description="Page size")
     offset: int = Field(default=0, ge=0, description="Items to skip")
+    cursor: Annotated[str, StringConstraints(max_length=MAX_CURSOR_LENGTH)] | None = Field(
+        default=None,
+        description="The `next_cursor` of the previous page, for keyset pagination: as fast "
+        "deep in the list as on its first page, and stable while rows are added. Keep the "
+        "same filters and `sort`; `offset` must then be 0.",
+    )
+
+    @model_validator(mode="after")
+    def _cursor_or_offset(self) -> Self:
+        if self.cursor is not None and self.offset:
+            raise PydanticCustomError("cursor_with_offset", "Give either cursor or offset")
+        return self
 
 
 class Page(BaseModel, Generic[ItemT]):
     items: list[ItemT]
-    total: int
+    total: int = Field(description="Every match, on whichever page")
     limit: int
     offset: int
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the page after this one; null on the last page"
+    )
 
     @classmethod
-    def of(cls, rows: Sequence[object], total: int, page: PageParams) -> "Page[ItemT]":
+    def of(cls, result: "PageResult[Any]", page: PageParams) -> "Page[ItemT]":
         """A page of response models built from ORM rows, e.g. `Page[UserPublic].of(...)`."""
         return cls.model_validate(
-            {"items": rows, "total": total, "limit": page.limit, "offset": page.offset},
+            {
+                "items": result.rows,
+                "total": result.total,
+                "limit": page.limit,
+                "offset": page.offset,
+                "next_cursor": result.next_cursor,
+            },
             from_attributes=True,
         )
+
+
+@dataclass(frozen=True)
+class PageResult(Generic[RowT]):
+    rows: Sequence[RowT]
+    total: int
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class SortOrder:
+    """One column, ascending or descending, with the tiebreaker (the id) going the same way."""
+
+    name: str  # as the client wrote it: `price`, `-price`
+    column: InstrumentedAttribute[Any]
+    tiebreaker: InstrumentedAttribute[Any]
+
+    @property
+    def descending(self) -> bool:
+        return self.name.startswith("-")
+
+    def clauses(self) -> list[ColumnElement[Any]]:
+        if self.descending:
+            return [self.column.desc(), self.tiebreaker.desc()]
+        return [self.column.asc(), self.tiebreaker.asc()]
+
+    def after(self, cursor: str) -> ColumnElement[bool]:
+        """Rows after the cursor's: one row comparison, which a (column, id) index serves."""
+        value, tiebreak = self._decode(cursor)
+        key = tuple_(self.column, self.tiebreaker)
+        bound = tuple_(value, tiebreak)
+        return key < bound if self.descending else key > bound
+
+    def cursor_for(self, row: object) -> str:
+        """Where the page after `row` starts: the sort, its column's value and the id."""
+        value = getattr(row, self.column.key)
+        plain = value.isoformat() if isinstance(value, datetime) else value
+        plain = str(plain) if isinstance(plain, Decimal) else plain
+        payload = json.dumps([self.name, plain, getattr(row, self.tiebreaker.key)])
+        return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+    def _decode(self, cursor: str) -> tuple[Any, int]:
+        try:
+            payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+            sort, value, tiebreak = payload
+            if sort != self.name or type(tiebreak) is not int:
+                raise InvalidCursor
+            return self._typed(value), tiebreak
+        except (ValueError, TypeError, binascii.Error, InvalidOperation):
+            raise InvalidCursor from None
+
+    def _typed(self, value: Any) -> Any:
+        python_type = self.column.type.python_type
+        if python_type is datetime and isinstance(value, str):
+            parsed = datetime.fromisoformat(value)
+            if parsed.tzinfo is None:
+                raise InvalidCursor
+            return parsed
+        if python_type is Decimal and isinstance(value, str):
+            return Decimal(value)
+        if python_type in (int, str) and type(value) is python_type:
+            return value
+        raise InvalidCursor
 
 
 def order_by(
     sort: str,
     columns: Mapping[str, InstrumentedAttribute[Any]],
     tiebreaker: InstrumentedAttribute[Any],
-) -> list[ColumnElement[Any]]:
+) -> SortOrder:
     """`name` sorts ascending, `-name` descending; ties always break on the tiebreaker."""
-    descending = sort.startswith("-")
-    column = columns[sort.removeprefix("-")]
-    if descending:
-        return [column.desc(), tiebreaker.desc()]
-    return [column.asc(), tiebreaker.asc()]
+    return SortOrder(sort, columns[sort.removeprefix("-")], tiebreaker)
 
 
 async def paginate(
@@ -54,15 +150,28 @@ async def paginate(
     statement: Select[RowT],
     *,
     page: PageParams,
-    ordering: Sequence[ColumnElement[Any]],
-) -> tuple[Sequence[RowT], int]:
-    """Return one page and the total: two statements whatever the page size."""
-    count = select(func.count()).select_from(statement.order_by(None).subquery())
+    sort: SortOrder,
+    total_of: Select[int] | None = None,
+) -> PageResult[RowT]:
+    """One page and the total: two statements whatever the page.
+
+    The total comes from `total_of` when the caller has a cheaper way to the same number,
+    else from counting every match. An offset page skips `offset` rows; a cursor page starts
+    right after the previous page's last row, as fast deep in the list as at its start. One
+    extra row is fetched, to know whether a next page exists.
+    """
+    count = total_of
+    if count is None:
+        count = select(func.count()).select_from(statement.order_by(None).subquery())
     total = await session.scalar(count) or 0
-    rows = await session.scalars(
-        statement.order_by(*ordering).limit(page.limit).offset(page.offset)
-    )
-    return rows.all(), total
+    if page.cursor is None:
+        statement = statement.offset(page.offset)
+    else:
+        statement = statement.where(sort.after(page.cursor))
+    result = await session.scalars(statement.order_by(*sort.clauses()).limit(page.limit + 1))
+    rows = result.all()
+    next_cursor = sort.cursor_for(rows[page.limit - 1]) if len(rows) > page.limit else None
+    return PageResult(rows[: page.limit], total, next_cursor)
 
 
 def contains_pattern(term: str) -> str:

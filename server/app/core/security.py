@@ -1,28 +1,56 @@
 """Password hashing and access tokens."""
 
+import asyncio
+import os
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+from weakref import WeakKeyDictionary
 
+import anyio
+import anyio.to_thread
 from jose import JWTError, jwt
 from passlib.context import CryptContext
-from starlette.concurrency import run_in_threadpool
 
 from app.core.config import Settings
 
 ACCESS_TOKEN_TYPE = "access"
 BCRYPT_MAX_BYTES = 72
+# bcrypt is slow by design and keeps a core busy for each hash. Run in the general threadpool
+# (40 threads), a storm of sign-ins had every core hashing and starved each worker's event
+# loop of CPU: other requests waited seconds. So each process hashes on at most half the
+# cores at once (at least one), and further sign-ins queue without holding anything else up.
+PASSWORD_HASHING_CONCURRENCY = max(1, (os.cpu_count() or 1) // 2)
 
-# bcrypt is slow by design; every call goes to the threadpool so the event loop keeps serving.
+T = TypeVar("T")
+
 password_context = CryptContext(schemes=["bcrypt"], deprecated="auto")
+_hashing_limiters: WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    WeakKeyDictionary()
+)
+
+
+def password_hashing_limiter() -> anyio.CapacityLimiter:
+    """The running event loop's limit on concurrent bcrypt calls (a limiter is loop-bound)."""
+    loop = asyncio.get_running_loop()
+    limiter = _hashing_limiters.get(loop)
+    if limiter is None:
+        limiter = _hashing_limiters[loop] = anyio.CapacityLimiter(PASSWORD_HASHING_CONCURRENCY)
+    return limiter
+
+
+async def _hashing(function: Callable[..., T], *args: str) -> T:
+    return await anyio.to_thread.run_sync(function, *args, limiter=password_hashing_limiter())
 
 
 async def hash_password(password: str) -> str:
-    return await run_in_threadpool(password_context.hash, password)
+    return await _hashing(password_context.hash, password)
 
 
 async def burn_password_check() -> None:
     """Spend the time a real check takes, so an unknown username can't be told by timing."""
-    await run_in_threadpool(password_context.dummy_verify)
+    await _hashing(password_context.dummy_verify)
 
 
 async def verify_password(password: str, password_hash: str) -> bool:
@@ -30,7 +58,7 @@ async def verify_password(password: str, password_hash: str) -> bool:
         # bcrypt refuses such input, and no stored password is this long: it can't match.
         await burn_password_check()
         return False
-    return await run_in_threadpool(password_context.verify, password, password_hash)
+    return await _hashing(password_context.verify, password, password_hash)
 
 
 class InvalidAccessToken(Exception):

@@ -42,7 +42,9 @@ class Order(TimestampMixin, Base):
     __tablename__ = "orders"
     __table_args__ = (
         CheckConstraint("total_amount >= 0", name="total_not_negative"),
-        Index("ix_orders_user_id_created_at", "user_id", "created_at"),
+        # A customer's orders and everyone's, newest first, by offset or cursor.
+        Index("ix_orders_user_id_created_at_id", "user_id", "created_at", "id"),
+        Index("ix_orders_created_at_id", "created_at", "id"),
         Index("ix_orders_status_created_at", "status", "created_at"),
     )
     # Fetch order_number and the timestamps with RETURNING instead of a second query.

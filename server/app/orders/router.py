@@ -58,8 +58,8 @@ async def list_orders(
     params: Annotated[OrderListParams, Query()], viewer: CurrentUser, session: SessionDep
 ) -> Page[OrderPublic]:
     """Your orders; admins see everyone's and may filter by `user_id`."""
-    orders, total = await service.list_orders(session, viewer=viewer, params=params)
-    return Page[OrderPublic].of(orders, total, params)
+    page = await service.list_orders(session, viewer=viewer, params=params)
+    return Page[OrderPublic].of(page, params)
 
 
 @router.get("/by-number/{order_number}", responses=error_responses(404))

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.auth.exceptions import AdminRequired
-from app.core.pagination import order_by, paginate
+from app.core.pagination import PageResult, order_by, paginate
 from app.orders.exceptions import (
     IdempotencyKeyReused,
     InvalidTransition,
@@ -181,7 +181,7 @@ async def get_order_by_number(session: AsyncSession, *, viewer: User, order_numb
 
 async def list_orders(
     session: AsyncSession, *, viewer: User, params: OrderListParams
-) -> tuple[Sequence[Order], int]:
+) -> PageResult[Order]:
     statement = _with_items()
     if not viewer.role.is_admin:
         if params.user_id is not None:
@@ -199,7 +199,7 @@ async def list_orders(
         session,
         statement,
         page=params,
-        ordering=order_by(params.sort, _SORT_COLUMNS, tiebreaker=Order.id),
+        sort=order_by(params.sort, _SORT_COLUMNS, tiebreaker=Order.id),
     )
 
 

@@ -24,8 +24,8 @@ async def list_products(
     params: Annotated[ProductListParams, Query()], viewer: CurrentUser, session: SessionDep
 ) -> Page[ProductPublic]:
     """Active products; admins see all but archived ones unless they filter by `status`."""
-    products, total = await service.list_products(session, viewer=viewer, params=params)
-    return Page[ProductPublic].of(products, total, params)
+    page = await service.list_products(session, viewer=viewer, params=params)
+    return Page[ProductPublic].of(page, params)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409))

@@ -1,13 +1,11 @@
 """Products: the catalogue, who sees which products, and stock adjustments by admins."""
 
-from collections.abc import Sequence
-
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.database import violated_constraint
-from app.core.pagination import contains_pattern, order_by, paginate
+from app.core.pagination import PageResult, contains_pattern, order_by, paginate
 from app.products import stock
 from app.products.exceptions import (
     InsufficientStock,
@@ -15,7 +13,7 @@ from app.products.exceptions import (
     SkuTaken,
     StockLimitExceeded,
 )
-from app.products.models import Product, ProductStatus
+from app.products.models import Product, ProductStatus, ProductStatusCount
 from app.products.schemas import ProductCreate, ProductListParams, ProductUpdate
 from app.users.models import User
 
@@ -44,18 +42,22 @@ async def get_visible_product(session: AsyncSession, *, viewer: User, product_id
     return product
 
 
-async def list_products(
-    session: AsyncSession, *, viewer: User, params: ProductListParams
-) -> tuple[Sequence[Product], int]:
-    statement = select(Product)
+def _visible_statuses(viewer: User, params: ProductListParams) -> list[ProductStatus]:
     if not viewer.role.is_admin:
         # Customers see active products only: asking for another status finds nothing.
-        statement = statement.where(Product.status == ProductStatus.ACTIVE)
+        return [ProductStatus.ACTIVE] if params.status in (None, ProductStatus.ACTIVE) else []
     if params.status is not None:
-        statement = statement.where(Product.status == params.status)
-    elif viewer.role.is_admin:
-        # Archived products are kept for their orders, not shown unless asked for.
-        statement = statement.where(Product.status != ProductStatus.ARCHIVED)
+        return [params.status]
+    # Archived products are kept for their orders, not shown unless asked for.
+    return [status for status in ProductStatus if status is not ProductStatus.ARCHIVED]
+
+
+async def list_products(
+    session: AsyncSession, *, viewer: User, params: ProductListParams
+) -> PageResult[Product]:
+    statuses = _visible_statuses(viewer, params)
+    statement = select(Product).where(Product.status.in_(statuses))
+    narrowed = False
     if params.search:
         # lower(column) LIKE lower(pattern): the expression the trigram indexes are built on.
         pattern = func.lower(contains_pattern(params.search))
@@ -65,17 +67,29 @@ async def list_products(
                 func.lower(Product.sku).like(pattern, escape="\\"),
             )
         )
+        narrowed = True
     if params.min_price is not None:
         statement = statement.where(Product.price >= params.min_price)
+        narrowed = True
     if params.max_price is not None:
         statement = statement.where(Product.price <= params.max_price)
+        narrowed = True
     if params.low_stock is not None:
         statement = statement.where(Product.stock_quantity < params.low_stock)
+        narrowed = True
+    # Filtered by status alone, the total is a sum of the maintained counts, not a count of
+    # every visible row (which took 0.2 s at a million products).
+    total_of = None
+    if not narrowed:
+        total_of = select(func.coalesce(func.sum(ProductStatusCount.products), 0)).where(
+            ProductStatusCount.status.in_(statuses)
+        )
     return await paginate(
         session,
         statement,
         page=params,
-        ordering=order_by(params.sort, _SORT_COLUMNS, tiebreaker=Product.id),
+        sort=order_by(params.sort, _SORT_COLUMNS, tiebreaker=Product.id),
+        total_of=total_of,
     )
 
 

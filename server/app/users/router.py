@@ -41,8 +41,8 @@ async def change_my_password(data: PasswordChange, user: CurrentUser, session: S
 async def list_users(
     params: Annotated[UserListParams, Query()], _: AdminUser, session: SessionDep
 ) -> Page[UserPublic]:
-    users, total = await service.list_users(session, params)
-    return Page[UserPublic].of(users, total, params)
+    page = await service.list_users(session, params)
+    return Page[UserPublic].of(page, params)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409))

@@ -1,7 +1,5 @@
 """Users: lookups, the role rules of who may change whom, and account changes."""
 
-from collections.abc import Sequence
-
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import refresh_tokens
 from app.core.config import Settings
 from app.core.database import violated_constraint
-from app.core.pagination import contains_pattern, order_by, paginate
+from app.core.pagination import PageResult, contains_pattern, order_by, paginate
 from app.core.security import hash_password, verify_password
 from app.users.exceptions import (
     CannotDeleteSelf,
@@ -61,7 +59,7 @@ async def find_by_username(session: AsyncSession, username: str) -> User | None:
     )
 
 
-async def list_users(session: AsyncSession, params: UserListParams) -> tuple[Sequence[User], int]:
+async def list_users(session: AsyncSession, params: UserListParams) -> PageResult[User]:
     statement = select(User)
     if params.search:
         pattern = contains_pattern(params.search)
@@ -76,7 +74,7 @@ async def list_users(session: AsyncSession, params: UserListParams) -> tuple[Seq
         session,
         statement,
         page=params,
-        ordering=order_by(params.sort, _SORT_COLUMNS, tiebreaker=User.id),
+        sort=order_by(params.sort, _SORT_COLUMNS, tiebreaker=User.id),
     )
 
 

@@ -550,9 +550,17 @@ export interface components {
             items: components["schemas"]["OrderPublic"][];
             /** Limit */
             limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the page after this one; null on the last page
+             */
+            next_cursor: string | null;
             /** Offset */
             offset: number;
-            /** Total */
+            /**
+             * Total
+             * @description Every match, on whichever page
+             */
             total: number;
         };
         /** Page[ProductPublic] */
@@ -561,9 +569,17 @@ export interface components {
             items: components["schemas"]["ProductPublic"][];
             /** Limit */
             limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the page after this one; null on the last page
+             */
+            next_cursor: string | null;
             /** Offset */
             offset: number;
-            /** Total */
+            /**
+             * Total
+             * @description Every match, on whichever page
+             */
             total: number;
         };
         /** Page[UserPublic] */
@@ -572,9 +588,17 @@ export interface components {
             items: components["schemas"]["UserPublic"][];
             /** Limit */
             limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the page after this one; null on the last page
+             */
+            next_cursor: string | null;
             /** Offset */
             offset: number;
-            /** Total */
+            /**
+             * Total
+             * @description Every match, on whichever page
+             */
             total: number;
         };
         /** PasswordChange */
@@ -1092,6 +1116,8 @@ export interface operations {
                 limit?: number;
                 /** @description Items to skip */
                 offset?: number;
+                /** @description The `next_cursor` of the previous page, for keyset pagination: as fast deep in the list as on its first page, and stable while rows are added. Keep the same filters and `sort`; `offset` must then be 0. */
+                cursor?: string | null;
                 status?: components["schemas"]["OrderStatus"] | null;
                 /** @description Inclusive lower bound */
                 created_from?: string | null;
@@ -1482,6 +1508,8 @@ export interface operations {
                 limit?: number;
                 /** @description Items to skip */
                 offset?: number;
+                /** @description The `next_cursor` of the previous page, for keyset pagination: as fast deep in the list as on its first page, and stable while rows are added. Keep the same filters and `sort`; `offset` must then be 0. */
+                cursor?: string | null;
                 /** @description Part of the name or SKU, any case */
                 search?: string | null;
                 /** @description Users only ever see active products; admins see all but archived ones unless they ask for a status */
@@ -1893,6 +1921,8 @@ export interface operations {
                 limit?: number;
                 /** @description Items to skip */
                 offset?: number;
+                /** @description The `next_cursor` of the previous page, for keyset pagination: as fast deep in the list as on its first page, and stable while rows are added. Keep the same filters and `sort`; `offset` must then be 0. */
+                cursor?: string | null;
                 /** @description Part of the username or email, any case */
                 search?: string | null;
                 role?: components["schemas"]["UserRole"] | null;
