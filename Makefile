@@ -18,7 +18,7 @@ BACKUP_DIR ?= backups
 COMPOSE := docker compose
 PROD_COMPOSE := docker compose -f docker-compose.production.yml
 
-.PHONY: help dev api seed test lint fmt validate up down logs ps prod-up backup restore cleanup \
+.PHONY: help dev api seed test fuzz lint fmt validate up down logs ps prod-up backup restore cleanup \
 	system-deps lock clean
 
 help:  ## List the targets
@@ -56,6 +56,10 @@ seed: $(INSTALLED)  ## Demo data in the dev database (more: SEED_ARGS="--orders 
 
 test: lint system-deps $(TOOLS_INSTALLED)  ## Lint, then run every test against a real PostgreSQL
 	$(PYTHON) -m pytest tests
+
+fuzz: $(INSTALLED)  ## Schema fuzzing at length: FUZZ_EXAMPLES per operation (500), FUZZ_SCENARIOS (200)
+	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),500) FUZZ_SCENARIOS=$(or $(FUZZ_SCENARIOS),200) \
+		$(PYTHON) -m pytest tests/fuzz
 
 lint: $(INSTALLED)  ## ruff and mypy
 	$(RUFF) check server tests

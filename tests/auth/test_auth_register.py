@@ -146,7 +146,7 @@ async def test_a_password_of_exactly_72_bytes_registers_and_signs_in(
     await sign_in(client, "newcomer", password)
 
 
-async def test_a_password_under_8_bytes_is_refused(
+async def test_a_password_under_8_characters_is_refused(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     response = await register(client, password="seven77")

@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app.core.schemas import RequestModel
+from app.core.schemas import MAX_ROW_ID, RequestModel
 
 ItemT = TypeVar("ItemT")
 RowT = TypeVar("RowT")
@@ -18,7 +18,8 @@ MAX_PAGE_SIZE = 100
 
 class PageParams(RequestModel):
     limit: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE, description="Page size")
-    offset: int = Field(default=0, ge=0, description="Items to skip")
+    # No table holds more rows than an `integer` id can count; PostgreSQL's OFFSET is a bigint.
+    offset: int = Field(default=0, ge=0, le=MAX_ROW_ID, description="Items to skip")
 
 
 class Page(BaseModel, Generic[ItemT]):
