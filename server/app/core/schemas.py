@@ -4,7 +4,7 @@ import re
 import unicodedata
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Path
 from pydantic import (
@@ -17,7 +17,6 @@ from pydantic import (
     GetJsonSchemaHandler,
     PlainSerializer,
     StringConstraints,
-    WithJsonSchema,
     field_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
@@ -124,9 +123,12 @@ Password = Annotated[
 LoginName = Annotated[
     str, StringConstraints(min_length=1, max_length=1024), BeforeValidator(_normalize_username)
 ]
+# ASCII after NFKC: a fullwidth `superAdmin` folds into the plain one (and is taken), while
+# Cyrillic or Greek look-alikes, combining accents and zero-width characters, which no
+# normalisation turns into the letters they imitate, are refused.
 Username = Annotated[
     str,
-    StringConstraints(min_length=3, max_length=50, pattern=r"^[\w.-]+$"),
+    StringConstraints(min_length=3, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$"),
     BeforeValidator(_normalize_username),
 ]
 
@@ -151,25 +153,46 @@ MAX_AMOUNT = Decimal("9999999999.99")
 _CENTS = r"(\.[0-9]{1,2})?"
 
 
-def _amount_schema(*, minimum: Literal[0, "cents"]) -> WithJsonSchema:
-    """The JSON Schema of an amount input: pydantic's says only "number or string"."""
-    positive = r"[1-9][0-9]{0,9}" + _CENTS + r"|0\.(0[1-9]|[1-9][0-9]?)"
-    pattern = positive if minimum == "cents" else r"[0-9]{1,10}" + _CENTS
-    number: dict[str, Any] = {"type": "number", "maximum": float(MAX_AMOUNT), "multipleOf": 0.01}
-    number |= {"exclusiveMinimum": 0} if minimum == "cents" else {"minimum": 0}
-    return WithJsonSchema(
-        {"anyOf": [number, {"type": "string", "pattern": f"^({pattern})$"}]}, mode="validation"
-    )
+class _Amount:
+    """An amount in a request: a JSON number, or a string of digits with at most two decimals
+    ("19.90"). Pydantic alone would also read "1e3" and document any string at all."""
+
+    def __init__(self, *, positive: bool) -> None:
+        digits = r"[1-9][0-9]{0,9}" + _CENTS + r"|0\.(0[1-9]|[1-9][0-9]?)"
+        self.pattern = re.compile(f"^({digits if positive else r'[0-9]{1,10}' + _CENTS})$")
+        self.number: dict[str, Any] = {
+            "type": "number",
+            "maximum": float(MAX_AMOUNT),
+            "multipleOf": 0.01,
+            **({"exclusiveMinimum": 0} if positive else {"minimum": 0}),
+        }
+
+    def _check_text(self, value: object) -> object:
+        if isinstance(value, str) and not self.pattern.match(value):
+            raise PydanticCustomError(
+                "amount_format", "An amount is digits with at most two decimals, like 19.90"
+            )
+        return value
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_before_validator_function(self._check_text, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"anyOf": [self.number, {"type": "string", "pattern": self.pattern.pattern}]}
 
 
 # Money is Decimal end to end. In: a JSON number or string with at most two decimals.
 # Out: always a string with exactly two decimals ("19.90"), never a float.
 MoneyInput = Annotated[
-    Decimal, Field(gt=0, max_digits=12, decimal_places=2), _amount_schema(minimum="cents")
+    Decimal, Field(gt=0, max_digits=12, decimal_places=2), _Amount(positive=True)
 ]
 # A bound of a price filter: any amount a price could be, including none at all.
 AmountBound = Annotated[
-    Decimal, Field(ge=0, max_digits=12, decimal_places=2), _amount_schema(minimum=0)
+    Decimal, Field(ge=0, max_digits=12, decimal_places=2), _Amount(positive=False)
 ]
 
 
