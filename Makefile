@@ -61,10 +61,11 @@ fuzz: $(INSTALLED)  ## Schema fuzzing at length: FUZZ_EXAMPLES per operation (50
 	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),500) FUZZ_SCENARIOS=$(or $(FUZZ_SCENARIOS),200) \
 		$(PYTHON) -m pytest tests/fuzz
 
-lint: $(INSTALLED)  ## ruff and mypy
+lint: $(INSTALLED)  ## ruff (with its security rules) and mypy, and the dependency audit
 	$(RUFF) check server tests
 	$(RUFF) format --check server tests
 	cd server && ../$(VENV)/bin/mypy app devtools ../tests
+	$(PYTHON) -m devtools.audit
 
 fmt: $(INSTALLED)  ## Format and autofix
 	$(RUFF) format server tests

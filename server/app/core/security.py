@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.core.config import Settings
 
-ACCESS_TOKEN_TYPE = "access"
+ACCESS_TOKEN_TYPE = "access"  # noqa: S105 - a claim value, not a secret
 BCRYPT_MAX_BYTES = 72
 
 # bcrypt is slow by design; every call goes to the threadpool so the event loop keeps serving.
