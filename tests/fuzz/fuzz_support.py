@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.schemas import OpenApiSchema
-from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app import main
@@ -30,6 +30,8 @@ from app.users.models import User, UserRole
 
 # Examples per operation and generation mode: few in `make test`, many in `make fuzz`.
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+# `make test` replays the same examples every run; `make fuzz` explores.
+REPLAY = "FUZZ_EXAMPLES" not in os.environ
 # Stateful scenarios (chains of linked calls) per role; `make fuzz` raises it too.
 FUZZ_SCENARIOS = int(os.environ.get("FUZZ_SCENARIOS", "10"))
 FIRST_CALLER_ID = 1_000_001
@@ -40,6 +42,7 @@ VICTIM_CUSTOMERS = 3
 class Caller:
     role: UserRole
     user_id: int
+    username: str
     headers: dict[str, str]
 
 
@@ -48,15 +51,25 @@ class FuzzShop:
     app: FastAPI
     engine: AsyncEngine
     callers: dict[UserRole, Caller]
+    # Valid, so that a fuzzed sign-in as a caller is a plain 401.
+    caller_password_hash: str
 
     async def restore_callers(self) -> None:
-        """Undo what a fuzzed admin call may have done to another caller's account."""
+        """Undo what a fuzzed admin call may have done to another caller's account: demoted,
+        deactivated or deleted it."""
         async with AsyncSession(self.engine) as session, session.begin():
             for caller in self.callers.values():
+                account = {"role": caller.role, "is_active": True}
                 await session.execute(
-                    update(User)
-                    .where(User.id == caller.user_id)
-                    .values(role=caller.role, is_active=True)
+                    insert(User)
+                    .values(
+                        id=caller.user_id,
+                        username=caller.username,
+                        email=f"{caller.username.lower()}@example.com",
+                        hashed_password=self.caller_password_hash,
+                        **account,
+                    )
+                    .on_conflict_do_update(index_elements=[User.id], set_=account)
                 )
 
 
@@ -77,12 +90,11 @@ def schemathesis_config(*, stateful: bool) -> dict[str, Any]:
         "generation": {
             "mode": "all",
             "max-examples": FUZZ_EXAMPLES,
-            # `make test` replays the same examples every run; `make fuzz` explores.
-            "deterministic": "FUZZ_EXAMPLES" not in os.environ,
+            "deterministic": REPLAY,
             # Refused by every text field (PostgreSQL can't store it): tests/users cover it.
             "allow-x00": False,
         },
-        "phases": {"stateful": {"enabled": stateful, "max-steps": 12}},
+        "phases": {"stateful": {"enabled": stateful}},
         "operations": [
             *(
                 {
@@ -128,24 +140,13 @@ def _deliverable(address: str) -> bool:
 EMAILS = st.emails().filter(_deliverable)
 
 
-async def _add_caller(
-    session: AsyncSession, *, role: UserRole, user_id: int, username: str, settings: Settings
-) -> Caller:
-    session.add(
-        User(
-            id=user_id,
-            username=username,
-            email=f"{username.lower()}@example.com",
-            role=role,
-            hashed_password=await hash_password("fuzzing-password"),
-        )
-    )
+def _caller(*, role: UserRole, user_id: int, username: str, settings: Settings) -> Caller:
     token = create_access_token(subject=user_id, settings=settings)
-    return Caller(role=role, user_id=user_id, headers={"Authorization": f"Bearer {token}"})
+    return Caller(role, user_id, username, headers={"Authorization": f"Bearer {token}"})
 
 
-async def seed_shop(session: AsyncSession, settings: Settings) -> dict[UserRole, Caller]:
-    """Customers with orders, products in every status, and one caller per role."""
+async def seed_shop(session: AsyncSession) -> None:
+    """Customers with orders, and products in every status."""
     customers = [
         User(
             username=f"victim{index}",
@@ -177,9 +178,12 @@ async def seed_shop(session: AsyncSession, settings: Settings) -> dict[UserRole,
                 items=[OrderLineInput(product_id=product.id, quantity=1) for product in active]
             ),
         )
-    callers = [
-        await _add_caller(
-            session,
+
+
+def callers_for(settings: Settings) -> dict[UserRole, Caller]:
+    """One caller per role, whose accounts `FuzzShop.restore_callers` writes."""
+    return {
+        role: _caller(
             role=role,
             user_id=FIRST_CALLER_ID + offset,
             # The superadmin is the protected first superuser, so fuzzing can't demote it.
@@ -187,9 +191,7 @@ async def seed_shop(session: AsyncSession, settings: Settings) -> dict[UserRole,
             settings=settings,
         )
         for offset, role in enumerate(UserRole)
-    ]
-    await session.flush()
-    return {caller.role: caller for caller in callers}
+    }
 
 
 # The callers are restored once per operation, not per example, which is what is meant.

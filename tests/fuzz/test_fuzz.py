@@ -19,8 +19,10 @@ from alembic import command
 from fuzz_support import (
     FUZZ_SCENARIOS,
     FUZZ_SETTINGS,
+    REPLAY,
     Caller,
     FuzzShop,
+    callers_for,
     load_schema,
     seed_shop,
 )
@@ -32,6 +34,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from app.core.migrations import alembic_config
+from app.core.security import hash_password
 from app.main import create_app
 from app.users.models import UserRole
 
@@ -46,8 +49,15 @@ async def fuzz_shop(engine: AsyncEngine, database_url: URL) -> AsyncIterator[Fuz
         settings = settings_for(url)
         shop_engine = create_async_engine(url, poolclass=NullPool)
         async with AsyncSession(shop_engine) as session, session.begin():
-            callers = await seed_shop(session, settings)
-        yield FuzzShop(create_app(settings), shop_engine, callers)
+            await seed_shop(session)
+        shop = FuzzShop(
+            create_app(settings),
+            shop_engine,
+            callers_for(settings),
+            await hash_password("fuzzing-password"),
+        )
+        await shop.restore_callers()
+        yield shop
         # schemathesis started the app's lifespan on its own event loop; end it there.
         await asyncio.to_thread(shutdown_lifespans)
         await shop_engine.dispose()
@@ -90,7 +100,12 @@ def run_scenarios(shop: FuzzShop, caller: Caller) -> None:
             return {"app": shop.app, "headers": caller.headers}
 
     Scenarios.run(
-        settings=settings(FUZZ_SETTINGS, max_examples=FUZZ_SCENARIOS, stateful_step_count=10)
+        settings=settings(
+            FUZZ_SETTINGS,
+            max_examples=FUZZ_SCENARIOS,
+            stateful_step_count=10,
+            derandomize=REPLAY,
+        )
     )
 
 
