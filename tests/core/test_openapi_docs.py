@@ -77,3 +77,10 @@ def test_a_patch_field_that_refuses_null_does_not_offer_it(
 def test_a_stock_adjustment_of_zero_is_outside_the_schema(app: FastAPI) -> None:
     delta = app.openapi()["components"]["schemas"]["StockAdjustment"]["properties"]["delta"]
     assert delta["not"] == {"const": 0}
+
+
+@pytest.mark.parametrize("model", ["ProductCreate", "ProductUpdate"])
+def test_a_product_name_must_hold_more_than_whitespace(app: FastAPI, model: str) -> None:
+    """The server strips it: a name of a vertical tab was schema-valid and refused."""
+    name = app.openapi()["components"]["schemas"][model]["properties"]["name"]
+    assert name["pattern"] == "\\S"

@@ -107,6 +107,11 @@ def schemathesis_config(*, stateful: bool) -> dict[str, Any]:
                 }
                 for operation_id, status in REFUSES_SOME_VALID_INPUT.items()
             ),
+            # Deleting a product that orders reference archives it, and admins still read it.
+            {
+                "include-path": "/api/products/{product_id}",
+                "checks": {"use_after_free": {"enabled": False}},
+            },
             # `DELETE /api/users/me` is `DELETE /api/users/{user_id}` with the id "me": a 422
             # (and DELETE is in the 405's `Allow`), where schemathesis expects a path with no
             # DELETE at all.

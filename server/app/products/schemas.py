@@ -17,7 +17,10 @@ from app.core.schemas import (
 from app.products.models import ProductStatus
 from app.products.stock import MAX_STOCK
 
-ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Stripped first, so it needs something besides whitespace: the pattern says so to clients.
+ProductName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"\S")
+]
 Sku = Annotated[
     str,
     StringConstraints(
