@@ -649,3 +649,23 @@ async def test_superadmin_deletes_an_admin_or_another_superadmin(
     assert response.status_code == 204, response.text
     assert_error(await read_me(client, access), 401, "invalid_token")
     assert_error(await login(client, target.username, DEFAULT_PASSWORD), 401, "invalid_credentials")
+
+
+@pytest.mark.parametrize("flag", ["0", "false", "no", 0, "off"], ids=repr)
+async def test_is_active_takes_a_json_boolean_only(
+    client: httpx.AsyncClient,
+    admin: User,
+    make_user: UserFactory,
+    auth_headers: AuthHeaders,
+    flag: Any,
+) -> None:
+    """Fuzzing found `"is_active": "0"` deactivating an account."""
+    target = await make_user()
+
+    response = await client.patch(
+        f"/api/users/{target.id}", json={"is_active": flag}, headers=auth_headers(admin)
+    )
+
+    [error] = assert_error(response, 422, "validation_error")["detail"]
+    assert error["loc"] == ["body", "is_active"]
+    assert (await login(client, target.username, DEFAULT_PASSWORD)).status_code == 200
