@@ -24,8 +24,8 @@ PROD_COMPOSE := docker compose -f docker-compose.production.yml
 FRONT_INSTALLED := front/node_modules/.installed
 NPM_INSTALL := npm install --no-audit --no-fund
 
-.PHONY: help dev api seed test lint fmt validate up down logs ps prod-up backup restore cleanup \
-	system-deps lock clean client front-deps front-check front-build bench soak
+.PHONY: help dev api seed test fuzz lint fmt validate up down logs ps prod-up backup restore \
+	cleanup system-deps lock clean client front-deps front-check front-build bench soak
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -86,10 +86,15 @@ client: $(INSTALLED) $(FRONT_INSTALLED)  ## Regenerate front/openapi.json and th
 	$(PYTHON) -m devtools.openapi
 	cd front && npm run client
 
-lint: $(INSTALLED)  ## ruff and mypy
+fuzz: $(INSTALLED)  ## Schema fuzzing at length: FUZZ_EXAMPLES per operation (500), FUZZ_SCENARIOS (200)
+	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),500) FUZZ_SCENARIOS=$(or $(FUZZ_SCENARIOS),200) \
+		$(PYTHON) -m pytest tests/fuzz
+
+lint: $(INSTALLED)  ## ruff (with its security rules) and mypy, and the dependency audit
 	$(RUFF) check server tests
 	$(RUFF) format --check server tests
 	cd server && ../$(VENV)/bin/mypy app devtools ../tests
+	$(PYTHON) -m devtools.audit
 
 fmt: $(INSTALLED)  ## Format and autofix
 	$(RUFF) format server tests

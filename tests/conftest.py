@@ -9,7 +9,6 @@ behave as in production while the test's data vanishes at teardown.
 import asyncio
 import os
 import tempfile
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from decimal import Decimal
@@ -29,6 +28,8 @@ from helpers import (
     open_live_shop,
     running_app,
     savepoint_sessions,
+    scratch_database,
+    settings_for,
 )
 from sqlalchemy import NullPool
 from sqlalchemy.engine import URL, make_url
@@ -39,7 +40,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from app.core.config import Environment, Settings, load_settings
+from app.core.config import Settings
 from app.core.migrations import alembic_config
 from app.core.security import create_access_token, password_context
 from app.products.models import Product, ProductStatus
@@ -89,14 +90,7 @@ def make_settings(database_url: URL) -> MakeSettings:
     """Settings for a test app, ignoring any `.env`; keyword arguments override."""
 
     def build(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {
-            "ENVIRONMENT": Environment.TEST,
-            "DATABASE_URL": database_url.render_as_string(hide_password=False),
-            "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
-            "FIRST_SUPERUSER": "superAdmin",
-            **overrides,
-        }
-        return load_settings(_env_file=None, **values)
+        return settings_for(database_url, **overrides)
 
     return build
 
@@ -294,14 +288,8 @@ def repo_root() -> Path:
 @pytest.fixture
 async def scratch_database_url(engine: AsyncEngine, database_url: URL) -> AsyncIterator[URL]:
     """An empty database of its own on the test server, for migrations and start-up tests."""
-    name = f"scratch_{uuid.uuid4().hex[:12]}"
-    async with engine.connect() as connection:
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield database_url.set(database=name)
-    async with engine.connect() as connection:
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    async with scratch_database(engine, database_url) as url:
+        yield url
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from app.core.config import Settings
+from app.core.config import Environment, Settings, load_settings
 from app.core.database import Base
 from app.core.dependencies import get_sessionmaker
 from app.core.security import create_access_token
@@ -140,6 +140,31 @@ def assert_public_user(body: Any) -> None:
 
 
 # --- Running apps --------------------------------------------------------------------------
+
+
+def settings_for(database_url: URL, **overrides: Any) -> Settings:
+    """Settings for a test app on `database_url`, ignoring any `.env`; keywords override."""
+    values: dict[str, Any] = {
+        "ENVIRONMENT": Environment.TEST,
+        "DATABASE_URL": database_url.render_as_string(hide_password=False),
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
+        "FIRST_SUPERUSER": "superAdmin",
+        **overrides,
+    }
+    return load_settings(_env_file=None, **values)
+
+
+@asynccontextmanager
+async def scratch_database(engine: AsyncEngine, database_url: URL) -> AsyncIterator[URL]:
+    """An empty database of its own on the test server, dropped on the way out."""
+    name = f"scratch_{uuid.uuid4().hex[:12]}"
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield database_url.set(database=name)
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @contextmanager

@@ -103,7 +103,9 @@ class LocalPostgres:
         return make_url(self._server.get_uri(database)).set(drivername="postgresql+asyncpg")
 
     def create_database(self, name: str, *, recreate: bool = False) -> URL:
-        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'").count("(1 row)")
+        # `name` is the caller's own, not user input; psql takes no bind parameters.
+        query = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"  # noqa: S608
+        exists = self.psql(query).count("(1 row)")
         if exists and recreate:
             self.psql(f'DROP DATABASE "{name}" WITH (FORCE)')
         if recreate or not exists:

@@ -146,12 +146,24 @@ async def test_a_password_of_exactly_72_bytes_registers_and_signs_in(
     await sign_in(client, "newcomer", password)
 
 
-async def test_a_password_under_8_bytes_is_refused(
+async def test_a_password_under_8_characters_is_refused(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     response = await register(client, password="seven77")
 
     entries = assert_validation_error(response, password="seven77")
     assert [entry["loc"] for entry in entries] == [["body", "password"]]
+    assert entries[0]["type"] == "password_too_short"
+    assert await find_user(session, "newcomer") is None
+
+
+async def test_a_password_of_8_bytes_in_fewer_characters_is_refused(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Counted in characters, as the schema's minLength is: three CJK characters are 9 bytes."""
+    password = "\u5bc6\u7801\u597d"
+    response = await register(client, password=password)
+
+    entries = assert_validation_error(response, password=password)
     assert entries[0]["type"] == "password_too_short"
     assert await find_user(session, "newcomer") is None

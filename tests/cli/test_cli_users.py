@@ -83,7 +83,7 @@ def test_a_taken_username_or_email_is_a_clear_error(
         ("ab", None, PASSWORD, ("username: ", "at least 3")),
         ("no spaces", "spaces@example.com", PASSWORD, ("username: String should match pattern",)),
         ("mailless", "not-an-email", PASSWORD, ("email: value is not a valid email address",)),
-        ("shorty", None, "short", ("password: Password must be at least 8 bytes",)),
+        ("shorty", None, "short", ("password: Password must be at least 8 characters",)),
         ("longy", None, "é" * 37, ("password: Password must be at most 72 bytes",)),
         ("nul", None, "pass\x00word", ("password: Text may not contain NUL",)),
     ],

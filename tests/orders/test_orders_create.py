@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.orders.models import Order, OrderItem, OrderStatus, OrderStatusHistory
+from app.orders.schemas import MAX_ORDER_LINES
 from app.products.models import ProductStatus
 from app.users.models import User
 
@@ -234,6 +235,24 @@ async def test_a_hundred_lines_is_the_limit_and_is_accepted(
     body = await placed_order(client, auth_headers(user), *[(product, 1) for product in products])
     assert len(body["items"]) == 100
     assert body["total_amount"] == "100.00"
+
+
+async def test_ten_thousand_lines_are_a_422_naming_the_limit_and_take_nothing(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    user: User,
+    auth_headers: AuthHeaders,
+    make_product: ProductFactory,
+) -> None:
+    product = await make_product(stock_quantity=100_000)
+    body = {"items": [{"product_id": product.id, "quantity": 1}] * 10_000}
+
+    response = await client.post(ORDERS_URL, json=body, headers=auth_headers(user))
+
+    [error] = assert_error(response, 422, "validation_error")["detail"]
+    assert (error["type"], error["loc"]) == ("too_long", ["body", "items"])
+    assert error["ctx"]["max_length"] == MAX_ORDER_LINES
+    assert await current_stock(session, product) == 100_000
 
 
 async def test_a_total_beyond_the_money_column_is_a_422_not_a_500(

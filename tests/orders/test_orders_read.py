@@ -185,7 +185,24 @@ async def test_order_pages_by_cursor_follow_the_sort_and_stay_within_the_viewer(
 
 @pytest.mark.parametrize(
     "query",
-    ["limit=0", "limit=101", "offset=-1", "sort=price", "status=lost", "created_from=yesterday"],
+    [
+        "limit=0",
+        "limit=101",
+        "limit=100000000000000000000000",
+        "offset=-1",
+        # Past PostgreSQL's bigint OFFSET: was a 500.
+        "offset=3482544027514267544584192",
+        "offset=2147483648",
+        "sort=price",
+        "status=lost",
+        "created_from=yesterday",
+        # Read as seconds since 1970 before: not the ISO 8601 date-time the schema promises.
+        "created_to=0.5",
+        "created_from=1700000000",
+        "created_from=2026-01-31",
+        # Past the integer ids: was a 500.
+        "user_id=10288059073919050579968",
+    ],
 )
 async def test_bad_list_parameters_are_422(
     client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders, query: str

@@ -86,6 +86,10 @@ async def test_limit_100_is_allowed(list_users: ListUsers) -> None:
         {"limit": 101},
         {"limit": -1},
         {"offset": -1},
+        # Past PostgreSQL's bigint OFFSET: was a 500.
+        {"offset": 3482544027514267544584192},
+        {"offset": 2_147_483_648},
+        {"limit": 10**30},
         {"limit": "ten"},
         {"sort": "password"},
         {"sort": "hashed_password"},
@@ -138,6 +142,9 @@ async def test_search_matches_a_substring_of_username_or_email_in_any_case(
         pytest.param("%", set(), id="percent-is-not-anything"),
         pytest.param("a%b", set(), id="percent-between"),
         pytest.param("\\", set(), id="backslash"),
+        pytest.param("%_", set(), id="percent-underscore"),
+        pytest.param("' OR '1'='1", set(), id="or-true"),
+        pytest.param("'; DROP TABLE users; --", set(), id="drop-table"),
     ],
 )
 async def test_search_wildcards_are_literal(

@@ -159,6 +159,51 @@ async def test_a_fullwidth_lookalike_of_an_existing_username_is_taken(
     assert_error(response, 409, "username_taken")
 
 
+@pytest.mark.parametrize(
+    "lookalike",
+    [
+        "\u0455uperAdmin",  # Cyrillic dze for the s
+        "super\u0391dmin",  # Greek capital alpha for the A
+        "superAdmi\u0301n",  # a combining acute accent
+        "super\u200bAdmin",  # a zero-width space
+        "superAdmin\u200d",  # a zero-width joiner
+        "superAd\u1d0din",  # small capital M
+    ],
+    ids=[
+        "cyrillic",
+        "greek",
+        "combining-mark",
+        "zero-width-space",
+        "zero-width-joiner",
+        "small-cap",
+    ],
+)
+async def test_a_lookalike_no_normalisation_folds_is_refused(
+    client: httpx.AsyncClient, superadmin: User, lookalike: str
+) -> None:
+    response = await client.post(
+        "/api/auth/register", json=new_account(lookalike, email="spoof@example.com")
+    )
+
+    [error] = assert_error(response, 422, "validation_error")["detail"]
+    assert error["loc"] == ["body", "username"]
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["SUPERADMIN", "superadmin", " superAdmin ", "superAdmin\u00a0"],
+    ids=["upper", "lower", "spaces", "no-break-space"],
+)
+async def test_a_case_or_space_variant_of_superadmin_is_taken(
+    client: httpx.AsyncClient, superadmin: User, variant: str
+) -> None:
+    response = await client.post(
+        "/api/auth/register", json=new_account(variant, email="variant@example.com")
+    )
+
+    assert_error(response, 409, "username_taken")
+
+
 async def test_a_fullwidth_username_is_stored_in_its_plain_form(
     client: httpx.AsyncClient, admin: User, auth_headers: AuthHeaders
 ) -> None:
@@ -604,3 +649,23 @@ async def test_superadmin_deletes_an_admin_or_another_superadmin(
     assert response.status_code == 204, response.text
     assert_error(await read_me(client, access), 401, "invalid_token")
     assert_error(await login(client, target.username, DEFAULT_PASSWORD), 401, "invalid_credentials")
+
+
+@pytest.mark.parametrize("flag", ["0", "false", "no", 0, "off"], ids=repr)
+async def test_is_active_takes_a_json_boolean_only(
+    client: httpx.AsyncClient,
+    admin: User,
+    make_user: UserFactory,
+    auth_headers: AuthHeaders,
+    flag: Any,
+) -> None:
+    """Fuzzing found `"is_active": "0"` deactivating an account."""
+    target = await make_user()
+
+    response = await client.patch(
+        f"/api/users/{target.id}", json={"is_active": flag}, headers=auth_headers(admin)
+    )
+
+    [error] = assert_error(response, 422, "validation_error")["detail"]
+    assert error["loc"] == ["body", "is_active"]
+    assert (await login(client, target.username, DEFAULT_PASSWORD)).status_code == 200

@@ -9,9 +9,10 @@ from app.auth.schemas import LoginRequest, PasswordForm, RefreshRequest, TokenPa
 from app.core.config import Settings
 from app.core.dependencies import SessionDep, SettingsDep
 from app.core.errors import error_responses
+from app.core.routing import StrictJSONRoute
 from app.users.schemas import UserPublic, UserRegister
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+router = APIRouter(prefix="/api/auth", tags=["auth"], route_class=StrictJSONRoute)
 
 REFRESH_COOKIE = "refresh_token"
 REFRESH_COOKIE_PATH = "/api/auth"
@@ -78,19 +79,19 @@ def _presented_refresh_token(body: RefreshRequest | None, cookie: str | None) ->
 RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE, include_in_schema=False)]
 
 
-@router.post("/login", responses=error_responses(401, 429))
+@router.post("/login", responses=error_responses(401, 429, body=True))
 async def login(credentials: LoginRequest, sign_in: SignInDep) -> TokenPair:
     """Sign in with a username and password; also sets the refresh cookie."""
     return await sign_in(credentials.username, credentials.password)
 
 
-@router.post("/token", responses=error_responses(401, 429))
+@router.post("/token", responses=error_responses(401, 429, body=True))
 async def login_with_form(form: Annotated[PasswordForm, Form()], sign_in: SignInDep) -> TokenPair:
     """The OAuth2 password flow, for Swagger's Authorize button and OAuth2 clients."""
     return await sign_in(form.username, form.password)
 
 
-@router.post("/refresh", responses=error_responses(401))
+@router.post("/refresh", responses=error_responses(401, body=True))
 async def refresh_tokens(
     response: Response,
     session: SessionDep,
@@ -105,7 +106,9 @@ async def refresh_tokens(
     return pair
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401))
+@router.post(
+    "/logout", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401, body=True)
+)
 async def logout(
     response: Response,
     session: SessionDep,
@@ -124,7 +127,9 @@ async def logout(
     )
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409))
+@router.post(
+    "/register", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409, body=True)
+)
 async def register(data: UserRegister, session: SessionDep, settings: SettingsDep) -> UserPublic:
     """Create an account with the `user` role, when registration is open."""
     user = await service.register(session, data, settings=settings)

@@ -32,5 +32,5 @@ class RefreshRequest(InputModel):
 class TokenPair(OutputModel):
     access_token: str
     refresh_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - OAuth2's token type, not a secret
     expires_in: int

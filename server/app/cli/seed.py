@@ -24,7 +24,7 @@ from app.orders.models import Order, OrderItem, OrderStatus, OrderStatusHistory
 from app.products.models import Product, ProductStatus
 from app.users.models import User, UserRole
 
-DEMO_PASSWORD = "demo-password"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented password of demo accounts
 ORDERS_PER_BATCH = 5_000
 ORDER_HISTORY_SPAN = timedelta(days=180)
 # Products and customers exist before the first demo order.
@@ -187,7 +187,7 @@ class _Seeder:
     def __init__(self, connection: AsyncConnection, driver: Any, *, seed: int, run: int) -> None:
         self.connection = connection
         self.driver = driver  # the asyncpg connection under `connection`, for COPY
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 - repeatable demo data, not secrets
         self.run = run
         self.now = datetime.now(UTC)
 

@@ -29,7 +29,8 @@ PLACEHOLDER_SECRETS = frozenset(
         "replace-with-output-of-openssl-rand-hex-32",
     }
 )
-DEV_SUPERUSER_PASSWORD = "admin123"
+# Development only: production refuses it (see the validator below).
+DEV_SUPERUSER_PASSWORD = "admin123"  # noqa: S105
 MIN_SECRET_KEY_LENGTH = 32
 MIN_PRODUCTION_SUPERUSER_PASSWORD_LENGTH = 12
 

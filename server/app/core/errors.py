@@ -1,7 +1,7 @@
 """Domain errors and the handlers that render every error as `{"detail", "code", ...}`."""
 
 from http import HTTPStatus
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, cast
 
 import asyncpg
 import structlog
@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 logger = structlog.get_logger(__name__)
 
@@ -120,23 +121,43 @@ def _code_for_status(status_code: int) -> str:
         return "error"
 
 
+# Starlette calls each handler only with the exceptions it was registered for: the casts
+# in the handlers say so to mypy.
 async def _app_error_handler(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, AppError)
-    return _render(error)
+    return _render(cast(AppError, error))
 
 
-async def _http_error_handler(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, StarletteHTTPException)
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path. Starlette names only the first route's,
+    though `/api/products/{id}` is three routes: GET, PATCH and DELETE."""
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    )
+
+
+async def _http_error_handler(request: Request, error: Exception) -> JSONResponse:
+    error = cast(StarletteHTTPException, error)
+    headers = dict(error.headers) if error.headers else {}
+    if error.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        headers["Allow"] = _allowed_methods(request)
     return _error_response(
         error.status_code,
         error.detail,
         _code_for_status(error.status_code),
-        headers=dict(error.headers) if error.headers else None,
+        headers=headers or None,
     )
 
 
 async def _validation_error_handler(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, RequestValidationError)
+    error = cast(RequestValidationError, error)
     # The offending input is left out: it may be a password or a megabyte of text.
     errors = [
         {key: value for key, value in item.items() if key not in {"input", "url"}}
@@ -208,9 +229,44 @@ class ErrorBody(BaseModel):
     code: str
 
 
-def error_responses(*status_codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the errors a route can return, so Swagger tells the truth."""
+class InvalidField(BaseModel):
+    type: str
+    loc: list[str | int]
+    msg: str
+    ctx: dict[str, Any] | None = None
+
+
+class ValidationErrorBody(BaseModel):
+    """A 422 for input that doesn't fit the schema: one entry per invalid field."""
+
+    detail: list[InvalidField]
+    code: Literal["validation_error"]
+
+
+# Any route with a body can answer these, before its own code runs.
+_BODY_ERRORS = {
+    HTTPStatus.BAD_REQUEST: "The body could not be read, e.g. it is not UTF-8",
+    # nginx's client_max_body_size, in front of every deployment.
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "The body is over 1 MB (refused by the proxy)",
+}
+
+
+def error_responses(*status_codes: int, body: bool = False) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the errors a route can return, so Swagger tells the truth.
+
+    `body=True` adds those of a route that takes a body. A route that lists 422 refuses some
+    valid-looking input itself, so its 422 is either body; without it, FastAPI documents the
+    validation errors alone.
+    """
+    descriptions = {HTTPStatus(code): HTTPStatus(code).phrase for code in status_codes}
+    if body:
+        descriptions = _BODY_ERRORS | descriptions
     return {
-        status_code: {"model": ErrorBody, "description": HTTPStatus(status_code).phrase}
-        for status_code in status_codes
+        int(status): {
+            "model": ErrorBody | ValidationErrorBody
+            if status == HTTPStatus.UNPROCESSABLE_ENTITY
+            else ErrorBody,
+            "description": description,
+        }
+        for status, description in descriptions.items()
     }

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.core.errors import AppError
-from app.core.schemas import RequestModel
+from app.core.schemas import MAX_ROW_ID, RequestModel
 
 ItemT = TypeVar("ItemT")
 RowT = TypeVar("RowT")
@@ -34,7 +34,8 @@ class InvalidCursor(AppError):
 
 class PageParams(RequestModel):
     limit: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE, description="Page size")
-    offset: int = Field(default=0, ge=0, description="Items to skip")
+    # No table holds more rows than an `integer` id can count; PostgreSQL's OFFSET is a bigint.
+    offset: int = Field(default=0, ge=0, le=MAX_ROW_ID, description="Items to skip")
     cursor: Annotated[str, StringConstraints(max_length=MAX_CURSOR_LENGTH)] | None = Field(
         default=None,
         description="The `next_cursor` of the previous page, for keyset pagination: as fast "

@@ -1,6 +1,8 @@
 """Base classes and field types shared by request and response bodies."""
 
+import re
 import unicodedata
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -11,15 +13,18 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     PlainSerializer,
     StringConstraints,
     field_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
 from app.core.security import BCRYPT_MAX_BYTES
 
-MIN_PASSWORD_BYTES = 8
+MIN_PASSWORD_LENGTH = 8
 
 
 class RequestModel(BaseModel):
@@ -52,11 +57,11 @@ def _check_password_length(password: str) -> str:
             "Password must be at most {max_bytes} bytes in UTF-8; this one is {size}",
             {"max_bytes": BCRYPT_MAX_BYTES, "size": size},
         )
-    if size < MIN_PASSWORD_BYTES:
+    if len(password) < MIN_PASSWORD_LENGTH:
         raise PydanticCustomError(
             "password_too_short",
-            "Password must be at least {min_bytes} bytes",
-            {"min_bytes": MIN_PASSWORD_BYTES},
+            "Password must be at least {min_length} characters",
+            {"min_length": MIN_PASSWORD_LENGTH},
         )
     return password
 
@@ -72,11 +77,45 @@ def _reject_null(value: Any) -> Any:
     return value
 
 
-# For PATCH fields that may be omitted but can't be cleared: an explicit null is a 422.
-NotNull = AfterValidator(_reject_null)
+class _NotNull:
+    """For PATCH fields that may be omitted but can't be cleared: an explicit null is a 422,
+    and the schema offers no null either."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(_reject_null, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        variants = [
+            variant for variant in json_schema.pop("anyOf", []) if variant != {"type": "null"}
+        ]
+        if len(variants) == 1:
+            json_schema.update(variants[0])
+        elif variants:
+            json_schema["anyOf"] = variants
+        return json_schema
+
+
+NotNull = _NotNull()
 
 # bcrypt reads at most 72 bytes; a longer password is refused rather than silently truncated.
-Password = Annotated[str, AfterValidator(_check_password_length)]
+# JSON Schema counts characters, not bytes: `format: password` says there is more to it.
+Password = Annotated[
+    str,
+    AfterValidator(_check_password_length),
+    Field(
+        json_schema_extra={
+            "format": "password",
+            "minLength": MIN_PASSWORD_LENGTH,
+            "maxLength": BCRYPT_MAX_BYTES,
+        },
+        description=f"{MIN_PASSWORD_LENGTH} characters to {BCRYPT_MAX_BYTES} bytes in UTF-8",
+    ),
+]
 # What a sign-in form accepts: normalised like a username, but any text, so that an odd
 # input is just a failed sign-in rather than a 422 that tells usernames apart.
 # The BeforeValidator wraps the constrained string, so it normalises before the length and
@@ -84,18 +123,89 @@ Password = Annotated[str, AfterValidator(_check_password_length)]
 LoginName = Annotated[
     str, StringConstraints(min_length=1, max_length=1024), BeforeValidator(_normalize_username)
 ]
+# ASCII after NFKC: a fullwidth `superAdmin` folds into the plain one (and is taken), while
+# Cyrillic or Greek look-alikes, combining accents and zero-width characters, which no
+# normalisation turns into the letters they imitate, are refused.
 Username = Annotated[
     str,
-    StringConstraints(min_length=3, max_length=50, pattern=r"^[\w.-]+$"),
+    StringConstraints(min_length=3, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$"),
     BeforeValidator(_normalize_username),
 ]
 
+
+def _reject_text_and_booleans(value: object) -> object:
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+# A count in a JSON body, after its bounds: `Annotated[int, Field(ge=1), WholeNumber]`.
+# A JSON number without a fraction: 5 and 5.0 are one number (to JSON Schema and to
+# JavaScript); neither "5" nor true is a count.
+WholeNumber = BeforeValidator(_reject_text_and_booleans)
+
 # Primary keys are PostgreSQL `integer`s; anything outside that range can't name a row.
-RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+MAX_ROW_ID = 2_147_483_647
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+
+# NUMERIC(12, 2): the largest amount a price, a line or an order can hold.
+MAX_AMOUNT = Decimal("9999999999.99")
+_CENTS = r"(\.[0-9]{1,2})?"
+
+
+class _Amount:
+    """An amount in a request: a JSON number, or a string of digits with at most two decimals
+    ("19.90"). Pydantic alone would also read "1e3" and document any string at all."""
+
+    def __init__(self, *, positive: bool) -> None:
+        digits = r"[1-9][0-9]{0,9}" + _CENTS + r"|0\.(0[1-9]|[1-9][0-9]?)"
+        self.pattern = re.compile(f"^({digits if positive else r'[0-9]{1,10}' + _CENTS})$")
+        self.number: dict[str, Any] = {
+            "type": "number",
+            "maximum": float(MAX_AMOUNT),
+            "multipleOf": 0.01,
+            **({"exclusiveMinimum": 0} if positive else {"minimum": 0}),
+        }
+
+    def _check_text(self, value: object) -> object:
+        if isinstance(value, str) and not self.pattern.match(value):
+            raise PydanticCustomError(
+                "amount_format", "An amount is digits with at most two decimals, like 19.90"
+            )
+        return value
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_before_validator_function(self._check_text, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"anyOf": [self.number, {"type": "string", "pattern": self.pattern.pattern}]}
+
 
 # Money is Decimal end to end. In: a JSON number or string with at most two decimals.
 # Out: always a string with exactly two decimals ("19.90"), never a float.
-MoneyInput = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
+MoneyInput = Annotated[
+    Decimal, Field(gt=0, max_digits=12, decimal_places=2), _Amount(positive=True)
+]
+# A bound of a price filter: any amount a price could be, including none at all.
+AmountBound = Annotated[
+    Decimal, Field(ge=0, max_digits=12, decimal_places=2), _Amount(positive=False)
+]
+
+
+def _require_iso_datetime(value: object) -> object:
+    # Pydantic would also read "1700000000" or "0.5" as seconds since 1970: not a date-time.
+    if isinstance(value, str) and not ISO_DATETIME_START.match(value):
+        raise PydanticCustomError("datetime_format", "Expected an ISO 8601 date-time")
+    return value
+
+
+ISO_DATETIME_START = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+# A date-time as the schema promises: ISO 8601, like "2026-01-31T12:00:00Z".
+IsoDateTime = Annotated[datetime, BeforeValidator(_require_iso_datetime)]
 Money = Annotated[
     Decimal,
     PlainSerializer(lambda amount: f"{amount:.2f}", return_type=str, when_used="json"),

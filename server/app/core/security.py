@@ -15,7 +15,7 @@ from passlib.context import CryptContext
 
 from app.core.config import Settings
 
-ACCESS_TOKEN_TYPE = "access"
+ACCESS_TOKEN_TYPE = "access"  # noqa: S105 - a claim value, not a secret
 BCRYPT_MAX_BYTES = 72
 # bcrypt is slow by design and keeps a core busy for each hash. Run in the general threadpool
 # (40 threads), a storm of sign-ins had every core hashing and starved each worker's event

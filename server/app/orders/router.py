@@ -6,6 +6,7 @@ from app.auth.dependencies import AdminUser, CurrentUser
 from app.core.dependencies import SessionDep
 from app.core.errors import error_responses
 from app.core.pagination import Page
+from app.core.routing import StrictJSONRoute
 from app.core.schemas import RowId
 from app.orders import service
 from app.orders.schemas import (
@@ -16,7 +17,12 @@ from app.orders.schemas import (
     OrderStatusHistoryPublic,
 )
 
-router = APIRouter(prefix="/api/orders", tags=["orders"], responses=error_responses(401))
+router = APIRouter(
+    prefix="/api/orders",
+    tags=["orders"],
+    responses=error_responses(401),
+    route_class=StrictJSONRoute,
+)
 
 IdempotencyKeyHeader = Annotated[
     str | None,
@@ -29,12 +35,31 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 
+_BY_ID = {"order_id": "$response.body#/id"}
+# OpenAPI links: what a client (or a stateful fuzzer) can do next with an order.
+_ORDER_LINKS = {
+    "Read": {"operationId": "read_order", "parameters": _BY_ID},
+    "ReadByNumber": {
+        "operationId": "read_order_by_number",
+        "parameters": {"order_number": "$response.body#/order_number"},
+    },
+    "History": {"operationId": "read_order_history", "parameters": _BY_ID},
+    "Cancel": {"operationId": "cancel_order", "parameters": _BY_ID},
+    "ChangeStatus": {"operationId": "change_order_status", "parameters": _BY_ID},
+}
+
+
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     responses={
-        200: {"model": OrderPublic, "description": "A repeat of an Idempotency-Key"},
-        **error_responses(409, 422),
+        201: {"links": _ORDER_LINKS},
+        200: {
+            "model": OrderPublic,
+            "description": "A repeat of an Idempotency-Key",
+            "links": _ORDER_LINKS,
+        },
+        **error_responses(409, 422, body=True),
     },
 )
 async def create_order(
@@ -53,7 +78,7 @@ async def create_order(
     return OrderPublic.model_validate(order)
 
 
-@router.get("")
+@router.get("", responses=error_responses(403))
 async def list_orders(
     params: Annotated[OrderListParams, Query()], viewer: CurrentUser, session: SessionDep
 ) -> Page[OrderPublic]:
@@ -85,14 +110,20 @@ async def read_order_history(
     return [OrderStatusHistoryPublic.model_validate(entry) for entry in history]
 
 
-@router.post("/{order_id}/cancel", responses=error_responses(404, 409))
+@router.post(
+    "/{order_id}/cancel",
+    responses={200: {"links": _ORDER_LINKS}, **error_responses(404, 409)},
+)
 async def cancel_order(order_id: RowId, actor: CurrentUser, session: SessionDep) -> OrderPublic:
     """Customers cancel their own pending orders; admins pending or paid ones. Restocks."""
     order = await service.cancel_order(session, actor=actor, order_id=order_id)
     return OrderPublic.model_validate(order)
 
 
-@router.patch("/{order_id}/status", responses=error_responses(403, 404, 409))
+@router.patch(
+    "/{order_id}/status",
+    responses={200: {"links": _ORDER_LINKS}, **error_responses(403, 404, 409, body=True)},
+)
 async def change_order_status(
     order_id: RowId, change: OrderStatusChange, actor: AdminUser, session: SessionDep
 ) -> OrderPublic:

@@ -4,7 +4,14 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from app.core.pagination import PageParams
-from app.core.schemas import InputModel, Money, OutputModel
+from app.core.schemas import (
+    MAX_ROW_ID,
+    InputModel,
+    IsoDateTime,
+    Money,
+    OutputModel,
+    WholeNumber,
+)
 from app.orders.models import OrderStatus
 
 MAX_ORDER_LINES = 100
@@ -14,8 +21,8 @@ OrderSort = Literal["created_at", "-created_at", "total_amount", "-total_amount"
 
 
 class OrderLineInput(InputModel):
-    product_id: int = Field(ge=1, le=2_147_483_647)
-    quantity: int = Field(ge=1, le=MAX_LINE_QUANTITY)
+    product_id: Annotated[int, Field(ge=1, le=MAX_ROW_ID), WholeNumber]
+    quantity: Annotated[int, Field(ge=1, le=MAX_LINE_QUANTITY), WholeNumber]
 
 
 class OrderCreate(InputModel):
@@ -64,7 +71,7 @@ class OrderStatusHistoryPublic(OutputModel):
 
 class OrderListParams(PageParams):
     status: OrderStatus | None = None
-    created_from: datetime | None = Field(default=None, description="Inclusive lower bound")
-    created_to: datetime | None = Field(default=None, description="Exclusive upper bound")
-    user_id: int | None = Field(default=None, ge=1, description="Admins only")
+    created_from: IsoDateTime | None = Field(default=None, description="Inclusive lower bound")
+    created_to: IsoDateTime | None = Field(default=None, description="Exclusive upper bound")
+    user_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID, description="Admins only")
     sort: OrderSort = "-created_at"

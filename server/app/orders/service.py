@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.exceptions import AdminRequired
 from app.core.pagination import PageResult, order_by, paginate
+from app.core.schemas import MAX_AMOUNT
 from app.orders.exceptions import (
     IdempotencyKeyReused,
     InvalidTransition,
@@ -28,8 +29,6 @@ from app.products.stock import lock_products, move_stock
 from app.users.models import User
 
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
-# NUMERIC(12, 2): the largest amount a line or an order can hold.
-MAX_AMOUNT = Decimal("9999999999.99")
 
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PENDING: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),

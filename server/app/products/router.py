@@ -6,6 +6,7 @@ from app.auth.dependencies import AdminUser, CurrentUser
 from app.core.dependencies import SessionDep
 from app.core.errors import error_responses
 from app.core.pagination import Page
+from app.core.routing import StrictJSONRoute
 from app.core.schemas import RowId
 from app.products import service
 from app.products.schemas import (
@@ -16,7 +17,12 @@ from app.products.schemas import (
     StockAdjustment,
 )
 
-router = APIRouter(prefix="/api/products", tags=["products"], responses=error_responses(401))
+router = APIRouter(
+    prefix="/api/products",
+    tags=["products"],
+    responses=error_responses(401),
+    route_class=StrictJSONRoute,
+)
 
 
 @router.get("")
@@ -28,7 +34,21 @@ async def list_products(
     return Page[ProductPublic].of(page, params)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409))
+# OpenAPI links: what a client (or a stateful fuzzer) can do next with the answer.
+_NEW_PRODUCT_LINKS = {
+    "OrderOne": {
+        "operationId": "create_order",
+        "description": "Order one unit of the new product",
+        "requestBody": {"items": [{"product_id": "$response.body#/id", "quantity": 1}]},
+    }
+}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={201: {"links": _NEW_PRODUCT_LINKS}, **error_responses(403, 409, body=True)},
+)
 async def create_product(data: ProductCreate, _: AdminUser, session: SessionDep) -> ProductPublic:
     return ProductPublic.model_validate(await service.create_product(session, data))
 
@@ -42,7 +62,7 @@ async def read_product(
     return ProductPublic.model_validate(product)
 
 
-@router.patch("/{product_id}", responses=error_responses(403, 404, 409))
+@router.patch("/{product_id}", responses=error_responses(403, 404, 409, body=True))
 async def update_product(
     product_id: RowId, changes: ProductUpdate, _: AdminUser, session: SessionDep
 ) -> ProductPublic:
@@ -59,7 +79,7 @@ async def delete_product(product_id: RowId, _: AdminUser, session: SessionDep) -
     await service.delete_product(session, product_id)
 
 
-@router.post("/{product_id}/stock", responses=error_responses(403, 404, 409))
+@router.post("/{product_id}/stock", responses=error_responses(403, 404, 409, body=True))
 async def adjust_product_stock(
     product_id: RowId, adjustment: StockAdjustment, _: AdminUser, session: SessionDep
 ) -> ProductPublic:

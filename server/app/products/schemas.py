@@ -1,16 +1,26 @@
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.core.pagination import PageParams
-from app.core.schemas import InputModel, Money, MoneyInput, NotNull, OutputModel
+from app.core.schemas import (
+    AmountBound,
+    InputModel,
+    Money,
+    MoneyInput,
+    NotNull,
+    OutputModel,
+    WholeNumber,
+)
 from app.products.models import ProductStatus
 from app.products.stock import MAX_STOCK
 
-ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Stripped first, so it needs something besides whitespace: the pattern says so to clients.
+ProductName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"\S")
+]
 Sku = Annotated[
     str,
     StringConstraints(
@@ -18,10 +28,7 @@ Sku = Annotated[
     ),
 ]
 Description = Annotated[str, StringConstraints(max_length=5000)]
-# Whole JSON numbers only: neither `true` nor "5" nor 5.0 is a quantity.
-StockQuantity = Annotated[int, Field(strict=True, ge=0, le=MAX_STOCK)]
-# A filter bound: any amount a price could be, including none at all.
-PriceBound = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+StockQuantity = Annotated[int, Field(ge=0, le=MAX_STOCK), WholeNumber]
 ProductSort = Literal[
     "name",
     "-name",
@@ -73,8 +80,14 @@ class ProductUpdate(InputModel):
 
 class StockAdjustment(InputModel):
     delta: Annotated[
-        int, Field(strict=True, ge=-MAX_STOCK, le=MAX_STOCK), AfterValidator(_reject_zero)
-    ] = Field(description="Added to the stock; negative to take stock away. Never zero.")
+        int,
+        Field(ge=-MAX_STOCK, le=MAX_STOCK),
+        WholeNumber,
+        AfterValidator(_reject_zero),
+    ] = Field(
+        description="Added to the stock; negative to take stock away. Never zero.",
+        json_schema_extra={"not": {"const": 0}},
+    )
 
 
 class ProductListParams(PageParams):
@@ -86,8 +99,8 @@ class ProductListParams(PageParams):
         description="Users only ever see active products; admins see all but archived ones "
         "unless they ask for a status",
     )
-    min_price: PriceBound | None = Field(default=None, description="Inclusive")
-    max_price: PriceBound | None = Field(default=None, description="Inclusive")
+    min_price: AmountBound | None = Field(default=None, description="Inclusive")
+    max_price: AmountBound | None = Field(default=None, description="Inclusive")
     low_stock: int | None = Field(
         default=None, ge=0, le=MAX_STOCK, description="Only products with less stock than this"
     )

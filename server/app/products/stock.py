@@ -7,6 +7,7 @@ behind it. An admin's adjustment of one product is a single conditional UPDATE, 
 locks its one row itself.
 """
 
+import typing
 from collections.abc import Collection, Mapping
 
 from sqlalchemy import BigInteger, Table, bindparam, cast, select, update
@@ -38,8 +39,7 @@ async def move_stock(session: AsyncSession, deltas: Mapping[int, int]) -> None:
     """
     if not deltas:
         return
-    products = Product.__table__
-    assert isinstance(products, Table)
+    products = typing.cast(Table, Product.__table__)
     # A Core statement with many parameter sets: one executemany round trip.
     statement = (
         update(products)

@@ -5,10 +5,13 @@ from fastapi import APIRouter, Query
 from app.auth.dependencies import AdminUser
 from app.core.dependencies import SessionDep
 from app.core.errors import error_responses
+from app.core.routing import StrictJSONRoute
 from app.stats import service
 from app.stats.schemas import Stats
 
-router = APIRouter(prefix="/api/stats", tags=["stats"], responses=error_responses(401))
+router = APIRouter(
+    prefix="/api/stats", tags=["stats"], responses=error_responses(401), route_class=StrictJSONRoute
+)
 
 LowStockParam = Annotated[
     int,

@@ -6,6 +6,7 @@ from app.auth.dependencies import AdminUser, CurrentUser
 from app.core.dependencies import SessionDep, SettingsDep
 from app.core.errors import error_responses
 from app.core.pagination import Page
+from app.core.routing import StrictJSONRoute
 from app.core.schemas import RowId
 from app.users import service
 from app.users.schemas import (
@@ -17,7 +18,9 @@ from app.users.schemas import (
     UserUpdateMe,
 )
 
-router = APIRouter(prefix="/api/users", tags=["users"], responses=error_responses(401))
+router = APIRouter(
+    prefix="/api/users", tags=["users"], responses=error_responses(401), route_class=StrictJSONRoute
+)
 
 
 @router.get("/me")
@@ -25,13 +28,17 @@ async def read_me(user: CurrentUser) -> UserPublic:
     return UserPublic.model_validate(user)
 
 
-@router.patch("/me", responses=error_responses(409))
+@router.patch("/me", responses=error_responses(409, body=True))
 async def update_me(changes: UserUpdateMe, user: CurrentUser, session: SessionDep) -> UserPublic:
     """Change your own email or full name."""
     return UserPublic.model_validate(await service.update_me(session, user, changes))
 
 
-@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(400))
+@router.post(
+    "/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(400, body=True),
+)
 async def change_my_password(data: PasswordChange, user: CurrentUser, session: SessionDep) -> None:
     """Change your password; every refresh token you hold is revoked."""
     await service.change_password(session, user, data)
@@ -45,7 +52,9 @@ async def list_users(
     return Page[UserPublic].of(page, params)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409))
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409, body=True)
+)
 async def create_user(data: UserCreate, actor: AdminUser, session: SessionDep) -> UserPublic:
     """Admins create `user`s; only a superadmin creates admins and superadmins."""
     return UserPublic.model_validate(await service.create_user(session, actor=actor, data=data))
@@ -59,7 +68,7 @@ async def read_user(user_id: RowId, viewer: CurrentUser, session: SessionDep) ->
     )
 
 
-@router.patch("/{user_id}", responses=error_responses(403, 404, 409))
+@router.patch("/{user_id}", responses=error_responses(403, 404, 409, body=True))
 async def update_user(
     user_id: RowId,
     changes: UserUpdate,

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import EmailStr, Field, StrictBool, StringConstraints
 
 from app.core.pagination import PageParams
 from app.core.schemas import InputModel, NotNull, OutputModel, Password, Username
@@ -31,7 +31,8 @@ class UserRegister(InputModel):
 
 class UserCreate(UserRegister):
     role: UserRole = UserRole.USER
-    is_active: bool = True
+    # JSON true or false only: "0" or "no" for a flag that locks someone out is a mistake.
+    is_active: StrictBool = True
 
 
 class UserUpdateMe(InputModel):
@@ -41,7 +42,7 @@ class UserUpdateMe(InputModel):
 
 class UserUpdate(UserUpdateMe):
     role: Annotated[UserRole | None, NotNull] = None
-    is_active: Annotated[bool | None, NotNull] = None
+    is_active: Annotated[StrictBool | None, NotNull] = None
     password: Annotated[Password | None, NotNull] = None
 
 

@@ -441,6 +441,19 @@ export interface components {
              */
             status: "healthy" | "unhealthy";
         };
+        /** InvalidField */
+        InvalidField: {
+            /** Ctx */
+            ctx?: {
+                [key: string]: unknown;
+            } | null;
+            /** Loc */
+            loc: (string | number)[];
+            /** Msg */
+            msg: string;
+            /** Type */
+            type: string;
+        };
         /** LoginRequest */
         LoginRequest: {
             /** Password */
@@ -605,7 +618,11 @@ export interface components {
         PasswordChange: {
             /** Current Password */
             current_password: string;
-            /** New Password */
+            /**
+             * New Password
+             * Format: password
+             * @description 8 characters to 72 bytes in UTF-8
+             */
             new_password: string;
         };
         /**
@@ -687,12 +704,12 @@ export interface components {
             /** Description */
             description?: string | null;
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Price */
-            price?: number | string | null;
+            price?: number | string;
             /** Sku */
-            sku?: string | null;
-            status?: components["schemas"]["ProductStatus"] | null;
+            sku?: string;
+            status?: components["schemas"]["ProductStatus"];
         };
         /** RefreshRequest */
         RefreshRequest: {
@@ -754,7 +771,11 @@ export interface components {
              * @default true
              */
             is_active: boolean;
-            /** Password */
+            /**
+             * Password
+             * Format: password
+             * @description 8 characters to 72 bytes in UTF-8
+             */
             password: string;
             /** @default user */
             role: components["schemas"]["UserRole"];
@@ -794,7 +815,11 @@ export interface components {
             email: string;
             /** Full Name */
             full_name?: string | null;
-            /** Password */
+            /**
+             * Password
+             * Format: password
+             * @description 8 characters to 72 bytes in UTF-8
+             */
             password: string;
             /** Username */
             username: string;
@@ -806,20 +831,30 @@ export interface components {
         UserRole: "superadmin" | "admin" | "user";
         /** UserUpdate */
         UserUpdate: {
-            /** Email */
-            email?: string | null;
+            /**
+             * Email
+             * Format: email
+             */
+            email?: string;
             /** Full Name */
             full_name?: string | null;
             /** Is Active */
-            is_active?: boolean | null;
-            /** Password */
-            password?: string | null;
-            role?: components["schemas"]["UserRole"] | null;
+            is_active?: boolean;
+            /**
+             * Password
+             * Format: password
+             * @description 8 characters to 72 bytes in UTF-8
+             */
+            password?: string;
+            role?: components["schemas"]["UserRole"];
         };
         /** UserUpdateMe */
         UserUpdateMe: {
-            /** Email */
-            email?: string | null;
+            /**
+             * Email
+             * Format: email
+             */
+            email?: string;
             /** Full Name */
             full_name?: string | null;
         };
@@ -835,6 +870,19 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /**
+         * ValidationErrorBody
+         * @description A 422 for input that doesn't fit the schema: one entry per invalid field.
+         */
+        ValidationErrorBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "validation_error";
+            /** Detail */
+            detail: components["schemas"]["InvalidField"][];
         };
     };
     responses: never;
@@ -867,8 +915,26 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description The body could not be read, e.g. it is not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MB (refused by the proxy) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -916,8 +982,26 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The body could not be read, e.g. it is not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MB (refused by the proxy) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -958,8 +1042,26 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description The body could not be read, e.g. it is not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MB (refused by the proxy) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1000,6 +1102,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
+            /** @description The body could not be read, e.g. it is not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Forbidden */
             403: {
                 headers: {
@@ -1011,6 +1122,15 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MB (refused by the proxy) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1051,8 +1171,26 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description The body could not be read, e.g. it is not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MB (refused by the proxy) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1151,6 +1289,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -1196,6 +1343,15 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPublic"];
                 };
             };
+            /** @description The body could not be read, e.g. it is not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Unauthorized */
             401: {
                 headers: {
@@ -1214,13 +1370,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is over 1 MB (refused by the proxy) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["ValidationErrorBody"];
                 };
             };
         };
@@ -1454,6 +1619,15 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPublic"];
                 };
             };
+            /** @description The body could not be read, e.g. it is not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Unauthorized */
             401: {
                 headers: {
@@ -1483,6 +1657,15 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MB (refused by the proxy) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1579,6 +1762,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProductPublic"];
                 };
             };
+            /** @description The body could not be read, e.g. it is not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Unauthorized */
             401: {
                 headers: {
@@ -1599,6 +1791,15 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MB (refused by the proxy) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1746,6 +1947,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProductPublic"];
                 };
             };
+            /** @description The body could not be read, e.g. it is not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Unauthorized */
             401: {
                 headers: {
@@ -1775,6 +1985,15 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MB (refused by the proxy) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1817,6 +2036,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProductPublic"];
                 };
             };
+            /** @description The body could not be read, e.g. it is not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Unauthorized */
             401: {
                 headers: {
@@ -1846,6 +2074,15 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MB (refused by the proxy) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1995,6 +2232,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
+            /** @description The body could not be read, e.g. it is not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Unauthorized */
             401: {
                 headers: {
@@ -2015,6 +2261,15 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MB (refused by the proxy) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2084,6 +2339,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
+            /** @description The body could not be read, e.g. it is not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Unauthorized */
             401: {
                 headers: {
@@ -2095,6 +2359,15 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MB (refused by the proxy) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2144,6 +2417,15 @@ export interface operations {
             };
             /** @description Unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MB (refused by the proxy) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2300,6 +2582,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
+            /** @description The body could not be read, e.g. it is not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Unauthorized */
             401: {
                 headers: {
@@ -2329,6 +2620,15 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 1 MB (refused by the proxy) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,37 @@
+"""The route class of the API's routers: JSON bodies are read strictly."""
+
+import json
+from collections import Counter
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # `{"role": "user", "role": "admin"}`: parsers disagree on which one counts (a proxy or a
+    # log may see the first, Python sees the last), so such a body means nothing.
+    repeated = sorted(key for key, count in Counter(key for key, _ in pairs).items() if count > 1)
+    if repeated:
+        raise json.JSONDecodeError(f"Duplicate keys: {', '.join(repeated)}", "", 0)
+    return dict(pairs)
+
+
+class StrictJSONRequest(Request):
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = json.loads(await self.body(), object_pairs_hook=_refuse_duplicate_keys)
+        return self._json
+
+
+class StrictJSONRoute(APIRoute):
+    """A JSON body with a repeated key is a 422, like any other JSON it can't read."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def handle_strictly(request: Request) -> Response:
+            return await handle(StrictJSONRequest(request.scope, request.receive))
+
+        return handle_strictly

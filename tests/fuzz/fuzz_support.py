@@ -1,0 +1,211 @@
+"""The shop the schema fuzzer runs against: a migrated database of its own, seeded with
+accounts, products and orders, and the settings of the schemathesis runs.
+
+The fuzzer's own accounts get ids far from the sequence's, so that the small ids Hypothesis
+favours name the victims (other customers, their orders, products) and never the caller.
+"""
+
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import schemathesis
+from email_validator import EmailNotValidError, validate_email
+from fastapi import FastAPI
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.schemas import OpenApiSchema
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from app import main
+from app.core.config import Settings
+from app.core.security import BCRYPT_MAX_BYTES, create_access_token, hash_password
+from app.orders import service as orders_service
+from app.orders.schemas import OrderCreate, OrderLineInput
+from app.products.models import Product, ProductStatus
+from app.users.models import User, UserRole
+
+# Examples per operation and generation mode: few in `make test`, many in `make fuzz`.
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+# `make test` replays the same examples every run; `make fuzz` explores.
+REPLAY = "FUZZ_EXAMPLES" not in os.environ
+# Stateful scenarios (chains of linked calls) per role; `make fuzz` raises it too.
+FUZZ_SCENARIOS = int(os.environ.get("FUZZ_SCENARIOS", "10"))
+FIRST_CALLER_ID = 1_000_001
+VICTIM_CUSTOMERS = 3
+
+
+@dataclass(frozen=True)
+class Caller:
+    role: UserRole
+    user_id: int
+    username: str
+    headers: dict[str, str]
+
+
+@dataclass
+class FuzzShop:
+    app: FastAPI
+    engine: AsyncEngine
+    callers: dict[UserRole, Caller]
+    # Valid, so that a fuzzed sign-in as a caller is a plain 401.
+    caller_password_hash: str
+
+    async def restore_callers(self) -> None:
+        """Undo what a fuzzed admin call may have done to another caller's account: demoted,
+        deactivated or deleted it."""
+        async with AsyncSession(self.engine) as session, session.begin():
+            for caller in self.callers.values():
+                account = {"role": caller.role, "is_active": True}
+                await session.execute(
+                    insert(User)
+                    .values(
+                        id=caller.user_id,
+                        username=caller.username,
+                        email=f"{caller.username.lower()}@example.com",
+                        hashed_password=self.caller_password_hash,
+                        **account,
+                    )
+                    .on_conflict_do_update(index_elements=[User.id], set_=account)
+                )
+
+
+# Rules JSON Schema can't state, so schema-valid input may still get a 422 here.
+REFUSES_SOME_VALID_INPUT = {
+    # Products that don't exist or can't be ordered, a reused Idempotency-Key, a huge total.
+    "create_order": "422",
+    # min_price above max_price.
+    "list_products": "422",
+    # A current password that isn't the caller's.
+    "change_my_password": "400",
+}
+
+
+def schemathesis_config(*, stateful: bool) -> dict[str, Any]:
+    """Every check schemathesis has, on valid and invalid requests alike."""
+    return {
+        "generation": {
+            "mode": "all",
+            "max-examples": FUZZ_EXAMPLES,
+            "deterministic": REPLAY,
+            # Refused by every text field (PostgreSQL can't store it): tests/users cover it.
+            "allow-x00": False,
+        },
+        "phases": {"stateful": {"enabled": stateful}},
+        "operations": [
+            *(
+                {
+                    "include-operation-id": operation_id,
+                    "checks": {
+                        "positive_data_acceptance": {
+                            "expected-statuses": ["2xx", "401", "403", "404", "409", "429", status]
+                        }
+                    },
+                }
+                for operation_id, status in REFUSES_SOME_VALID_INPUT.items()
+            ),
+            # Deleting a product that orders reference archives it, and admins still read it.
+            {
+                "include-path": "/api/products/{product_id}",
+                "checks": {"use_after_free": {"enabled": False}},
+            },
+            # `DELETE /api/users/me` is `DELETE /api/users/{user_id}` with the id "me": a 422
+            # (and DELETE is in the 405's `Allow`), where schemathesis expects a path with no
+            # DELETE at all.
+            {
+                "include-path": "/api/users/me",
+                "checks": {
+                    "unsupported_method": {"enabled": False},
+                    "allow_header_conformance": {"enabled": False},
+                },
+            },
+        ],
+    }
+
+
+# `format: password` is 8 characters to 72 bytes: JSON Schema can't count bytes.
+PASSWORDS = st.text(min_size=8, max_size=72).filter(
+    lambda password: len(password.encode()) <= BCRYPT_MAX_BYTES and "\x00" not in password
+)
+
+
+def _deliverable(address: str) -> bool:
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+# `format: email` as the server reads it: email-validator also refuses the special-use
+# domains (.test, .local, .invalid), which no customer can receive mail at.
+EMAILS = st.emails().filter(_deliverable)
+
+
+def _caller(*, role: UserRole, user_id: int, username: str, settings: Settings) -> Caller:
+    token = create_access_token(subject=user_id, settings=settings)
+    return Caller(role, user_id, username, headers={"Authorization": f"Bearer {token}"})
+
+
+async def seed_shop(session: AsyncSession) -> None:
+    """Customers with orders, and products in every status."""
+    customers = [
+        User(
+            username=f"victim{index}",
+            email=f"victim{index}@example.com",
+            hashed_password=await hash_password("victim-password"),
+        )
+        for index in range(VICTIM_CUSTOMERS)
+    ]
+    session.add_all(customers)
+    products = [
+        Product(
+            name=f"Seeded {status.value} {index}",
+            sku=f"SEED-{status.value}-{index}",
+            price=Decimal("9.99"),
+            stock_quantity=1_000_000,
+            status=status,
+        )
+        for status in ProductStatus
+        for index in range(2)
+    ]
+    session.add_all(products)
+    await session.flush()
+    active = [product for product in products if product.status is ProductStatus.ACTIVE]
+    for customer in customers:
+        await orders_service.create_order(
+            session,
+            customer=customer,
+            data=OrderCreate(
+                items=[OrderLineInput(product_id=product.id, quantity=1) for product in active]
+            ),
+        )
+
+
+def callers_for(settings: Settings) -> dict[UserRole, Caller]:
+    """One caller per role, whose accounts `FuzzShop.restore_callers` writes."""
+    return {
+        role: _caller(
+            role=role,
+            user_id=FIRST_CALLER_ID + offset,
+            # The superadmin is the protected first superuser, so fuzzing can't demote it.
+            username=settings.FIRST_SUPERUSER if role is UserRole.SUPERADMIN else f"fuzz{role}",
+            settings=settings,
+        )
+        for offset, role in enumerate(UserRole)
+    }
+
+
+# The callers are restored once per operation, not per example, which is what is meant.
+FUZZ_SETTINGS = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+
+
+def load_schema(*, stateful: bool) -> OpenApiSchema:
+    """The schema the production app serves; the tests send the calls to their shop's app."""
+    schemathesis.openapi.format("password", PASSWORDS)
+    schemathesis.openapi.format("email", EMAILS)
+    config = SchemathesisConfig.from_dict(schemathesis_config(stateful=stateful))
+    return schemathesis.openapi.from_dict(main.app.openapi(), config=config)
