@@ -77,8 +77,10 @@ class FuzzShop:
 REFUSES_SOME_VALID_INPUT = {
     # Products that don't exist or can't be ordered, a reused Idempotency-Key, a huge total.
     "create_order": "422",
-    # min_price above max_price.
+    # A cursor the list didn't give out (every list); min_price above max_price.
     "list_products": "422",
+    "list_orders": "422",
+    "list_users": "422",
     # A current password that isn't the caller's.
     "change_my_password": "400",
 }

@@ -78,7 +78,7 @@ async def create_order(
     return OrderPublic.model_validate(order)
 
 
-@router.get("", responses=error_responses(403))
+@router.get("", responses=error_responses(403, 422))
 async def list_orders(
     params: Annotated[OrderListParams, Query()], viewer: CurrentUser, session: SessionDep
 ) -> Page[OrderPublic]:

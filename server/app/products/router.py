@@ -25,7 +25,7 @@ router = APIRouter(
 )
 
 
-@router.get("")
+@router.get("", responses=error_responses(422))
 async def list_products(
     params: Annotated[ProductListParams, Query()], viewer: CurrentUser, session: SessionDep
 ) -> Page[ProductPublic]:

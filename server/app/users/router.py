@@ -44,7 +44,7 @@ async def change_my_password(data: PasswordChange, user: CurrentUser, session: S
     await service.change_password(session, user, data)
 
 
-@router.get("", responses=error_responses(403))
+@router.get("", responses=error_responses(403, 422))
 async def list_users(
     params: Annotated[UserListParams, Query()], _: AdminUser, session: SessionDep
 ) -> Page[UserPublic]:
