@@ -28,6 +28,7 @@ import yaml  # type: ignore[import-untyped]  # PyYAML comes with uvicorn[standar
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVER_DIR = REPO_ROOT / "server"
 DOCKERFILE = SERVER_DIR / "Dockerfile"
+FRONT_DOCKERFILE = REPO_ROOT / "front" / "Dockerfile"
 DOCKERIGNORE = SERVER_DIR / ".dockerignore"
 ENTRYPOINT = SERVER_DIR / "docker-entrypoint.sh"
 DEV_COMPOSE = REPO_ROOT / "docker-compose.yml"

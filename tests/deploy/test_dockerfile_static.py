@@ -9,6 +9,7 @@ import pytest
 from deploy_support import (
     DOCKERFILE,
     ENTRYPOINT,
+    FRONT_DOCKERFILE,
     Stage,
     build_context,
     dockerignore,
@@ -35,17 +36,25 @@ def final(stages: list[Stage]) -> Stage:
     return stages[-1]
 
 
-def test_hadolint_finds_nothing() -> None:
-    result = run([tool("hadolint"), "--no-color", DOCKERFILE])
+# The API's image and the SPA's (tests/deploy/test_front_dockerfile.py reads the latter).
+ALL_DOCKERFILES = pytest.mark.parametrize(
+    "dockerfile", [DOCKERFILE, FRONT_DOCKERFILE], ids=["server", "front"]
+)
+
+
+@ALL_DOCKERFILES
+def test_hadolint_finds_nothing(dockerfile: Path) -> None:
+    result = run([tool("hadolint"), "--no-color", dockerfile])
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_checkov_passes_every_dockerfile_check() -> None:
+@ALL_DOCKERFILES
+def test_checkov_passes_every_dockerfile_check(dockerfile: Path) -> None:
     # --skip-download: the built-in checks only, without calling home for guidelines.
     result = run(
         [
             *(tool("checkov"), "--quiet", "--compact", "--skip-download"),
-            *("--framework", "dockerfile", "-f", DOCKERFILE),
+            *("--framework", "dockerfile", "-f", dockerfile),
         ]
     )
     assert result.returncode == 0, result.stdout + result.stderr
