@@ -156,15 +156,18 @@ def settings_for(database_url: URL, **overrides: Any) -> Settings:
 
 @asynccontextmanager
 async def scratch_database(engine: AsyncEngine, database_url: URL) -> AsyncIterator[URL]:
-    """An empty database of its own on the test server, dropped on the way out."""
+    """An empty database of its own on the test server, dropped on the way out: for tests
+    whose code under test commits for real, so no other test counts their rows."""
     name = f"scratch_{uuid.uuid4().hex[:12]}"
     async with engine.connect() as connection:
         autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
         await autocommit.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield database_url.set(database=name)
-    async with engine.connect() as connection:
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    try:
+        yield database_url.set(database=name)
+    finally:
+        async with engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @contextmanager

@@ -20,7 +20,8 @@ from e2e_support import (
     running_spa,
     screenshot,
 )
-from nginx_support import running_api, running_proxy, scratch_database
+from helpers import scratch_database
+from nginx_support import running_api, running_proxy
 from playwright.async_api import Browser, Page, Route, ViewportSize, async_playwright, expect
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine

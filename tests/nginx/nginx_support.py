@@ -24,8 +24,8 @@ import sys
 import threading
 import uuid
 import warnings
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager, suppress
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
 from html.parser import HTMLParser
@@ -37,7 +37,6 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from helpers import free_port
 from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import AsyncEngine
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from app.core.config import Settings
@@ -351,25 +350,6 @@ def running_proxy(
 
 
 # --- The API -------------------------------------------------------------------------------------
-
-
-@asynccontextmanager
-async def scratch_database(engine: AsyncEngine, database_url: URL) -> AsyncIterator[URL]:
-    """An empty database of its own on the test server, dropped at the end.
-
-    The API under nginx commits for real (prestart creates its superuser), so it gets a
-    database no other test counts rows in.
-    """
-    name = f"nginx_{uuid.uuid4().hex[:12]}"
-    async with engine.connect() as connection:
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield database_url.set(database=name)
-    finally:
-        async with engine.connect() as connection:
-            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await autocommit.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @dataclass(frozen=True)

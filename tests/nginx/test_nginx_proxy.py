@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from helpers import LOGIN_URL, ME_URL, bearer
+from helpers import LOGIN_URL, ME_URL, bearer, scratch_database
 from nginx_support import (
     ADMIN_PASSWORD,
     ADMIN_USERNAME,
@@ -32,7 +32,6 @@ from nginx_support import (
     csp_violations,
     running_api,
     running_proxy,
-    scratch_database,
     stand_in_frontend,
 )
 from sqlalchemy.engine import URL
