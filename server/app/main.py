@@ -14,8 +14,9 @@ from prometheus_fastapi_instrumentator import Instrumentator
 from app.auth.login_throttle import LoginThrottle
 from app.auth.router import router as auth_router
 from app.core.config import Settings, SettingsError, get_settings
-from app.core.database import create_engine, create_sessionmaker
+from app.core.database import create_engine, create_read_sessionmaker, create_sessionmaker
 from app.core.errors import register_error_handlers
+from app.core.health import database_probe
 from app.core.health import router as health_router
 from app.core.logging import AccessLogMiddleware, configure_logging
 from app.orders.router import router as orders_router
@@ -43,8 +44,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(settings)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.read_sessionmaker = create_read_sessionmaker(engine)
+    app.state.database_probe = database_probe(engine)
     app.state.login_throttle = LoginThrottle.from_settings(settings)
     yield
+    await app.state.database_probe.cache_close()
     await app.state.login_throttle.close()
     await engine.dispose()
 

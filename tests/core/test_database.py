@@ -1,7 +1,15 @@
+import pytest
 from conftest import MakeSettings
+from fastapi import FastAPI, Request
+from helpers import running_app
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
+from app.core.config import Settings
 from app.core.database import create_engine
+from app.core.dependencies import get_sessionmaker
 
 
 async def _limits(make_settings: MakeSettings, *, time_limits: bool) -> tuple[str, str]:
@@ -22,5 +30,66 @@ async def test_the_api_sessions_wait_no_longer_than_the_configured_limits(
     assert await _limits(make_settings, time_limits=True) == ("1500ms", "20s")
 
 
-async def test_maintenance_sessions_run_without_time_limits(make_settings: MakeSettings) -> None:
+async def test_maintenance_sessions_run_without_time_limits(
+    make_settings: MakeSettings,
+) -> None:
     assert await _limits(make_settings, time_limits=False) == ("0", "0")
+
+
+async def _in_one_transaction(app: FastAPI, method: str) -> bool:
+    """Whether the session a `method` request gets runs its statements in one transaction:
+    an id assigned by one statement is still assigned at the next only inside a transaction."""
+    request = Request({"type": "http", "method": method, "app": app, "headers": []})
+    sessions = await get_sessionmaker(request)
+    async with sessions() as session:
+        await session.execute(text("SELECT pg_current_xact_id()"))
+        assigned = await session.scalar(text("SELECT pg_current_xact_id_if_assigned()"))
+    return assigned is not None
+
+
+@pytest.mark.parametrize(
+    ("method", "transaction"),
+    [
+        ("GET", False),
+        ("HEAD", False),
+        ("POST", True),
+        ("PATCH", True),
+        ("DELETE", True),
+    ],
+)
+async def test_requests_that_only_read_run_without_a_transaction(
+    settings: Settings, method: str, transaction: bool
+) -> None:
+    async with running_app(settings) as app:
+        assert await _in_one_transaction(app, method) is transaction
+
+
+async def test_the_pool_recovers_from_connections_the_server_dropped(
+    settings: Settings,
+) -> None:
+    """No pre-ping: the request on a dropped connection fails, and every other connection
+    opened before it is replaced, so the next requests all succeed."""
+    engine = create_engine(settings.model_copy(update={"DATABASE_POOL_SIZE": 3}))
+    killer = create_async_engine(settings.database_url, poolclass=NullPool)
+    try:
+        async with (
+            engine.connect() as first,
+            engine.connect() as second,
+            engine.connect() as third,
+        ):
+            pids = [await c.scalar(text("SELECT pg_backend_pid()")) for c in (first, second, third)]
+        async with killer.connect() as connection:
+            await connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM unnest(CAST(:pids AS int[])) pid"),
+                {"pids": pids},
+            )
+        with pytest.raises(DBAPIError) as failure:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        assert failure.value.connection_invalidated
+        for _ in range(3):
+            async with engine.connect() as connection:
+                assert await connection.scalar(text("SELECT 1")) == 1
+    finally:
+        await engine.dispose()
+        await killer.dispose()

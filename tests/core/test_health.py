@@ -1,11 +1,15 @@
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 import pytest
 from conftest import AuthHeaders, MakeSettings
 from helpers import ME_URL, client_for, running_app
+from sqlalchemy import event
 
+from app.core import health
 from app.core.config import Settings
 from app.users.models import User
 
@@ -60,3 +64,38 @@ async def test_a_database_route_answers_503_when_the_database_is_unreachable(
         "detail": "The database is unavailable, try again shortly",
         "code": "database_unavailable",
     }
+
+
+@pytest.fixture
+async def counted_probes(
+    make_settings: MakeSettings, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[httpx.AsyncClient, list[str]]]:
+    """A client of an app of its own, and every statement its engine runs."""
+    monkeypatch.setattr(health, "DATABASE_VERDICT_SECONDS", 0.2)
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    async with running_app(make_settings()) as app, client_for(app) as client:
+        event.listen(app.state.engine.sync_engine, "before_cursor_execute", record)
+        yield client, statements
+
+
+async def test_concurrent_health_checks_share_one_database_query(
+    counted_probes: tuple[httpx.AsyncClient, list[str]],
+) -> None:
+    client, statements = counted_probes
+    responses = await asyncio.gather(*(client.get("/api/health") for _ in range(50)))
+    assert {response.status_code for response in responses} == {200}
+    assert statements == ["SELECT 1"]
+
+
+async def test_the_database_is_asked_again_once_the_verdict_is_older_than_its_limit(
+    counted_probes: tuple[httpx.AsyncClient, list[str]],
+) -> None:
+    client, statements = counted_probes
+    assert (await client.get("/api/health")).status_code == 200
+    await asyncio.sleep(health.DATABASE_VERDICT_SECONDS * 2)
+    assert (await client.get("/api/health")).status_code == 200
+    assert statements == ["SELECT 1", "SELECT 1"]

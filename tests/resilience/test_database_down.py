@@ -21,6 +21,7 @@ from resilience_support import (
     wait_for_lock_waiters,
 )
 
+from app.core.health import DATABASE_VERDICT_SECONDS
 from devtools.local_postgres import LocalPostgres
 
 IN_FLIGHT = 4
@@ -71,6 +72,8 @@ def _assert_unavailable(response: httpx.Response) -> None:
 
 
 async def _assert_unhealthy(client: httpx.AsyncClient) -> None:
+    # No older verdict of the database is given out than this.
+    await asyncio.sleep(DATABASE_VERDICT_SECONDS)
     health = await _health(client)
     assert (health.status_code, health.json()["status"]) == (503, "unhealthy")
 

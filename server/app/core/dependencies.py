@@ -8,6 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 # `async def` even where nothing is awaited: FastAPI runs plain functions in the threadpool,
 # a thread hop per dependency per request.
@@ -17,14 +19,19 @@ async def get_settings_from_app(request: Request) -> Settings:
 
 
 async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    """Safe methods only read (RFC 9110 9.2.1), so they skip the transaction."""
+    state = request.app.state
+    sessionmaker: async_sessionmaker[AsyncSession] = (
+        state.read_sessionmaker if request.method in SAFE_METHODS else state.sessionmaker
+    )
     return sessionmaker
 
 
 async def get_session(
     sessionmaker: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)],
 ) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the endpoint returns, rolled back on error."""
+    """One transaction per request that writes: committed when the endpoint returns, rolled
+    back on error."""
     async with sessionmaker() as session:
         try:
             yield session

@@ -1,15 +1,23 @@
 """Liveness with a database check, for Docker, nginx, load balancers and operators."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 import structlog
+from async_lru import alru_cache
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 HEALTH_CHECK_TIMEOUT_SECONDS = 2.0
+# How long one answer of the database stands for every health check of this process: probes
+# come every few seconds, while a flood of checks (the path is public) must not become a
+# flood of queries.
+DATABASE_VERDICT_SECONDS = 1.0
+
+DatabaseProbe = Callable[[], Awaitable[bool]]
 
 logger = structlog.get_logger(__name__)
 router = APIRouter(tags=["health"])
@@ -32,12 +40,23 @@ async def _database_answers(engine: AsyncEngine) -> bool:
     return True
 
 
+def database_probe(engine: AsyncEngine) -> DatabaseProbe:
+    """Whether the database answers, asked at most once per DATABASE_VERDICT_SECONDS:
+    concurrent checks share the query in flight, and the next ones its answer until then."""
+
+    @alru_cache(maxsize=1, ttl=DATABASE_VERDICT_SECONDS)
+    async def database_answers() -> bool:
+        return await _database_answers(engine)
+
+    return database_answers
+
+
 @router.get(
     "/api/health",
     responses={503: {"model": Health, "description": "The database does not answer"}},
 )
 async def health(request: Request, response: Response) -> Health:
-    if await _database_answers(request.app.state.engine):
+    if await request.app.state.database_probe():
         return Health(status="healthy", database="connected")
     response.status_code = 503
     return Health(status="unhealthy", database="disconnected")
