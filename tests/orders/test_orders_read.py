@@ -253,5 +253,27 @@ async def test_a_list_runs_the_same_number_of_statements_for_any_page_size(
         with count_statements(engine) as statements:
             await read_ok(client, ORDERS_URL, auth_headers(admin), limit=limit)
         counts.append(len([sql for sql in statements if sql.lstrip().startswith("SELECT")]))
-    # The user lookup, the count, the page and one query for the lines of the whole page.
-    assert counts == [4, 4]
+    # The user lookup, the page with its total, and one query for the lines of the whole page.
+    assert counts == [3, 3]
+
+
+@pytest.mark.parametrize("by", ["id", "number"])
+async def test_one_order_with_its_lines_is_one_statement(
+    client: httpx.AsyncClient,
+    two_customers: Customers,
+    auth_headers: AuthHeaders,
+    engine: AsyncEngine,
+    by: str,
+) -> None:
+    alice, _, alices, _ = two_customers
+    order = alices[0]
+    path = (
+        f"{ORDERS_URL}/{order['id']}"
+        if by == "id"
+        else f"{ORDERS_URL}/by-number/{order['order_number']}"
+    )
+    with count_statements(engine) as statements:
+        assert await read_ok(client, path, auth_headers(alice)) == order
+    assert order["items"]
+    # The user lookup, then the order joined to its lines.
+    assert len([sql for sql in statements if sql.lstrip().startswith("SELECT")]) == 2

@@ -154,25 +154,32 @@ async def paginate(
     sort: SortOrder,
     total_of: Select[int] | None = None,
 ) -> PageResult[RowT]:
-    """One page and the total: two statements whatever the page.
+    """One page and its total in one statement, whatever the page.
 
     The total comes from `total_of` when the caller has a cheaper way to the same number,
-    else from counting every match. An offset page skips `offset` rows; a cursor page starts
+    else from counting every match; it rides along with the page as an uncorrelated subquery,
+    which PostgreSQL evaluates once. An offset page skips `offset` rows; a cursor page starts
     right after the previous page's last row, as fast deep in the list as at its start. One
     extra row is fetched, to know whether a next page exists.
     """
     count = total_of
     if count is None:
         count = select(func.count()).select_from(statement.order_by(None).subquery())
-    total = await session.scalar(count) or 0
     if page.cursor is None:
         statement = statement.offset(page.offset)
     else:
         statement = statement.where(sort.after(page.cursor))
-    result = await session.scalars(statement.order_by(*sort.clauses()).limit(page.limit + 1))
-    rows = result.all()
+    result = await session.execute(
+        statement.add_columns(count.scalar_subquery())
+        .order_by(*sort.clauses())
+        .limit(page.limit + 1)
+    )
+    rows_with_total = result.all()
+    rows: list[RowT] = [row[0] for row in rows_with_total]
+    # A page past the end has no row to carry the total.
+    total = rows_with_total[0][1] if rows else await session.scalar(count)
     next_cursor = sort.cursor_for(rows[page.limit - 1]) if len(rows) > page.limit else None
-    return PageResult(rows[: page.limit], total, next_cursor)
+    return PageResult(rows[: page.limit], total or 0, next_cursor)
 
 
 def contains_pattern(term: str) -> str:

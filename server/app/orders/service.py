@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import ColumnElement, Select, delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.exceptions import AdminRequired
 from app.core.pagination import PageResult, order_by, paginate
@@ -151,11 +151,18 @@ async def create_order(
     return order, True
 
 
-async def _get_order(session: AsyncSession, order_id: int) -> Order:
-    order = await session.scalar(_with_items().where(Order.id == order_id))
+async def _find_order(session: AsyncSession, condition: ColumnElement[bool]) -> Order:
+    """One order with its lines in one statement, a join; a page of orders instead loads the
+    lines of all its orders in one more (`_with_items`)."""
+    result = await session.scalars(select(Order).options(joinedload(Order.items)).where(condition))
+    order = result.unique().one_or_none()
     if order is None:
         raise OrderNotFound
     return order
+
+
+async def _get_order(session: AsyncSession, order_id: int) -> Order:
+    return await _find_order(session, Order.id == order_id)
 
 
 def _ensure_visible(viewer: User, order: Order) -> None:
@@ -171,9 +178,7 @@ async def get_order(session: AsyncSession, *, viewer: User, order_id: int) -> Or
 
 
 async def get_order_by_number(session: AsyncSession, *, viewer: User, order_number: str) -> Order:
-    order = await session.scalar(_with_items().where(Order.order_number == order_number))
-    if order is None:
-        raise OrderNotFound
+    order = await _find_order(session, Order.order_number == order_number)
     _ensure_visible(viewer, order)
     return order
 
