@@ -1,13 +1,11 @@
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import httpx
 import pytest
 from conftest import AuthHeaders, MakeSettings
-from helpers import ME_URL, client_for, running_app
-from sqlalchemy import event
+from helpers import ME_URL, client_for, count_statements, running_app
 
 from app.core import health
 from app.core.config import Settings
@@ -72,14 +70,9 @@ async def counted_probes(
 ) -> AsyncIterator[tuple[httpx.AsyncClient, list[str]]]:
     """A client of an app of its own, and every statement its engine runs."""
     monkeypatch.setattr(health, "DATABASE_VERDICT_SECONDS", 0.2)
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
     async with running_app(make_settings()) as app, client_for(app) as client:
-        event.listen(app.state.engine.sync_engine, "before_cursor_execute", record)
-        yield client, statements
+        with count_statements(app.state.engine) as statements:
+            yield client, statements
 
 
 async def test_concurrent_health_checks_share_one_database_query(
