@@ -94,8 +94,8 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions in autocommit, for requests that only read: no BEGIN and no COMMIT, two round
-    trips fewer; each statement sees its own snapshot (a page and its total may disagree by
-    a row written in between)."""
+    trips fewer. Each statement sees its own snapshot, which reads built as one statement
+    (a page with its total, an order with its lines) don't notice."""
     return create_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
 
 
