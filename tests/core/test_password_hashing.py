@@ -1,15 +1,10 @@
-"""bcrypt runs in threads of its own, only PASSWORD_HASHING_CONCURRENCY at a time per process
-and at a lower priority, so a storm of sign-ins queues for the hashing instead of taking every
-core from the event loops."""
+"""bcrypt runs in threads, but only PASSWORD_HASHING_CONCURRENCY at a time per process, so a
+storm of sign-ins queues for the hashing instead of taking every core from the event loop."""
 
 import asyncio
-import os
-import threading
 
 import bcrypt
-import pytest
 
-from app.core import security
 from app.core.security import (
     PASSWORD_HASHING_CONCURRENCY,
     password_hashing_limiter,
@@ -37,21 +32,3 @@ async def test_concurrent_checks_queue_for_the_hashing_limit_and_all_answer_righ
     assert most_hashing == PASSWORD_HASHING_CONCURRENCY
     assert most_waiting >= len(checks) - PASSWORD_HASHING_CONCURRENCY - 1
     assert limiter.statistics().borrowed_tokens == 0
-
-
-async def test_passwords_are_hashed_at_a_lower_priority_than_requests_are_served(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    priorities: list[int] = []
-
-    def hash_recording_priority(secret: str) -> str:
-        priorities.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-        return f"hash of {secret}"
-
-    monkeypatch.setattr(security.password_context, "hash", hash_recording_priority)
-    serving = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-
-    assert await security.hash_password("secret") == "hash of secret"
-    assert priorities == [
-        min(serving + security.PASSWORD_HASHING_NICENESS, security.LOWEST_PRIORITY)
-    ]

@@ -2,16 +2,14 @@
 
 import asyncio
 import os
-import sys
-import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from weakref import WeakKeyDictionary
 
 import anyio
+import anyio.to_thread
 from jose import JWTError, jwt
 from passlib.context import CryptContext
 
@@ -24,34 +22,12 @@ BCRYPT_MAX_BYTES = 72
 # loop of CPU: other requests waited seconds. So each process hashes on at most half the
 # cores at once (at least one), and further sign-ins queue without holding anything else up.
 PASSWORD_HASHING_CONCURRENCY = max(1, (os.cpu_count() or 1) // 2)
-# How much nicer the hashing threads are than the rest: with the cores busy, the scheduler
-# serves the event loops (and PostgreSQL) first, so a sign-in storm slows sign-ins, not
-# everything else.
-PASSWORD_HASHING_NICENESS = 10
-LOWEST_PRIORITY = 19
 
 T = TypeVar("T")
 
 password_context = CryptContext(schemes=["bcrypt"], deprecated="auto")
 _hashing_limiters: WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
     WeakKeyDictionary()
-)
-
-
-def _lower_thread_priority() -> None:
-    # Linux keeps a nice value per thread, addressed by its thread id; elsewhere the same
-    # call would address a process.
-    if sys.platform == "linux":
-        thread = threading.get_native_id()
-        niceness = os.getpriority(os.PRIO_PROCESS, thread) + PASSWORD_HASHING_NICENESS
-        os.setpriority(os.PRIO_PROCESS, thread, min(niceness, LOWEST_PRIORITY))
-
-
-# Threads of their own, so no shared worker thread is left at the lower priority.
-_hashing_threads = ThreadPoolExecutor(
-    max_workers=PASSWORD_HASHING_CONCURRENCY,
-    thread_name_prefix="password-hashing",
-    initializer=_lower_thread_priority,
 )
 
 
@@ -65,8 +41,7 @@ def password_hashing_limiter() -> anyio.CapacityLimiter:
 
 
 async def _hashing(function: Callable[..., T], *args: str) -> T:
-    async with password_hashing_limiter():
-        return await asyncio.get_running_loop().run_in_executor(_hashing_threads, function, *args)
+    return await anyio.to_thread.run_sync(function, *args, limiter=password_hashing_limiter())
 
 
 async def hash_password(password: str) -> str:
