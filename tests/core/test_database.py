@@ -30,9 +30,7 @@ async def test_the_api_sessions_wait_no_longer_than_the_configured_limits(
     assert await _limits(make_settings, time_limits=True) == ("1500ms", "20s")
 
 
-async def test_maintenance_sessions_run_without_time_limits(
-    make_settings: MakeSettings,
-) -> None:
+async def test_maintenance_sessions_run_without_time_limits(make_settings: MakeSettings) -> None:
     assert await _limits(make_settings, time_limits=False) == ("0", "0")
 
 
@@ -49,13 +47,7 @@ async def _in_one_transaction(app: FastAPI, method: str) -> bool:
 
 @pytest.mark.parametrize(
     ("method", "transaction"),
-    [
-        ("GET", False),
-        ("HEAD", False),
-        ("POST", True),
-        ("PATCH", True),
-        ("DELETE", True),
-    ],
+    [("GET", False), ("HEAD", False), ("POST", True), ("PATCH", True), ("DELETE", True)],
 )
 async def test_requests_that_only_read_run_without_a_transaction(
     settings: Settings, method: str, transaction: bool
@@ -64,9 +56,7 @@ async def test_requests_that_only_read_run_without_a_transaction(
         assert await _in_one_transaction(app, method) is transaction
 
 
-async def test_the_pool_recovers_from_connections_the_server_dropped(
-    settings: Settings,
-) -> None:
+async def test_the_pool_recovers_from_connections_the_server_dropped(settings: Settings) -> None:
     """No pre-ping: the request on a dropped connection fails, and every other connection
     opened before it is replaced, so the next requests all succeed."""
     engine = create_engine(settings.model_copy(update={"DATABASE_POOL_SIZE": 3}))
