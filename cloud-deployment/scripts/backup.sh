@@ -2,8 +2,8 @@
 # backup.sh: a checked, compressed pg_dump of the order_system database. See --help.
 set -euo pipefail
 
-PROG=backup.sh
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd -- "$SCRIPT_DIR/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$SCRIPT_DIR/lib.sh"
 
@@ -26,7 +26,8 @@ The database:
                            container's POSTGRES_USER on its POSTGRES_DB
 
 Options:
-  --output-dir DIR         where backups go (default: ./backups, or $BACKUP_DIR)
+  --output-dir DIR         where backups go (default: $BACKUP_DIR, else backups/ in the
+                           repository, wherever it is run from)
   --retention-days N       afterwards, delete this script's backups in DIR older than N days
                            (default: $BACKUP_RETENTION_DAYS; unset keeps everything). Only
                            files named like order_system_YYYYmmdd_HHMMSS.dump are touched,
@@ -34,14 +35,16 @@ Options:
   -h, --help               this help
 
 pg_dump and pg_restore come from PATH, or from the directory in PG_BIN; they must be the
-server's major version or newer. Backups are written with umask 077 (owner-only).
+server's major version or newer. A finished backup is mode 0640 (its group may read it);
+run as root (as the production Compose file's backup service runs it), it also gets the
+owner and group of DIR, so the operator who made DIR can read and copy it.
 
 Cron, nightly at 02:00 with 14 days kept (the container needs no password here):
   0 2 * * * /srv/order_system/cloud-deployment/scripts/backup.sh --container order_system_db_prod --output-dir /var/backups/order_system --retention-days 14 >>/var/log/order_system_backup.log 2>&1
 EOF
 }
 
-OUTPUT_DIR=${BACKUP_DIR:-./backups}
+OUTPUT_DIR=${BACKUP_DIR:-$REPO_ROOT/backups}
 RETENTION_DAYS=${BACKUP_RETENTION_DAYS:-}
 CONTAINER=""
 
@@ -118,6 +121,13 @@ fi
 if ! check_dump "$PARTIAL" "$CONTAINER"; then
 	die "integrity check failed: pg_restore could not read the dump back; the file was deleted"
 fi
+# Root's dumps would be root's alone: they go to whoever owns the directory (the operator who
+# made the bind-mounted backups/), before they appear under their final name.
+if (($(id -u) == 0)); then
+	chown -- "$(stat -c %u:%g -- "$OUTPUT_DIR")" "$PARTIAL" ||
+		warn "could not give $NAME the owner of $OUTPUT_DIR: it stays root's"
+fi
+chmod 0640 -- "$PARTIAL"
 mv -- "$PARTIAL" "$FINAL"
 
 SIZE=$(file_size "$FINAL")

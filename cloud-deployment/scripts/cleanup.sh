@@ -2,7 +2,6 @@
 # cleanup.sh: reclaim Docker disk space on an order_system host, safely from cron. See --help.
 set -euo pipefail
 
-PROG=cleanup.sh
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$SCRIPT_DIR/lib.sh"
@@ -22,9 +21,11 @@ Actions (any combination; each needs its value):
                             order_system.keep (deploy.sh's rollback holders) are kept, and
                             with them the images deploy.sh would roll back to.
   --truncate-logs --max-size SIZE
-                            empty (truncate -s 0, never delete) the container logs
-                            <docker root>/containers/*/*-json.log larger than SIZE
-                            (bytes, or with K, M or G: 500K, 200M, 1G)
+                            empty (truncate -s 0, never delete) the containers' log files
+                            larger than SIZE (bytes, or with K, M or G: 500K, 200M, 1G).
+                            The engine names them (docker container inspect: LogPath), so
+                            podman's count too. Docker's are root's: for a user who may not
+                            write one, it stops before changing anything and says so
   --rotate-nginx --container NAME
                             in that nginx container: access.log and error.log become .1
                             (the previous .1 is kept gzipped as .2.gz), then nginx -s reopen.
@@ -39,8 +40,10 @@ Options:
 
 Prints `docker system df` before and after. One run at a time: a second one exits with an
 error while the first holds the lock (flock on $CLEANUP_LOCK_FILE, default
-/run/lock/order_system_cleanup.lock). The docker root is $DOCKER_ROOT, else what
-`docker info` says, else /var/lib/docker. No terminal needed: fit for cron, e.g. Sundays 04:00:
+/run/lock/order_system_cleanup.lock; a user who can neither create nor read it locks
+${XDG_RUNTIME_DIR:-/tmp}/order_system_cleanup.UID.lock instead). A member of the docker
+group may run --dry-run and --prune; emptying Docker's logs needs root. No terminal needed:
+fit for cron, e.g. Sundays 04:00:
   0 4 * * 0 PATH=/usr/local/bin:/usr/bin:/bin /srv/order_system/cloud-deployment/scripts/cleanup.sh --prune --days 7 --truncate-logs --max-size 200M >>/var/log/order_system_cleanup.log 2>&1
 EOF
 }
@@ -130,14 +133,21 @@ fi
 
 require_command docker "cleanup.sh works on Docker's disk usage"
 
+# open_lock FILE: LOCK_FD on FILE, created if need be. flock needs no write access, so a lock
+# file another user made (root's cron run) is opened to read, and still keeps runs apart.
+open_lock() {
+	{ exec {LOCK_FD}>>"$1"; } 2>/dev/null || { exec {LOCK_FD}<"$1"; } 2>/dev/null
+}
+
 if ((DRY_RUN == 0)); then
-	LOCK_FILE=${CLEANUP_LOCK_FILE:-}
-	if [[ -z $LOCK_FILE ]]; then
-		LOCK_FILE=/run/lock/order_system_cleanup.lock
-		[[ -d /run/lock && -w /run/lock ]] || LOCK_FILE=${TMPDIR:-/tmp}/order_system_cleanup.lock
-	fi
 	require_command flock "it keeps two runs from overlapping (util-linux)"
-	exec {LOCK_FD}>>"$LOCK_FILE" || die "cannot open the lock file $LOCK_FILE"
+	LOCK_FILE=${CLEANUP_LOCK_FILE:-/run/lock/order_system_cleanup.lock}
+	if ! open_lock "$LOCK_FILE"; then
+		SHARED_LOCK=$LOCK_FILE
+		LOCK_FILE=${XDG_RUNTIME_DIR:-/tmp}/order_system_cleanup.$(id -u).lock
+		open_lock "$LOCK_FILE" || die "cannot open the lock file $SHARED_LOCK, nor $LOCK_FILE"
+		log "Locking $LOCK_FILE: this user cannot open $SHARED_LOCK"
+	fi
 	flock --nonblock "$LOCK_FD" || die "another cleanup.sh is running (it holds $LOCK_FILE); not starting a second one"
 fi
 
@@ -163,19 +173,59 @@ sum_docker_sizes() {
 		END { printf "%.0f\n", total }'
 }
 
-docker_root() {
-	if [[ -z ${DOCKER_ROOT:-} ]]; then
-		DOCKER_ROOT=$(docker info --format '{{.DockerRootDir}}' 2>/dev/null || true)
-		DOCKER_ROOT=${DOCKER_ROOT:-/var/lib/docker}
-	fi
-	LOG_ROOT=$DOCKER_ROOT/containers
-	[[ -d $LOG_ROOT ]] || die "no container log directory $LOG_ROOT (set DOCKER_ROOT; Docker Desktop keeps it inside its VM)"
+# inspect_all FORMAT: docker container inspect --format FORMAT for every container, one a line.
+inspect_all() {
+	local listing
+	local -a ids
+	listing=$(docker container ls --all --quiet --no-trunc) || die "docker container ls failed"
+	[[ -n $listing ]] || return 0
+	mapfile -t ids <<<"$listing"
+	docker container inspect --format "$1" "${ids[@]}" || die "docker container inspect failed"
 }
 
-# Container json logs larger than $1 bytes, largest first: "SIZE<TAB>PATH" lines.
-logs_over() {
-	find "$LOG_ROOT" -mindepth 2 -maxdepth 2 -type f -name '*-json.log' -size +"$1"c -printf '%s\t%p\n' |
-		sort -rn
+# blocked_by PATH: the directory this user may not enter on the way to PATH; nothing when PATH
+# is simply not there.
+blocked_by() {
+	local entry=${1%/*}
+	until [[ -e ${entry:=/} ]]; do
+		entry=${entry%/*}
+	done
+	[[ -x $entry ]] || printf '%s' "$entry"
+}
+
+# scan_logs MIN_BYTES: the containers' log files, as the engine reports them (Docker keeps
+# them under its root, which only root may read; podman elsewhere). Sets LOGS ("SIZE<TAB>PATH"
+# of those over MIN_BYTES, largest first), HIDDEN (those this user cannot reach) and
+# HIDDEN_BY (what stops it).
+scan_logs() {
+	local listing path size blocker
+	local -a found=()
+	LOGS=() HIDDEN=() HIDDEN_BY=""
+	listing=$(inspect_all '{{.LogPath}}') || exit
+	while IFS= read -r path; do
+		[[ -n $path ]] || continue # a logging driver without a file (journald, syslog, none)
+		if size=$(file_size "$path" 2>/dev/null); then
+			((size <= $1)) || found+=("$size"$'\t'"$path")
+		elif blocker=$(blocked_by "$path") && [[ -n $blocker ]]; then
+			HIDDEN+=("$path")
+			HIDDEN_BY=${HIDDEN_BY:-$blocker}
+		fi
+	done <<<"$listing"
+	((${#found[@]} == 0)) || mapfile -t LOGS < <(printf '%s\n' "${found[@]}" | sort -rn)
+}
+
+# Run before anything is emptied: a log this user cannot reach or write stops it, in one line.
+check_logs_writable() {
+	local line path
+	((${#HIDDEN[@]} == 0)) || needs_root "$HIDDEN_BY"
+	for line in "${LOGS[@]}"; do
+		path=${line#*$'\t'}
+		[[ -w $path ]] || needs_root "$path"
+	done
+}
+
+needs_root() {
+	die "truncating container logs needs root: $1 belongs to $(stat -c %U -- "$1"); run it with sudo"
 }
 
 show_disk_usage() {
@@ -211,12 +261,8 @@ preview_prune() {
 	log "  $containers container(s)"
 
 	step "Images image prune -a would remove (used by no container)$age"
-	listing=$(docker container ls --all --quiet --no-trunc) || die "docker container ls failed"
+	listing=$(inspect_all '{{.Image}}') || exit
 	mapfile -t used <<<"$listing"
-	if [[ -n $listing ]]; then
-		listing=$(docker container inspect --format '{{.Image}}' "${used[@]}") || die "docker container inspect failed"
-		mapfile -t used <<<"$listing"
-	fi
 	listing=$(docker image ls --no-trunc --format $'{{.ID}}\t{{.Repository}}:{{.Tag}}\t{{.CreatedAt}}\t{{.Size}}') ||
 		die "docker image ls failed"
 	while IFS=$'\t' read -r image repo created size; do
@@ -255,36 +301,37 @@ prune() {
 # --- Logs ----------------------------------------------------------------------------------
 
 preview_logs() {
-	local listing size path total=0 count=0
-	docker_root
-	listing=$(logs_over "${MAX_BYTES:-0}") || die "cannot read $LOG_ROOT (run as root?)"
+	local line size total=0
+	scan_logs "${MAX_BYTES:-0}"
 	if [[ -n $MAX_BYTES ]]; then
 		step "Container logs --truncate-logs would empty (over $MAX_SIZE)"
 	else
-		step "Container logs in $LOG_ROOT, largest first (--truncate-logs --max-size SIZE empties those over SIZE)"
+		step "Container logs, largest first (--truncate-logs --max-size SIZE empties those over SIZE)"
 	fi
-	while IFS=$'\t' read -r size path; do
-		[[ -n $path ]] || continue
-		log "  $path $(human_size "$size")"
+	for line in "${LOGS[@]}"; do
+		size=${line%%$'\t'*}
+		log "  ${line#*$'\t'} $(human_size "$size")"
 		total=$((total + size))
-		count=$((count + 1))
-	done <<<"$listing"
-	log "  $count log(s), $(human_size "$total") in all"
+	done
+	log "  ${#LOGS[@]} log(s), $(human_size "$total") in all"
+	if ((${#HIDDEN[@]} > 0)); then
+		log "  and ${#HIDDEN[@]} this user cannot read ($HIDDEN_BY belongs to $(stat -c %U -- "$HIDDEN_BY")): run it with sudo to see them"
+	fi
 }
 
 truncate_logs() {
-	local listing size path total=0 count=0
-	docker_root
-	step "Emptying container logs over $MAX_SIZE in $LOG_ROOT"
-	listing=$(logs_over "$MAX_BYTES") || die "cannot read $LOG_ROOT (run as root?)"
-	while IFS=$'\t' read -r size path; do
-		[[ -n $path ]] || continue
-		truncate --size=0 -- "$path"
+	local line size path total=0
+	step "Emptying container logs over $MAX_SIZE"
+	scan_logs "$MAX_BYTES"
+	check_logs_writable
+	for line in "${LOGS[@]}"; do
+		size=${line%%$'\t'*} path=${line#*$'\t'}
+		# --no-create: a log that went with its container stays gone.
+		truncate --no-create --size=0 -- "$path"
 		log "  truncated $path (was $(human_size "$size"))"
 		total=$((total + size))
-		count=$((count + 1))
-	done <<<"$listing"
-	log "  $count log(s) emptied, $(human_size "$total") freed"
+	done
+	log "  ${#LOGS[@]} log(s) emptied, $(human_size "$total") freed"
 }
 
 # --- nginx ---------------------------------------------------------------------------------
@@ -366,6 +413,11 @@ if ((DRY_RUN)); then
 	exit 0
 fi
 
+if ((PRUNE && TRUNCATE)); then
+	# Before the prune: a user who cannot empty the logs finds out with nothing changed.
+	scan_logs "$MAX_BYTES"
+	check_logs_writable
+fi
 if ((PRUNE)); then prune; fi
 if ((TRUNCATE)); then truncate_logs; fi
 if ((ROTATE)); then rotate_nginx; fi

@@ -2,7 +2,6 @@
 # deploy.sh: deploy order_system with Docker Compose on this host, or to AWS ECS. See --help.
 set -euo pipefail
 
-PROG=deploy.sh
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd -- "$SCRIPT_DIR/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh

@@ -1,8 +1,11 @@
 # shellcheck shell=bash disable=SC2034  # its variables are for the scripts that source it
 # Shared by the operator scripts in this folder: messages, option checks, PostgreSQL
-# connections. Sourced, never run; each script sets PROG before sourcing it.
+# connections. Sourced, never run.
 
 # --- Messages ------------------------------------------------------------------------------
+
+# The running script's name, for its messages.
+PROG=${0##*/}
 
 log() { printf '%s\n' "$*"; }
 step() { printf '\n==> %s\n' "$*"; }
@@ -102,6 +105,16 @@ use_database_url() {
 		DB_URI="postgresql://${authority}${tail}"
 		DB_SHOWN=$DB_URI
 	fi
+}
+
+# Whether the environment names a database: any of the variables resolve_database reads
+# (passwords alone name none).
+database_in_environment() {
+	local name
+	for name in DATABASE_URL PGHOST PGPORT PGUSER PGDATABASE POSTGRES_SERVER POSTGRES_PORT POSTGRES_USER POSTGRES_DB; do
+		[[ -z ${!name:-} ]] || return 0
+	done
+	return 1
 }
 
 # resolve_database: the database to work on, from DATABASE_URL, else the PG* variables

@@ -2,8 +2,8 @@
 # restore.sh: put a backup.sh dump back into the order_system database. See --help.
 set -euo pipefail
 
-PROG=restore.sh
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd -- "$SCRIPT_DIR/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$SCRIPT_DIR/lib.sh"
 
@@ -17,7 +17,7 @@ Replaces the data of the order_system database with a dump that backup.sh wrote:
      anything is touched;
   2. asks for confirmation (type "yes") on the terminal, unless --yes; without a terminal
      and without --yes it refuses;
-  3. stops the backend container if it runs (docker stop), so nothing writes meanwhile;
+  3. stops the backend if it runs (docker stop), so nothing writes meanwhile;
   4. pg_restore --clean --if-exists --no-owner --single-transaction: every object in the
      dump is dropped and recreated in one transaction, so a failure changes nothing;
   5. prints the row counts of users, products, orders and order_items;
@@ -29,22 +29,29 @@ Arguments:
 
 Options:
   --yes                    do not ask
-  --backup-dir DIR         where `latest` looks (default: ./backups, or $BACKUP_DIR)
+  --backup-dir DIR         where `latest` looks (default: $BACKUP_DIR, else backups/ in
+                           the repository, wherever it is run from)
   --container NAME         restore inside that database container through `docker exec`
                            (its POSTGRES_USER and POSTGRES_DB), instead of DATABASE_URL
-  --backend-container NAME the backend to stop meanwhile (default: order_system_backend, or
-                           order_system_backend_prod with --container order_system_db_prod)
+  --backend-container NAME the backend container to stop meanwhile (default:
+                           order_system_backend, or order_system_backend_prod with the
+                           order_system_db_prod database; where no container has that name,
+                           the running containers of the Compose service `backend` of project
+                           order_system, or order_system_prod: its replicas)
   -h, --help               this help
 
-The database, without --container: DATABASE_URL (the password is never printed), or the PG*
-variables, or the app's POSTGRES_* variables. pg_restore and psql come from PATH or PG_BIN.
+The database: --container NAME; else DATABASE_URL (the password is never printed), or the PG*
+variables, or the app's POSTGRES_* variables; with none of those set, the Compose database
+container order_system_db_prod if there is one, else order_system_db. pg_restore and psql
+come from PATH or PG_BIN (not needed inside a container).
 EOF
 }
 
 ASSUME_YES=0
-BACKUP_DIR=${BACKUP_DIR:-./backups}
+BACKUP_DIR=${BACKUP_DIR:-$REPO_ROOT/backups}
 CONTAINER=""
 BACKEND=""
+COMPOSE_PROJECT=""
 TARGET=""
 
 while (($# > 0)); do
@@ -82,10 +89,6 @@ while (($# > 0)); do
 done
 
 [[ -n $TARGET ]] || die "which backup? Give latest or a FILE (see --help)" 2
-if [[ -z $BACKEND ]]; then
-	BACKEND=order_system_backend
-	[[ $CONTAINER == order_system_db_* ]] && BACKEND="order_system_backend_${CONTAINER#order_system_db_}"
-fi
 
 # --- Which dump ----------------------------------------------------------------------------
 
@@ -100,6 +103,35 @@ fi
 FILE=$(cd -- "$(dirname -- "$FILE")" && pwd)/$(basename -- "$FILE")
 
 # --- Where to ------------------------------------------------------------------------------
+
+# The documented `restore.sh latest` on a Compose host: nothing in the environment names a
+# database, so it is the stack's own container (production's, if this host runs it).
+compose_database_container() {
+	local name
+	command -v docker >/dev/null 2>&1 || return 1
+	for name in order_system_db_prod order_system_db; do
+		if docker container inspect --format '{{.Name}}' "$name" >/dev/null 2>&1; then
+			printf '%s' "$name"
+			return 0
+		fi
+	done
+	return 1
+}
+
+if [[ -z $CONTAINER ]] && ! database_in_environment; then
+	CONTAINER=$(compose_database_container) ||
+		die "no database given, and no order_system_db_prod or order_system_db container to restore into: set DATABASE_URL (or PGHOST/PGUSER/PGDATABASE), or pass --container NAME"
+	log "No DATABASE_URL, PG* or POSTGRES_* set: restoring into the Compose database container $CONTAINER"
+fi
+
+# The backend that goes with the database: order_system_db_prod's is order_system_backend_prod,
+# in Compose project order_system_prod.
+if [[ -z $BACKEND ]]; then
+	SUFFIX=""
+	[[ $CONTAINER == order_system_db_* ]] && SUFFIX="_${CONTAINER#order_system_db_}"
+	BACKEND="order_system_backend$SUFFIX"
+	COMPOSE_PROJECT="order_system$SUFFIX"
+fi
 
 if [[ -n $CONTAINER ]]; then
 	require_command docker "--container restores through docker exec"
@@ -144,12 +176,13 @@ fi
 
 # --- Quiet the backend ---------------------------------------------------------------------
 
-STOPPED_BACKEND=""
+STOPPED_BACKENDS=()
 start_backend_again() {
-	if [[ -n $STOPPED_BACKEND ]]; then
-		log "Starting $STOPPED_BACKEND again"
-		docker start "$STOPPED_BACKEND" >/dev/null || warn "could not start $STOPPED_BACKEND: start it by hand"
-		STOPPED_BACKEND=""
+	if ((${#STOPPED_BACKENDS[@]} > 0)); then
+		log "Starting ${STOPPED_BACKENDS[*]} again"
+		docker start "${STOPPED_BACKENDS[@]}" >/dev/null ||
+			warn "could not start ${STOPPED_BACKENDS[*]}: start it by hand"
+		STOPPED_BACKENDS=()
 	fi
 }
 trap start_backend_again EXIT
@@ -158,12 +191,28 @@ trap 'exit 143' TERM
 
 if ! command -v docker >/dev/null 2>&1; then
 	log "docker not found: not stopping a backend (stop whatever writes to the database yourself)"
-elif [[ $(docker container inspect --format '{{.State.Running}}' "$BACKEND" 2>/dev/null || true) != true ]]; then
-	log "No running $BACKEND container: nothing to stop"
 else
-	log "Stopping $BACKEND while the data is replaced"
-	docker stop "$BACKEND" >/dev/null
-	STOPPED_BACKEND=$BACKEND
+	BACKENDS=()
+	WANTED="$BACKEND container"
+	if RUNNING=$(docker container inspect --format '{{.State.Running}}' "$BACKEND" 2>/dev/null); then
+		[[ $RUNNING != true ]] || BACKENDS=("$BACKEND")
+	elif [[ -n $COMPOSE_PROJECT ]]; then
+		# Replicas (docker compose up --scale backend=N) have no fixed name: Compose's labels
+		# find them.
+		WANTED+=", nor any of Compose service backend in project $COMPOSE_PROJECT"
+		LISTING=$(docker container ls --filter "label=com.docker.compose.project=$COMPOSE_PROJECT" \
+			--filter label=com.docker.compose.service=backend --format '{{.Names}}') ||
+			die "docker container ls failed: cannot tell which backend to stop; nothing was changed"
+		[[ -z $LISTING ]] || mapfile -t BACKENDS <<<"$LISTING"
+	fi
+	if ((${#BACKENDS[@]} == 0)); then
+		log "No running $WANTED: nothing to stop"
+	else
+		log "Stopping ${BACKENDS[*]} while the data is replaced"
+		# Noted first: should one of several fail to stop, the others start again on exit.
+		STOPPED_BACKENDS=("${BACKENDS[@]}")
+		docker stop "${BACKENDS[@]}" >/dev/null || die "docker stop ${BACKENDS[*]} failed; nothing was restored"
+	fi
 fi
 
 # --- Restore -------------------------------------------------------------------------------

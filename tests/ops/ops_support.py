@@ -8,6 +8,10 @@ containers and images the test sets up; `docker exec` into a container marked `l
 runs the command on this machine (a "container" that shares the host's files), so what the
 scripts run inside containers (pg_dump, pg_restore, the nginx log rotation) runs for real.
 
+A script can also run as an unprivileged user (`nobody`, switched to with setpriv, so the
+tests run as root) from a directory that user can reach: what a member of the docker group
+meets on a real host, where Docker's own files are root's.
+
 Not a conftest: a second `conftest.py` would clash with `tests/conftest.py` under mypy.
 """
 
@@ -16,9 +20,11 @@ import hashlib
 import importlib.util
 import json
 import os
+import pwd
 import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -44,7 +50,7 @@ TOOLS_HINT = (
 SYSTEM_TOOLS = (
     "bash", "sh", "env", "cat", "date", "mkdir", "mv", "rm", "cp", "ls", "stat", "find",
     "truncate", "sort", "head", "tail", "sed", "awk", "grep", "flock", "gzip", "numfmt", "id",
-    "basename", "dirname", "touch", "sleep", "readlink", "tr", "wc",
+    "basename", "dirname", "touch", "sleep", "readlink", "tr", "wc", "chown", "chmod",
 )  # fmt: skip
 JQ = "jq"
 
@@ -152,8 +158,6 @@ def main():
     words = [arg for arg in ARGS if not arg.startswith("-")]
     if ARGS[:2] == ["system", "df"]:
         print(SYSTEM_DF)
-    elif ARGS[:1] == ["info"]:
-        print(STATE.get("docker_root", "/var/lib/docker"))
     elif ARGS[:2] == ["container", "inspect"] or ARGS[:1] == ["inspect"]:
         template = option("--format") or option("-f") or "{{.ID}}"
         names = [a for a in ARGS[2 if ARGS[0] == "container" else 1:]
@@ -164,9 +168,15 @@ def main():
                 fail(f"Error: No such container: {name}")
             print(render(template, item))
     elif words[:2] in (["container", "ls"], ["container", "ps"]) or words[:1] == ["ps"]:
-        statuses = [f.split("=", 1)[1] for f in options("--filter") if f.startswith("status=")]
+        filters = [f.split("=", 1) for f in options("--filter")]
+        statuses = [value for kind, value in filters if kind == "status"]
+        labels = [value.partition("=") for kind, value in filters if kind == "label"]
         for item in CONTAINERS:
+            if not ({"--all", "-a"} & set(ARGS) or statuses or item["State"]["Running"]):
+                continue  # running ones only, unless told
             if statuses and item["State"]["Status"] not in statuses:
+                continue
+            if any(item["Labels"].get(key) != value for key, _, value in labels):
                 continue
             if "--quiet" in ARGS or "-q" in ARGS:
                 print(item["ID"])
@@ -282,9 +292,9 @@ main()
 @dataclass
 class Toolbox:
     """A `bin` directory to be the whole PATH: links to SYSTEM_TOOLS (and any `extra` tools)
-    and, when asked, the stand-ins. With `busybox`, bash and busybox's applets only, as in an
-    Alpine image. `state` is what the stand-ins answer from; `calls()` is what they were
-    asked, in order, as [program, *arguments]."""
+    and, when asked, the stand-ins, which `python` runs. With `busybox`, bash and busybox's
+    applets only, as in an Alpine image. `state` is what the stand-ins answer from; `calls()`
+    is what they were asked, in order, as [program, *arguments]."""
 
     root: Path
     docker: bool = True
@@ -292,6 +302,7 @@ class Toolbox:
     aws: bool = False
     busybox: bool = False
     extra: Sequence[str] = ()
+    python: str = sys.executable
     state: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -322,7 +333,7 @@ class Toolbox:
         for name, (wanted, source) in stand_ins.items():
             if wanted:
                 program = self.bin / name
-                program.write_text(f"#!{sys.executable}\n{source}")
+                program.write_text(f"#!{self.python}\n{source}")
                 program.chmod(0o755)
         self.save()
 
@@ -374,11 +385,14 @@ def container(
     env: Mapping[str, str] | None = None,
     local_exec: bool = False,
     recorded_only: Sequence[str] = (),
+    log_path: str = "",
 ) -> dict[str, Any]:
     """A container as the stand-in docker describes it. With `local_exec`, `docker exec` runs
-    the command on this machine, except the programs in `recorded_only` (only recorded)."""
+    the command on this machine, except the programs in `recorded_only` (only recorded).
+    `log_path` is its log file (docker container inspect's LogPath; none: a logging driver
+    that keeps no file)."""
     return {
-        "ID": hashlib.sha256(name.encode()).hexdigest(),
+        "ID": container_id(name),
         "Names": name,
         "CreatedAt": created,
         "Size": size,
@@ -389,7 +403,13 @@ def container(
         "Env": dict(env or {}),
         "local_exec": local_exec,
         "recorded_only": list(recorded_only),
+        "LogPath": log_path,
     }
+
+
+def container_id(name: str) -> str:
+    """The full ID the stand-in gives the container named `name`."""
+    return hashlib.sha256(name.encode()).hexdigest()
 
 
 # --- Running the scripts -------------------------------------------------------------------
@@ -412,11 +432,20 @@ def run_script(
     env: Mapping[str, str],
     cwd: Path | None = None,
     stdin: int | None = subprocess.DEVNULL,
+    scripts: Path = SCRIPTS_DIR,
+    user: pwd.struct_passwd | None = None,
 ) -> Outcome:
     """cloud-deployment/scripts/NAME ARGS as cron would run it: this environment only, no
-    terminal (a session of its own, so not even /dev/tty), stdin from /dev/null."""
+    terminal (a session of its own, so not even /dev/tty), stdin from /dev/null. `scripts`
+    is where NAME is (relative: to `cwd`); `user`, whom it runs as, with no other groups."""
+    command = [str(scripts / name), *args]
+    if user is not None:
+        setpriv = shutil.which("setpriv")
+        assert setpriv, "setpriv is not installed (util-linux)"
+        switch = [f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups"]
+        command = [setpriv, *switch, *command]
     process = subprocess.run(
-        [str(SCRIPTS_DIR / name), *args],
+        command,
         env=dict(env),
         cwd=cwd,
         stdin=stdin,
@@ -429,10 +458,59 @@ def run_script(
     return Outcome(process.returncode, process.stdout, process.stderr)
 
 
-def run_ok(name: str, *args: str, env: Mapping[str, str], cwd: Path | None = None) -> Outcome:
-    outcome = run_script(name, *args, env=env, cwd=cwd)
+def run_ok(
+    name: str,
+    *args: str,
+    env: Mapping[str, str],
+    cwd: Path | None = None,
+    scripts: Path = SCRIPTS_DIR,
+    user: pwd.struct_passwd | None = None,
+) -> Outcome:
+    outcome = run_script(name, *args, env=env, cwd=cwd, scripts=scripts, user=user)
     assert outcome.code == 0, outcome.output
     return outcome
+
+
+def copy_of_scripts(repository: Path) -> Path:
+    """The operator scripts in `repository`/cloud-deployment/scripts, as in a checkout of
+    their own (whose backups/ is then `repository`/backups). Returns that directory."""
+    scripts = repository / "cloud-deployment" / "scripts"
+    scripts.mkdir(parents=True)
+    for script in SCRIPTS_DIR.glob("*.sh"):
+        shutil.copy2(script, scripts / script.name)
+    return scripts
+
+
+# --- Another user --------------------------------------------------------------------------
+
+
+# The stand-ins' interpreter for another user: the tests' own may be where only root can reach
+# it (pyenv's, under /root), and the stand-ins need nothing but the standard library.
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def unprivileged_user() -> pwd.struct_passwd:
+    """`nobody`, whom a test may switch to: it must run as root for that."""
+    assert os.geteuid() == 0, "tests/ops switch to the user nobody: run them as root"
+    return pwd.getpwnam("nobody")
+
+
+@contextmanager
+def shared_directory() -> Iterator[Path]:
+    """A directory of the test's own that other users may enter (pytest's are root's alone),
+    removed afterwards."""
+    path = Path(tempfile.mkdtemp(prefix="ops-"))
+    try:
+        path.chmod(0o755)
+        yield path
+    finally:
+        shutil.rmtree(path)
+
+
+def give_to(root: Path, user: pwd.struct_passwd) -> None:
+    """`root` and everything under it (links themselves, not their targets) become `user`'s."""
+    for path in (root, *root.rglob("*")):
+        os.lchown(path, user.pw_uid, user.pw_gid)
 
 
 def assert_usage_error(outcome: Outcome, *messages: str) -> None:

@@ -7,10 +7,13 @@ Plain `def` tests: the app's CLI and the fingerprints run `asyncio.run` themselv
 import os
 import pty
 import re
+import shutil
+import stat
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ops_support import (
@@ -19,21 +22,27 @@ from ops_support import (
     Toolbox,
     assert_usage_error,
     container,
+    copy_of_scripts,
     database_container,
     db_env,
     execute,
     fingerprint,
+    give_to,
     new_database,
     plain,
     run_ok,
     run_script,
     seed,
+    shared_directory,
+    unprivileged_user,
     wipe,
 )
 from sqlalchemy.engine import URL
 
 DAY = 86400
 BACKUP_NAME = re.compile(r"order_system_\d{8}_\d{6}\.dump")
+# Someone other than root and nobody: the operator who made the backup directory.
+OPERATOR = 4242
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +74,7 @@ def _backup(env: dict[str, str], directory: Path, *args: str) -> Path:
     assert BACKUP_NAME.fullmatch(new[0].name), new
     dump = new[0]
     assert f"Backup written: {dump} (" in outcome.stdout
-    assert dump.stat().st_mode & 0o077 == 0, "a backup must be readable by its owner only"
+    assert stat.S_IMODE(dump.stat().st_mode) == 0o640, "its owner and group read it, no one else"
     listing = subprocess.run(
         [str(PG_BIN / "pg_restore"), "--list", str(dump)], capture_output=True, text=True
     )
@@ -222,6 +231,7 @@ def test_backup_runs_on_busybox_as_the_compose_backup_service_runs_it(
         toolbox.link(program, PG_BIN / program)
     backups = tmp_path / "backups"
     backups.mkdir()
+    os.chown(backups, OPERATOR, OPERATOR)  # the bind-mounted ./backups of the operator
     expired = backups / "order_system_20200101_000000.dump"
     expired.write_bytes(b"old")
     os.utime(expired, (time.time() - 30 * DAY,) * 2)
@@ -235,6 +245,89 @@ def test_backup_runs_on_busybox_as_the_compose_backup_service_runs_it(
 
     assert not expired.exists()
     assert os.listdir(backups) == [dump.name]
+    assert (dump.stat().st_uid, dump.stat().st_gid) == (OPERATOR, OPERATOR)
+
+
+# --- Where the backups go, and whose they are ----------------------------------------------
+
+
+def test_the_backup_directory_is_the_repositorys_wherever_the_scripts_run_from(
+    database: URL, tmp_path: Path
+) -> None:
+    """`./scripts/restore.sh latest` from cloud-deployment/ (seed 002's form) finds what
+    `./scripts/backup.sh` wrote: both default to the repository's backups/, not the cwd's."""
+    repository = tmp_path / "repository"
+    copy_of_scripts(repository)
+    toolbox = Toolbox(tmp_path / "tools", docker=False)
+    env = db_env(toolbox, database)
+    here = repository / "cloud-deployment"
+    scripts = Path("scripts")  # ./scripts/...
+    before = fingerprint(database)
+
+    run_ok("backup.sh", env=env, cwd=here, scripts=scripts)
+
+    [dump] = _backups(repository / "backups")
+    assert not (here / "backups").exists()
+    wipe(database)
+    outcome = run_ok("restore.sh", "--yes", "latest", env=env, cwd=here, scripts=scripts)
+    assert f"Checking {dump}" in outcome.stdout
+    assert fingerprint(database) == before
+
+    # $BACKUP_DIR still comes first.
+    elsewhere = tmp_path / "elsewhere"
+    run_ok("backup.sh", env={**env, "BACKUP_DIR": str(elsewhere)}, cwd=here, scripts=scripts)
+    assert len(_backups(elsewhere)) == 1
+    assert _backups(repository / "backups") == [dump]
+
+
+def test_a_backup_made_by_root_belongs_to_the_owner_of_the_directory(
+    database: URL, tmp_path: Path
+) -> None:
+    """As the production backup service runs it (root, into the operator's ./backups): the
+    operator must be able to read and copy the dumps off the host."""
+    assert os.geteuid() == 0, "this test runs backup.sh as root: run tests/ops as root"
+    toolbox = Toolbox(tmp_path / "tools", docker=False)
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    os.chown(backups, OPERATOR, OPERATOR)
+
+    dump = _backup(db_env(toolbox, database), backups)
+
+    assert (dump.stat().st_uid, dump.stat().st_gid) == (OPERATOR, OPERATOR)
+
+
+def test_a_backup_made_by_another_user_stays_theirs_and_is_group_readable(
+    database: URL, tmp_path: Path
+) -> None:
+    """Not root: the dump stays its maker's (no chown is tried), mode 0640 all the same."""
+    user = unprivileged_user()
+    made_by_root = _backup(db_env(Toolbox(tmp_path / "tools", docker=False), database), tmp_path)
+    with shared_directory() as root:
+        # nobody cannot reach the test's database: a pg_dump that writes a real dump instead.
+        canned = root / "canned.dump"
+        shutil.copyfile(made_by_root, canned)
+        pg_bin = root / "pg_bin"
+        pg_bin.mkdir()
+        (pg_bin / "pg_restore").symlink_to(PG_BIN / "pg_restore")
+        (pg_bin / "pg_dump").write_text(
+            "#!/bin/bash\nset -euo pipefail\nfor arg; do\n"
+            f'\tcase $arg in --file=*) cp -- "{canned}" "${{arg#--file=}}" ;; esac\ndone\n'
+        )
+        (pg_bin / "pg_dump").chmod(0o755)
+        toolbox = Toolbox(root / "tools", docker=False)
+        give_to(toolbox.root, user)
+        backups = root / "backups"
+        backups.mkdir(mode=0o777)
+        backups.chmod(0o777)  # whatever the umask
+        os.chown(backups, OPERATOR, OPERATOR)
+        env = toolbox.env(DATABASE_URL=plain(database), PG_BIN=str(pg_bin))
+
+        outcome = run_ok("backup.sh", "--output-dir", str(backups), env=env, user=user)
+
+        [dump] = _backups(backups)
+        assert (dump.stat().st_uid, dump.stat().st_gid) == (user.pw_uid, user.pw_gid)
+        assert stat.S_IMODE(dump.stat().st_mode) == 0o640
+        assert outcome.stderr == ""
 
 
 # --- Damaged dumps -------------------------------------------------------------------------
@@ -395,6 +488,86 @@ def test_restore_at_a_terminal_goes_ahead_only_on_yes(database: URL, tmp_path: P
     assert fingerprint(database) == original
 
 
+# --- Nothing configured: the Compose stack's database ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("present", "chosen", "backend"),
+    [
+        pytest.param(
+            ("order_system_db_prod", "order_system_db"),
+            "order_system_db_prod",
+            "order_system_backend_prod",
+            id="production-first",
+        ),
+        pytest.param(
+            ("order_system_db",), "order_system_db", "order_system_backend", id="development"
+        ),
+    ],
+)
+def test_restore_latest_as_documented_restores_into_the_compose_database_container(
+    database: URL, tmp_path: Path, present: tuple[str, ...], chosen: str, backend: str
+) -> None:
+    """README's `cloud-deployment/scripts/restore.sh latest`, from the repository root, with no
+    DATABASE_URL, PG* or POSTGRES_* variable: production's database container when there is
+    one, and the backend that goes with it."""
+    repository = tmp_path / "repository"
+    copy_of_scripts(repository)
+    toolbox = Toolbox(tmp_path / "tools")
+    _backup(db_env(toolbox, database), repository / "backups")
+    containers: list[dict[str, Any]] = [
+        database_container(database, name) if name == chosen else container(name)
+        for name in present
+    ]
+    containers += [container("order_system_backend_prod"), container("order_system_backend")]
+    toolbox.state = {"containers": containers}
+    toolbox.save()
+    before = fingerprint(database)
+    wipe(database)
+
+    outcome = run_script(
+        "restore.sh", "--yes", "latest",
+        env=toolbox.env(), cwd=repository, scripts=Path("cloud-deployment/scripts"),
+    )  # fmt: skip
+
+    assert outcome.code == 0, outcome.output
+    assert (
+        "No DATABASE_URL, PG* or POSTGRES_* set: "
+        f"restoring into the Compose database container {chosen}\n"
+    ) in outcome.stdout
+    assert fingerprint(database) == before
+    _assert_counts(outcome)
+    calls = toolbox.calls()
+    assert [call for call in calls if call[0] in ("stop", "start")] == [
+        ["stop", backend],
+        ["start", backend],
+    ]
+    execs = {call[1] if call[1] != "-i" else call[2] for call in calls if call[0] == "exec"}
+    assert execs == {chosen}
+
+
+@pytest.mark.parametrize("docker", [True, False])
+def test_restore_with_nothing_configured_and_no_database_container_says_what_to_set(
+    tmp_path: Path, docker: bool
+) -> None:
+    toolbox = Toolbox(tmp_path / "tools", docker=docker)
+    toolbox.state = {"containers": [container("order_system_backend")]}
+    toolbox.save()
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    (backups / "order_system_20260101_000000.dump").write_bytes(b"never read")
+
+    outcome = _restore(toolbox.env(), "--yes", "--backup-dir", str(backups), "latest")
+
+    assert outcome.code == 1, outcome.output
+    assert outcome.stderr == (
+        "restore.sh: error: no database given, and no order_system_db_prod or order_system_db "
+        "container to restore into: set DATABASE_URL (or PGHOST/PGUSER/PGDATABASE), or pass "
+        "--container NAME\n"
+    )
+    assert not [call for call in toolbox.calls() if call[0] != "container"]
+
+
 # --- The backend ---------------------------------------------------------------------------
 
 
@@ -423,6 +596,51 @@ def test_restore_stops_the_running_backend_and_starts_it_again(
     assert "pg_restore failed" in failed.stderr
     stops = [call for call in toolbox.calls() if call[0] in ("stop", "start")]
     assert stops[2:] == [["stop", "order_system_backend"], ["start", "order_system_backend"]]
+
+
+def _replica(name: str, project: str, service: str, *, running: bool = True) -> dict[str, Any]:
+    """A container Compose made for a service scaled out (no fixed name), found by its labels."""
+    labels = {"com.docker.compose.project": project, "com.docker.compose.service": service}
+    return container(name, running=running, labels=labels)
+
+
+def test_restore_stops_and_starts_every_backend_replica_by_its_compose_labels(
+    database: URL, tmp_path: Path
+) -> None:
+    toolbox = Toolbox(tmp_path / "tools")
+    dump = _backup(db_env(toolbox, database), tmp_path / "backups")
+    toolbox.state = {
+        "containers": [
+            database_container(database, "order_system_db_prod"),
+            _replica("order_system_prod-backend-1", "order_system_prod", "backend"),
+            _replica("order_system_prod-backend-2", "order_system_prod", "backend"),
+            _replica("order_system_prod-backend-3", "order_system_prod", "backend", running=False),
+            _replica("order_system_prod-frontend-1", "order_system_prod", "frontend"),
+            _replica("order_system-backend-1", "order_system", "backend"),
+        ]
+    }
+    toolbox.save()
+    env = toolbox.env()
+
+    outcome = _restore(env, "--yes", str(dump))
+
+    assert outcome.code == 0, outcome.output
+    replicas = ["order_system_prod-backend-1", "order_system_prod-backend-2"]
+    assert [call for call in toolbox.calls() if call[0] in ("stop", "start")] == [
+        ["stop", *replicas],
+        ["start", *replicas],
+    ]
+    out = outcome.stdout
+    assert out.index(f"Stopping {' '.join(replicas)} while") < out.index("Restore complete")
+    assert out.index("Restore complete") < out.index(f"Starting {' '.join(replicas)} again")
+
+    # --backend-container names the one to stop: no Compose labels then.
+    toolbox.calls_file.unlink()
+    outcome = _restore(env, "--yes", "--backend-container", "order_system_api", str(dump))
+    assert outcome.code == 0, outcome.output
+    assert "No running order_system_api container: nothing to stop" in outcome.stdout
+    assert not [call for call in toolbox.calls() if call[0] in ("stop", "start")]
+    assert not [call for call in toolbox.calls() if call[:2] == ["container", "ls"]]
 
 
 def test_restore_leaves_a_stopped_backend_alone(database: URL, tmp_path: Path) -> None:

@@ -2,23 +2,33 @@
 container logs; rotates nginx's file logs; --dry-run changes nothing; one run at a time.
 
 The stand-in docker records every call (there is no engine here); the container logs are real
-files under a DOCKER_ROOT of the test's own."""
+files, where its `docker container inspect` says they are (LogPath). A member of the docker
+group who is not root is played by `nobody`."""
 
 import fcntl
 import gzip
+import os
+import pwd
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from ops_support import (
+    SYSTEM_PYTHON,
     Outcome,
     Toolbox,
     assert_usage_error,
     container,
+    container_id,
+    give_to,
     run_ok,
     run_script,
+    shared_directory,
     tree_digest,
+    unprivileged_user,
 )
 
 KIB = 1024
@@ -31,7 +41,6 @@ READ_ONLY = {
     ("image", "ls"),
     ("buildx", "version"),
     ("buildx", "du"),
-    ("info",),
 }
 
 
@@ -57,34 +66,89 @@ class Host:
     docker_root: Path
     logs: dict[str, Path]
     nginx_logs: Path
+    user: pwd.struct_passwd | None = None
 
-    def env(self) -> dict[str, str]:
-        return self.toolbox.env(
-            DOCKER_ROOT=str(self.docker_root),
-            CLEANUP_LOCK_FILE=str(self.toolbox.root / "cleanup.lock"),
-        )
+    def env(self, **extra: str) -> dict[str, str]:
+        defaults = {
+            "CLEANUP_LOCK_FILE": str(self.toolbox.root / "cleanup.lock"),
+            "XDG_RUNTIME_DIR": str(self.toolbox.root),
+        }
+        return self.toolbox.env(**(defaults | extra))
 
-    def run(self, *args: str) -> Outcome:
-        return run_script("cleanup.sh", *args, env=self.env())
+    def run(self, *args: str, **env: str) -> Outcome:
+        return run_script("cleanup.sh", *args, env=self.env(**env), user=self.user)
 
-    def run_ok(self, *args: str) -> Outcome:
-        return run_ok("cleanup.sh", *args, env=self.env())
+    def run_ok(self, *args: str, **env: str) -> Outcome:
+        return run_ok("cleanup.sh", *args, env=self.env(**env), user=self.user)
 
     def calls(self) -> list[list[str]]:
         return self.toolbox.calls()
 
+    def hide_docker_root(self) -> None:
+        """Docker's own modes: its root and container directories are root's alone."""
+        for directory in (self.docker_root, *self.docker_root.rglob("*")):
+            directory.chmod(0o710 if directory.is_dir() else 0o640)
 
-@pytest.fixture
-def host(tmp_path: Path) -> Host:
+
+def _docker_log(docker_root: Path, name: str) -> Path:
+    """Where Docker's json-file driver keeps the log of the container `name`."""
+    identifier = container_id(name)
+    return docker_root / "containers" / identifier / f"{identifier}-json.log"
+
+
+def _make_host(root: Path, python: str = sys.executable) -> Host:
     """A Docker host: stopped containers old and new, one held by deploy.sh for a rollback,
     images in use and not, and container logs of several sizes."""
-    toolbox = Toolbox(tmp_path / "tools")
+    docker_root = root / "docker"
+    sizes = {"big": 300 * KIB, "medium": 100 * KIB + 1, "at_limit": 100 * KIB, "stray": 400 * KIB}
+    logs = {
+        "big": _docker_log(docker_root, "order_system_backend"),
+        # Where the engine says, not only under the docker root (podman keeps them elsewhere).
+        "medium": root / "podman" / container_id("order_system_nginx") / "userdata" / "ctr.log",
+        "at_limit": _docker_log(docker_root, "old_migration_run"),
+        "small": _docker_log(docker_root, "yesterdays_run"),
+        # A container's log of the past that no container names any more: not the script's.
+        "stray": _docker_log(docker_root, "removed_long_ago"),
+    }
+    for name, path in logs.items():
+        path.parent.mkdir(parents=True)
+        if name == "small":
+            path.write_text('{"log":"hello\\n"}\n' * 100)
+        else:
+            path.write_bytes(b"{}\n" * (sizes[name] // 3) + b"x" * (sizes[name] % 3))
+    # Docker's own rotation and its other files: never touched, whatever their size.
+    logs["rotated"] = logs["big"].with_name(logs["big"].name + ".1")
+    logs["rotated"].write_bytes(b"r" * 400 * KIB)
+    logs["config"] = logs["big"].parent / "config.v2.json"
+    logs["config"].write_bytes(b"c" * 400 * KIB)
+
+    toolbox = Toolbox(root / "tools", python=python)
     toolbox.state = {
         "containers": [
-            container("order_system_backend", image="sha256:" + "1" * 64),
-            container("order_system_nginx", local_exec=True, recorded_only=["nginx"]),
-            container("old_migration_run", running=False, created=_ago(30), size="2.1MB"),
-            container("yesterdays_run", running=False, created=_ago(1), size="1.5MB"),
+            container(
+                "order_system_backend", image="sha256:" + "1" * 64, log_path=str(logs["big"])
+            ),
+            container(
+                "order_system_nginx",
+                local_exec=True,
+                recorded_only=["nginx"],
+                log_path=str(logs["medium"]),
+            ),
+            container(
+                "old_migration_run",
+                running=False,
+                created=_ago(30),
+                size="2.1MB",
+                log_path=str(logs["at_limit"]),
+            ),
+            container(
+                "yesterdays_run",
+                running=False,
+                created=_ago(1),
+                size="1.5MB",
+                log_path=str(logs["small"]),
+            ),
+            # Never started: its log file is not there yet.
             container(
                 "order_system_backend_rollback",
                 running=False,
@@ -92,7 +156,10 @@ def host(tmp_path: Path) -> Host:
                 created=_ago(40),
                 image="sha256:" + "2" * 64,
                 labels={KEEP: "rollback"},
+                log_path=str(_docker_log(docker_root, "order_system_backend_rollback")),
             ),
+            # The journald driver: no log file at all.
+            container("order_system_redis", image="sha256:" + "1" * 64),
         ],
         "images": [
             _image("order_system-backend:latest", "1", 2, "412MB"),
@@ -103,26 +170,33 @@ def host(tmp_path: Path) -> Host:
     }
     toolbox.save()
 
-    docker_root = tmp_path / "docker"
-    logs: dict[str, Path] = {}
-    for name, size in {"big": 300 * KIB, "medium": 100 * KIB + 1, "at_limit": 100 * KIB}.items():
-        directory = docker_root / "containers" / (name * 8)[:64]
-        directory.mkdir(parents=True)
-        logs[name] = directory / f"{directory.name}-json.log"
-        logs[name].write_bytes(b"{}\n" * (size // 3) + b"x" * (size % 3))
-    small = docker_root / "containers" / "small"
-    small.mkdir()
-    logs["small"] = small / "small-json.log"
-    logs["small"].write_text('{"log":"hello\\n"}\n' * 100)
-    # Docker's own rotation and its other files: never touched, whatever their size.
-    logs["rotated"] = logs["big"].with_name(logs["big"].name + ".1")
-    logs["rotated"].write_bytes(b"r" * 400 * KIB)
-    logs["config"] = logs["big"].parent / "config.v2.json"
-    logs["config"].write_bytes(b"c" * 400 * KIB)
-
-    nginx_logs = tmp_path / "nginx-logs"
+    nginx_logs = root / "nginx-logs"
     nginx_logs.mkdir()
     return Host(toolbox, docker_root, logs, nginx_logs)
+
+
+@pytest.fixture
+def host(tmp_path: Path) -> Host:
+    return _make_host(tmp_path)
+
+
+@pytest.fixture
+def members_host() -> Iterator[Host]:
+    """The same host, where cleanup.sh runs as a member of the docker group who is not root:
+    the logs are root's (the test's), the stand-ins and their records the user's."""
+    user = unprivileged_user()
+    with shared_directory() as root:
+        host = _make_host(root, SYSTEM_PYTHON)
+        give_to(host.toolbox.root, user)
+        host.user = user
+        yield host
+
+
+def _listed_logs(host: Host, outcome: Outcome) -> list[str]:
+    """The host's log files a dry run lists ("  PATH SIZE" lines), in its order."""
+    paths = {str(path) for path in host.logs.values()}
+    words = [line.split() for line in outcome.stdout.splitlines()]
+    return [line[0] for line in words if line and line[0] in paths]
 
 
 def _assert_read_only(calls: list[list[str]]) -> None:
@@ -159,7 +233,7 @@ def test_dry_run_alone_lists_every_candidate_and_changes_nothing(host: Host) -> 
     assert "order_system-backend:latest" not in out
     assert "order_system_backend:previous" not in out
     # Every non-empty container log, largest first, and the space it all takes.
-    listed = [line.split()[0] for line in out.splitlines() if "-json.log " in line]
+    listed = _listed_logs(host, outcome)
     assert listed == [str(host.logs[n]) for n in ("big", "medium", "at_limit", "small")]
     assert "would be freed" in out
     assert "Dry run: nothing was changed." in out
@@ -191,7 +265,7 @@ def test_dry_run_of_truncation_lists_the_logs_over_the_limit(host: Host) -> None
 
     assert tree_digest(host.docker_root) == before
     _assert_read_only(host.calls())
-    listed = [line.split()[0] for line in outcome.stdout.splitlines() if "-json.log " in line]
+    listed = _listed_logs(host, outcome)
     assert listed == [str(host.logs["big"]), str(host.logs["medium"])]
     assert "2 log(s)" in outcome.stdout
 
@@ -417,3 +491,99 @@ def test_an_unreachable_daemon_stops_it_before_anything_is_removed(host: Host) -
     assert_usage_error(outcome, "is the Docker daemon running")
     assert host.calls() == [["system", "df"]]
     assert tree_digest(host.docker_root) == before
+
+
+# --- A member of the docker group, not root ------------------------------------------------
+
+
+def _log_contents(host: Host) -> dict[str, bytes]:
+    return {name: path.read_bytes() for name, path in host.logs.items()}
+
+
+def test_a_docker_group_member_gets_a_dry_run(members_host: Host) -> None:
+    """Docker's logs are root's: the dry run lists what it can see and says what it cannot."""
+    host = members_host
+    host.hide_docker_root()
+    before = _log_contents(host)
+
+    outcome = host.run_ok("--dry-run")
+
+    assert _log_contents(host) == before
+    _assert_read_only(host.calls())
+    out = outcome.stdout
+    assert "old_migration_run" in out
+    assert "old-tool:1.0" in out
+    assert _listed_logs(host, outcome) == [str(host.logs["medium"])]  # outside the docker root
+    assert (
+        f"and 4 this user cannot read ({host.docker_root} belongs to root): "
+        "run it with sudo to see them"
+    ) in out
+    assert "Dry run: nothing was changed." in out
+
+
+@pytest.mark.parametrize("hidden", [True, False], ids=["docker-root-closed", "logs-readable"])
+def test_truncating_roots_logs_as_a_docker_group_member_stops_in_one_line(
+    members_host: Host, hidden: bool
+) -> None:
+    host = members_host
+    if hidden:
+        host.hide_docker_root()
+    # What stops it: Docker's closed root, else the largest log over the limit.
+    owned = host.docker_root if hidden else host.logs["big"]
+    before = _log_contents(host)
+
+    outcome = host.run("--prune", "--days", "7", "--truncate-logs", "--max-size", "100K")
+
+    assert outcome.code == 1, outcome.output
+    assert outcome.stderr == (
+        f"cleanup.sh: error: truncating container logs needs root: {owned} belongs to root; "
+        "run it with sudo\n"
+    )
+    assert _log_contents(host) == before
+    _assert_read_only(host.calls())  # not even the prune ran
+
+
+def test_a_docker_group_member_prunes_under_a_lock_of_its_own(
+    members_host: Host, tmp_path: Path
+) -> None:
+    host = members_host
+    assert host.user is not None
+    closed = tmp_path / "root-only"
+    closed.mkdir(mode=0o700)
+    shared_lock = closed / "cleanup.lock"
+
+    outcome = host.run_ok("--prune", "--days", "7", CLEANUP_LOCK_FILE=str(shared_lock))
+
+    own_lock = host.toolbox.root / f"order_system_cleanup.{host.user.pw_uid}.lock"
+    assert f"Locking {own_lock}: this user cannot open {shared_lock}" in outcome.stdout
+    assert own_lock.stat().st_uid == host.user.pw_uid
+    assert not shared_lock.exists()
+    assert [call[:2] for call in host.calls()] == [
+        ["system", "df"],
+        ["container", "prune"],
+        ["image", "prune"],
+        ["builder", "prune"],
+        ["system", "df"],
+    ]
+
+
+def test_a_docker_group_member_waits_for_a_run_that_holds_roots_lock_file(
+    members_host: Host,
+) -> None:
+    """root's cron run made the lock file (mode 0644): another user locks the same file."""
+    host = members_host
+    lock_file = host.docker_root.parent / "cleanup.lock"
+    lock_file.touch(mode=0o644)
+    lock_file.chmod(0o644)
+
+    with lock_file.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        outcome = host.run("--prune", "--days", "7", CLEANUP_LOCK_FILE=str(lock_file))
+
+    assert_usage_error(outcome, f"another cleanup.sh is running (it holds {lock_file})")
+    assert host.calls() == []
+    # Once the lock is free, the same run goes ahead, on the same lock file.
+    outcome = host.run_ok("--prune", "--days", "7", CLEANUP_LOCK_FILE=str(lock_file))
+    assert "Locking" not in outcome.stdout
+    assert ["container", "prune"] in [call[:2] for call in host.calls()]
+    assert os.stat(lock_file).st_uid == 0
