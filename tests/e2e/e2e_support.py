@@ -6,6 +6,7 @@ Screenshots land in E2E_ARTIFACTS (default `test-artifacts/e2e/`), kept after th
 """
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from typing import Any
 
 from helpers import free_port
 from nginx_support import REPO_ROOT, require_tool, serving
-from playwright.async_api import ConsoleMessage, Error, Page
+from playwright.async_api import ConsoleMessage, Error, Page, expect
 
 FRONT_DIR = REPO_ROOT / "front"
 STANDALONE_DIR = FRONT_DIR / ".next" / "standalone"
@@ -89,3 +90,17 @@ async def screenshot(page: Page, name: str) -> None:
     """A full-page screenshot of a main screen, kept as a test artifact (Playwright makes the
     directory)."""
     await page.screenshot(path=ARTIFACTS_DIR / f"{name}.png", full_page=True)
+
+
+async def sign_in(page: Page, username: str, password: str) -> None:
+    await page.get_by_label("Username").fill(username)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Sign in").click()
+
+
+async def add_to_cart_and_open_it(page: Page, product: dict[str, Any]) -> None:
+    await page.goto("/products")
+    await page.get_by_role("searchbox", name="Search products").fill(product["sku"])
+    await page.get_by_role("button", name=f"Add {product['name']} to cart").click()
+    await page.get_by_role("link", name=re.compile(r"^Cart")).first.click()
+    await expect(page.get_by_role("heading", name="Cart")).to_be_visible()

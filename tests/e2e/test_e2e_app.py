@@ -12,17 +12,18 @@ from typing import Any
 import httpx
 import pytest
 from e2e_support import (
-    CHROMIUM,
     CUSTOMER_PASSWORD,
     SUPERUSER,
     SUPERUSER_PASSWORD,
     BrowserProblems,
+    add_to_cart_and_open_it,
     running_spa,
     screenshot,
+    sign_in,
 )
 from helpers import scratch_database
 from nginx_support import running_api, running_proxy
-from playwright.async_api import Browser, Page, Route, ViewportSize, async_playwright, expect
+from playwright.async_api import Browser, Page, Route, ViewportSize, expect
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -130,14 +131,6 @@ async def stack(
             yield Stack(proxy.base_url)
 
 
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM)
-        yield browser
-        await browser.close()
-
-
 class Screens:
     """Browser pages on the stack, each watched for script, console and request failures."""
 
@@ -177,20 +170,6 @@ async def screens(stack: Stack, browser: Browser) -> AsyncIterator[Screens]:
     for context in browser.contexts:
         await context.close()
     assert not screens.problems.unexpected, screens.problems.unexpected
-
-
-async def sign_in(page: Page, username: str, password: str) -> None:
-    await page.get_by_label("Username").fill(username)
-    await page.get_by_label("Password").fill(password)
-    await page.get_by_role("button", name="Sign in").click()
-
-
-async def add_to_cart_and_open_it(page: Page, product: dict[str, Any]) -> None:
-    await page.goto("/products")
-    await page.get_by_role("searchbox", name="Search products").fill(product["sku"])
-    await page.get_by_role("button", name=f"Add {product['name']} to cart").click()
-    await page.get_by_role("link", name=re.compile(r"^Cart")).first.click()
-    await expect(page.get_by_role("heading", name="Cart")).to_be_visible()
 
 
 def order_id_from(page: Page) -> int:

@@ -1,13 +1,18 @@
 """Helpers for the nginx tests: the project's own nginx configuration rendered for loopback
 ports and run by the real nginx, the real API under uvicorn, a stand-in for the Next.js
-frontend, and a Content-Security-Policy checker.
+frontend, a stand-in for the container engine's DNS, the resolver script the nginx container
+runs at start, and a Content-Security-Policy checker.
 
-The rendering changes only what must differ outside Docker: the upstream hosts
-(`backend:8000`, `frontend:3000`) become loopback ports, the listen ports free ones, and the
+The rendering changes only what must differ outside Docker: the upstream addresses
+(`backend:8000`, `frontend:3000`, which server-common.conf sets in variables and nginx resolves
+when a request comes) become loopback ports, at 127.0.0.1 (an address needs no resolver) or
+under their names for the tests of the resolver; the listen ports become free ones, and the
 paths the containers mount (/etc/nginx/snippets, /etc/nginx/ssl, /var/log/nginx,
-/var/www/certbot) a temporary directory. The result is included, like conf.d/default.conf in
-nginx:alpine, inside a copy of that image's top-level nginx.conf whose pid, logs and temporary
-files also live in the temporary directory, so nginx runs as root without touching /var.
+/var/www/certbot) a temporary directory. The result is conf.d/default.conf there, included with
+the rest of conf.d (as nginx:alpine includes /etc/nginx/conf.d/*.conf, the resolver.conf the
+entrypoint script writes among them) by a copy of that image's top-level nginx.conf whose pid,
+logs and temporary files also live in the temporary directory, so nginx runs as root without
+touching /var.
 
 Not a conftest: a second `conftest.py` would clash with `tests/conftest.py` under mypy.
 """
@@ -18,6 +23,7 @@ import re
 import shutil
 import signal
 import socket
+import socketserver
 import ssl
 import subprocess
 import sys
@@ -34,6 +40,10 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
+import dns.message
+import dns.rcode
+import dns.rdatatype
+import dns.rrset
 import httpx
 from helpers import free_port
 from sqlalchemy.engine import URL
@@ -43,6 +53,8 @@ from app.core.config import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SNIPPETS_DIR = REPO_ROOT / "nginx" / "snippets"
+# Run by nginx:alpine's entrypoint before nginx starts (both Compose files mount it).
+RESOLVER_SCRIPT = REPO_ROOT / "nginx" / "docker-entrypoint.d" / "15-resolver.sh"
 CONFIGS = {
     "dev": REPO_ROOT / "nginx.conf",
     "production": REPO_ROOT / "nginx" / "nginx.production.conf",
@@ -137,7 +149,7 @@ http {{
     uwsgi_temp_path {work}/temp/uwsgi;
     scgi_temp_path {work}/temp/scgi;
 
-    include {work}/conf.d/default.conf;
+    include {work}/conf.d/*.conf;
 }}
 """
 
@@ -151,16 +163,20 @@ def render(
     backend_port: int,
     frontend_port: int,
     listen: dict[int, int],
+    backend_host: str = "127.0.0.1",
+    frontend_host: str = "127.0.0.1",
 ) -> Path:
     """Writes the variant's config and the snippets into `work`; returns the top-level file.
 
-    `listen` maps each port the config listens on (80, 443) to the loopback port to use.
+    `listen` maps each port the config listens on (80, 443) to the loopback port to use. The
+    upstreams are `backend_host:backend_port` and `frontend_host:frontend_port`: addresses by
+    default; names (`backend`, `frontend`) need a resolver in conf.d, as in the container.
     """
     for directory in ("conf.d", "snippets", "logs", "temp", "ssl", "certbot"):
         (work / directory).mkdir(parents=True, exist_ok=True)
     replacements = {
-        "backend:8000": f"127.0.0.1:{backend_port}",
-        "frontend:3000": f"127.0.0.1:{frontend_port}",
+        "backend:8000": f"{backend_host}:{backend_port}",
+        "frontend:3000": f"{frontend_host}:{frontend_port}",
         "/etc/nginx/snippets/": f"{work}/snippets/",
         "/etc/nginx/ssl/": f"{work}/ssl/",
         "/var/log/nginx/": f"{work}/logs/",
@@ -517,6 +533,7 @@ class ReceivedRequest:
     version: str
     headers: dict[str, str]  # names lower-cased
     peer_port: int  # the port nginx connected from
+    on_connection: int  # 1 for the first request on its connection, 2 for the next, ...
 
 
 @dataclass
@@ -536,6 +553,7 @@ class _FrontendHandler(SimpleHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"  # keep-alive, as Node's server
     frontend: Frontend
+    requests_on_connection = 0  # one handler serves one connection
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -548,12 +566,14 @@ class _FrontendHandler(SimpleHTTPRequestHandler):
         super().end_headers()
 
     def _record(self) -> ReceivedRequest:
+        self.requests_on_connection += 1
         request = ReceivedRequest(
             method=self.command,
             target=self.path,
             version=self.request_version,
             headers={name.lower(): value for name, value in self.headers.items()},
             peer_port=self.client_address[1],
+            on_connection=self.requests_on_connection,
         )
         self.frontend.received.append(request)
         return request
@@ -583,8 +603,10 @@ class _FrontendHandler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def stand_in_frontend(site: Path) -> Iterator[Frontend]:
-    """A stand-in for `frontend:3000`, on a free loopback port, in a thread of this process."""
+def stand_in_frontend(site: Path, host: str = "127.0.0.1", port: int = 0) -> Iterator[Frontend]:
+    """A stand-in for `frontend:3000`, on `host` at `port` (0: a free one), in a thread of
+    this process."""
+    site.mkdir(parents=True, exist_ok=True)
     (site / "index.html").write_text(INDEX_HTML)
     for path, content in ((CHUNK_PATH, CHUNK_JS), (CSS_PATH, APP_CSS)):
         target = site / path.lstrip("/")
@@ -596,17 +618,116 @@ def stand_in_frontend(site: Path) -> Iterator[Frontend]:
     class Handler(_FrontendHandler):
         frontend = state
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(site)))
-    server.daemon_threads = True
+    server = ThreadingHTTPServer((host, port), partial(Handler, directory=str(site)))
     state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, name="stand-in-frontend")
+    with serving_in_thread(server, "stand-in-frontend"):
+        yield state
+
+
+@contextmanager
+def serving_in_thread(server: socketserver.BaseServer, name: str) -> Iterator[None]:
+    """`server` answering from a thread of this process until the block ends."""
+    if isinstance(server, socketserver.ThreadingMixIn):
+        server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name=name)
     thread.start()
     try:
-        yield state
+        yield
     finally:
         server.shutdown()
         thread.join()
         server.server_close()
+
+
+# --- The engine's DNS and the resolver script ----------------------------------------------------
+
+
+@dataclass
+class Dns:
+    """A stand-in for the container engine's DNS (Docker's 127.0.0.11, podman's aardvark-dns):
+    A records for the names in `records`, NXDOMAIN for any other; `asked` is every name asked."""
+
+    port: int
+    records: dict[str, list[str]] = field(default_factory=dict)
+    asked: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, name: str, *addresses: str) -> None:
+        """From now on `name` resolves to `addresses` (none: to nothing)."""
+        with self.lock:
+            self.records[name] = list(addresses)
+
+    def answer_to(self, wire: bytes) -> bytes:
+        query = dns.message.from_wire(wire)
+        response = dns.message.make_response(query)
+        question = query.question[0]
+        name = question.name.to_text(omit_final_dot=True).lower()
+        with self.lock:
+            self.asked.append(name)
+            addresses = list(self.records.get(name, []))
+        if not addresses:
+            response.set_rcode(dns.rcode.NXDOMAIN)
+        elif question.rdtype == dns.rdatatype.A:
+            response.answer.append(dns.rrset.from_text_list(question.name, 1, "IN", "A", addresses))
+        return response.to_wire()
+
+
+@contextmanager
+def stand_in_dns() -> Iterator[Dns]:
+    """The stand-in DNS on a free UDP port of 127.0.0.1, in a thread of this process."""
+    state = Dns(port=0)
+
+    class Handler(socketserver.DatagramRequestHandler):
+        def handle(self) -> None:
+            self.wfile.write(state.answer_to(self.rfile.read()))
+
+    server = socketserver.ThreadingUDPServer(("127.0.0.1", 0), Handler)
+    state.port = server.server_address[1]
+    with serving_in_thread(server, "stand-in-dns"):
+        yield state
+
+
+# The two files the script reads and writes in the container.
+RESOLV_CONF = "/etc/resolv.conf"
+RESOLVER_CONF = "/etc/nginx/conf.d/resolver.conf"
+
+
+def run_resolver_script(work: Path, resolv_conf: str) -> subprocess.CompletedProcess[str]:
+    """15-resolver.sh as nginx:alpine runs it (BusyBox's sh and awk), reading `resolv_conf`
+    as its /etc/resolv.conf and writing its resolver.conf into `work`/conf.d, where the
+    rendered config's top-level file includes it."""
+    busybox = require_tool("busybox")
+    applets = work / "busybox-bin"
+    applets.mkdir(parents=True, exist_ok=True)
+    listed = subprocess.run(
+        [busybox, "--list"], capture_output=True, text=True, check=True, timeout=30
+    )
+    for applet in listed.stdout.split():
+        link = applets / applet
+        if not link.exists():
+            link.symlink_to(busybox)
+    (work / "conf.d").mkdir(parents=True, exist_ok=True)
+    (work / "resolv.conf").write_text(resolv_conf)
+    text = RESOLVER_SCRIPT.read_text()
+    for container_path, here in (
+        (RESOLV_CONF, work / "resolv.conf"),
+        (RESOLVER_CONF, work / "conf.d" / "resolver.conf"),
+    ):
+        assert container_path in text, f"15-resolver.sh no longer uses {container_path}"
+        text = text.replace(container_path, str(here))
+    commands = re.sub(r"(?m)^\s*#.*$", "", text)
+    leftovers = re.findall(r"(?:/etc/|/var/|/run/)\S*", commands)
+    assert not leftovers, f"15-resolver.sh also uses {leftovers}"
+    script = work / "15-resolver.sh"
+    script.write_text(text)
+    return subprocess.run(
+        [busybox, "sh", str(script)],
+        env={"PATH": str(applets)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
 
 
 # --- Checks --------------------------------------------------------------------------------------
