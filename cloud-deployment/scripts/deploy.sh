@@ -15,18 +15,26 @@ docker development|production: Docker Compose on this host, from the repository 
   1. check docker compose and the file: docker-compose.yml, or for production
      docker-compose.production.yml (a complete file of its own; .env must hold every secret
      it requires: docker compose config --quiet)
-  2. tag the images the backend and frontend containers run as order_system_backend:previous
-     and order_system_frontend:previous (held by stopped containers labelled
-     order_system.keep, so cleanup.sh --prune keeps them)
+  2. find the backend and frontend containers by Compose's labels (project order_system, for
+     production order_system_prod; com.docker.compose.service=backend or frontend; not
+     docker compose run's one-offs), count the running ones, and tag the image the first
+     runs as order_system_backend:previous and order_system_frontend:previous (held by
+     stopped containers labelled order_system.keep, so cleanup.sh --prune keeps them); none
+     (running or stopped) is a first deploy, with nothing to roll back to
   3. docker compose build
   4. production: backup.sh --container order_system_db_prod (a failed backup stops here)
-  5. migrations: docker compose run --rm backend python -m app.prestart
-  6. docker compose up -d
+  5. migrations: docker compose run --rm backend python -m app.prestart; if they fail, it
+     tags the :previous images back as the services' images (which 3 re-tagged), so that
+     the next docker compose up starts the running version again, not the failed build, and
+     stops: nothing new is started
+  6. docker compose up -d, with --scale SERVICE=N for a service that ran as N > 1
+     containers (up without it would bring it back to one)
   7. wait for the health URL to answer 2xx (curl, a bounded number of tries; a redirect is
      not healthy)
   On a failure in 6 or 7 it re-tags the :previous images and runs docker compose up -d
-  --no-build backend frontend, then checks health again. Migrations stay applied; the
-  backup from step 4 is what restore.sh puts back if the old version needs the old schema.
+  --no-build (--scale as in 6) backend frontend, then checks health again. Migrations stay
+  applied; the backup from step 4 is what restore.sh puts back if the old version needs the
+  old schema.
 
 aws staging|production (or development): ECS Fargate, as the Terraform in
 cloud-deployment/terraform defines it (names below, from the prefix order-system-ENV)
@@ -195,9 +203,36 @@ wait_healthy() {
 
 # --- Docker Compose ------------------------------------------------------------------------
 
+# find_containers SERVICE [--all]: sets `found` to the IDs of SERVICE's containers in Compose
+# project $project, running ones only unless --all (in a dry run: none). Compose gives them
+# no fixed name (PROJECT-SERVICE-1, -2, ... so that --scale works) but labels each; one-off
+# containers (docker compose run) are labelled oneoff=True and are not the service's.
+# Called from deploy_docker, whose locals it reads and sets (project, found).
+find_containers() {
+	local listing
+	found=()
+	listing=$(query "" docker container ls "${@:2}" --quiet \
+		--filter "label=com.docker.compose.project=$project" \
+		--filter "label=com.docker.compose.service=$1" \
+		--filter label=com.docker.compose.oneoff=False) ||
+		die "docker container ls failed: cannot tell what runs now; nothing was changed"
+	[[ -z $listing ]] || mapfile -t found <<<"$listing"
+}
+
+# tag_previous_back: the :previous images become the services' images again (what their
+# containers ran, e.g. order_system_prod-backend, which `docker compose build` has re-tagged),
+# so that the next `docker compose up` starts the previous version. Called from
+# deploy_docker, whose rollback list (SERVICE=IMAGE, from step 2) it reads.
+tag_previous_back() {
+	local entry
+	for entry in "${rollback[@]}"; do
+		run docker tag "order_system_${entry%%=*}:previous" "${entry#*=}" || return 1
+	done
+}
+
 deploy_docker() {
-	local suffix="" file service container image ref db
-	local -a compose services rollback=()
+	local suffix="" file service image ref db project entry
+	local -a compose services found rollback=() scale=()
 	[[ $ENVIRONMENT == production ]] && suffix=_prod
 	if ((${#COMPOSE_FILES[@]} == 0)); then
 		COMPOSE_FILES=("$REPO_ROOT/docker-compose.yml")
@@ -208,6 +243,7 @@ deploy_docker() {
 		compose+=(--file "$file")
 	done
 	db=order_system_db$suffix
+	project=order_system$suffix
 
 	step "1/7 Preflight: Docker Compose and its file (${ENVIRONMENT})"
 	for file in "${COMPOSE_FILES[@]}"; do
@@ -225,23 +261,36 @@ deploy_docker() {
 
 	step "2/7 Keeping the running images as :previous, for a rollback"
 	for service in backend frontend; do
-		container=order_system_$service$suffix
+		find_containers "$service"
 		if ((DRY_RUN)); then
-			run docker tag "<image $container runs>" "order_system_$service:previous"
+			log "  (if the $service runs as N > 1 containers, it starts again with --scale $service=N)"
+			run docker tag "<image the $service containers run>" "order_system_$service:previous"
 			run docker rm --force "order_system_${service}_rollback"
 			run docker create --label order_system.keep=rollback --name "order_system_${service}_rollback" "order_system_$service:previous"
-		elif image=$(docker container inspect --format '{{.Image}}' "$container" 2>/dev/null); then
-			ref=$(docker container inspect --format '{{.Config.Image}}' "$container")
-			run docker tag "$image" "order_system_$service:previous"
-			if docker container inspect "order_system_${service}_rollback" >/dev/null 2>&1; then
-				run docker rm --force "order_system_${service}_rollback" >/dev/null
-			fi
-			run docker create --label order_system.keep=rollback --name "order_system_${service}_rollback" \
-				"order_system_$service:previous" >/dev/null
-			rollback+=("$service=$ref")
-		else
-			log "  no $container container: a first deploy, nothing to roll back to"
+			continue
 		fi
+		# `docker compose up` without --scale would bring a scaled-out service back to one.
+		if ((${#found[@]} > 1)); then
+			scale+=(--scale "$service=${#found[@]}")
+			log "  the $service runs as ${#found[@]} containers: the new version (and a rollback) starts with --scale $service=${#found[@]}"
+		fi
+		# A stack stopped for maintenance: its containers still tell what it ran.
+		((${#found[@]} > 0)) || find_containers "$service" --all
+		if ((${#found[@]} == 0)); then
+			log "  no $service container in Compose project $project: a first deploy, nothing to roll back to"
+			continue
+		fi
+		image=$(docker container inspect --format '{{.Image}}' "${found[0]}") ||
+			die "docker container inspect ${found[0]} failed; nothing was changed"
+		ref=$(docker container inspect --format '{{.Config.Image}}' "${found[0]}") ||
+			die "docker container inspect ${found[0]} failed; nothing was changed"
+		run docker tag "$image" "order_system_$service:previous"
+		if docker container inspect "order_system_${service}_rollback" >/dev/null 2>&1; then
+			run docker rm --force "order_system_${service}_rollback" >/dev/null
+		fi
+		run docker create --label order_system.keep=rollback --name "order_system_${service}_rollback" \
+			"order_system_$service:previous" >/dev/null
+		rollback+=("$service=$ref")
 	done
 
 	step "3/7 Building the images"
@@ -260,17 +309,24 @@ deploy_docker() {
 	fi
 
 	step "5/7 Migrating the database"
-	run "${compose[@]}" run --rm backend python -m app.prestart ||
-		die "the migrations failed; the running version was not touched"
+	if ! run "${compose[@]}" run --rm backend python -m app.prestart; then
+		((${#rollback[@]} > 0)) || die "the migrations failed; the running version was not touched"
+		# The build of step 3 has re-tagged the services' images: any later `docker compose up`
+		# would start the release that failed.
+		tag_previous_back ||
+			die "the migrations failed; the running version was not touched, but tagging its images back failed: the next docker compose up would start the failed build"
+		die "the migrations failed; the running version was not touched, and its images are tagged back as the services' images (a later docker compose up starts that version again, not the failed build)"
+	fi
 
 	step "6/7 Starting the new version"
-	if run "${compose[@]}" up -d; then
+	if run "${compose[@]}" up -d "${scale[@]}"; then
 		step "7/7 Checking health"
 		if wait_healthy; then
 			if ((DRY_RUN)); then
 				log ""
-				log "On a failure in 6 or 7: docker tag order_system_backend:previous (and frontend) back to"
-				log "the images the containers ran, then $(quote_command "${compose[@]}") up -d --no-build backend frontend"
+				log "On a failure in 5: docker tag order_system_backend:previous (and frontend) back to the"
+				log "images the containers ran, and nothing starts. On a failure in 6 or 7: the same, then"
+				log "$(quote_command "${compose[@]}") up -d --no-build backend frontend (with the --scale of 6)"
 				log "Dry run: nothing was run."
 				return 0
 			fi
@@ -285,12 +341,12 @@ deploy_docker() {
 
 	step "Rolling back to the previous images"
 	((${#rollback[@]} > 0)) || die "deploy failed, and there is no previous version to roll back to"
+	tag_previous_back || die "deploy failed, and so did tagging the previous images back: docker image ls, docker compose ps"
 	services=()
-	for ref in "${rollback[@]}"; do
-		run docker tag "order_system_${ref%%=*}:previous" "${ref#*=}"
-		services+=("${ref%%=*}")
+	for entry in "${rollback[@]}"; do
+		services+=("${entry%%=*}")
 	done
-	run "${compose[@]}" up -d --no-build "${services[@]}" || die "deploy failed, and so did the rollback: docker compose ps, docker compose logs"
+	run "${compose[@]}" up -d --no-build "${scale[@]}" "${services[@]}" || die "deploy failed, and so did the rollback: docker compose ps, docker compose logs"
 	if wait_healthy; then
 		die "deploy failed; rolled back to the previous images, which are healthy. The database keeps the new migrations: if the previous version cannot work with them, restore the backup (restore.sh latest --container $db --backup-dir $BACKUP_DIR)"
 	fi

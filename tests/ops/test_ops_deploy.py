@@ -30,6 +30,9 @@ DEV_COMPOSE = str(REPO_ROOT / "docker-compose.yml")
 COMPOSE = ["compose", "--file", PROD_COMPOSE]
 OLD_BACKEND = "sha256:" + "a" * 64
 OLD_FRONTEND = "sha256:" + "b" * 64
+OTHER_IMAGE = "sha256:" + "c" * 64
+PROD_PROJECT = "order_system_prod"
+DEV_PROJECT = "order_system"
 
 
 @pytest.fixture
@@ -39,21 +42,53 @@ def database(database_url: URL) -> Iterator[URL]:
         yield url
 
 
-def _production_host(tmp_path: Path, database: URL, curl: list[str]) -> Toolbox:
-    """A host running the production stack; curl gets these HTTP statuses in turn."""
+def _service_container(
+    project: str,
+    service: str,
+    number: int = 1,
+    *,
+    image: str,
+    running: bool = True,
+    oneoff: bool = False,
+) -> dict[str, Any]:
+    """A container as Docker Compose makes it for a service with no container_name: named
+    PROJECT-SERVICE-N (a one-off of `docker compose run`: PROJECT-SERVICE-run-N), labelled
+    with its project and service, running the image Compose builds as PROJECT-SERVICE."""
+    name = f"{project}-{service}-run-{number}" if oneoff else f"{project}-{service}-{number}"
+    labels = {
+        "com.docker.compose.project": project,
+        "com.docker.compose.service": service,
+        "com.docker.compose.oneoff": "True" if oneoff else "False",
+        "com.docker.compose.container-number": str(number),
+    }
+    return container(
+        name, image=image, config_image=f"{project}-{service}", labels=labels, running=running
+    )
+
+
+def _production_host(
+    tmp_path: Path,
+    database: URL,
+    curl: list[str],
+    *,
+    backends: int = 1,
+    running: bool = True,
+    others: list[dict[str, Any]] | None = None,
+) -> Toolbox:
+    """A host running the production stack, its backend as `backends` replicas (or stopped,
+    not `running`), `others` listed before its containers; curl gets these HTTP statuses in
+    turn."""
     toolbox = Toolbox(tmp_path / "tools", curl=True)
+    backend = [
+        _service_container(PROD_PROJECT, "backend", number, image=OLD_BACKEND, running=running)
+        for number in range(1, backends + 1)
+    ]
+    frontend = _service_container(PROD_PROJECT, "frontend", image=OLD_FRONTEND, running=running)
     toolbox.state = {
         "containers": [
-            container(
-                "order_system_backend_prod",
-                image=OLD_BACKEND,
-                config_image="order_system_prod-backend",
-            ),
-            container(
-                "order_system_frontend_prod",
-                image=OLD_FRONTEND,
-                config_image="order_system_prod-frontend",
-            ),
+            *(others or []),
+            *backend,
+            frontend,
             database_container(database, "order_system_db_prod"),
         ],
         "curl": curl,
@@ -104,7 +139,16 @@ def test_dry_run_of_a_production_deploy_backs_up_and_migrates_before_the_start(
     lines = _lines(outcome.stdout)
     compose = f"docker compose --file {PROD_COMPOSE}"
     assert _line_of(lines, f"^\\+ {compose} config --quiet$") == 0
-    previous = _line_of(lines, r"docker tag .* order_system_backend:previous$")
+    # The running backend is found by Compose's labels, not by a name.
+    lookup = _line_of(
+        lines,
+        r"^\+ docker container ls --quiet"
+        r" --filter label=com\.docker\.compose\.project=order_system_prod"
+        r" --filter label=com\.docker\.compose\.service=backend ",
+    )
+    previous = _line_of(
+        lines, r"^\+ docker tag '<image the backend containers run>' order_system_backend:previous$"
+    )
     build = _line_of(lines, f"^\\+ {compose} build$")
     backup = _line_of(
         lines, r"/cloud-deployment/scripts/backup\.sh --container order_system_db_prod "
@@ -112,7 +156,7 @@ def test_dry_run_of_a_production_deploy_backs_up_and_migrates_before_the_start(
     migrate = _line_of(lines, f"^\\+ {compose} run --rm backend python -m app.prestart$")
     start = _line_of(lines, f"^\\+ {compose} up -d$")
     health = _line_of(lines, r"^\+ curl .* https://localhost/health")
-    assert previous < build < backup < migrate < start < health
+    assert lookup < previous < build < backup < migrate < start < health
     # The production file is complete on its own: the development one is not layered under it.
     assert DEV_COMPOSE not in outcome.stdout
     assert "up -d --no-build backend frontend" in outcome.stdout  # the rollback, explained
@@ -126,7 +170,8 @@ def test_dry_run_of_a_development_deploy_has_no_backup(tmp_path: Path) -> None:
     assert toolbox.all_calls() == []
     assert f"docker compose --file {DEV_COMPOSE} up -d" in outcome.stdout
     assert "backup.sh" not in outcome.stdout
-    assert "order_system_backend_prod" not in outcome.stdout
+    assert "order_system_prod" not in outcome.stdout
+    assert "--filter label=com.docker.compose.project=order_system --filter" in outcome.stdout
     assert "http://localhost/health" in outcome.stdout
 
 
@@ -161,6 +206,8 @@ def test_an_unhealthy_deploy_is_rolled_back_to_the_previous_images(
     ]
     assert order == sorted(order), calls
     assert ["tag", "order_system_frontend:previous", "order_system_prod-frontend"] in calls
+    # One backend: Compose's default scale, nothing to keep.
+    assert not any("--scale" in call for call in calls)
     # Two tries for the new version, two for the old: bounded.
     assert len(toolbox.calls("curl")) == 4
     assert all(call[-1] == "https://localhost/health" for call in toolbox.calls("curl"))
@@ -198,7 +245,28 @@ def test_a_healthy_deploy_is_not_rolled_back_and_a_redirect_is_not_health(
     assert not any("--no-build" in call for call in calls)
 
 
-def test_failed_migrations_stop_the_deploy_before_the_new_version_starts(
+def test_a_scaled_out_backend_keeps_its_replicas_in_the_new_version_and_the_rollback(
+    tmp_path: Path, database: URL
+) -> None:
+    # `docker compose up -d` alone would bring the backend back to one container.
+    toolbox = _production_host(tmp_path, database, curl=["000"], backends=3)
+
+    outcome = _deploy(toolbox, tmp_path, "docker", "production")
+
+    assert outcome.code == 1, outcome.output
+    assert "the backend runs as 3 containers" in outcome.stdout
+    calls = toolbox.calls()
+    assert ["tag", OLD_BACKEND, "order_system_backend:previous"] in calls
+    ups = [call[len(COMPOSE) :] for call in calls if call[: len(COMPOSE) + 1] == [*COMPOSE, "up"]]
+    assert ups == [
+        ["up", "-d", "--scale", "backend=3"],
+        ["up", "-d", "--no-build", "--scale", "backend=3", "backend", "frontend"],
+    ]
+    # The frontend runs as one container: left at Compose's default.
+    assert "frontend=" not in " ".join(" ".join(call) for call in calls)
+
+
+def test_failed_migrations_tag_the_previous_images_back_and_start_nothing(
     tmp_path: Path, database: URL
 ) -> None:
     toolbox = _production_host(tmp_path, database, curl=["200"])
@@ -208,13 +276,79 @@ def test_failed_migrations_stop_the_deploy_before_the_new_version_starts(
     outcome = _deploy(toolbox, tmp_path, "docker", "production")
 
     assert outcome.code == 1, outcome.output
-    assert "the migrations failed; the running version was not touched" in outcome.stderr
+    assert (
+        "the migrations failed; the running version was not touched, and its images are tagged"
+        " back as the services' images" in outcome.stderr
+    )
     calls = toolbox.calls()
     assert _position(calls, "exec", "order_system_db_prod", "sh") < _position(
         calls, *COMPOSE, "run"
     )
+    # The build re-tagged the services' images: the next `docker compose up` would have
+    # started the release whose migrations failed.
+    migrate = _position(calls, *COMPOSE, "run")
+    assert _position(calls, *COMPOSE, "build") < migrate
+    assert migrate < _position(
+        calls, "tag", "order_system_backend:previous", "order_system_prod-backend"
+    )
+    assert migrate < _position(
+        calls, "tag", "order_system_frontend:previous", "order_system_prod-frontend"
+    )
     assert not any(call[:4] == [*COMPOSE, "up"] for call in calls)
     assert toolbox.calls("curl") == []
+
+
+def test_failed_migrations_of_a_first_deploy_have_nothing_to_tag_back(tmp_path: Path) -> None:
+    toolbox = Toolbox(tmp_path / "tools", curl=True)
+    toolbox.state = {"containers": [], "curl": ["200"], "fail": [" ".join([*COMPOSE, "run"])]}
+    toolbox.save()
+
+    outcome = _deploy(toolbox, tmp_path, "docker", "production")
+
+    assert outcome.code == 1, outcome.output
+    assert "the migrations failed; the running version was not touched\n" in outcome.stderr
+    assert not any(call[0] == "tag" for call in toolbox.calls())
+    assert not any(call[:4] == [*COMPOSE, "up"] for call in toolbox.calls())
+
+
+def test_another_projects_containers_and_one_offs_are_not_taken_for_ours(
+    tmp_path: Path, database: URL
+) -> None:
+    # Listed first: another Compose project on the host with a backend service of its own
+    # (two replicas), and a `docker compose run backend` of ours with another image.
+    others = [
+        _service_container("shop", "backend", 1, image=OTHER_IMAGE),
+        _service_container("shop", "backend", 2, image=OTHER_IMAGE),
+        _service_container(PROD_PROJECT, "backend", 1, image=OTHER_IMAGE, oneoff=True),
+    ]
+    toolbox = _production_host(tmp_path, database, curl=["000"], others=others)
+
+    outcome = _deploy(toolbox, tmp_path, "docker", "production")
+
+    assert outcome.code == 1, outcome.output
+    calls = toolbox.calls()
+    tags = [call for call in calls if call[:1] == ["tag"]]
+    assert tags == [
+        ["tag", OLD_BACKEND, "order_system_backend:previous"],
+        ["tag", OLD_FRONTEND, "order_system_frontend:previous"],
+        ["tag", "order_system_backend:previous", "order_system_prod-backend"],
+        ["tag", "order_system_frontend:previous", "order_system_prod-frontend"],
+    ]
+    # One backend of ours: none of the others counts as a replica.
+    assert not any("--scale" in call for call in calls)
+
+
+def test_a_stopped_stack_still_has_a_version_to_roll_back_to(tmp_path: Path, database: URL) -> None:
+    # `docker compose stop` for maintenance: the containers are there, not running.
+    toolbox = _production_host(tmp_path, database, curl=["000"], running=False)
+
+    outcome = _deploy(toolbox, tmp_path, "docker", "production")
+
+    assert outcome.code == 1, outcome.output
+    assert "a first deploy" not in outcome.output
+    calls = toolbox.calls()
+    assert ["tag", OLD_BACKEND, "order_system_backend:previous"] in calls
+    assert [*COMPOSE, "up", "-d", "--no-build", "backend", "frontend"] in calls
 
 
 def test_a_failed_backup_stops_a_production_deploy(tmp_path: Path, database: URL) -> None:
@@ -248,7 +382,11 @@ def test_a_first_deploy_has_nothing_to_roll_back_to(tmp_path: Path) -> None:
 def test_a_development_deploy_uses_the_development_names(tmp_path: Path) -> None:
     toolbox = Toolbox(tmp_path / "tools", curl=True)
     toolbox.state = {
-        "containers": [container("order_system_backend", config_image="order_system-backend")],
+        "containers": [
+            # A production stack on the same host is not the development one.
+            _service_container(PROD_PROJECT, "backend", image=OTHER_IMAGE),
+            _service_container(DEV_PROJECT, "backend", image=OLD_BACKEND),
+        ],
         "curl": ["200"],
     }
     toolbox.save()
@@ -257,6 +395,10 @@ def test_a_development_deploy_uses_the_development_names(tmp_path: Path) -> None
 
     assert outcome.code == 0, outcome.output
     calls = toolbox.calls()
+    assert [call for call in calls if call[:1] == ["tag"]] == [
+        ["tag", OLD_BACKEND, "order_system_backend:previous"]
+    ]
+    assert "no frontend container in Compose project order_system: a first deploy" in outcome.stdout
     assert ["compose", "--file", DEV_COMPOSE, "up", "-d"] in calls
     assert not any(call[0] == "exec" for call in calls)  # no backup
     assert toolbox.calls("curl")[0][-1] == "http://localhost/health"
