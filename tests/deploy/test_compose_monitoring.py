@@ -39,12 +39,15 @@ def dashboard_targets() -> list[dict[str, Any]]:
     return [target for panel in dashboard["panels"] for target in panel["targets"]]
 
 
-def test_prometheus_scrapes_the_backend_metrics_on_the_internal_network(prod: Services) -> None:
+def test_prometheus_scrapes_every_backend_replica_on_the_internal_network(prod: Services) -> None:
     config = load_yaml(PROMETHEUS_CONFIG)
     (backend_job,) = [job for job in config["scrape_configs"] if job["job_name"] == "backend"]
     assert backend_job.get("metrics_path", "/metrics") == "/metrics"
-    targets = [target for group in backend_job["static_configs"] for target in group["targets"]]
-    assert targets == [f"backend:{prod['backend']['environment']['API_PORT']}"]
+    # Every replica of the service, found by its name in the engine's DNS.
+    assert "static_configs" not in backend_job
+    (discovery,) = backend_job["dns_sd_configs"]
+    assert (discovery["names"], discovery["type"]) == (["backend"], "A")
+    assert str(discovery["port"]) == prod["backend"]["environment"]["API_PORT"]
     assert share_a_network(prod["prometheus"], prod["backend"])
     assert prod["backend"]["networks"].keys() == {"internal"}
 
