@@ -127,8 +127,7 @@ class Engine:
     def start(self) -> None:
         for program in ("podman", "runc", "debootstrap"):
             require_program(program)
-        docker = shutil.which("docker")
-        if docker is None:
+        if shutil.which("docker") is None:
             raise EngineError(
                 "the Docker CLI (`docker`) is missing: install docker-ce-cli or podman-docker"
             )

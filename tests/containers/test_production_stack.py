@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import httpx
 from container_fixtures import ProductionPorts, Stack, http_client
 from e2e_support import sign_in
-from engine_support import Engine
+from engine_support import Engine, as_user
 from playwright.async_api import Browser, expect
 
 DB = "order_system_db_prod"
@@ -225,13 +225,7 @@ def type_at_prompt(stack: Stack, command: list[str], *, answer: str) -> Typed:
     primary, secondary = pty.openpty()
     assert stack.user is not None
     process = subprocess.Popen(
-        [
-            "setpriv",
-            f"--reuid={stack.user}",
-            f"--regid={stack.user}",
-            "--init-groups",
-            *command,
-        ],
+        [*as_user(stack.user), *command],
         cwd=stack.directory,
         env={
             **stack.engine.environment,
