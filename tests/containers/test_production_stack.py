@@ -15,11 +15,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 from container_fixtures import ProductionPorts, Stack, http_client
 from e2e_support import sign_in
 from engine_support import Engine, as_user
+from nginx_support import wait_until
 from playwright.async_api import Browser, expect
 
 DB = "order_system_db_prod"
@@ -191,11 +193,15 @@ def test_the_backup_services_dump_is_the_operators_and_restore_latest_brings_eve
     existing = set(backups.glob("*.dump"))
     # The service dumps when it starts, then once a day.
     production_stack.compose("restart", "backup")
-    deadline = time.monotonic() + 120
-    while not (new := sorted(set(backups.glob("order_system_*.dump")) - existing)):
-        assert time.monotonic() < deadline, "the backup service wrote no new dump"
-        time.sleep(1)
-    [dump] = new
+
+    def new_dumps() -> list[Path]:
+        return sorted(set(backups.glob("order_system_*.dump")) - existing)
+
+    def a_new_dump_is_written() -> None:
+        assert new_dumps(), "the backup service wrote no new dump"
+
+    wait_until(a_new_dump_is_written, limit=120)
+    [dump] = new_dumps()
     status = dump.stat()
     assert (status.st_uid, status.st_mode & 0o777) == (backups.stat().st_uid, 0o640)
     assert production_stack.run("head", "-c", "5", dump).stdout == "PGDMP"
