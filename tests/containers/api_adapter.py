@@ -45,6 +45,9 @@ class Adapter:
     def __init__(self, socket: Path, upstream: Path) -> None:
         self.socket = socket
         self.upstream = upstream
+        # asyncio keeps only weak references to tasks: a connection waiting on a client that
+        # went quiet would otherwise be collected mid-way.
+        self.connections: set[asyncio.Task[None]] = set()
 
     async def network_ids(self) -> dict[str, str]:
         reader, writer = await asyncio.open_unix_connection(self.upstream)
@@ -75,6 +78,9 @@ class Adapter:
         self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
     ) -> None:
         client = h11.Connection(h11.SERVER)
+        task = asyncio.current_task()
+        assert task is not None
+        self.connections.add(task)
         try:
             while True:
                 request = await read_event(client, client_reader)
@@ -84,10 +90,12 @@ class Adapter:
                 if switched or client.our_state is h11.MUST_CLOSE:
                     return
                 client.start_next_cycle()
-        except (h11.ProtocolError, ConnectionError):
+        except (h11.ProtocolError, OSError):
+            # A client gone, or podman's socket not there yet (the engine's start polls it).
             return
         finally:
             client_writer.close()
+            self.connections.discard(task)
 
     async def forward(
         self,
@@ -98,6 +106,22 @@ class Adapter:
     ) -> bool:
         """One request and its answer; True when the connection became a raw stream."""
         upstream_reader, upstream_writer = await asyncio.open_unix_connection(self.upstream)
+        try:
+            return await self.exchange(
+                request, client, client_reader, client_writer, upstream_reader, upstream_writer
+            )
+        finally:
+            upstream_writer.close()
+
+    async def exchange(
+        self,
+        request: h11.Request,
+        client: h11.Connection,
+        client_reader: asyncio.StreamReader,
+        client_writer: asyncio.StreamWriter,
+        upstream_reader: asyncio.StreamReader,
+        upstream_writer: asyncio.StreamWriter,
+    ) -> bool:
         upstream = h11.Connection(h11.CLIENT)
         upstream_writer.write(upstream.send(request) or b"")
         while not isinstance(event := await read_event(client, client_reader), h11.EndOfMessage):
@@ -148,7 +172,6 @@ class Adapter:
                 await client_writer.drain()
             client_writer.write(client.send(h11.EndOfMessage()) or b"")
         await client_writer.drain()
-        upstream_writer.close()
         return False
 
     async def raw(
@@ -169,13 +192,17 @@ class Adapter:
             splice(client_reader, upstream_writer),
             splice(upstream_reader, client_writer),
         )
-        upstream_writer.close()
 
     async def serve(self, started: threading.Event, stopping: asyncio.Event) -> None:
         server = await asyncio.start_unix_server(self.serve_connection, path=self.socket)
         started.set()
         async with server:
             await stopping.wait()
+            for connection in list(self.connections):
+                connection.cancel()
+            await asyncio.gather(*self.connections, return_exceptions=True)
+            # The transports' closing callbacks run on the next turn of the loop.
+            await asyncio.sleep(0)
 
 
 @contextmanager

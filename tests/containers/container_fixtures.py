@@ -22,6 +22,7 @@ import pytest
 from e2e_support import CHROMIUM
 from engine_support import (
     REPO_ROOT,
+    BridgeAddressPinner,
     Engine,
     EngineError,
     HealthScheduler,
@@ -66,7 +67,7 @@ def container_engine() -> Iterator[Engine]:
         with running_engine(work) as started:
             remove_everything(started)
             try:
-                with HealthScheduler(started):
+                with BridgeAddressPinner(), HealthScheduler(started):
                     yield started
             finally:
                 remove_everything(started)
