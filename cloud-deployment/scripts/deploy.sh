@@ -28,7 +28,9 @@ docker development|production: Docker Compose on this host, from the repository 
      the next docker compose up starts the running version again, not the failed build, and
      stops: nothing new is started
   6. docker compose up -d, with --scale SERVICE=N for a service that ran as N > 1
-     containers (up without it would bring it back to one)
+     containers (up without it would bring it back to one), given as long as the health
+     checks of 7 (retries x (interval + 5) seconds): Compose starts nginx once the backend
+     is healthy, and a release that keeps crashing is never healthy nor unhealthy
   7. wait for the health URL to answer 2xx (curl, a bounded number of tries; a redirect is
      not healthy)
   On a failure in 6 or 7 it re-tags the :previous images and runs docker compose up -d
@@ -152,6 +154,8 @@ fi
 is_whole_number "$HEALTH_INTERVAL" || die "--health-interval must be whole seconds (got '$HEALTH_INTERVAL')" 2
 [[ -z $IMAGE_TAG || $IMAGE_TAG =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "--tag: not an image tag: '$IMAGE_TAG'" 2
 HEALTH_URL=$HEALTH_URL_GIVEN
+# How long `docker compose up` may wait for the services' health: as long as wait_healthy.
+UP_TIMEOUT=$((HEALTH_RETRIES * (HEALTH_INTERVAL + 5)))
 if [[ -z $HEALTH_URL ]]; then
 	HEALTH_URL=http://localhost/health
 	[[ $TARGET == docker && $ENVIRONMENT == production ]] && HEALTH_URL=https://localhost/health
@@ -319,7 +323,7 @@ deploy_docker() {
 	fi
 
 	step "6/7 Starting the new version"
-	if run "${compose[@]}" up -d "${scale[@]}"; then
+	if run timeout "$UP_TIMEOUT" "${compose[@]}" up -d "${scale[@]}"; then
 		step "7/7 Checking health"
 		if wait_healthy; then
 			if ((DRY_RUN)); then
@@ -336,7 +340,7 @@ deploy_docker() {
 		fi
 		warn "the new version is not healthy"
 	else
-		warn "docker compose up failed"
+		warn "docker compose up failed, or did not finish in ${UP_TIMEOUT}s"
 	fi
 
 	step "Rolling back to the previous images"
@@ -346,7 +350,7 @@ deploy_docker() {
 	for entry in "${rollback[@]}"; do
 		services+=("${entry%%=*}")
 	done
-	run "${compose[@]}" up -d --no-build "${scale[@]}" "${services[@]}" || die "deploy failed, and so did the rollback: docker compose ps, docker compose logs"
+	run timeout "$UP_TIMEOUT" "${compose[@]}" up -d --no-build "${scale[@]}" "${services[@]}" || die "deploy failed, and so did the rollback: docker compose ps, docker compose logs"
 	if wait_healthy; then
 		die "deploy failed; rolled back to the previous images, which are healthy. The database keeps the new migrations: if the previous version cannot work with them, restore the backup (restore.sh latest --container $db --backup-dir $BACKUP_DIR)"
 	fi

@@ -154,7 +154,8 @@ def test_dry_run_of_a_production_deploy_backs_up_and_migrates_before_the_start(
         lines, r"/cloud-deployment/scripts/backup\.sh --container order_system_db_prod "
     )
     migrate = _line_of(lines, f"^\\+ {compose} run --rm backend python -m app.prestart$")
-    start = _line_of(lines, f"^\\+ {compose} up -d$")
+    # Bounded by the health budget (30 tries, 5 s apart, 5 s each): Compose waits for health.
+    start = _line_of(lines, f"^\\+ timeout 300 {compose} up -d$")
     health = _line_of(lines, r"^\+ curl .* https://localhost/health")
     assert lookup < previous < build < backup < migrate < start < health
     # The production file is complete on its own: the development one is not layered under it.
