@@ -12,14 +12,16 @@ Usage: cleanup.sh [--dry-run] [--prune --days N] [--truncate-logs --max-size SIZ
                   [--rotate-nginx --container NAME]
 
 Actions (any combination; each needs its value):
-  --prune --days N          remove stopped containers, unused images and build cache older
-                            than N days:
+  --prune --days N          remove stopped containers, dangling images (untagged: what
+                            each build leaves of the one before), unused networks and build
+                            cache older than N days:
                               docker container prune -f --filter until=<N*24>h
-                              docker image prune -a -f --filter until=<N*24>h
+                              docker image prune -f --filter until=<N*24>h
+                              docker network prune -f --filter until=<N*24>h
                               docker builder prune -a -f --filter until=<N*24>h
-                            Volumes (the database!) are never pruned. Containers labelled
-                            order_system.keep (deploy.sh's rollback holders) are kept, and
-                            with them the images deploy.sh would roll back to.
+                            Volumes (the database!) are never pruned, nor tagged images (the
+                            base images, deploy.sh's :previous). Containers labelled
+                            order_system.keep (deploy.sh's rollback holders) are kept.
   --truncate-logs --max-size SIZE
                             empty (truncate -s 0, never delete) the containers' log files
                             larger than SIZE (bytes, or with K, M or G: 500K, 200M, 1G).
@@ -240,7 +242,7 @@ show_disk_usage() {
 
 # What the prune commands would remove, with $1 hours of age (empty: any age).
 preview_prune() {
-	local hours=$1 cutoff=$NOW age="" id name created size keep image repo line listing
+	local hours=$1 cutoff=$NOW age="" id name created size keep image line listing
 	local -a sizes=() used=()
 	if [[ -n $hours ]]; then
 		cutoff=$((NOW - hours * 3600))
@@ -248,11 +250,13 @@ preview_prune() {
 	fi
 
 	step "Stopped containers container prune would remove$age"
-	listing=$(docker container ls --all --size --filter status=exited --filter status=created --filter status=dead \
-		--format $'{{.ID}}\t{{.Names}}\t{{.CreatedAt}}\t{{.Size}}\t{{.Label "'"$KEEP_LABEL"'"}}') ||
+	# The state is read here, not filtered on: podman refuses the filter status=dead.
+	listing=$(docker container ls --all --size \
+		--format $'{{.ID}}\t{{.Names}}\t{{.CreatedAt}}\t{{.Size}}\t{{.State}}\t{{.Label "'"$KEEP_LABEL"'"}}') ||
 		die "docker container ls failed"
-	while IFS=$'\t' read -r id name created size keep; do
+	while IFS=$'\t' read -r id name created size state keep; do
 		[[ -n $id && -z $keep ]] || continue
+		[[ $state == exited || $state == created || $state == dead ]] || continue
 		(($(created_epoch "$created") <= cutoff)) || continue
 		log "  $name (${id:0:12}), created $created, ${size%% *}"
 		sizes+=("${size%% *}")
@@ -260,22 +264,39 @@ preview_prune() {
 	local containers=${#sizes[@]}
 	log "  $containers container(s)"
 
-	step "Images image prune -a would remove (used by no container)$age"
+	step "Dangling images image prune would remove (untagged, used by no container)$age"
 	listing=$(inspect_all '{{.Image}}') || exit
 	mapfile -t used <<<"$listing"
-	listing=$(docker image ls --no-trunc --format $'{{.ID}}\t{{.Repository}}:{{.Tag}}\t{{.CreatedAt}}\t{{.Size}}') ||
+	listing=$(docker image ls --no-trunc --filter dangling=true --format $'{{.ID}}\t{{.CreatedAt}}\t{{.Size}}') ||
 		die "docker image ls failed"
-	while IFS=$'\t' read -r image repo created size; do
+	while IFS=$'\t' read -r image created size; do
 		[[ -n $image ]] || continue
 		for line in "${used[@]}"; do
 			[[ $line == "$image" ]] && continue 2
 		done
 		(($(created_epoch "$created") <= cutoff)) || continue
 		image=${image#sha256:}
-		log "  $repo (${image:0:12}), created $created, $size"
+		log "  ${image:0:12}, created $created, $size"
 		sizes+=("$size")
 	done <<<"$listing"
 	log "  $((${#sizes[@]} - containers)) image(s)"
+
+	step "Networks network prune would remove (no container on them)$age"
+	# shellcheck disable=SC2016  # a Go template's variables, not the shell's
+	listing=$(inspect_all '{{range $name, $_ := .NetworkSettings.Networks}}{{$name}}{{"\n"}}{{end}}') || exit
+	mapfile -t used <<<"$listing"
+	listing=$(docker network ls --no-trunc --format $'{{.Name}}\t{{.CreatedAt}}') || die "docker network ls failed"
+	local networks=0
+	while IFS=$'\t' read -r name created; do
+		case $name in "" | bridge | host | none | podman) continue ;; esac
+		for line in "${used[@]}"; do
+			[[ $line == "$name" ]] && continue 2
+		done
+		(($(created_epoch "$created") <= cutoff)) || continue
+		log "  $name, created $created"
+		networks=$((networks + 1))
+	done <<<"$listing"
+	log "  $networks network(s)"
 
 	step "Build cache builder prune -a would remove${hours:+ (unused for $DAYS days)}"
 	if docker buildx version >/dev/null 2>&1; then
@@ -292,10 +313,14 @@ preview_prune() {
 
 prune() {
 	local hours=$((DAYS * 24))
-	step "Pruning stopped containers, unused images and build cache older than $DAYS days (until=${hours}h)"
+	step "Pruning stopped containers, dangling images, unused networks and build cache older than $DAYS days (until=${hours}h)"
 	docker container prune --force --filter "until=${hours}h" --filter "label!=$KEEP_LABEL"
-	docker image prune --all --force --filter "until=${hours}h" --filter "label!=$KEEP_LABEL"
-	docker builder prune --all --force --filter "until=${hours}h"
+	docker image prune --force --filter "until=${hours}h"
+	docker network prune --force --filter "until=${hours}h"
+	# podman answers Not Found: it has no BuildKit cache, and keeps its build cache as the
+	# dangling images pruned above.
+	docker builder prune --all --force --filter "until=${hours}h" ||
+		warn "docker builder prune failed; the rest is done"
 }
 
 # --- Logs ----------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ TOOLS_HINT = (
 SYSTEM_TOOLS = (
     "bash", "sh", "env", "cat", "date", "mkdir", "mv", "rm", "cp", "ls", "stat", "find",
     "truncate", "sort", "head", "tail", "sed", "awk", "grep", "flock", "gzip", "numfmt", "id",
-    "basename", "dirname", "touch", "sleep", "readlink", "tr", "wc", "chown", "chmod",
+    "basename", "dirname", "touch", "sleep", "readlink", "tr", "wc", "chown", "chmod", "timeout",
 )  # fmt: skip
 JQ = "jq"
 
@@ -129,6 +129,9 @@ def lookup(item, path):
 
 
 def render(template, item):
+    if "range $name" in template:  # the names of the container's networks, one a line
+        return "".join(f"{name}\n" for name in item.get("Networks", []))
+
     def expand(match):
         expression = match.group(1).strip()
         label = re.fullmatch(r'\.Label "([^"]*)"', expression)
@@ -180,11 +183,18 @@ def main():
                 continue
             if "--quiet" in ARGS or "-q" in ARGS:
                 print(item["ID"])
-            else:
-                print(render(option("--format", "{{.ID}}\t{{.Names}}"), item))
+            else:  # a listing's .State is the state's name
+                listed = {**item, "State": item["State"]["Status"]}
+                print(render(option("--format", "{{.ID}}\t{{.Names}}"), listed))
     elif words[:2] in (["image", "ls"], ["image", "list"]) or words[:1] == ["images"]:
+        dangling_only = "dangling=true" in options("--filter")
         for item in IMAGES:
+            if dangling_only and item["Repository"] != "<none>":
+                continue
             print(render(option("--format", "{{.ID}}\t{{.Repository}}:{{.Tag}}"), item))
+    elif words[:2] in (["network", "ls"], ["network", "list"]):
+        for item in STATE.get("networks", []):
+            print(render(option("--format", "{{.Name}}"), item))
     elif ARGS[:2] == ["buildx", "version"]:
         print("github.com/docker/buildx v0.19.3 48d6a39")
     elif ARGS[:2] == ["buildx", "du"]:
@@ -386,6 +396,7 @@ def container(
     local_exec: bool = False,
     recorded_only: Sequence[str] = (),
     log_path: str = "",
+    networks: Sequence[str] = (),
 ) -> dict[str, Any]:
     """A container as the stand-in docker describes it. With `local_exec`, `docker exec` runs
     the command on this machine, except the programs in `recorded_only` (only recorded).
@@ -404,6 +415,7 @@ def container(
         "local_exec": local_exec,
         "recorded_only": list(recorded_only),
         "LogPath": log_path,
+        "Networks": list(networks),
     }
 
 

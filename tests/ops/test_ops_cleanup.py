@@ -39,6 +39,7 @@ READ_ONLY = {
     ("container", "ls"),
     ("container", "inspect"),
     ("image", "ls"),
+    ("network", "ls"),
     ("buildx", "version"),
     ("buildx", "du"),
 }
@@ -126,7 +127,10 @@ def _make_host(root: Path, python: str = sys.executable) -> Host:
     toolbox.state = {
         "containers": [
             container(
-                "order_system_backend", image="sha256:" + "1" * 64, log_path=str(logs["big"])
+                "order_system_backend",
+                image="sha256:" + "1" * 64,
+                log_path=str(logs["big"]),
+                networks=["order_system_internal"],
             ),
             container(
                 "order_system_nginx",
@@ -140,6 +144,7 @@ def _make_host(root: Path, python: str = sys.executable) -> Host:
                 created=_ago(30),
                 size="2.1MB",
                 log_path=str(logs["at_limit"]),
+                networks=["order_system_migrations"],
             ),
             container(
                 "yesterdays_run",
@@ -166,6 +171,19 @@ def _make_host(root: Path, python: str = sys.executable) -> Host:
             _image("order_system_backend:previous", "2", 40, "405MB"),
             _image("old-tool:1.0", "3", 90, "1.2GB"),
             _image("fresh-tool:2.0", "4", 1, "80MB"),
+            # What builds left of the images before them.
+            _image("<none>:<none>", "5", 60, "1.2GB"),
+            _image("<none>:<none>", "6", 1, "90MB"),
+        ],
+        "networks": [
+            {"Name": name, "CreatedAt": _ago(days)}
+            for name, days in [
+                ("bridge", 400),
+                ("order_system_internal", 60),  # the backend's
+                ("order_system_migrations", 60),  # a stopped container's
+                ("abandoned_net", 60),
+                ("fresh_net", 1),
+            ]
         ],
     }
     toolbox.save()
@@ -227,11 +245,15 @@ def test_dry_run_alone_lists_every_candidate_and_changes_nothing(host: Host) -> 
     assert "old_migration_run" in out
     assert "yesterdays_run" in out
     assert "order_system_backend_rollback" not in out
-    # Images no container uses; the running one and the rollback image are in use.
-    assert "old-tool:1.0" in out
-    assert "fresh-tool:2.0" in out
-    assert "order_system-backend:latest" not in out
+    # Dangling images of any age; tagged ones stay, used or not.
+    assert "555555555555, created" in out
+    assert "666666666666, created" in out
+    assert "old-tool" not in out
     assert "order_system_backend:previous" not in out
+    # Networks no container is on, of any age; never the engine's own.
+    assert "abandoned_net" in out
+    assert "fresh_net" in out
+    assert not {"bridge", "order_system_internal", "order_system_migrations"} & set(out.split())
     # Every non-empty container log, largest first, and the space it all takes.
     listed = _listed_logs(host, outcome)
     assert listed == [str(host.logs[n]) for n in ("big", "medium", "at_limit", "small")]
@@ -251,8 +273,10 @@ def test_dry_run_of_prune_shows_only_what_is_older_than_the_days(host: Host) -> 
     out = outcome.stdout
     assert "old_migration_run" in out
     assert "yesterdays_run" not in out
-    assert "old-tool:1.0" in out
-    assert "fresh-tool:2.0" not in out
+    assert "555555555555, created" in out
+    assert "666666666666" not in out
+    assert "abandoned_net" in out
+    assert "fresh_net" not in out
     # 2.1MB of container and 1.2GB of image (Docker counts in 1000s): 1.1GiB.
     assert "up to 1.1GiB would be freed" in out
     assert "912.4MB" in out  # the build cache, itemised by buildx du
@@ -297,7 +321,8 @@ def test_prune_removes_only_what_is_older_than_the_days(host: Host, days: str, h
     assert calls == [
         ["system", "df"],
         ["container", "prune", "--force", *until, *keep],
-        ["image", "prune", "--all", "--force", *until, *keep],
+        ["image", "prune", "--force", *until],
+        ["network", "prune", "--force", *until],
         ["builder", "prune", "--all", "--force", *until],
         ["system", "df"],
     ]
@@ -512,7 +537,7 @@ def test_a_docker_group_member_gets_a_dry_run(members_host: Host) -> None:
     _assert_read_only(host.calls())
     out = outcome.stdout
     assert "old_migration_run" in out
-    assert "old-tool:1.0" in out
+    assert "555555555555, created" in out
     assert _listed_logs(host, outcome) == [str(host.logs["medium"])]  # outside the docker root
     assert (
         f"and 4 this user cannot read ({host.docker_root} belongs to root): "
@@ -562,6 +587,7 @@ def test_a_docker_group_member_prunes_under_a_lock_of_its_own(
         ["system", "df"],
         ["container", "prune"],
         ["image", "prune"],
+        ["network", "prune"],
         ["builder", "prune"],
         ["system", "df"],
     ]
