@@ -1,10 +1,16 @@
 """A test fixture between the Docker clients and podman 4.3's Docker-compatible API that
-corrects one answer. podman lists a container's networks (GET /containers/json,
-`NetworkSettings.Networks.*.NetworkID`) with the network's name where Docker gives its ID;
-Compose 2.30 and later compare that with the network's ID, find them different, and recreate
-every container on every `up` (and a container with a fixed address then collides with its
-own old self). Everything else passes through unchanged: requests and responses through h11,
-and hijacked streams (`docker exec`, `attach`) as raw bytes once the API switches protocols.
+corrects two answers:
+- podman lists a container's networks (GET /containers/json,
+  `NetworkSettings.Networks.*.NetworkID`) with the network's name where Docker gives its ID;
+  Compose 2.30 and later compare that with the network's ID, find them different, and
+  recreate every container on every `up` (and a container with a fixed address then collides
+  with its own old self);
+- waiting for a container to be removed (POST /containers/{id}/wait?condition=removed, what
+  `docker run --rm` and `docker compose run --rm` ask) answers exit code 0 whatever the
+  container's was, so a failed migration run looked like a success; the adapter asks for the
+  next exit instead, which podman answers with the real code.
+Everything else passes through unchanged: requests and responses through h11, and hijacked
+streams (`docker exec`, `attach`) as raw bytes once the API switches protocols.
 """
 
 import asyncio
@@ -19,6 +25,7 @@ from typing import Any
 import h11
 
 CONTAINER_LIST = re.compile(r"^(/v[0-9.]+)?/containers/json(\?|$)")
+WAIT_FOR_REMOVAL = re.compile(r"^((?:/v[0-9.]+)?/containers/[^/]+/wait\?(?:.*&)?condition=)removed")
 CHUNK = 65536
 
 
@@ -66,6 +73,8 @@ class Adapter:
 
     async def corrected(self, body: bytes) -> bytes:
         containers = json.loads(body)
+        if not isinstance(containers, list):  # an error, passed on as it is
+            return body
         ids = await self.network_ids()
         for container in containers:
             networks = (container.get("NetworkSettings") or {}).get("Networks") or {}
@@ -123,6 +132,14 @@ class Adapter:
         upstream_writer: asyncio.StreamWriter,
     ) -> bool:
         upstream = h11.Connection(h11.CLIENT)
+        target = request.target.decode()
+        if request.method == b"POST" and WAIT_FOR_REMOVAL.match(target):
+            request = h11.Request(
+                method=request.method,
+                target=WAIT_FOR_REMOVAL.sub(r"\1next-exit", target),
+                headers=request.headers,
+                http_version=request.http_version,
+            )
         upstream_writer.write(upstream.send(request) or b"")
         while not isinstance(event := await read_event(client, client_reader), h11.EndOfMessage):
             upstream_writer.write(upstream.send(event) or b"")
@@ -130,7 +147,6 @@ class Adapter:
         upstream_writer.write(upstream.send(h11.EndOfMessage()) or b"")
         await upstream_writer.drain()
 
-        target = request.target.decode()
         rewrite = request.method == b"GET" and CONTAINER_LIST.match(target) is not None
         response = await read_event(upstream, upstream_reader)
         if isinstance(response, h11.InformationalResponse) and response.status_code == 101:

@@ -71,6 +71,7 @@ STANDINS = (
     StandIn("postgres", ("docker.io/library/postgres:17-alpine",)),
     StandIn("redis", ("docker.io/library/redis:7-alpine",)),
     StandIn("nginx", ("docker.io/library/nginx:alpine",)),
+    StandIn("prometheus", ("docker.io/prom/prometheus:v2.55.1",)),
 )
 
 
