@@ -237,7 +237,7 @@ def production_ports() -> ProductionPorts:
     return ProductionPorts(free_port(), free_port())
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def production_stack(
     container_engine: Engine,
     checkout: Path,

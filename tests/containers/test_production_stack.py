@@ -5,26 +5,23 @@ budget in Redis for two API replicas, the backup service's dump in the operator'
 `restore.sh latest` bringing every row back; then scale-out behind nginx and redeploys under
 a steady stream of requests."""
 
+import json
 import os
 import pty
 import re
 import subprocess
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 from container_fixtures import ProductionPorts, Stack, http_client
 from e2e_support import sign_in
 from engine_support import Engine, as_user
 from nginx_support import wait_until
 from playwright.async_api import Browser, expect
+from production_support import DB, backend_containers, client, steady_requests
 
-DB = "order_system_db_prod"
 HSTS = "max-age=63072000; includeSubDomains"
 
 
@@ -33,11 +30,6 @@ def env_value(stack: Stack, name: str) -> str:
         if line.startswith(f"{name}="):
             return line.split("=", 1)[1]
     raise AssertionError(f"{name} is not in .env")
-
-
-def client(ports: ProductionPorts, **options: object) -> httpx.Client:
-    # The certificate is the README's self-signed one.
-    return http_client(ports.https_url, verify=False, **options)
 
 
 def admin_headers(stack: Stack, ports: ProductionPorts) -> dict[str, str]:
@@ -79,10 +71,6 @@ def container_logs(engine: Engine, container: str) -> str:
     """What the container wrote, on either stream."""
     logs = engine.docker("logs", container)
     return logs.stdout + logs.stderr
-
-
-def backend_containers(stack: Stack) -> list[str]:
-    return stack.compose("ps", "--quiet", "backend").stdout.split()
 
 
 def test_every_service_is_up_and_healthy(production_stack: Stack) -> None:
@@ -264,43 +252,6 @@ def type_at_prompt(stack: Stack, command: list[str], *, answer: str) -> Typed:
     return Typed(process.wait(timeout=600), output.decode(errors="replace"))
 
 
-@dataclass
-class RequestLoop:
-    """GET /api/health through nginx, one after another, from a thread: every answer with the
-    time its request was sent (0 for no answer at all)."""
-
-    base_url: str
-    answers: list[tuple[float, int]] = field(default_factory=list)
-    stopping: threading.Event = field(default_factory=threading.Event)
-
-    def run(self) -> None:
-        with httpx.Client(base_url=self.base_url, verify=False, timeout=10) as session:  # noqa: S501
-            while not self.stopping.is_set():
-                sent = time.monotonic()
-                try:
-                    status = session.get("/api/health").status_code
-                except httpx.TransportError:
-                    status = 0
-                self.answers.append((sent, status))
-                time.sleep(0.02)
-
-    def after(self, moment: float) -> list[int]:
-        """The answers to the requests sent from `moment` on."""
-        return [status for at, status in self.answers if at >= moment]
-
-
-@contextmanager
-def steady_requests(ports: ProductionPorts) -> Iterator[RequestLoop]:
-    loop = RequestLoop(ports.https_url)
-    thread = threading.Thread(target=loop.run, daemon=True)
-    thread.start()
-    try:
-        yield loop
-    finally:
-        loop.stopping.set()
-        thread.join(timeout=30)
-
-
 def upstreams_of(stack: Stack, request_ids: list[str]) -> list[str]:
     """The backend address nginx sent each of these requests to, from its access log."""
     log = container_logs(stack.engine, "order_system_nginx_prod")
@@ -347,3 +298,31 @@ def test_a_redeploy_under_requests_never_answers_502_once_the_new_backends_are_h
     answered = loop.after(healthy_at)
     assert len(answered) > 20
     assert set(answered) == {200}, answered
+
+
+def test_prometheus_of_the_monitoring_profile_scrapes_every_backend_replica(
+    production_stack: Stack,
+) -> None:
+    production_stack.compose("--profile", "monitoring", "up", "-d", "prometheus", timeout=600)
+    production_stack.wait_healthy()
+    replicas = {
+        production_stack.engine.inspect(container)["NetworkSettings"]["Networks"][
+            "order_system_prod_internal"
+        ]["IPAddress"]
+        for container in backend_containers(production_stack)
+    }
+
+    def every_replica_is_scraped() -> None:
+        answer = production_stack.engine.docker(
+            "exec", "order_system_prometheus_prod",
+            "wget", "-q", "-O", "-", "http://127.0.0.1:9090/api/v1/targets?state=active",
+        )  # fmt: skip
+        targets = json.loads(answer.stdout)["data"]["activeTargets"]
+        backends = {
+            target["labels"]["instance"]: target["health"]
+            for target in targets
+            if target["labels"]["job"] == "backend"
+        }
+        assert backends == {f"{address}:8000": "up" for address in replicas}, backends
+
+    wait_until(every_replica_is_scraped, limit=90, interval=2)

@@ -88,11 +88,13 @@ def require_tool(name: str) -> str:
     return path
 
 
-def wait_until(check: Callable[[], None], *, limit: float = STARTUP_LIMIT_SECONDS) -> None:
+def wait_until(
+    check: Callable[[], None], *, limit: float = STARTUP_LIMIT_SECONDS, interval: float = 0.1
+) -> None:
     """Calls `check` until it passes (no AssertionError, OSError or transport error)."""
     for attempt in Retrying(
         stop=stop_after_delay(limit),
-        wait=wait_fixed(0.1),
+        wait=wait_fixed(interval),
         retry=retry_if_exception_type((AssertionError, OSError, httpx.TransportError)),
         reraise=True,
     ):
