@@ -64,8 +64,11 @@ api: $(INSTALLED)  ## Run the API alone (auto-reload, local PostgreSQL unless co
 seed: $(INSTALLED)  ## Demo data in the dev database (more: SEED_ARGS="--orders 100000")
 	$(PYTHON) -m devtools.seed $(SEED_ARGS)
 
-test: lint front-check front-build system-deps $(TOOLS_INSTALLED)  ## Lint, build the SPA, then run every test against a real PostgreSQL
+# The container tests run last and apart: their engine and stacks stay up for their whole
+# session, which the other tests shouldn't share the machine with.
+test: lint front-check front-build system-deps $(TOOLS_INSTALLED)  ## Lint, build the SPA, then run every test against a real PostgreSQL, and the containers
 	$(PYTHON) -m pytest tests --ignore=tests/containers
+	$(PYTHON) -m pytest tests/containers
 
 container-test: $(INSTALLED) system-deps $(TOOLS_INSTALLED)  ## Both Compose stacks in real containers (podman), operator commands included
 	$(PYTHON) -m pytest tests/containers
