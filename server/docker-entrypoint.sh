@@ -9,7 +9,10 @@
 # Environment (besides the app's own settings):
 #   API_PORT                  port to listen on (8000)
 #   WEB_CONCURRENCY           uvicorn worker processes (2)
-#   FORWARDED_ALLOW_IPS       proxies trusted for X-Forwarded-* (*: only nginx can reach us)
+#   FORWARDED_ALLOW_IPS       proxies trusted for X-Forwarded-* (127.0.0.1): set it to the
+#                             proxy's address or network (the Compose files pin nginx's);
+#                             never `*`, which lets any client pick the address its sign-in
+#                             limits count under
 #   GRACEFUL_SHUTDOWN_TIMEOUT seconds for in-flight requests after SIGTERM (20); keep it
 #                             below the orchestrator's stop grace period
 #   PROMETHEUS_MULTIPROC_DIR  where every worker writes its metrics so /metrics adds them up;
@@ -42,6 +45,6 @@ exec uvicorn app.main:app \
     --port "${API_PORT:-8000}" \
     --workers "${WEB_CONCURRENCY:-2}" \
     --proxy-headers \
-    --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-*}" \
+    --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
     --timeout-graceful-shutdown "${GRACEFUL_SHUTDOWN_TIMEOUT:-20}" \
     --no-access-log

@@ -261,6 +261,8 @@ class LiveShop:
     sessions: async_sessionmaker[AsyncSession]
     admin_headers: dict[str, str]
     customer_headers: list[dict[str, str]]
+    # For more clients of the same app (`client_for(shop.app, client_ip=...)`).
+    app: FastAPI
 
     async def add_product(self, *, stock: int, price: str = "1.00") -> int:
         async with self.sessions() as session, session.begin():
@@ -313,4 +315,4 @@ async def open_live_shop(settings: Settings) -> AsyncIterator[LiveShop]:
         headers = [
             bearer(create_access_token(subject=user.id, settings=settings)) for user in users
         ]
-        yield LiveShop(client, sessions, headers[0], headers[1:])
+        yield LiveShop(client, sessions, headers[0], headers[1:], app)

@@ -11,7 +11,6 @@ from fastapi.routing import APIRoute
 from prometheus_client import CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator
 
-from app.auth.login_throttle import LoginThrottle
 from app.auth.router import router as auth_router
 from app.core.config import Settings, SettingsError, get_settings
 from app.core.database import create_engine, create_read_sessionmaker, create_sessionmaker
@@ -19,6 +18,7 @@ from app.core.errors import register_error_handlers
 from app.core.health import database_probe
 from app.core.health import router as health_router
 from app.core.logging import AccessLogMiddleware, configure_logging
+from app.core.throttle import Throttle
 from app.orders.router import router as orders_router
 from app.products.router import router as products_router
 from app.stats.router import router as stats_router
@@ -46,10 +46,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.read_sessionmaker = create_read_sessionmaker(engine)
     app.state.database_probe = database_probe(engine)
-    app.state.login_throttle = LoginThrottle.from_settings(settings)
+    app.state.throttle = Throttle.from_settings(settings)
     yield
     await app.state.database_probe.cache_close()
-    await app.state.login_throttle.close()
+    await app.state.throttle.close()
     await engine.dispose()
 
 
@@ -66,7 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Under /api like everything else, so the proxy serves it.
         swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
         openapi_url="/api/openapi.json",
-        swagger_ui_parameters={"persistAuthorization": True},
+        # Swagger's Authorize keeps the token in the page only: persistAuthorization would
+        # leave it in localStorage, for any script on the origin, after the tab is closed.
         generate_unique_id_function=_operation_id,
         lifespan=_lifespan,
     )

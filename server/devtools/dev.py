@@ -23,7 +23,11 @@ DEFAULT_FRONT_PORT = 3000
 def _banner(settings: Settings, front_port: int | None) -> str:
     api = f"http://127.0.0.1:{settings.API_PORT}"
     password = settings.FIRST_SUPERUSER_PASSWORD.get_secret_value()
-    shown = password if password == DEV_SUPERUSER_PASSWORD else "(FIRST_SUPERUSER_PASSWORD)"
+    shown = (
+        f"{password}, the development login that production refuses"
+        if password == DEV_SUPERUSER_PASSWORD
+        else "(FIRST_SUPERUSER_PASSWORD)"
+    )
     login = f"{settings.FIRST_SUPERUSER} / {shown}"
     lines = [""]
     if front_port is not None:

@@ -26,7 +26,15 @@ class DevDatabase:
     local: bool
 
 
+def local_data_dir() -> Path:
+    return Path(os.environ.get("LOCAL_DATA_DIR", REPO_ROOT / ".data"))
+
+
 def load_dev_settings() -> Settings:
+    """The settings, with the development signing key (when SECRET_KEY is unset) kept under
+    `.data/`: the same for the API's workers and its restarts, made on the first run.
+    Every process started from here inherits where it is."""
+    os.environ.setdefault("DEV_SECRET_KEY_FILE", str(local_data_dir() / "secret_key"))
     try:
         return load_settings()
     except SettingsError as error:
@@ -42,7 +50,7 @@ def dev_database(settings: Settings) -> Iterator[DevDatabase]:
         _prestart(environment)
         yield DevDatabase(environment, local=False)
         return
-    data_dir = Path(os.environ.get("LOCAL_DATA_DIR", REPO_ROOT / ".data")) / "postgres"
+    data_dir = local_data_dir() / "postgres"
     local_postgres = LocalPostgres(data_dir)
     local_postgres.start()
     try:

@@ -38,6 +38,18 @@ async def fail_logins(client: httpx.AsyncClient, username: str, times: int) -> N
         assert response.status_code == 401, f"attempt {attempt + 1}: {response.text}"
 
 
+def assert_throttled_together(responses: list[httpx.Response], *, checked: int) -> None:
+    """Sign-ins fired together: exactly `checked` got their password checked (401), every
+    other one a 429 with a usable Retry-After."""
+    statuses = [response.status_code for response in responses]
+    assert statuses.count(401) == checked, statuses
+    assert statuses.count(429) == len(responses) - checked, statuses
+    for response in responses:
+        if response.status_code == 429:
+            assert response.json()["code"] == "too_many_login_attempts"
+            assert int(response.headers["Retry-After"]) >= 1
+
+
 # --- Cookies -------------------------------------------------------------------------------
 
 

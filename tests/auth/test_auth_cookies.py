@@ -1,4 +1,8 @@
-"""The refresh-token cookie, and POST /api/auth/logout.
+"""The refresh-token cookie of browser sessions, the body of API clients, and logout.
+
+A browser signs in with `refresh_cookie: true`: its refresh token lives in the httpOnly
+cookie and never appears in a body, where a script on the page could read it. An API client
+(curl, a mobile app) leaves it out and gets both tokens in the body, and no cookie.
 
 httpx's cookie jar keeps a non-Secure cookie and sends it back to paths under /api/auth on its
 own, but never a Secure one over http://testserver. So the tests clear the jar and send the
@@ -6,9 +10,22 @@ cookie explicitly as a `Cookie` header, as a browser would.
 """
 
 import httpx
+import pytest
 from auth_support import REFRESH_COOKIE, cookie_header, set_cookie
 from conftest import MakeSettings, Serve
-from helpers import LOGOUT_URL, REFRESH_URL, assert_unauthorized, login, refresh, sign_in
+from helpers import (
+    DEFAULT_PASSWORD,
+    LOGIN_URL,
+    LOGOUT_URL,
+    REFRESH_URL,
+    TOKEN_URL,
+    assert_ok,
+    assert_unauthorized,
+    login,
+    read_me,
+    refresh,
+    sign_in,
+)
 
 from app.core.config import Environment, Settings
 from app.users.models import User
@@ -19,6 +36,17 @@ PRODUCTION = {
     "FIRST_SUPERUSER_PASSWORD": "a-long-production-password",
     "DEBUG": False,
 }
+
+
+BROWSER_SESSION_FIELDS = {"access_token", "token_type", "expires_in"}
+
+
+async def browser_login(client: httpx.AsyncClient, username: str) -> httpx.Response:
+    """A sign-in as the SPA makes it."""
+    return await client.post(
+        LOGIN_URL,
+        json={"username": username, "password": DEFAULT_PASSWORD, "refresh_cookie": True},
+    )
 
 
 def assert_refresh_cookie(response: httpx.Response, settings: Settings, *, secure: bool) -> str:
@@ -33,14 +61,61 @@ def assert_refresh_cookie(response: httpx.Response, settings: Settings, *, secur
     return value
 
 
-async def test_login_sets_an_httponly_strict_refresh_cookie_not_secure_outside_production(
+async def test_a_browser_sign_in_sets_the_cookie_and_keeps_the_token_out_of_the_body(
     client: httpx.AsyncClient, user: User, settings: Settings
+) -> None:
+    response = await browser_login(client, user.username)
+
+    body = assert_ok(response)
+    assert set(body) == BROWSER_SESSION_FIELDS
+    value = assert_refresh_cookie(response, settings, secure=False)
+    assert value not in response.text
+    assert (await read_me(client, body["access_token"])).status_code == 200
+
+
+async def test_an_api_client_gets_both_tokens_in_the_body_and_no_cookie(
+    client: httpx.AsyncClient, user: User
 ) -> None:
     response = await login(client, user.username)
 
-    assert response.status_code == 200, response.text
-    value = assert_refresh_cookie(response, settings, secure=False)
-    assert value == response.json()["refresh_token"]
+    body = assert_ok(response)
+    assert {"access_token", "refresh_token"} <= set(body)
+    assert "set-cookie" not in response.headers
+    assert (await refresh(client, body["refresh_token"])).status_code == 200
+
+
+async def test_the_oauth2_form_endpoint_never_sets_the_cookie(
+    client: httpx.AsyncClient, user: User
+) -> None:
+    # Any site can post a form here: a cookie set from it would sign the victim's browser
+    # into the attacker's account (login CSRF).
+    response = await client.post(
+        TOKEN_URL, data={"username": user.username, "password": DEFAULT_PASSWORD}
+    )
+
+    assert "refresh_token" in assert_ok(response)
+    assert "set-cookie" not in response.headers
+
+
+@pytest.mark.parametrize("kind", ["api", "browser"])
+async def test_token_responses_are_never_cached(
+    client: httpx.AsyncClient, user: User, kind: str
+) -> None:
+    if kind == "browser":
+        signed_in = await browser_login(client, user.username)
+        client.cookies.clear()
+        refreshed = await client.post(REFRESH_URL, headers=cookie_header(set_cookie(signed_in)[0]))
+    else:
+        signed_in = await login(client, user.username)
+        refreshed = await refresh(client, signed_in.json()["refresh_token"])
+    form = await client.post(
+        TOKEN_URL, data={"username": user.username, "password": DEFAULT_PASSWORD}
+    )
+
+    for response in (signed_in, refreshed, form):
+        assert response.status_code == 200, response.text
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["Pragma"] == "no-cache"
 
 
 async def test_cookie_max_age_follows_the_refresh_lifetime_setting(
@@ -48,7 +123,7 @@ async def test_cookie_max_age_follows_the_refresh_lifetime_setting(
 ) -> None:
     settings = make_settings(REFRESH_TOKEN_EXPIRE_DAYS=3)
     async with serve(settings) as client:
-        response = await login(client, user.username)
+        response = await browser_login(client, user.username)
 
     assert response.status_code == 200, response.text
     assert_refresh_cookie(response, settings, secure=False)
@@ -60,7 +135,7 @@ async def test_refresh_cookie_is_secure_in_production(
 ) -> None:
     settings = make_settings(**PRODUCTION)
     async with serve(settings) as client:
-        logged_in = await login(client, user.username)
+        logged_in = await browser_login(client, user.username)
         token = assert_refresh_cookie(logged_in, settings, secure=True)
         # Over plain http httpx keeps the Secure cookie to itself: it must be sent by hand.
         client.cookies.clear()
@@ -73,20 +148,31 @@ async def test_refresh_cookie_is_secure_in_production(
     assert "secure" in set_cookie(logged_out)[1]
 
 
-async def test_refresh_accepts_the_cookie_and_sets_the_rotated_one(
+async def test_refresh_by_cookie_answers_in_the_cookie_only(
     client: httpx.AsyncClient, user: User, settings: Settings
 ) -> None:
-    pair = await sign_in(client, user.username)
+    first = set_cookie(await browser_login(client, user.username))[0]
     client.cookies.clear()
 
-    response = await client.post(REFRESH_URL, headers=cookie_header(pair["refresh_token"]))
+    response = await client.post(REFRESH_URL, headers=cookie_header(first))
 
-    assert response.status_code == 200, response.text
-    rotated = response.json()["refresh_token"]
-    assert rotated != pair["refresh_token"]
-    assert assert_refresh_cookie(response, settings, secure=False) == rotated
+    assert set(assert_ok(response)) == BROWSER_SESSION_FIELDS
+    rotated = assert_refresh_cookie(response, settings, secure=False)
+    assert rotated != first
+    assert rotated not in response.text
     # The cookie really was the one consumed: presenting it again is reuse.
-    assert_unauthorized(await refresh(client, pair["refresh_token"]), "refresh_token_reused")
+    assert_unauthorized(await refresh(client, first), "refresh_token_reused")
+
+
+async def test_refresh_by_body_answers_in_the_body_only(
+    client: httpx.AsyncClient, user: User
+) -> None:
+    pair = await sign_in(client, user.username)
+
+    response = await refresh(client, pair["refresh_token"])
+
+    assert assert_ok(response)["refresh_token"] != pair["refresh_token"]
+    assert "set-cookie" not in response.headers
 
 
 async def test_a_token_in_the_body_wins_over_the_cookie(

@@ -19,6 +19,7 @@ from helpers import (
 )
 
 from app.core.config import Settings
+from app.core.schemas import canonical_username
 from app.core.security import password_context
 from app.users.models import User
 
@@ -147,3 +148,30 @@ async def test_oauth2_form_endpoint_refuses_a_wrong_password(
 
     assert_unauthorized(response, "invalid_credentials")
     assert response.json() == INVALID_CREDENTIALS
+
+
+async def test_a_dotted_capital_i_neither_reaches_the_account_nor_gets_a_fresh_budget(
+    client: httpx.AsyncClient, make_user: UserFactory
+) -> None:
+    # PostgreSQL's lower('KİKİ') is 'kiki' under glibc, Python's 'KİKİ'.lower() is 'ki̇ki̇':
+    # one spelling must not be looked up one way and counted the other.
+    await make_user(username="kiki")
+    for _ in range(5):
+        assert (await login(client, "kiki", "wrong-password")).status_code == 401
+
+    response = await login(client, "KİKİ", DEFAULT_PASSWORD)
+
+    assert_unauthorized(response, "invalid_credentials")
+
+
+@pytest.mark.parametrize(
+    ("spelling", "canonical"),
+    [
+        ("SuperAdmin", "superadmin"),
+        (f" {fullwidth('Kiki')} ", "kiki"),
+        ("KİKİ", "kİkİ"),
+        ("STRAßE", "straße"),
+    ],
+)
+def test_usernames_are_compared_in_one_canonical_form(spelling: str, canonical: str) -> None:
+    assert canonical_username(spelling) == canonical

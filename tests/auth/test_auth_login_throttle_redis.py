@@ -5,6 +5,7 @@ on a free port, without persistence. Each test uses its own username and client 
 left in a reused server can't leak into it.
 """
 
+import asyncio
 import gc
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -12,9 +13,18 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 import redis
-from auth_support import RedisServer, fail_logins
-from conftest import Serve, UserFactory
-from helpers import DEFAULT_PASSWORD, assert_error, client_for, login, sign_in
+from auth_support import RedisServer, assert_throttled_together, fail_logins
+from conftest import MakeSettings, Serve, UserFactory
+from helpers import (
+    DEFAULT_PASSWORD,
+    assert_error,
+    client_for,
+    login,
+    open_live_shop,
+    running_app,
+    sign_in,
+)
+from sqlalchemy.engine import URL
 
 Replicas = tuple[httpx.AsyncClient, httpx.AsyncClient]
 
@@ -80,6 +90,29 @@ async def test_failures_on_one_replica_throttle_the_username_on_another(
 
     assert_error(response, 429, "too_many_login_attempts")
     assert 1 <= int(response.headers["Retry-After"]) <= 900
+
+
+async def test_concurrent_guesses_through_two_replicas_get_five_password_checks(
+    migrated_database_url: URL, make_settings: MakeSettings, redis_url: str
+) -> None:
+    # Apps whose requests each have a connection of their own, as in production.
+    settings = make_settings(
+        DATABASE_URL=migrated_database_url.render_as_string(hide_password=False),
+        DATABASE_POOL_SIZE=20,
+        REDIS_URL=redis_url,
+    )
+    ip = _unique_ip()
+    async with (
+        open_live_shop(settings) as shop,
+        running_app(settings) as replica_b,
+        client_for(shop.app, client_ip=ip) as via_a,
+        client_for(replica_b, client_ip=ip) as via_b,
+    ):
+        responses = await asyncio.gather(
+            *(login(replica, "live1", "wrong-password") for replica in (via_a, via_b) * 15)
+        )
+
+    assert_throttled_together(responses, checked=5)
 
 
 async def test_a_success_on_one_replica_clears_failures_counted_by_another(

@@ -12,7 +12,7 @@ from auth_support import RedisServer, fail_logins
 from conftest import Serve, UserFactory
 from helpers import assert_error, login, sign_in
 
-from app.auth import login_throttle
+from app.core import throttle
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ async def test_redis_down_falls_back_to_per_process_counting_and_recovers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Try Redis again at every sign-in instead of after a pause, so recovery shows at once.
-    monkeypatch.setattr(login_throttle, "SHARED_RETRY_SECONDS", 0.0)
+    monkeypatch.setattr(throttle, "SHARED_RETRY_SECONDS", 0.0)
     username = (await make_user(username=f"outage_{secrets.token_hex(6)}")).username
     fresh = (await make_user(username=f"outage_{secrets.token_hex(6)}")).username
     async with serve(REDIS_URL=redis_server.url, LOG_FORMAT="json") as client:
@@ -52,7 +52,7 @@ async def test_redis_down_falls_back_to_per_process_counting_and_recovers(
         warnings = [
             json.loads(line)
             for line in capsys.readouterr().err.splitlines()
-            if "login_throttle_shared_storage_down" in line
+            if "throttle_shared_storage_down" in line
         ]
         assert len(warnings) == 1
         assert warnings[0]["level"] == "warning"
@@ -61,4 +61,4 @@ async def test_redis_down_falls_back_to_per_process_counting_and_recovers(
         redis_server.start()
         await fail_logins(client, fresh, 1)
         assert any(fresh.encode() in key for key in _shared_keys(redis_server))
-        assert "login_throttle_shared_storage_back" in capsys.readouterr().err
+        assert "throttle_shared_storage_back" in capsys.readouterr().err

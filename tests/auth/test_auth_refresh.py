@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from auth_support import assert_token_pair, deactivate, stored_refresh_token
-from helpers import REFRESH_URL, assert_unauthorized, read_me, refresh, sign_in
+from conftest import Serve
+from helpers import LOGOUT_URL, REFRESH_URL, assert_unauthorized, read_me, refresh, sign_in
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -115,3 +116,42 @@ async def test_refresh_without_a_token_in_body_or_cookie_is_missing(
     for response in (no_body, empty_body, null_token):
         body = assert_unauthorized(response, "refresh_token_missing")
         assert body["detail"] == "No refresh token in the body or the cookie"
+
+
+async def test_a_family_ends_after_refresh_token_max_days_however_often_refreshed(
+    serve: Serve, user: User, session: AsyncSession
+) -> None:
+    async with serve(REFRESH_TOKEN_EXPIRE_DAYS=7, REFRESH_TOKEN_MAX_DAYS=30) as client:
+        pair = await sign_in(client, user.username)
+        first = await stored_refresh_token(session, pair["refresh_token"])
+        started = first.created_at
+        assert first.family_expires_at - started > timedelta(days=29, hours=23)
+        # The sign-in was 29 days and a half ago, refreshed every few days since.
+        first.family_expires_at = datetime.now(UTC) + timedelta(hours=12)
+        await session.commit()
+
+        rotated = await refresh(client, pair["refresh_token"])
+        assert rotated.status_code == 200, rotated.text
+        newest = await stored_refresh_token(session, rotated.json()["refresh_token"])
+        # Not 7 more days: the family's end caps it.
+        assert newest.expires_at == first.family_expires_at
+        assert newest.family_expires_at == first.family_expires_at
+
+        newest.expires_at = newest.family_expires_at = datetime.now(UTC) - timedelta(seconds=1)
+        await session.commit()
+        assert_unauthorized(
+            await refresh(client, rotated.json()["refresh_token"]), "invalid_refresh_token"
+        )
+
+
+async def test_logout_with_an_already_rotated_token_ends_its_family(
+    client: httpx.AsyncClient, user: User
+) -> None:
+    first = await sign_in(client, user.username)
+    second = (await refresh(client, first["refresh_token"])).json()
+
+    # A copy of the rotated token: whoever presents it, the line is compromised.
+    response = await client.post(LOGOUT_URL, json={"refresh_token": first["refresh_token"]})
+
+    assert response.status_code == 204, response.text
+    assert_unauthorized(await refresh(client, second["refresh_token"]), "invalid_refresh_token")

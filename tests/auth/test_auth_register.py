@@ -1,5 +1,6 @@
 """POST /api/auth/register: open sign-up with the `user` role and nothing else."""
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -9,8 +10,10 @@ from conftest import Serve
 from helpers import (
     DEFAULT_PASSWORD,
     REGISTER_URL,
+    LiveShop,
     assert_error,
     assert_public_user,
+    client_for,
     new_account,
     sign_in,
 )
@@ -167,3 +170,29 @@ async def test_a_password_of_8_bytes_in_fewer_characters_is_refused(
     entries = assert_validation_error(response, password=password)
     assert entries[0]["type"] == "password_too_short"
     assert await find_user(session, "newcomer") is None
+
+
+async def test_registrations_fired_together_from_one_address_get_ten_answers(
+    live_shop: LiveShop,
+) -> None:
+    # Every answer says whether a name is taken: a budget per address keeps that from
+    # becoming a directory, and mass sign-ups slow.
+    responses = await asyncio.gather(
+        *(
+            live_shop.client.post(
+                REGISTER_URL,
+                json=new_account("live1") if index % 2 else new_account(f"fresh{index}"),
+            )
+            for index in range(30)
+        )
+    )
+
+    statuses = [response.status_code for response in responses]
+    assert statuses.count(429) == 20, statuses
+    assert set(statuses) <= {201, 409, 429}, statuses
+    for response in responses:
+        if response.status_code == 429:
+            assert response.json()["code"] == "too_many_registrations"
+            assert int(response.headers["Retry-After"]) >= 1
+    async with client_for(live_shop.app, client_ip="198.51.100.7") as elsewhere:
+        assert (await elsewhere.post(REGISTER_URL, json=new_account("other"))).status_code == 201

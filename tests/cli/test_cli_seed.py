@@ -15,7 +15,9 @@ from cli_support import (
     scalar,
 )
 from sqlalchemy.engine import URL
+from typer.testing import CliRunner
 
+from app.cli.main import app
 from app.cli.seed import DEMO_PASSWORD, ORDERS_PER_BATCH
 from app.orders.models import OrderStatus
 
@@ -165,3 +167,20 @@ def test_orders_need_products_and_customers(database: URL) -> None:
     result = run(database, "seed-demo", "--products", "5", "--users", "0", "--orders", "10")
     assert_fails(result, "orders need at least one product and one user")
     assert _count(database, "SELECT count(*) FROM products") == 0
+
+
+def test_seed_demo_refuses_production(database: URL) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["seed-demo", "--products", "1", "--users", "1", "--orders", "0"],
+        env={
+            "DATABASE_URL": database.render_as_string(hide_password=False),
+            "ENVIRONMENT": "production",
+            "SECRET_KEY": "a-production-secret-key-of-more-than-32-characters",
+            "FIRST_SUPERUSER_PASSWORD": "a-long-production-password",
+        },
+    )
+
+    assert_fails(result, "seed-demo refuses production")
+    assert DEMO_PASSWORD not in result.output
+    assert _count(database, "SELECT count(*) FROM users") == 0

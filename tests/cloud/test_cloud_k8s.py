@@ -2,6 +2,7 @@
 Kubernetes schema and checkov, and the manifests deploy order_system as intended (probes,
 autoscaling, disruption budgets, secrets only by reference, production larger than staging)."""
 
+import ipaddress
 from pathlib import Path
 
 import pytest
@@ -156,6 +157,15 @@ def test_backend_pods_drain_before_the_kubelet_kills_them(overlay: str) -> None:
     graceful = int(config["data"]["GRACEFUL_SHUTDOWN_TIMEOUT"])
     assert drain > 0
     assert pod_spec(deployment)["terminationGracePeriodSeconds"] > drain + graceful
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_backend_trusts_forwarded_headers_from_the_pod_network_only(overlay: str) -> None:
+    (config,) = kinds(overlay_documents(overlay), "ConfigMap").values()
+    trusted = [item.strip() for item in config["data"]["FORWARDED_ALLOW_IPS"].split(",")]
+    assert "*" not in trusted
+    for network in trusted:
+        assert ipaddress.ip_network(network).is_private, network
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

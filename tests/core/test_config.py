@@ -2,6 +2,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +85,145 @@ def test_development_allows_the_dev_defaults() -> None:
     assert settings.log_format == "text"
 
 
+# The old .env.example's key, and keys and passwords from the guides this project began from.
+PUBLISHED_PLACEHOLDERS = [
+    "replace-with-output-of-openssl-rand-hex-32",
+    "your-secret-key-change-in-production",
+    "your-secret-key-here",
+    "your_jwt_secret_key",
+    "Your-Secret-Key",
+]
+
+
+def _refused(environment: str, **overrides: Any) -> SettingsError:
+    """What loading good settings with these overrides in `environment` refuses."""
+    values = {"SECRET_KEY": GOOD_SECRET, "FIRST_SUPERUSER_PASSWORD": GOOD_PASSWORD, **overrides}
+    with pytest.raises(SettingsError) as raised:
+        load_settings(_env_file=None, ENVIRONMENT=environment, **values)
+    return raised.value
+
+
+@pytest.mark.parametrize("environment", ["development", "test", "production"])
+@pytest.mark.parametrize("placeholder", PUBLISHED_PLACEHOLDERS)
+def test_every_environment_refuses_a_published_secret_key(
+    environment: str, placeholder: str
+) -> None:
+    refused = _refused(environment, SECRET_KEY=placeholder)
+    assert len(refused.problems) == 1
+    assert refused.problems[0].startswith("SECRET_KEY: is a placeholder published")
+    assert placeholder not in str(refused)
+
+
+@pytest.mark.parametrize("environment", ["development", "test", "production"])
+def test_every_environment_refuses_a_published_superuser_password(environment: str) -> None:
+    refused = _refused(environment, FIRST_SUPERUSER_PASSWORD="your-password")
+    assert [problem.split(":")[0] for problem in refused.problems] == ["FIRST_SUPERUSER_PASSWORD"]
+
+
+SECRET_PASSWORD = "Zq7-Kr4t-Vw9x-" * 6  # 84 bytes: more than bcrypt reads
+
+
+def assert_not_echoed(secret: str, text: str) -> None:
+    """Neither the secret nor any 6 characters of it appear in `text`."""
+    pieces = {secret[start : start + 6] for start in range(len(secret) - 5)}
+    assert not any(piece in text for piece in pieces), text
+
+
+@pytest.mark.parametrize("environment", ["development", "production"])
+@pytest.mark.parametrize(
+    ("password", "rule"),
+    [(SECRET_PASSWORD, "at most 72 bytes"), ("Zq7-Kr4", "at least 8 characters")],
+)
+def test_the_superuser_password_follows_every_passwords_rules_unechoed(
+    environment: str, password: str, rule: str
+) -> None:
+    refused = _refused(environment, FIRST_SUPERUSER_PASSWORD=password)
+    message = str(refused)
+    assert refused.problems[0].startswith("FIRST_SUPERUSER_PASSWORD:")
+    assert rule in message
+    assert_not_echoed(password, message)
+
+
+def _run_entrypoint(
+    entrypoint: list[str], workdir: Path, **settings: str
+) -> "subprocess.CompletedProcess[str]":
+    """`python ENTRYPOINT` with these settings and none of ours, in `workdir` (no `.env`)."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in Settings.model_fields and key != "DATABASE_URL"
+    }
+    environment.update(settings)
+    return subprocess.run(
+        [sys.executable, *entrypoint],
+        cwd=workdir,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_prestart_refuses_a_superuser_password_bcrypt_cant_take_without_echoing_it(
+    tmp_path: Path,
+) -> None:
+    result = _run_entrypoint(
+        ["-m", "app.prestart"],
+        tmp_path,
+        ENVIRONMENT="development",
+        FIRST_SUPERUSER_PASSWORD=SECRET_PASSWORD,
+    )
+    assert result.returncode == 1
+    assert "FIRST_SUPERUSER_PASSWORD: Password must be at most 72 bytes" in result.stderr
+    assert_not_echoed(SECRET_PASSWORD, result.stdout + result.stderr)
+
+
+def test_development_keeps_the_key_it_makes_up_in_dev_secret_key_file(tmp_path: Path) -> None:
+    key_file = tmp_path / "data" / "secret_key"
+    first = load_settings(_env_file=None, ENVIRONMENT="development", DEV_SECRET_KEY_FILE=key_file)
+    again = load_settings(_env_file=None, ENVIRONMENT="development", DEV_SECRET_KEY_FILE=key_file)
+
+    key = first.SECRET_KEY.get_secret_value()
+    assert len(key) >= 32
+    assert again.SECRET_KEY.get_secret_value() == key
+    assert key_file.read_text() == key
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_workers_starting_together_agree_on_one_kept_key(tmp_path: Path) -> None:
+    key_file = tmp_path / "secret_key"
+    start = threading.Barrier(8)
+
+    def load() -> str:
+        start.wait()
+        settings = load_settings(
+            _env_file=None, ENVIRONMENT="development", DEV_SECRET_KEY_FILE=key_file
+        )
+        return settings.SECRET_KEY.get_secret_value()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        keys = set(pool.map(lambda _: load(), range(8)))
+
+    assert keys == {key_file.read_text()}
+    assert [path.name for path in tmp_path.iterdir()] == ["secret_key"]
+
+
+def test_only_development_makes_up_a_key_to_keep(tmp_path: Path) -> None:
+    key_file = tmp_path / "secret_key"
+    settings = load_settings(_env_file=None, ENVIRONMENT="test", DEV_SECRET_KEY_FILE=key_file)
+    assert settings.SECRET_KEY.get_secret_value()
+    assert not key_file.exists()
+    with pytest.raises(SettingsError) as raised:
+        load_settings(
+            _env_file=None,
+            ENVIRONMENT="production",
+            DEV_SECRET_KEY_FILE=key_file,
+            FIRST_SUPERUSER_PASSWORD=GOOD_PASSWORD,
+        )
+    assert raised.value.problems[0].startswith("SECRET_KEY: must be set")
+    assert not key_file.exists()
+
+
 def test_a_malformed_value_is_named_without_echoing_it() -> None:
     with pytest.raises(SettingsError) as raised:
         load_settings(_env_file=None, ACCESS_TOKEN_EXPIRE_MINUTES="soon-ish")
@@ -136,25 +277,13 @@ def test_cors_is_closed_by_default() -> None:
 def test_entrypoints_refuse_production_with_one_line_per_bad_variable(
     entrypoint: list[str], tmp_path: Path
 ) -> None:
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in Settings.model_fields and key != "DATABASE_URL"
-    }
-    environment.update(
+    result = _run_entrypoint(
+        entrypoint,
+        tmp_path,
         ENVIRONMENT="production",
         SECRET_KEY="tooshort-secret-value",
         FIRST_SUPERUSER_PASSWORD="admin123",
         DEBUG="true",
-    )
-    # Run from an empty directory so no `.env` is read.
-    result = subprocess.run(
-        [sys.executable, *entrypoint],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 from helpers import ME_URL, TOKEN_URL, bearer, free_port
+from jose import jwt
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from app.core.config import Settings
@@ -87,9 +88,15 @@ def test_make_api_serves_swagger_with_the_dev_login_and_ctrl_c_stops_everything(
         assert token.status_code == 200
         me = httpx.get(f"{base_url}{ME_URL}", headers=bearer(token.json()["access_token"]))
         assert me.json()["role"] == "superadmin"
+        # Without SECRET_KEY, the API signs with the key made up and kept under the data
+        # directory, so tokens survive a restart and every worker accepts them.
+        kept_key = postgres_tmp_path / "data" / "secret_key"
+        assert kept_key.stat().st_mode & 0o777 == 0o600
+        jwt.decode(token.json()["access_token"], kept_key.read_text(), algorithms=["HS256"])
         assert (postgres_dir / "postmaster.pid").exists()
         output = _ctrl_c(runner)
-    assert f"Swagger  {base_url}/api/docs  (Authorize: superAdmin / admin123)" in output
+    dev_login = "superAdmin / admin123, the development login that production refuses"
+    assert f"Swagger  {base_url}/api/docs  (Authorize: {dev_login})" in output
     assert "App " not in output
     assert "Stopped everything, the local PostgreSQL included." in output
     assert not (postgres_dir / "postmaster.pid").exists()
@@ -115,7 +122,8 @@ def test_make_dev_serves_the_spa_which_forwards_api_calls_and_ctrl_c_stops_every
         )
         assert token.status_code == 200, token.text
         output = _ctrl_c(runner)
-    assert f"App      {app_url}  (sign in: superAdmin / admin123)" in output
+    dev_login = "superAdmin / admin123, the development login that production refuses"
+    assert f"App      {app_url}  (sign in: {dev_login})" in output
     assert "Stopped everything, the local PostgreSQL included." in output
     assert not _port_is_open(api_port)
     assert not _port_is_open(front_port)

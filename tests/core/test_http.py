@@ -79,6 +79,12 @@ async def test_openapi_has_readable_unique_operation_ids_and_a_password_flow(
     assert not any(path.startswith("/metrics") for path in schema["paths"])
 
 
+async def test_swagger_keeps_the_token_out_of_local_storage(client: httpx.AsyncClient) -> None:
+    page = (await client.get("/api/docs")).text
+    assert "SwaggerUIBundle(" in page
+    assert "persistAuthorization" not in page
+
+
 async def test_swagger_authorize_flow_signs_in_and_calls_me(
     client: httpx.AsyncClient, superadmin: User
 ) -> None:
@@ -97,7 +103,7 @@ async def test_metrics_count_requests_by_route_template_and_status(
     await client.get("/api/users/me")
     metrics = (await client.get("/metrics")).text
     assert (
-        'http_requests_total{handler="/api/users/{user_id}",method="GET",status="200"} 1.0'
+        'http_requests_total{handler="/api/users/{user_id:not_me}",method="GET",status="200"} 1.0'
         in metrics
     )
     assert 'http_requests_total{handler="/api/users/me",method="GET",status="401"} 1.0' in metrics

@@ -2,11 +2,16 @@
 storm of sign-ins queues for the hashing instead of taking every core from the event loop."""
 
 import asyncio
+import os
+from pathlib import Path
 
 import bcrypt
+import pytest
 
 from app.core.security import (
     PASSWORD_HASHING_CONCURRENCY,
+    available_cpus,
+    password_hashing_concurrency,
     password_hashing_limiter,
     verify_password,
 )
@@ -32,3 +37,69 @@ async def test_concurrent_checks_queue_for_the_hashing_limit_and_all_answer_righ
     assert most_hashing == PASSWORD_HASHING_CONCURRENCY
     assert most_waiting >= len(checks) - PASSWORD_HASHING_CONCURRENCY - 1
     assert limiter.statistics().borrowed_tokens == 0
+
+
+# --- Sized from the container's CPU quota --------------------------------------------------
+
+
+def _cgroup(root: Path, files: dict[str, str]) -> Path:
+    """A stand-in for /sys/fs/cgroup holding these files."""
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("files", "cpus"),
+    [
+        pytest.param({"cpu.max": "100000 100000\n"}, 1.0, id="v2-one-cpu"),
+        pytest.param({"cpu.max": "250000 100000\n"}, 2.5, id="v2-two-and-a-half"),
+        pytest.param(
+            {"cpu/cpu.cfs_quota_us": "50000\n", "cpu/cpu.cfs_period_us": "100000\n"},
+            0.5,
+            id="v1-half-a-cpu",
+        ),
+    ],
+)
+def test_a_cpu_quota_sizes_the_hashing_limit(
+    tmp_path: Path, files: dict[str, str], cpus: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A host with many more cores than the container may use.
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    root = _cgroup(tmp_path, files)
+
+    assert available_cpus(root) == cpus
+    assert password_hashing_concurrency(root) == max(1, int(cpus // 2))
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        pytest.param({}, id="no-cgroup"),
+        pytest.param({"cpu.max": "max 100000\n"}, id="v2-unlimited"),
+        pytest.param(
+            {"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"},
+            id="v1-unlimited",
+        ),
+        pytest.param({"cpu.max": "garbage\n"}, id="unreadable"),
+    ],
+)
+def test_without_a_quota_the_cores_size_the_hashing_limit(
+    tmp_path: Path, files: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    root = _cgroup(tmp_path, files)
+
+    assert available_cpus(root) == 8
+    assert password_hashing_concurrency(root) == 4
+
+
+def test_a_quota_above_the_cores_counts_the_cores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    root = _cgroup(tmp_path, {"cpu.max": "800000 100000\n"})
+
+    assert available_cpus(root) == 2

@@ -99,16 +99,49 @@ def test_replicas_starting_together_migrate_once_and_all_start(
     assert asyncio.run(_users(scratch_database_url)) == [("chief", UserRole.SUPERADMIN)]
 
 
-def _schema(connection: Connection) -> tuple[str | None, set[str]]:
+Schema = dict[str, set[str]]
+
+
+def _schema(connection: Connection) -> tuple[str | None, Schema]:
+    """The revision, and each table's columns."""
     revision = MigrationContext.configure(connection).get_current_revision()
-    return revision, set(inspect(connection).get_table_names())
+    inspector = inspect(connection)
+    return revision, {
+        table: {column["name"] for column in inspector.get_columns(table)}
+        for table in inspector.get_table_names()
+    }
 
 
-async def _create_table(url: URL, name: str) -> None:
+def _conflict_with_head(before: Schema) -> tuple[str, str, Schema]:
+    """DDL that makes the newest migration fail after its first step: the last table it
+    creates, or else the last column it adds, made by hand first. Returns the DDL, the error
+    the migration meets, and the schema the DDL leaves."""
+    tables = [table for table in Base.metadata.sorted_tables if table.name not in before]
+    if tables:
+        name = tables[-1].name
+        return (
+            f'CREATE TABLE "{name}" (id integer)',
+            f'DuplicateTableError: relation "{name}" already exists',
+            before | {name: {"id"}},
+        )
+    table, column = [
+        (table.name, column.name)
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if column.name not in before[table.name]
+    ][-1]
+    return (
+        f'ALTER TABLE "{table}" ADD COLUMN "{column}" integer',
+        f'DuplicateColumnError: column "{column}" of relation "{table}" already exists',
+        before | {table: before[table] | {column}},
+    )
+
+
+async def _execute(url: URL, ddl: str) -> None:
     engine = create_async_engine(url, poolclass=NullPool)
     try:
         async with engine.begin() as connection:
-            await connection.exec_driver_sql(f'CREATE TABLE "{name}" (id integer)')
+            await connection.exec_driver_sql(ddl)
     finally:
         await engine.dispose()
 
@@ -116,18 +149,15 @@ async def _create_table(url: URL, name: str) -> None:
 def test_prestart_stops_with_one_line_naming_the_migration_that_failed(
     scratch_database_url: URL, tmp_path: Path
 ) -> None:
-    """A table made by hand where the newest migration creates one: that migration fails
-    midway, the schema stays at the revision before, and prestart says so in one line."""
+    """A table or column made by hand where the newest migration makes one: that migration
+    fails midway, the schema stays at the revision before, and prestart says so in one line."""
     head = ScriptDirectory.from_config(alembic_config()).get_revision("head")
     assert head is not None
     assert isinstance(head.down_revision, str)
     command.upgrade(alembic_config(scratch_database_url), head.down_revision)
-    _, tables_before = asyncio.run(inspect_database(scratch_database_url, _schema))
-    # The last table the newest migration creates, so it fails after creating the others.
-    conflicting = [
-        table.name for table in Base.metadata.sorted_tables if table.name not in tables_before
-    ][-1]
-    asyncio.run(_create_table(scratch_database_url, conflicting))
+    _, before = asyncio.run(inspect_database(scratch_database_url, _schema))
+    ddl, error, after = _conflict_with_head(before)
+    asyncio.run(_execute(scratch_database_url, ddl))
 
     prestart_run = _prestart_process(scratch_database_url, tmp_path)
     _, stderr = prestart_run.communicate(timeout=120)
@@ -136,9 +166,9 @@ def test_prestart_stops_with_one_line_naming_the_migration_that_failed(
     assert "Traceback" not in stderr
     assert stderr.splitlines()[-1] == (
         f"Migration {head.revision} ({head.doc}) failed and was rolled back, the schema is "
-        f'unchanged: DuplicateTableError: relation "{conflicting}" already exists'
+        f"unchanged: {error}"
     )
     assert asyncio.run(inspect_database(scratch_database_url, _schema)) == (
         head.down_revision,
-        tables_before | {conflicting},
+        after,
     )

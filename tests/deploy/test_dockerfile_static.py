@@ -189,7 +189,8 @@ def test_the_entrypoint_migrates_then_execs_uvicorn_with_the_production_flags() 
         ("--host", "0.0.0.0"),
         ("--port", "${API_PORT:-8000}"),
         ("--workers", "${WEB_CONCURRENCY:-2}"),
-        ("--forwarded-allow-ips", "${FORWARDED_ALLOW_IPS:-*}"),
+        # Only the local proxy unless told otherwise: `*` would let any client pick its address.
+        ("--forwarded-allow-ips", "${FORWARDED_ALLOW_IPS:-127.0.0.1}"),
         ("--timeout-graceful-shutdown", "${GRACEFUL_SHUTDOWN_TIMEOUT:-20}"),
     ]:
         assert flags[flags.index(flag) + 1] == value, flag

@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app import main
 from app.core.config import Settings
-from app.core.security import BCRYPT_MAX_BYTES, create_access_token, hash_password
+from app.core.password_rules import BCRYPT_MAX_BYTES
+from app.core.security import create_access_token, hash_password
 from app.orders import service as orders_service
 from app.orders.schemas import OrderCreate, OrderLineInput
 from app.products.models import Product, ProductStatus
@@ -83,6 +84,9 @@ REFUSES_SOME_VALID_INPUT = {
     "list_users": "422",
     # A current password that isn't the caller's.
     "change_my_password": "400",
+    # A name or email taken; both also count towards limits per address or user (429).
+    "register": "409",
+    "update_me": "409",
 }
 
 

@@ -437,9 +437,11 @@ def api_environment(database_url: URL, **overrides: str) -> dict[str, str]:
 
 
 @contextmanager
-def running_api(database_url: URL, work: Path, **settings: str) -> Iterator[Api]:
-    """`python -m app.prestart`, then uvicorn behind a proxy at 127.0.0.1, as in Compose;
-    `settings` override the API's test settings."""
+def running_api(
+    database_url: URL, work: Path, *, forwarded_allow_ips: str = "127.0.0.1", **settings: str
+) -> Iterator[Api]:
+    """`python -m app.prestart`, then uvicorn trusting the forwarded headers of a proxy at
+    `forwarded_allow_ips`, as in Compose; `settings` override the API's test settings."""
     environment = api_environment(database_url, **settings)
     prestart = subprocess.run(
         [sys.executable, "-m", "app.prestart"],
@@ -458,7 +460,7 @@ def running_api(database_url: URL, work: Path, **settings: str) -> Iterator[Api]
         sys.executable, "-m", "uvicorn", "app.main:app",
         "--host", "127.0.0.1",
         "--port", str(port),
-        "--proxy-headers", "--forwarded-allow-ips", "127.0.0.1",
+        "--proxy-headers", "--forwarded-allow-ips", forwarded_allow_ips,
     ]  # fmt: skip
     with serving(
         command,

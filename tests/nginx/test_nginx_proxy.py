@@ -372,3 +372,20 @@ async def test_sign_in_is_rate_limited_per_client(proxy: Proxy) -> None:
         assert (await hasty.get("/api/health")).status_code == 200
     async with proxy.client(source="127.0.0.4") as patient:
         assert (await patient.post(LOGIN_URL, json={})).status_code == 422
+
+
+async def test_password_changes_are_rate_limited_per_client(proxy: Proxy) -> None:
+    # Unauthenticated, each is a cheap 401 from the API; nginx lets a burst of 5 through.
+    password_url = f"{ME_URL}/password"
+    async with proxy.client(source="127.0.0.5") as hasty:
+        responses = await asyncio.gather(*(hasty.post(password_url, json={}) for _ in range(30)))
+        statuses = [response.status_code for response in responses]
+        assert set(statuses) == {401, 429}, statuses
+        for response in responses:
+            if response.status_code == 429:
+                assert response.json()["code"] == "rate_limited"
+                assert response.headers["Retry-After"] == "1"
+        # Only the password change is limited, not the rest of /api/users.
+        assert (await hasty.get(ME_URL)).status_code == 401
+    async with proxy.client(source="127.0.0.6") as patient:
+        assert (await patient.post(password_url, json={})).status_code == 401

@@ -127,6 +127,9 @@ class Stack:
             f"--users={size.users}",
             f"--orders={size.orders}",
             "--seed=1",
+            # seed-demo refuses production (its users share a published password); this
+            # throwaway stack is production only in how the API runs.
+            env={**self.environment, "ENVIRONMENT": "test"},
         )
         # Fresh statistics, as autovacuum would have them on a database that has been running.
         self.postgres.psql(f'\\c "{DATABASE}"\nVACUUM ANALYZE')

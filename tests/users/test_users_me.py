@@ -12,7 +12,9 @@ from helpers import (
     ME_URL,
     NEW_PASSWORD,
     assert_error,
+    bearer,
     login,
+    read_me,
     read_ok,
     refresh,
     sign_in,
@@ -284,3 +286,79 @@ async def test_a_refused_password_change_keeps_the_refresh_tokens(
 
     refreshed = await refresh(client, token)
     assert refreshed.status_code == 200, refreshed.text
+
+
+async def test_changing_password_ends_the_access_tokens_issued_before(
+    client: httpx.AsyncClient, user: User
+) -> None:
+    laptop = (await sign_in(client, user.username))["access_token"]
+    phone = (await sign_in(client, user.username))["access_token"]
+
+    response = await change_password(client, bearer(laptop), DEFAULT_PASSWORD, NEW_PASSWORD)
+
+    assert response.status_code == 204, response.text
+    for token in (laptop, phone):
+        assert_error(await read_me(client, token), 401, "invalid_token")
+    fresh = (await sign_in(client, user.username, NEW_PASSWORD))["access_token"]
+    assert (await read_me(client, fresh)).status_code == 200
+
+
+async def test_an_admins_password_reset_ends_the_users_access_tokens(
+    client: httpx.AsyncClient, user: User, superadmin: User, auth_headers: AuthHeaders
+) -> None:
+    token = (await sign_in(client, user.username))["access_token"]
+
+    reset = await client.patch(
+        f"/api/users/{user.id}", json={"password": NEW_PASSWORD}, headers=auth_headers(superadmin)
+    )
+
+    assert reset.status_code == 200, reset.text
+    assert_error(await read_me(client, token), 401, "invalid_token")
+
+
+async def test_a_refused_password_change_keeps_the_access_token(
+    client: httpx.AsyncClient, user: User
+) -> None:
+    token = (await sign_in(client, user.username))["access_token"]
+
+    await change_password(client, bearer(token), "not-my-password", NEW_PASSWORD)
+
+    assert (await read_me(client, token)).status_code == 200
+
+
+async def test_the_sixth_current_password_check_in_15_minutes_is_429(
+    client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders
+) -> None:
+    for _ in range(5):
+        wrong = await change_password(client, auth_headers(user), "not-my-password", NEW_PASSWORD)
+        assert_error(wrong, 400, "incorrect_password")
+
+    # Even the right password now waits: the limit is on checks, not on failures.
+    response = await change_password(client, auth_headers(user), DEFAULT_PASSWORD, NEW_PASSWORD)
+
+    assert_error(response, 429, "too_many_password_attempts")
+    assert 1 <= int(response.headers["Retry-After"]) <= 15 * 60
+
+
+async def test_the_password_check_limit_is_per_user(
+    client: httpx.AsyncClient, make_user: UserFactory, auth_headers: AuthHeaders
+) -> None:
+    guessed, other = await make_user(), await make_user()
+    for _ in range(6):
+        await change_password(client, auth_headers(guessed), "not-my-password", NEW_PASSWORD)
+
+    response = await change_password(client, auth_headers(other), DEFAULT_PASSWORD, NEW_PASSWORD)
+
+    assert response.status_code == 204, response.text
+
+
+# --- DELETE /me ---
+
+
+async def test_delete_me_is_405_naming_what_me_serves(
+    client: httpx.AsyncClient, user: User, auth_headers: AuthHeaders
+) -> None:
+    response = await client.delete(ME_URL, headers=auth_headers(user))
+
+    assert_error(response, 405, "method_not_allowed")
+    assert response.headers["Allow"] == "GET, PATCH"

@@ -1,7 +1,9 @@
 /**
  * An in-memory stand-in for the API's auth rules (server/app/auth/service.py), used as `fetch`
  * by the session tests: refresh tokens rotate through a cookie jar like the browser's, a used
- * one presented again revokes the family, and access tokens are JWTs with `iat`/`exp`.
+ * one presented again revokes the family, and access tokens are JWTs with `iat`/`exp`. As in
+ * the API, only a sign-in that asks for `refresh_cookie` gets the cookie, and then the refresh
+ * token is never in a body; without it, the body carries the token and no cookie is set.
  */
 
 const ACCESS_LIFETIME_SECONDS = 15 * 60;
@@ -28,6 +30,8 @@ export class FakeAuthApi {
   cookie: string | null = null;
   refreshCalls = 0;
   logoutCalls = 0;
+  /** Every response body of /api/auth, to check that none carries the refresh token. */
+  readonly authBodies: string[] = [];
   familyRevoked = false;
   /** Bodies the `/api/echo` endpoint received, to check that retries resend them. */
   readonly echoed: string[] = [];
@@ -63,27 +67,32 @@ export class FakeAuthApi {
     return this.validAccess.has(header.replace(/^Bearer /, ""));
   }
 
-  private issue(): Response {
+  private issue(cookie: boolean): Response {
     this.serial += 1;
     const now = Math.floor(Date.now() / 1000);
     const access = makeJwt({ iat: now, exp: now + ACCESS_LIFETIME_SECONDS, jti: `a${this.serial}` });
     this.validAccess.add(access);
-    this.cookie = `r${this.serial}`;
-    return json(200, {
-      access_token: access,
-      refresh_token: this.cookie,
-      token_type: "bearer",
-      expires_in: ACCESS_LIFETIME_SECONDS,
-    });
+    const refresh = `r${this.serial}`;
+    const tokens = { access_token: access, token_type: "bearer", expires_in: ACCESS_LIFETIME_SECONDS };
+    const body = JSON.stringify(cookie ? tokens : { ...tokens, refresh_token: refresh });
+    this.authBodies.push(body);
+    if (cookie) {
+      this.cookie = refresh;
+    }
+    return new Response(body, { status: 200, headers: { "Content-Type": "application/json" } });
   }
 
   private async login(request: Request): Promise<Response> {
-    const body = (await request.json()) as { username: string; password: string };
+    const body = (await request.json()) as {
+      username: string;
+      password: string;
+      refresh_cookie?: boolean;
+    };
     if (body.password !== "correct-horse") {
       return unauthorized("invalid_credentials");
     }
     this.familyRevoked = false;
-    return this.issue();
+    return this.issue(body.refresh_cookie === true);
   }
 
   private async refresh(): Promise<Response> {
@@ -100,7 +109,7 @@ export class FakeAuthApi {
       return unauthorized("refresh_token_reused");
     }
     this.usedRefresh.add(presented);
-    return this.issue();
+    return this.issue(true);
   }
 
   private async echo(request: Request): Promise<Response> {

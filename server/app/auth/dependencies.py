@@ -6,7 +6,6 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from app.auth.exceptions import AdminRequired, InvalidToken
-from app.auth.login_throttle import LoginThrottle
 from app.core.dependencies import SessionDep, SettingsDep
 from app.core.errors import Unauthorized
 from app.core.security import InvalidAccessToken, decode_access_token
@@ -25,12 +24,13 @@ async def get_current_user(
     if token is None:
         raise Unauthorized
     try:
-        user_id = decode_access_token(token, settings=settings)
+        claims = decode_access_token(token, settings=settings)
     except InvalidAccessToken:
         raise InvalidToken from None
-    # Looked up on every request, so deactivating or deleting a user takes effect at once.
-    user = await session.get(User, user_id)
-    if user is None or not user.is_active:
+    # Looked up on every request, so deactivating or deleting a user, or changing their
+    # password (which moves their token version on), takes effect at once.
+    user = await session.get(User, claims.user_id)
+    if user is None or not user.is_active or user.token_version != claims.token_version:
         raise InvalidToken
     request.state.user_id = user.id
     return user
@@ -46,11 +46,3 @@ async def require_admin(user: CurrentUser) -> User:
 
 
 AdminUser = Annotated[User, Depends(require_admin)]
-
-
-async def get_login_throttle(request: Request) -> LoginThrottle:
-    throttle: LoginThrottle = request.app.state.login_throttle
-    return throttle
-
-
-LoginThrottleDep = Annotated[LoginThrottle, Depends(get_login_throttle)]

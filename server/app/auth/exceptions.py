@@ -1,6 +1,4 @@
-from http import HTTPStatus
-
-from app.core.errors import AppError, Forbidden, Unauthorized
+from app.core.errors import Forbidden, TooManyRequests, Unauthorized
 
 
 class InvalidCredentials(Unauthorized):
@@ -38,10 +36,11 @@ class AdminRequired(Forbidden):
     detail = "This needs the admin role"
 
 
-class TooManyLoginAttempts(AppError):
-    status_code = HTTPStatus.TOO_MANY_REQUESTS
+class TooManyLoginAttempts(TooManyRequests):
     code = "too_many_login_attempts"
-    detail = "Too many failed sign-in attempts; try again later"
+    detail = "Too many sign-in attempts; try again later"
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
+
+class TooManyRegistrations(TooManyRequests):
+    code = "too_many_registrations"
+    detail = "Too many registrations from this address; try again later"

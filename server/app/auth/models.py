@@ -24,6 +24,9 @@ class RefreshToken(Base):
     family_id: Mapped[uuid.UUID]
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime]
+    # Set by the sign-in that started the family, carried through every rotation: no token
+    # of the family outlives it, however often it is refreshed (REFRESH_TOKEN_MAX_DAYS).
+    family_expires_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]

@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, select, update
@@ -15,21 +16,33 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def issue(
-    session: AsyncSession,
-    *,
-    user_id: int,
-    lifetime: timedelta,
-    family_id: uuid.UUID | None = None,
-) -> str:
-    """A new token for the user, in the given family or a new one; returns the token itself."""
+@dataclass(frozen=True)
+class Family:
+    """The line of tokens one sign-in started, and when the whole line ends."""
+
+    id: uuid.UUID
+    expires_at: datetime
+
+    @classmethod
+    def start(cls, lifetime: timedelta) -> "Family":
+        return cls(uuid.uuid4(), datetime.now(UTC) + lifetime)
+
+    @classmethod
+    def of(cls, token: RefreshToken) -> "Family":
+        return cls(token.family_id, token.family_expires_at)
+
+
+async def issue(session: AsyncSession, *, user_id: int, lifetime: timedelta, family: Family) -> str:
+    """A new token for the user in `family`, ending after `lifetime` or with its family,
+    whichever comes first; returns the token itself."""
     token = secrets.token_urlsafe(32)
     session.add(
         RefreshToken(
             user_id=user_id,
-            family_id=family_id or uuid.uuid4(),
+            family_id=family.id,
+            family_expires_at=family.expires_at,
             token_hash=_digest(token),
-            expires_at=datetime.now(UTC) + lifetime,
+            expires_at=min(datetime.now(UTC) + lifetime, family.expires_at),
         )
     )
     await session.flush()

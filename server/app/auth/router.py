@@ -1,13 +1,12 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Depends, Form, Request, Response, status
+from fastapi import APIRouter, Cookie, Depends, Form, Response, status
 
 from app.auth import service
-from app.auth.dependencies import LoginThrottleDep
 from app.auth.exceptions import RefreshTokenMissing
-from app.auth.schemas import LoginRequest, PasswordForm, RefreshRequest, TokenPair
+from app.auth.schemas import AccessToken, LoginRequest, PasswordForm, RefreshRequest, TokenPair
 from app.core.config import Settings
-from app.core.dependencies import SessionDep, SettingsDep
+from app.core.dependencies import ClientAddressDep, SessionDep, SettingsDep, ThrottleDep
 from app.core.errors import error_responses
 from app.core.routing import StrictJSONRoute
 from app.users.schemas import UserPublic, UserRegister
@@ -16,11 +15,6 @@ router = APIRouter(prefix="/api/auth", tags=["auth"], route_class=StrictJSONRout
 
 REFRESH_COOKIE = "refresh_token"
 REFRESH_COOKIE_PATH = "/api/auth"
-
-
-def _client_ip(request: Request) -> str:
-    # Behind nginx, uvicorn's --proxy-headers has already put the real client here.
-    return request.client.host if request.client else "unknown"
 
 
 def _set_refresh_cookie(response: Response, token: str, settings: Settings) -> None:
@@ -36,59 +30,71 @@ def _set_refresh_cookie(response: Response, token: str, settings: Settings) -> N
     )
 
 
+def _never_cached(response: Response) -> None:
+    # Token responses stay out of every cache, the browser's included (RFC 6749 5.1).
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+
+
+def _deliver(
+    pair: TokenPair, response: Response, settings: Settings, *, cookie: bool
+) -> TokenPair | AccessToken:
+    """Tokens as the session asked: a browser's refresh token in the cookie and never in the
+    body; an API client's in the body, and no cookie."""
+    _never_cached(response)
+    if not cookie:
+        return pair
+    _set_refresh_cookie(response, pair.refresh_token, settings)
+    return pair.without_refresh_token()
+
+
 class SignIn:
     """Everything a sign-in needs from the request, gathered once for both login routes."""
 
     def __init__(
         self,
-        request: Request,
         response: Response,
         session: SessionDep,
         settings: SettingsDep,
-        throttle: LoginThrottleDep,
+        throttle: ThrottleDep,
+        client_address: ClientAddressDep,
     ) -> None:
-        self.request = request
         self.response = response
         self.session = session
         self.settings = settings
         self.throttle = throttle
+        self.client_address = client_address
 
     async def __call__(self, username: str, password: str) -> TokenPair:
-        pair = await service.login(
+        return await service.login(
             self.session,
             username=username,
             password=password,
-            client_ip=_client_ip(self.request),
+            client_ip=self.client_address,
             throttle=self.throttle,
             settings=self.settings,
         )
-        _set_refresh_cookie(self.response, pair.refresh_token, self.settings)
-        return pair
 
 
 SignInDep = Annotated[SignIn, Depends()]
-
-
-def _presented_refresh_token(body: RefreshRequest | None, cookie: str | None) -> str:
-    token = (body.refresh_token if body else None) or cookie
-    if not token:
-        raise RefreshTokenMissing
-    return token
-
-
 RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE, include_in_schema=False)]
 
 
 @router.post("/login", responses=error_responses(401, 429, body=True))
-async def login(credentials: LoginRequest, sign_in: SignInDep) -> TokenPair:
-    """Sign in with a username and password; also sets the refresh cookie."""
-    return await sign_in(credentials.username, credentials.password)
+async def login(credentials: LoginRequest, sign_in: SignInDep) -> TokenPair | AccessToken:
+    """Sign in with a username and password. API clients get both tokens in the body; a
+    browser asks for `refresh_cookie` and gets its refresh token as an httpOnly cookie."""
+    pair = await sign_in(credentials.username, credentials.password)
+    return _deliver(pair, sign_in.response, sign_in.settings, cookie=credentials.refresh_cookie)
 
 
 @router.post("/token", responses=error_responses(401, 429, body=True))
 async def login_with_form(form: Annotated[PasswordForm, Form()], sign_in: SignInDep) -> TokenPair:
-    """The OAuth2 password flow, for Swagger's Authorize button and OAuth2 clients."""
-    return await sign_in(form.username, form.password)
+    """The OAuth2 password flow, for Swagger's Authorize button and OAuth2 clients. It never
+    sets the cookie: a form any site can post must not sign a browser into someone's account."""
+    pair = await sign_in(form.username, form.password)
+    _never_cached(sign_in.response)
+    return pair
 
 
 @router.post("/refresh", responses=error_responses(401, body=True))
@@ -98,12 +104,16 @@ async def refresh_tokens(
     settings: SettingsDep,
     cookie: RefreshCookie = None,
     body: RefreshRequest | None = None,
-) -> TokenPair:
-    """Trade a refresh token (body or cookie) for a new pair; the old one dies."""
-    presented = _presented_refresh_token(body, cookie)
+) -> TokenPair | AccessToken:
+    """Trade a refresh token for a new pair; the old one dies. A token from the body comes
+    back in the body; one from the cookie, in the cookie only."""
+    presented = body.refresh_token if body else None
+    from_cookie = not presented
+    presented = presented or cookie
+    if not presented:
+        raise RefreshTokenMissing
     pair = await service.refresh(session, presented=presented, settings=settings)
-    _set_refresh_cookie(response, pair.refresh_token, settings)
-    return pair
+    return _deliver(pair, response, settings, cookie=from_cookie)
 
 
 @router.post(
@@ -116,8 +126,12 @@ async def logout(
     cookie: RefreshCookie = None,
     body: RefreshRequest | None = None,
 ) -> None:
-    """Revoke the refresh token (body or cookie) and clear the cookie."""
-    await service.logout(session, presented=_presented_refresh_token(body, cookie))
+    """Revoke the refresh token (body or cookie) and clear the cookie. A token that was
+    already rotated ends its whole family, as its reuse at a refresh would."""
+    presented = (body.refresh_token if body else None) or cookie
+    if not presented:
+        raise RefreshTokenMissing
+    await service.logout(session, presented=presented)
     response.delete_cookie(
         REFRESH_COOKIE,
         path=REFRESH_COOKIE_PATH,
@@ -128,9 +142,20 @@ async def logout(
 
 
 @router.post(
-    "/register", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409, body=True)
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(403, 409, 429, body=True),
 )
-async def register(data: UserRegister, session: SessionDep, settings: SettingsDep) -> UserPublic:
-    """Create an account with the `user` role, when registration is open."""
-    user = await service.register(session, data, settings=settings)
+async def register(
+    data: UserRegister,
+    session: SessionDep,
+    settings: SettingsDep,
+    throttle: ThrottleDep,
+    client_address: ClientAddressDep,
+) -> UserPublic:
+    """Create an account with the `user` role, when registration is open; a few an hour
+    per client address."""
+    user = await service.register(
+        session, data, client_ip=client_address, throttle=throttle, settings=settings
+    )
     return UserPublic.model_validate(user)

@@ -1,6 +1,6 @@
 from typing import Annotated, Literal
 
-from pydantic import StringConstraints
+from pydantic import Field, StrictBool, StringConstraints
 
 from app.core.schemas import InputModel, LoginName, OutputModel, RequestModel
 
@@ -11,6 +11,13 @@ CredentialText = Annotated[str, StringConstraints(min_length=1, max_length=1024)
 class LoginRequest(InputModel):
     username: LoginName
     password: CredentialText
+    refresh_cookie: StrictBool = Field(
+        default=False,
+        description=(
+            "For browsers: the refresh token goes into an httpOnly cookie and never into the "
+            "body, where the page's scripts could read it. Left out, the body carries it."
+        ),
+    )
 
 
 class PasswordForm(RequestModel):
@@ -29,8 +36,18 @@ class RefreshRequest(InputModel):
     refresh_token: CredentialText | None = None
 
 
-class TokenPair(OutputModel):
+class AccessToken(OutputModel):
+    """A browser session's answer: its refresh token is in the httpOnly cookie only."""
+
     access_token: str
-    refresh_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - OAuth2's token type, not a secret
     expires_in: int
+
+
+class TokenPair(AccessToken):
+    """An API client's answer: it keeps the refresh token itself."""
+
+    refresh_token: str
+
+    def without_refresh_token(self) -> AccessToken:
+        return AccessToken.model_validate(self.model_dump(exclude={"refresh_token"}))

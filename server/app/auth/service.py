@@ -1,41 +1,46 @@
 """Sign-in, token refresh with rotation and reuse detection, sign-out, registration."""
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
+from limits import parse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import refresh_tokens
+from app.auth import login_throttle, refresh_tokens
 from app.auth.exceptions import (
     InvalidCredentials,
     InvalidRefreshToken,
     RefreshTokenReused,
     RegistrationClosed,
+    TooManyRegistrations,
 )
-from app.auth.login_throttle import LoginThrottle
+from app.auth.models import RefreshToken
+from app.auth.refresh_tokens import Family
 from app.auth.schemas import TokenPair
 from app.core.config import Settings
 from app.core.security import burn_password_check, create_access_token, verify_password
+from app.core.throttle import Throttle
 from app.users import service as users_service
 from app.users.models import User
 from app.users.schemas import UserRegister
 
+# Each registration answers whether a username or email is taken: a budget per address keeps
+# that from becoming a directory of the shop's customers, and mass sign-ups slow.
+REGISTRATIONS_PER_ADDRESS = parse("10 per hour")
+
 
 async def _issue_pair(
-    session: AsyncSession,
-    *,
-    user_id: int,
-    settings: Settings,
-    family_id: uuid.UUID | None = None,
+    session: AsyncSession, *, user: User, settings: Settings, family: Family
 ) -> TokenPair:
     refresh_token = await refresh_tokens.issue(
         session,
-        user_id=user_id,
+        user_id=user.id,
         lifetime=timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS),
-        family_id=family_id,
+        family=family,
     )
     return TokenPair(
-        access_token=create_access_token(subject=user_id, settings=settings),
+        access_token=create_access_token(
+            subject=user.id, settings=settings, token_version=user.token_version
+        ),
         refresh_token=refresh_token,
         expires_in=settings.ACCESS_TOKEN_EXPIRE_MINUTES * 60,
     )
@@ -61,16 +66,23 @@ async def login(
     username: str,
     password: str,
     client_ip: str,
-    throttle: LoginThrottle,
+    throttle: Throttle,
     settings: Settings,
 ) -> TokenPair:
-    await throttle.ensure_allowed(username=username, ip=client_ip)
+    await login_throttle.reserve_attempt(throttle, username=username, ip=client_ip)
     user = await authenticate(session, username=username, password=password)
     if user is None:
-        await throttle.record_failure(username=username, ip=client_ip)
         raise InvalidCredentials
-    await throttle.forget_username(username)
-    return await _issue_pair(session, user_id=user.id, settings=settings)
+    await login_throttle.forget_failures(throttle, username=username, ip=client_ip)
+    family = Family.start(timedelta(days=settings.REFRESH_TOKEN_MAX_DAYS))
+    return await _issue_pair(session, user=user, settings=settings, family=family)
+
+
+async def _revoke_reused_family(session: AsyncSession, stored: RefreshToken) -> None:
+    # Someone holds a copy of a token that was already rotated: end the whole line. The
+    # revocation must outlive the error, which rolls the request transaction back.
+    await refresh_tokens.revoke_family(session, stored.family_id)
+    await session.commit()
 
 
 async def refresh(session: AsyncSession, *, presented: str, settings: Settings) -> TokenPair:
@@ -78,28 +90,41 @@ async def refresh(session: AsyncSession, *, presented: str, settings: Settings) 
     if stored is None:
         raise InvalidRefreshToken
     if stored.used_at is not None:
-        # Someone holds a copy of a token that was already rotated: end the whole line.
-        await refresh_tokens.revoke_family(session, stored.family_id)
-        # The revocation must outlive the 401, which rolls the request transaction back.
-        await session.commit()
+        await _revoke_reused_family(session, stored)
         raise RefreshTokenReused
     user = await session.get(User, stored.user_id)
     expired = stored.expires_at <= datetime.now(UTC)
     if stored.revoked_at is not None or expired or user is None or not user.is_active:
         raise InvalidRefreshToken
     await refresh_tokens.mark_used(session, stored)
-    return await _issue_pair(
-        session, user_id=stored.user_id, settings=settings, family_id=stored.family_id
-    )
+    return await _issue_pair(session, user=user, settings=settings, family=Family.of(stored))
 
 
 async def logout(session: AsyncSession, *, presented: str) -> None:
+    """Revoke the token. One already rotated is a copy someone kept, as at a refresh: its
+    whole family ends (and the sign-out still succeeds, which is what the caller wanted)."""
     stored = await refresh_tokens.find_for_update(session, presented)
-    if stored is not None and stored.revoked_at is None and stored.used_at is None:
+    if stored is None or stored.revoked_at is not None:
+        return
+    if stored.used_at is not None:
+        await _revoke_reused_family(session, stored)
+    else:
         await refresh_tokens.revoke(session, stored)
 
 
-async def register(session: AsyncSession, data: UserRegister, *, settings: Settings) -> User:
+async def register(
+    session: AsyncSession,
+    data: UserRegister,
+    *,
+    client_ip: str,
+    throttle: Throttle,
+    settings: Settings,
+) -> User:
     if not settings.ALLOW_REGISTRATION:
         raise RegistrationClosed
+    retry_after = await throttle.reserve(
+        "register", [(REGISTRATIONS_PER_ADDRESS, f"ip:{client_ip}")]
+    )
+    if retry_after is not None:
+        raise TooManyRegistrations(retry_after=retry_after)
     return await users_service.register_user(session, data)

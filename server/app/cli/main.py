@@ -154,6 +154,9 @@ def seed_demo(
     ] = None,
 ) -> None:
     """Load realistic demo data: products, customers and orders with lines and history."""
+    if _settings().is_production:
+        # The demo customers share one published password.
+        _fail("seed-demo refuses production: its users' password is printed for anyone")
     if orders and not (products and users):
         _fail("orders need at least one product and one user (--products, --users)")
     chosen_seed = random.SystemRandom().randrange(2**32) if seed_value is None else seed_value

@@ -1,31 +1,51 @@
 """Settings from the environment and `.env`, validated once at start-up."""
 
 import json
+import os
 import secrets
 from enum import StrEnum
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
     BeforeValidator,
     Field,
     SecretStr,
     ValidationError,
     computed_field,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
-# Values that appear in guides and templates; production refuses them outright.
+from app.core.password_rules import check_password_length
+
+# Values published in guides and templates (this project's `.env.example` of old, the guides
+# it was started from): anyone could sign tokens or sign in with them, so no environment
+# accepts them. Compared in lower case.
 PLACEHOLDER_SECRETS = frozenset(
     {
         "changethis",
         "change-me",
         "changeme",
         "secret",
-        "your_jwt_secret_key",
+        "password",
+        "your-password",
+        "your-secret-key",
+        "your-secret-key-here",
         "your-secret-key-change-in-production",
+        "your-secret-key-change-this-in-production",
+        "your-application-secret",
+        "your-jwt-secret",
+        "your_jwt_secret_key",
+        "your_very_strong_secret_key",
+        "your_very_strong_secret_key_that_is_at_least_32_characters_long",
+        "your-db-password",
+        "your-strong-password",
+        "your_secure_password",
         "replace-with-output-of-openssl-rand-hex-32",
     }
 )
@@ -48,6 +68,30 @@ class SettingsError(Exception):
         self.problems = problems
         lines = "\n".join(f"  {problem}" for problem in problems)
         super().__init__(f"Invalid configuration, refusing to start:\n{lines}")
+
+
+def _check_secret_password(password: SecretStr) -> SecretStr:
+    check_password_length(password.get_secret_value())
+    return password
+
+
+def kept_secret_key(path: Path) -> str:
+    """The key kept in `path`, made there first if there is none. Processes starting together
+    (uvicorn's workers) agree on one: the key is written to a file of its own and linked into
+    place, which only the first succeeds at; the others read what it linked."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
 
 
 def _parse_origin_list(value: Any) -> Any:
@@ -84,15 +128,25 @@ class Settings(BaseSettings):
     DATABASE_LOCK_TIMEOUT: float = Field(default=5.0, ge=0)
     DATABASE_STATEMENT_TIMEOUT: float = Field(default=30.0, ge=0)
 
-    # Without a configured key, development and tests get a random one per process:
-    # tokens then die with the process, which is harmless there and refused in production.
-    SECRET_KEY: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_urlsafe(32)))
+    # Unset (or empty): refused in production. In development a key is made up and kept in
+    # DEV_SECRET_KEY_FILE when that is set (`make dev` sets it under .data/), so every
+    # worker and every restart signs with the same key; otherwise, as in tests, each process
+    # makes up its own, and its tokens die with it.
+    SECRET_KEY: SecretStr = SecretStr("")
+    DEV_SECRET_KEY_FILE: Path | None = None
     ALGORITHM: Literal["HS256", "HS384", "HS512"] = "HS256"
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=30, ge=1)
     REFRESH_TOKEN_EXPIRE_DAYS: int = Field(default=7, ge=1)
+    # However often it is refreshed, a sign-in's session ends this many days after it began.
+    REFRESH_TOKEN_MAX_DAYS: int = Field(default=30, ge=1)
 
     FIRST_SUPERUSER: str = "superAdmin"
-    FIRST_SUPERUSER_PASSWORD: SecretStr = SecretStr(DEV_SUPERUSER_PASSWORD)
+    # The rules of every password (8 characters to 72 bytes), checked here rather than when
+    # prestart creates the account: a bad one stops the start with a message naming its
+    # size, never its text.
+    FIRST_SUPERUSER_PASSWORD: Annotated[SecretStr, AfterValidator(_check_secret_password)] = (
+        SecretStr(DEV_SUPERUSER_PASSWORD)
+    )
     FIRST_SUPERUSER_EMAIL: str = "superadmin@example.com"
 
     BACKEND_CORS_ORIGINS: Annotated[
@@ -103,6 +157,22 @@ class Settings(BaseSettings):
 
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     LOG_FORMAT: Literal["json", "text"] | None = None
+
+    @model_validator(mode="after")
+    def _fill_in_secret_key(self) -> Self:
+        if self.SECRET_KEY.get_secret_value() or self.is_production:
+            return self
+        if self.ENVIRONMENT is Environment.DEVELOPMENT and self.DEV_SECRET_KEY_FILE is not None:
+            try:
+                self.SECRET_KEY = SecretStr(kept_secret_key(self.DEV_SECRET_KEY_FILE))
+            except OSError as error:
+                raise ValueError(
+                    f"DEV_SECRET_KEY_FILE: can't keep a key in {self.DEV_SECRET_KEY_FILE}: "
+                    f"{error.strerror}"
+                ) from None
+        else:
+            self.SECRET_KEY = SecretStr(secrets.token_urlsafe(32))
+        return self
 
     @property
     def is_production(self) -> bool:
@@ -135,27 +205,34 @@ class Settings(BaseSettings):
     def cors_origins(self) -> list[str]:
         return [str(origin).rstrip("/") for origin in self.BACKEND_CORS_ORIGINS]
 
-    def production_problems(self) -> list[str]:
-        """What makes these settings unsafe for production, one line per variable."""
-        if not self.is_production:
-            return []
+    def problems(self) -> list[str]:
+        """What these settings can't run with, one line per variable: published placeholder
+        secrets anywhere, and in production whatever is unsafe there."""
         problems = []
         secret_key = self.SECRET_KEY.get_secret_value()
-        if "SECRET_KEY" not in self.model_fields_set:
+        if secret_key.lower() in PLACEHOLDER_SECRETS:
+            problems.append(
+                "SECRET_KEY: is a placeholder published in a template, so anyone could sign "
+                "tokens with it: generate one (`openssl rand -hex 32`), or leave it unset "
+                "outside production"
+            )
+        elif self.is_production and not secret_key:
             problems.append("SECRET_KEY: must be set (generate one with `openssl rand -hex 32`)")
-        elif secret_key.lower() in PLACEHOLDER_SECRETS:
-            problems.append("SECRET_KEY: is a placeholder value")
-        elif len(secret_key) < MIN_SECRET_KEY_LENGTH:
+        elif self.is_production and len(secret_key) < MIN_SECRET_KEY_LENGTH:
             problems.append(f"SECRET_KEY: must be at least {MIN_SECRET_KEY_LENGTH} characters")
         password = self.FIRST_SUPERUSER_PASSWORD.get_secret_value()
-        if password == DEV_SUPERUSER_PASSWORD or password.lower() in PLACEHOLDER_SECRETS:
+        if password.lower() in PLACEHOLDER_SECRETS:
+            problems.append(
+                "FIRST_SUPERUSER_PASSWORD: is a placeholder published in a template: choose one"
+            )
+        elif self.is_production and password == DEV_SUPERUSER_PASSWORD:
             problems.append("FIRST_SUPERUSER_PASSWORD: the development default is not allowed")
-        elif len(password) < MIN_PRODUCTION_SUPERUSER_PASSWORD_LENGTH:
+        elif self.is_production and len(password) < MIN_PRODUCTION_SUPERUSER_PASSWORD_LENGTH:
             problems.append(
                 "FIRST_SUPERUSER_PASSWORD: must be at least "
                 f"{MIN_PRODUCTION_SUPERUSER_PASSWORD_LENGTH} characters"
             )
-        if self.DEBUG:
+        if self.is_production and self.DEBUG:
             problems.append("DEBUG: must be false in production")
         return problems
 
@@ -171,7 +248,7 @@ def load_settings(**overrides: Any) -> Settings:
                 for issue in error.errors(include_input=False)
             ]
         ) from None
-    problems = settings.production_problems()
+    problems = settings.problems()
     if problems:
         raise SettingsError(problems)
     return settings

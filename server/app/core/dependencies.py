@@ -7,6 +7,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
+from app.core.throttle import Throttle
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -41,6 +42,20 @@ async def get_session(
         await session.commit()
 
 
+async def get_throttle(request: Request) -> Throttle:
+    throttle: Throttle = request.app.state.throttle
+    return throttle
+
+
+async def get_client_address(request: Request) -> str:
+    """The client's address. Behind a proxy, uvicorn's --proxy-headers has put the one it
+    forwarded here, provided the proxy is among FORWARDED_ALLOW_IPS; from anyone else an
+    X-Forwarded-For is ignored, so no client picks the address its limits count under."""
+    return request.client.host if request.client else "unknown"
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_from_app)]
+ThrottleDep = Annotated[Throttle, Depends(get_throttle)]
+ClientAddressDep = Annotated[str, Depends(get_client_address)]
 # scope="function": commit before the response is sent, so a failed commit can't follow a 200.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -64,6 +64,17 @@ class Unauthorized(AppError):
         super().__init__(detail, headers={"WWW-Authenticate": "Bearer"}, **data)
 
 
+class TooManyRequests(AppError):
+    """A limit on attempts was reached; `Retry-After` says when there is room again."""
+
+    status_code = HTTPStatus.TOO_MANY_REQUESTS
+    code = "too_many_requests"
+    detail = "Too many requests; try again later"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
+
+
 class DatabaseUnavailable(AppError):
     status_code = HTTPStatus.SERVICE_UNAVAILABLE
     code = "database_unavailable"

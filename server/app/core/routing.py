@@ -1,4 +1,5 @@
-"""The route class of the API's routers: JSON bodies are read strictly."""
+"""The route class of the API's routers (JSON bodies are read strictly), and the `not_me`
+path convertor."""
 
 import json
 from collections import Counter
@@ -7,6 +8,19 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
+from starlette.convertors import StringConvertor, register_url_convertor
+
+
+class NotMeConvertor(StringConvertor):
+    """A path segment other than `me`: `/api/users/{user_id:not_me}` leaves `/api/users/me`
+    to its own routes, so `DELETE /api/users/me` is a 405 naming what /me serves rather than
+    a 422 about an id. Any other segment still reaches the route, whose validation answers
+    a malformed id with a 422."""
+
+    regex = "(?!me$)[^/]+"
+
+
+register_url_convertor("not_me", NotMeConvertor())
 
 
 def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -22,9 +22,14 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
-from app.core.security import BCRYPT_MAX_BYTES
+from app.core.password_rules import (
+    BCRYPT_MAX_BYTES,
+    MIN_PASSWORD_LENGTH,
+    check_password_length,
+)
 
-MIN_PASSWORD_LENGTH = 8
+# ASCII letters only: `İ` or `ß` lower-case differently in Python and in PostgreSQL's locale.
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 class RequestModel(BaseModel):
@@ -49,26 +54,18 @@ class OutputModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-def _check_password_length(password: str) -> str:
-    size = len(password.encode("utf-8"))
-    if size > BCRYPT_MAX_BYTES:
-        raise PydanticCustomError(
-            "password_too_long",
-            "Password must be at most {max_bytes} bytes in UTF-8; this one is {size}",
-            {"max_bytes": BCRYPT_MAX_BYTES, "size": size},
-        )
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise PydanticCustomError(
-            "password_too_short",
-            "Password must be at least {min_length} characters",
-            {"min_length": MIN_PASSWORD_LENGTH},
-        )
-    return password
-
-
 def _normalize_username(value: object) -> object:
     # NFKC folds look-alikes such as fullwidth letters into their plain forms.
     return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
+
+
+def canonical_username(username: str) -> str:
+    """The one form in which usernames are compared, by the lookup at sign-in and by the
+    sign-in limits alike: NFKC, trimmed, ASCII letters in lower case. Stored usernames are
+    ASCII; any other letter is left as it is, so a name with one matches nobody, rather than
+    matching through one lower-casing (PostgreSQL's `lower('İ')` is `i` under glibc) and
+    being counted under another (Python's `'İ'.lower()` is `i̇`)."""
+    return unicodedata.normalize("NFKC", username).strip().translate(_ASCII_LOWER)
 
 
 def _reject_null(value: Any) -> Any:
@@ -106,7 +103,7 @@ NotNull = _NotNull()
 # JSON Schema counts characters, not bytes: `format: password` says there is more to it.
 Password = Annotated[
     str,
-    AfterValidator(_check_password_length),
+    AfterValidator(check_password_length),
     Field(
         json_schema_extra={
             "format": "password",

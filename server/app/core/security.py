@@ -1,10 +1,13 @@
 """Password hashing and access tokens."""
 
 import asyncio
+import math
 import os
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TypeVar
 from weakref import WeakKeyDictionary
 
@@ -14,14 +17,49 @@ from jose import JWTError, jwt
 from passlib.context import CryptContext
 
 from app.core.config import Settings
+from app.core.password_rules import BCRYPT_MAX_BYTES
 
 ACCESS_TOKEN_TYPE = "access"  # noqa: S105 - a claim value, not a secret
-BCRYPT_MAX_BYTES = 72
-# bcrypt is slow by design and keeps a core busy for each hash. Run in the general threadpool
-# (40 threads), a storm of sign-ins had every core hashing and starved each worker's event
-# loop of CPU: other requests waited seconds. So each process hashes on at most half the
-# cores at once (at least one), and further sign-ins queue without holding anything else up.
-PASSWORD_HASHING_CONCURRENCY = max(1, (os.cpu_count() or 1) // 2)
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+def _cgroup_cpu_quota(root: Path) -> float | None:
+    """The CPUs the container may use, from cgroup v2's `cpu.max` ("200000 100000" is 2;
+    "max 100000" is no limit) or v1's `cpu.cfs_quota_us` / `cpu.cfs_period_us` (-1: none)."""
+    v2 = root / "cpu.max"
+    v1 = [root / "cpu" / name for name in ("cpu.cfs_quota_us", "cpu.cfs_period_us")]
+    try:
+        if v2.is_file():
+            quota, period = v2.read_text().split()[:2]
+        elif all(path.is_file() for path in v1):
+            quota, period = (path.read_text().strip() for path in v1)
+        else:
+            return None
+        if quota in {"max", "-1"}:
+            return None
+        return int(quota) / int(period)
+    except (OSError, ValueError, ZeroDivisionError):
+        return None
+
+
+def available_cpus(cgroup_root: Path = CGROUP_ROOT) -> float:
+    """The CPUs this process may use: the container's quota when it has one (a pod limited
+    to 1 CPU on a 32-core node has 1, not 32), else the machine's cores."""
+    cores = os.cpu_count() or 1
+    quota = _cgroup_cpu_quota(cgroup_root)
+    return cores if quota is None else min(cores, quota)
+
+
+def password_hashing_concurrency(cgroup_root: Path = CGROUP_ROOT) -> int:
+    # bcrypt is slow by design and keeps a core busy for each hash. Run in the general
+    # threadpool (40 threads), a storm of sign-ins had every core hashing and starved each
+    # worker's event loop of CPU: other requests waited seconds. So each process hashes on at
+    # most half the CPUs at once (at least one), and further sign-ins queue without holding
+    # anything else up.
+    return max(1, math.floor(available_cpus(cgroup_root) / 2))
+
+
+PASSWORD_HASHING_CONCURRENCY = password_hashing_concurrency()
 
 T = TypeVar("T")
 
@@ -65,10 +103,13 @@ class InvalidAccessToken(Exception):
     """The token is malformed, forged, expired or not an access token."""
 
 
-def create_access_token(*, subject: int, settings: Settings) -> str:
+def create_access_token(*, subject: int, settings: Settings, token_version: int = 0) -> str:
+    """A token for user `subject` at their current `token_version`: a password change moves
+    the version on, which ends every access token issued before it."""
     now = datetime.now(UTC)
     claims = {
         "sub": str(subject),
+        "ver": token_version,
         "iat": now,
         "exp": now + timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES),
         "jti": uuid.uuid4().hex,
@@ -77,8 +118,14 @@ def create_access_token(*, subject: int, settings: Settings) -> str:
     return jwt.encode(claims, settings.SECRET_KEY.get_secret_value(), settings.ALGORITHM)
 
 
-def decode_access_token(token: str, *, settings: Settings) -> int:
-    """Return the user id the token was issued to."""
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: int
+    token_version: int
+
+
+def decode_access_token(token: str, *, settings: Settings) -> AccessClaims:
+    """The user the token was issued to, and at which of their token versions."""
     try:
         claims = jwt.decode(
             token,
@@ -89,6 +136,9 @@ def decode_access_token(token: str, *, settings: Settings) -> int:
         )
     except JWTError as error:
         raise InvalidAccessToken from error
+    version = claims.get("ver", 0)
     if claims.get("type") != ACCESS_TOKEN_TYPE or not str(claims["sub"]).isdigit():
         raise InvalidAccessToken
-    return int(claims["sub"])
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise InvalidAccessToken
+    return AccessClaims(user_id=int(claims["sub"]), token_version=version)

@@ -1,4 +1,4 @@
-from app.core.errors import AppError, Conflict, Forbidden, NotFound
+from app.core.errors import AppError, Conflict, Forbidden, NotFound, TooManyRequests
 
 
 class UserNotFound(NotFound):
@@ -44,3 +44,13 @@ class UserNotManageable(Forbidden):
 class IncorrectPassword(AppError):
     code = "incorrect_password"
     detail = "The current password is incorrect"
+
+
+class TooManyPasswordAttempts(TooManyRequests):
+    code = "too_many_password_attempts"
+    detail = "Too many attempts at the current password; try again later"
+
+
+class TooManyEmailChanges(TooManyRequests):
+    code = "too_many_email_changes"
+    detail = "Too many email changes; try again later"

@@ -35,3 +35,5 @@ class User(TimestampMixin, Base):
     )
     is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
     hashed_password: Mapped[str] = mapped_column(String(255))
+    # In every access token; moved on by a password change, which ends the tokens before it.
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from app.auth.dependencies import AdminUser, CurrentUser
-from app.core.dependencies import SessionDep, SettingsDep
+from app.core.dependencies import SessionDep, SettingsDep, ThrottleDep
 from app.core.errors import error_responses
 from app.core.pagination import Page
 from app.core.routing import StrictJSONRoute
@@ -28,20 +28,26 @@ async def read_me(user: CurrentUser) -> UserPublic:
     return UserPublic.model_validate(user)
 
 
-@router.patch("/me", responses=error_responses(409, body=True))
-async def update_me(changes: UserUpdateMe, user: CurrentUser, session: SessionDep) -> UserPublic:
-    """Change your own email or full name."""
-    return UserPublic.model_validate(await service.update_me(session, user, changes))
+@router.patch("/me", responses=error_responses(409, 429, body=True))
+async def update_me(
+    changes: UserUpdateMe, user: CurrentUser, session: SessionDep, throttle: ThrottleDep
+) -> UserPublic:
+    """Change your own email or full name; a few email changes an hour."""
+    updated = await service.update_me(session, user, changes, throttle=throttle)
+    return UserPublic.model_validate(updated)
 
 
 @router.post(
     "/me/password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(400, body=True),
+    responses=error_responses(400, 429, body=True),
 )
-async def change_my_password(data: PasswordChange, user: CurrentUser, session: SessionDep) -> None:
-    """Change your password; every refresh token you hold is revoked."""
-    await service.change_password(session, user, data)
+async def change_my_password(
+    data: PasswordChange, user: CurrentUser, session: SessionDep, throttle: ThrottleDep
+) -> None:
+    """Change your password; every session you have ends, this one included (sign in again
+    with the new password). Five attempts per 15 minutes."""
+    await service.change_password(session, user, data, throttle=throttle)
 
 
 @router.get("", responses=error_responses(403, 422))
@@ -60,7 +66,7 @@ async def create_user(data: UserCreate, actor: AdminUser, session: SessionDep) -
     return UserPublic.model_validate(await service.create_user(session, actor=actor, data=data))
 
 
-@router.get("/{user_id}", responses=error_responses(404))
+@router.get("/{user_id:not_me}", responses=error_responses(404))
 async def read_user(user_id: RowId, viewer: CurrentUser, session: SessionDep) -> UserPublic:
     """Yourself, or anyone if you are an admin."""
     return UserPublic.model_validate(
@@ -68,7 +74,7 @@ async def read_user(user_id: RowId, viewer: CurrentUser, session: SessionDep) ->
     )
 
 
-@router.patch("/{user_id}", responses=error_responses(403, 404, 409, body=True))
+@router.patch("/{user_id:not_me}", responses=error_responses(403, 404, 409, body=True))
 async def update_user(
     user_id: RowId,
     changes: UserUpdate,
@@ -84,7 +90,9 @@ async def update_user(
 
 
 @router.delete(
-    "/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(403, 404, 409)
+    "/{user_id:not_me}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(403, 404, 409),
 )
 async def delete_user(
     user_id: RowId, actor: AdminUser, session: SessionDep, settings: SettingsDep

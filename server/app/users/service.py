@@ -1,5 +1,6 @@
 """Users: lookups, the role rules of who may change whom, and account changes."""
 
+from limits import parse
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,13 +9,17 @@ from app.auth import refresh_tokens
 from app.core.config import Settings
 from app.core.database import violated_constraint
 from app.core.pagination import PageResult, contains_pattern, order_by, paginate
+from app.core.schemas import canonical_username
 from app.core.security import hash_password, verify_password
+from app.core.throttle import Throttle
 from app.users.exceptions import (
     CannotDeleteSelf,
     EmailTaken,
     FirstSuperuserProtected,
     IncorrectPassword,
     RoleNotAssignable,
+    TooManyEmailChanges,
+    TooManyPasswordAttempts,
     UserHasOrders,
     UsernameTaken,
     UserNotFound,
@@ -32,6 +37,11 @@ from app.users.schemas import (
 
 _SORT_COLUMNS = {"username": User.username, "email": User.email, "created_at": User.created_at}
 _UNIQUE_VIOLATIONS = {"uq_users_username_lower": UsernameTaken, "uq_users_email_lower": EmailTaken}
+# Checks of the current password, per user: a stolen access token must not become a way to
+# guess the password behind it, nor to keep bcrypt (and the API) busy.
+PASSWORD_CHECKS_PER_USER = parse("5 per 15 minutes")
+# Each attempted email change says whether the address is registered: a budget per user.
+EMAIL_CHANGES_PER_USER = parse("10 per hour")
 
 
 def is_first_superuser(user: User, settings: Settings) -> bool:
@@ -54,8 +64,9 @@ async def get_visible_user(session: AsyncSession, *, viewer: User, user_id: int)
 
 
 async def find_by_username(session: AsyncSession, username: str) -> User | None:
+    # Stored usernames are ASCII, which `lower()` folds as `canonical_username` does.
     return await session.scalar(
-        select(User).where(func.lower(User.username) == func.lower(username))
+        select(User).where(func.lower(User.username) == canonical_username(username))
     )
 
 
@@ -135,8 +146,17 @@ async def _apply_changes(session: AsyncSession, user: User, fields: dict[str, ob
     return user
 
 
-async def update_me(session: AsyncSession, user: User, changes: UserUpdateMe) -> User:
-    return await _apply_changes(session, user, changes.model_dump(exclude_unset=True))
+async def update_me(
+    session: AsyncSession, user: User, changes: UserUpdateMe, *, throttle: Throttle
+) -> User:
+    fields = changes.model_dump(exclude_unset=True)
+    if "email" in fields and fields["email"].lower() != user.email.lower():
+        retry_after = await throttle.reserve(
+            "email_change", [(EMAIL_CHANGES_PER_USER, f"user:{user.id}")]
+        )
+        if retry_after is not None:
+            raise TooManyEmailChanges(retry_after=retry_after)
+    return await _apply_changes(session, user, fields)
 
 
 async def update_user(
@@ -156,6 +176,7 @@ async def update_user(
     fields = changes.model_dump(exclude_unset=True, exclude={"password"})
     if changes.password is not None:
         fields["hashed_password"] = await hash_password(changes.password)
+        fields["token_version"] = User.token_version + 1
     if changes.password is not None or changes.is_active is False:
         # A reset password or a deactivated account ends every open session.
         await refresh_tokens.revoke_all_for_user(session, target.id)
@@ -180,9 +201,24 @@ async def delete_user(
         raise
 
 
-async def change_password(session: AsyncSession, user: User, data: PasswordChange) -> None:
+async def change_password(
+    session: AsyncSession, user: User, data: PasswordChange, *, throttle: Throttle
+) -> None:
+    """Every session of the user ends: refresh tokens are revoked, and the token version
+    moves on, so access tokens issued before stop working too (the caller signs in again)."""
+    limit = (PASSWORD_CHECKS_PER_USER, f"user:{user.id}")
+    retry_after = await throttle.reserve("password_check", [limit])
+    if retry_after is not None:
+        raise TooManyPasswordAttempts(retry_after=retry_after)
+    # End the read before bcrypt, which may queue for the hashing limit: waiting requests
+    # must not hold pooled connections that every other request needs.
+    await session.commit()
     if not await verify_password(data.current_password, user.hashed_password):
         raise IncorrectPassword
-    user.hashed_password = await hash_password(data.new_password)
+    new_hash = await hash_password(data.new_password)
+    await throttle.forget("password_check", [limit])
+    user.hashed_password = new_hash
+    # In SQL, so two changes at once can't both write the same next version.
+    user.token_version = User.token_version + 1
     await refresh_tokens.revoke_all_for_user(session, user.id)
     await session.flush()

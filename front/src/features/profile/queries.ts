@@ -23,8 +23,9 @@ export interface PasswordChange {
 }
 
 /**
- * Changes the password, then signs in again with the new one: the API revokes every refresh
- * token of the account, this tab's too, so the session would otherwise end at its next refresh.
+ * Changes the password, then signs in again with the new one: the API ends every session of
+ * the account, this tab's too (refresh tokens revoked, access tokens refused from then on), so
+ * the session would otherwise end at its next request.
  * Resolves to whether that sign-in worked.
  */
 export function useChangePassword() {

@@ -15,7 +15,8 @@ export interface paths {
         put?: never;
         /**
          * Login
-         * @description Sign in with a username and password; also sets the refresh cookie.
+         * @description Sign in with a username and password. API clients get both tokens in the body; a
+         *     browser asks for `refresh_cookie` and gets its refresh token as an httpOnly cookie.
          */
         post: operations["login"];
         delete?: never;
@@ -35,7 +36,8 @@ export interface paths {
         put?: never;
         /**
          * Logout
-         * @description Revoke the refresh token (body or cookie) and clear the cookie.
+         * @description Revoke the refresh token (body or cookie) and clear the cookie. A token that was
+         *     already rotated ends its whole family, as its reuse at a refresh would.
          */
         post: operations["logout"];
         delete?: never;
@@ -55,7 +57,8 @@ export interface paths {
         put?: never;
         /**
          * Refresh Tokens
-         * @description Trade a refresh token (body or cookie) for a new pair; the old one dies.
+         * @description Trade a refresh token for a new pair; the old one dies. A token from the body comes
+         *     back in the body; one from the cookie, in the cookie only.
          */
         post: operations["refresh_tokens"];
         delete?: never;
@@ -75,7 +78,8 @@ export interface paths {
         put?: never;
         /**
          * Register
-         * @description Create an account with the `user` role, when registration is open.
+         * @description Create an account with the `user` role, when registration is open; a few an hour
+         *     per client address.
          */
         post: operations["register"];
         delete?: never;
@@ -95,7 +99,8 @@ export interface paths {
         put?: never;
         /**
          * Login With Form
-         * @description The OAuth2 password flow, for Swagger's Authorize button and OAuth2 clients.
+         * @description The OAuth2 password flow, for Swagger's Authorize button and OAuth2 clients. It never
+         *     sets the cookie: a form any site can post must not sign a browser into someone's account.
          */
         post: operations["login_with_form"];
         delete?: never;
@@ -365,7 +370,7 @@ export interface paths {
         head?: never;
         /**
          * Update Me
-         * @description Change your own email or full name.
+         * @description Change your own email or full name; a few email changes an hour.
          */
         patch: operations["update_me"];
         trace?: never;
@@ -381,7 +386,8 @@ export interface paths {
         put?: never;
         /**
          * Change My Password
-         * @description Change your password; every refresh token you hold is revoked.
+         * @description Change your password; every session you have ends, this one included (sign in again
+         *     with the new password). Five attempts per 15 minutes.
          */
         post: operations["change_my_password"];
         delete?: never;
@@ -416,6 +422,22 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AccessToken
+         * @description A browser session's answer: its refresh token is in the httpOnly cookie only.
+         */
+        AccessToken: {
+            /** Access Token */
+            access_token: string;
+            /** Expires In */
+            expires_in: number;
+            /**
+             * Token Type
+             * @default bearer
+             * @constant
+             */
+            token_type: "bearer";
+        };
         /** ErrorBody */
         ErrorBody: {
             /** Code */
@@ -458,6 +480,12 @@ export interface components {
         LoginRequest: {
             /** Password */
             password: string;
+            /**
+             * Refresh Cookie
+             * @description For browsers: the refresh token goes into an httpOnly cookie and never into the body, where the page's scripts could read it. Left out, the body carries it.
+             * @default false
+             */
+            refresh_cookie: boolean;
             /** Username */
             username: string;
         };
@@ -742,7 +770,10 @@ export interface components {
              */
             delta: number;
         };
-        /** TokenPair */
+        /**
+         * TokenPair
+         * @description An API client's answer: it keeps the refresh token itself.
+         */
         TokenPair: {
             /** Access Token */
             access_token: string;
@@ -912,7 +943,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenPair"];
+                    "application/json": components["schemas"]["TokenPair"] | components["schemas"]["AccessToken"];
                 };
             };
             /** @description The body could not be read, e.g. it is not UTF-8 */
@@ -1039,7 +1070,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenPair"];
+                    "application/json": components["schemas"]["TokenPair"] | components["schemas"]["AccessToken"];
                 };
             };
             /** @description The body could not be read, e.g. it is not UTF-8 */
@@ -1145,6 +1176,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2384,6 +2424,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     change_my_password: {
@@ -2440,6 +2489,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

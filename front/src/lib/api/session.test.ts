@@ -34,6 +34,22 @@ describe("AuthSession", () => {
     expect(api.refreshCalls).toBe(0);
   });
 
+  it("keeps its refresh token in the cookie: no response body ever carries it", async () => {
+    const api = new FakeAuthApi();
+    const session = await signedInSession(api);
+
+    api.expireAccessTokens();
+    const response = await session.fetch(get("/api/users/me"));
+
+    expect(response.status).toBe(200);
+    expect(api.refreshCalls).toBe(1);
+    expect(api.cookie).not.toBeNull();
+    expect(api.authBodies).toHaveLength(2);
+    for (const body of api.authBodies) {
+      expect(JSON.parse(body)).not.toHaveProperty("refresh_token");
+    }
+  });
+
   it("rejects wrong credentials with the API's code and stays signed out", async () => {
     const api = new FakeAuthApi();
     const session = new AuthSession({ baseUrl: ORIGIN, fetch: api.fetch });

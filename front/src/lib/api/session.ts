@@ -87,8 +87,9 @@ export class AuthSession {
 
   /** Sign in; throws an `ApiError` (401 `invalid_credentials`, 429 with `retryAfter`...). */
   async login(username: string, password: string): Promise<void> {
+    // The refresh token goes into the httpOnly cookie, never into a body script could read.
     const { data, error, response } = await this.auth.POST("/api/auth/login", {
-      body: { username, password },
+      body: { username, password, refresh_cookie: true },
     });
     if (!data) {
       throw toApiError(response.status, error, response.headers);
