@@ -31,13 +31,6 @@ if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
     find "$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -type f -name '*.db' -delete
 fi
 
-# Outside production the app makes up a key when SECRET_KEY is unset, one per process; the
-# workers are processes, and each would refuse the tokens the others sign: one per container.
-if [ -z "${SECRET_KEY:-}" ] && [ "${ENVIRONMENT:-development}" != production ]; then
-    SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')
-    export SECRET_KEY
-fi
-
 python -m app.prestart
 
 exec uvicorn app.main:app \

@@ -202,18 +202,23 @@ def test_backend_logs_are_json_lines_with_request_ids(dev_stack: Stack, dev_port
     assert {"migrating", "Application startup complete."} <= {event["event"] for event in events}
 
 
-def test_down_and_up_keep_the_data_and_down_volumes_removes_it(
+def test_down_and_up_keep_the_data_and_the_signing_key_and_down_volumes_removes_them(
     dev_stack: Stack, dev_port: int
 ) -> None:
     url = base_url(dev_port)
     product = add_product(url, stock=7)
+    token = admin_token(url)
     dev_stack.compose("down", timeout=300)
     assert dev_stack.engine.exists("volume", "order_system_postgres_data")
     dev_stack.up()
-    with http_client(url, headers={"Authorization": f"Bearer {admin_token(url)}"}) as client:
-        kept = client.get(f"/api/products/{product['id']}")
-    assert (kept.status_code, kept.json()["sku"]) == (200, product["sku"])
+    # New containers, the same key (no SECRET_KEY is set): a token from before still signs in.
+    with http_client(url, headers={"Authorization": f"Bearer {token}"}) as client:
+        kept = [client.get(f"/api/products/{product['id']}") for _ in range(6)]
+    assert {(answer.status_code, answer.json()["sku"]) for answer in kept} == {
+        (200, product["sku"])
+    }
 
     dev_stack.compose("down", "--volumes", timeout=300)
-    assert not dev_stack.engine.exists("volume", "order_system_postgres_data")
+    for volume in ("order_system_postgres_data", "order_system_backend_state"):
+        assert not dev_stack.engine.exists("volume", volume)
     assert dev_stack.services() == []
