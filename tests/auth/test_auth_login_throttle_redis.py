@@ -12,22 +12,11 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 import redis
-from auth_support import RedisServer, fail_logins
+from auth_support import fail_logins
 from conftest import Serve, UserFactory
 from helpers import DEFAULT_PASSWORD, assert_error, client_for, login, sign_in
 
 Replicas = tuple[httpx.AsyncClient, httpx.AsyncClient]
-
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A throwaway redis-server of our own, stopped by its PID at the end of the session."""
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    server.start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
 
 
 @pytest.fixture(autouse=True)

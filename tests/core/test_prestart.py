@@ -113,20 +113,38 @@ async def _create_table(url: URL, name: str) -> None:
         await engine.dispose()
 
 
+def _relations(connection: Connection) -> set[str]:
+    inspector = inspect(connection)
+    tables = inspector.get_table_names()
+    indexes = {index["name"] for table in tables for index in inspector.get_indexes(table)}
+    return set(tables) | {name for name in indexes if name is not None}
+
+
+def _new_relations(existing: set[str]) -> list[str]:
+    """The models' tables, then their indexes, that aren't among `existing`."""
+    tables = Base.metadata.sorted_tables
+    indexes = [index.name for table in tables for index in table.indexes]
+    return [
+        name
+        for name in [table.name for table in tables] + indexes
+        if name is not None and name not in existing
+    ]
+
+
 def test_prestart_stops_with_one_line_naming_the_migration_that_failed(
     scratch_database_url: URL, tmp_path: Path
 ) -> None:
-    """A table made by hand where the newest migration creates one: that migration fails
-    midway, the schema stays at the revision before, and prestart says so in one line."""
+    """A table made by hand named like a table or index the newest migration creates: that
+    migration fails, the schema stays at the revision before, and prestart says so in one
+    line."""
     head = ScriptDirectory.from_config(alembic_config()).get_revision("head")
     assert head is not None
     assert isinstance(head.down_revision, str)
     command.upgrade(alembic_config(scratch_database_url), head.down_revision)
     _, tables_before = asyncio.run(inspect_database(scratch_database_url, _schema))
-    # The last table the newest migration creates, so it fails after creating the others.
-    conflicting = [
-        table.name for table in Base.metadata.sorted_tables if table.name not in tables_before
-    ][-1]
+    # The last relation the newest migration creates, so it fails after creating the others.
+    existing = asyncio.run(inspect_database(scratch_database_url, _relations))
+    conflicting = _new_relations(existing)[-1]
     asyncio.run(_create_table(scratch_database_url, conflicting))
 
     prestart_run = _prestart_process(scratch_database_url, tmp_path)

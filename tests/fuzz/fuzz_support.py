@@ -181,6 +181,7 @@ async def seed_shop(session: AsyncSession) -> None:
         await orders_service.create_order(
             session,
             customer=customer,
+            max_pending=1,
             data=OrderCreate(
                 items=[OrderLineInput(product_id=product.id, quantity=1) for product in active]
             ),

@@ -65,7 +65,8 @@ class OrderStatusChange(InputModel):
 class OrderStatusHistoryPublic(OutputModel):
     from_status: OrderStatus | None
     to_status: OrderStatus
-    changed_by: int | None
+    changed_by: int | None = Field(description="Who made the change; null for the system")
+    reason: str | None = Field(description="Why the system made it: `expired`")
     changed_at: datetime
 
 
