@@ -72,7 +72,11 @@ class OrderStatusHistoryPublic(OutputModel):
 
 class OrderListParams(PageParams):
     status: OrderStatus | None = None
-    created_from: IsoDateTime | None = Field(default=None, description="Inclusive lower bound")
-    created_to: IsoDateTime | None = Field(default=None, description="Exclusive upper bound")
+    created_from: IsoDateTime | None = Field(
+        default=None, description="Inclusive lower bound; UTC unless it has an offset"
+    )
+    created_to: IsoDateTime | None = Field(
+        default=None, description="Exclusive upper bound; UTC unless it has an offset"
+    )
     user_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID, description="Admins only")
     sort: OrderSort = "-created_at"
