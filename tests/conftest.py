@@ -152,6 +152,14 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+@pytest.fixture
+async def served(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of `app` that gets the 500 a real server would send, instead of the
+    exception, so an unhandled error fails a test as a status code."""
+    async with client_for(app, raise_app_exceptions=False) as client:
+        yield client
+
+
 class Serve:
     """The `serve` fixture: apps with other settings, on the test's transaction like `app`.
 

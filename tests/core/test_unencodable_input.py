@@ -6,7 +6,7 @@ offsets past MAX_OFFSET and point to the cursor instead."""
 import base64
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ import httpx
 import pytest
 from conftest import AuthHeaders, ProductFactory
 from fastapi import FastAPI
-from helpers import assert_error, assert_ok, client_for
+from helpers import assert_error, assert_ok
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,13 +26,6 @@ from app.users.models import User
 ORDERS_URL = "/api/orders"
 PRODUCTS_URL = "/api/products"
 USERS_URL = "/api/users"
-
-
-@pytest.fixture
-async def served(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client that gets the 500 a real server would send, instead of the exception."""
-    async with client_for(app, raise_app_exceptions=False) as client:
-        yield client
 
 
 def cursor(*payload: Any) -> str:
