@@ -5,9 +5,11 @@ Imported as `from helpers import ...` (pytest puts tests/ on sys.path). Fixtures
 conftest.py; helpers for one folder's tests only live beside them (auth/auth_support.py).
 """
 
+import asyncio
 import shutil
 import socket
 import subprocess
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -20,7 +22,7 @@ import httpx
 import redis
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from sqlalchemy import Connection, NullPool, event, func, select
+from sqlalchemy import Connection, NullPool, event, func, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -252,6 +254,31 @@ async def client_for(
     )
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+# Far beyond what any wait in a test takes; only a broken server makes a test wait this long.
+LOCK_WAIT_SECONDS = 90.0
+
+
+async def wait_for_lock_waiters(url: URL, count: int) -> None:
+    """Until `count` sessions of the database wait for a lock: the requests are in flight."""
+    engine = create_async_engine(url, poolclass=NullPool)
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    try:
+        while True:
+            async with engine.connect() as connection:
+                waiting = await connection.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                )
+            if waiting is not None and waiting >= count:
+                return
+            assert time.monotonic() < deadline, f"{waiting} of {count} requests wait for the lock"
+            await asyncio.sleep(0.1)
+    finally:
+        await engine.dispose()
 
 
 # --- A shop on its own database ------------------------------------------------------------

@@ -45,6 +45,21 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
     return user
 
 
+async def lock_user(session: AsyncSession, user_id: int) -> User:
+    """The user, locked until the transaction ends, before changing or deleting it: a
+    concurrent delete then either waits for this change or makes it a 404, never a write
+    that finds its row gone."""
+    user = await session.scalar(
+        select(User)
+        .where(User.id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if user is None:
+        raise UserNotFound
+    return user
+
+
 async def get_visible_user(session: AsyncSession, *, viewer: User, user_id: int) -> User:
     """Yourself, or anyone if you are an admin."""
     if viewer.id != user_id and not viewer.role.is_admin:
@@ -136,7 +151,8 @@ async def _apply_changes(session: AsyncSession, user: User, fields: dict[str, ob
 
 
 async def update_me(session: AsyncSession, user: User, changes: UserUpdateMe) -> User:
-    return await _apply_changes(session, user, changes.model_dump(exclude_unset=True))
+    locked = await lock_user(session, user.id)
+    return await _apply_changes(session, locked, changes.model_dump(exclude_unset=True))
 
 
 async def update_user(
