@@ -1,7 +1,8 @@
 """Query values the schema accepts but PostgreSQL or its driver can't take: a 422, never a 503
 `database_unavailable` (the driver's encoding errors look like a lost connection) nor a 500.
 Date-times without an offset are UTC, whatever the server's own time zone; lists refuse
-offsets past MAX_OFFSET and point to the cursor instead."""
+offsets past MAX_OFFSET and point to the cursor instead; a database error is logged without
+the values the request sent."""
 
 import base64
 import json
@@ -13,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import AuthHeaders, ProductFactory
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from helpers import assert_error, assert_ok
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -152,3 +153,25 @@ async def test_what_still_slips_past_the_schemas_is_a_422_not_a_503(
     response = await served.get("/api/test-only/send-on")
 
     assert_error(response, 422, "unstorable_value")
+
+
+async def test_an_unexpected_database_error_logs_the_statement_but_never_its_parameters(
+    app: FastAPI, served: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = "someone@example.com-typed-this"
+
+    async def fail(request: Request) -> None:
+        # On the app's own engine: the test's sessions run on the test's.
+        async with request.app.state.sessionmaker() as session:
+            await session.execute(
+                text("SELECT * FROM no_such_table WHERE email = :email"), {"email": secret}
+            )
+
+    app.add_api_route("/api/test-only/fail", fail)
+
+    response = await served.get("/api/test-only/fail")
+
+    assert_error(response, 500, "internal_error")
+    logged = capsys.readouterr().err
+    assert "no_such_table" in logged
+    assert secret not in logged
