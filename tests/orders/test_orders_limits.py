@@ -3,16 +3,27 @@ ORDER_RATE_LIMIT orders placed, however many requests it fires at once; in proce
 through Redis across replicas."""
 
 import asyncio
+import json
 from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
 import redis
 from conftest import MakeSettings
-from helpers import LiveShop, assert_error, assert_ok, client_for, open_live_shop, running_app
+from helpers import (
+    LiveShop,
+    RedisServer,
+    assert_error,
+    assert_ok,
+    client_for,
+    open_live_shop,
+    running_app,
+)
 from orders_support import ORDERS_URL, lines
 
+from app.core import rate_limit
 from app.orders.models import Order
 
 BURST = 20
@@ -136,3 +147,45 @@ async def test_replicas_sharing_redis_share_one_order_budget(
 
         assert Counter(response.status_code for response in responses) == {201: 10, 429: 14}
         assert await shop.stock(product_id) == 1000 - 10
+
+
+async def test_with_redis_down_orders_are_counted_in_process_until_it_is_back(
+    make_live_settings: MakeSettings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Try Redis again at every order instead of after a pause, so recovery shows at once.
+    monkeypatch.setattr(rate_limit, "SHARED_RETRY_SECONDS", 0.0)
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        settings = make_live_settings(
+            ORDER_RATE_LIMIT="3/minute",
+            MAX_PENDING_ORDERS_PER_USER=100,
+            REDIS_URL=server.url,
+            LOG_FORMAT="json",
+        )
+        async with open_live_shop(settings) as shop:
+            product_id = await shop.add_product(stock=1000)
+            customer, other = shop.customer_headers[:2]
+            assert_ok(await order_burst(shop.client, customer, product_id, 1)[0], 201)
+            with redis.Redis.from_url(server.url) as probe:
+                assert list(probe.scan_iter("*")), "the first order was counted in Redis"
+
+            server.stop()
+            # Orders still answer, and the limit still holds, counted afresh in process.
+            responses = await asyncio.gather(*order_burst(shop.client, customer, product_id, 5))
+            assert Counter(response.status_code for response in responses) == {201: 3, 429: 2}
+            warnings = [
+                json.loads(line)
+                for line in capsys.readouterr().err.splitlines()
+                if "rate_limit_shared_storage_down" in line
+            ]
+            assert [warning["level"] for warning in warnings] == ["warning"]
+
+            server.start()
+            assert_ok(await order_burst(shop.client, other, product_id, 1)[0], 201)
+            assert "rate_limit_shared_storage_back" in capsys.readouterr().err
+    finally:
+        server.stop()
