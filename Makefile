@@ -95,9 +95,13 @@ client: $(INSTALLED) $(FRONT_INSTALLED)  ## Regenerate front/openapi.json and th
 	$(PYTHON) -m devtools.openapi
 	cd front && npm run client
 
-fuzz: $(INSTALLED)  ## Schema fuzzing at length: FUZZ_EXAMPLES per operation (500), FUZZ_SCENARIOS (200)
-	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),500) FUZZ_SCENARIOS=$(or $(FUZZ_SCENARIOS),200) \
-		$(PYTHON) -m pytest tests/fuzz
+# A new seed every run, printed, so a failure found once can be replayed (FUZZ_SEED=n);
+# `make test` replays one fixed seed instead.
+fuzz: $(INSTALLED)  ## Schema fuzzing at length, from a new seed each run: FUZZ_EXAMPLES per operation (500), FUZZ_SCENARIOS (200), FUZZ_SEED, FUZZ_ARGS
+	@seed=$(or $(FUZZ_SEED),$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')); \
+	echo "make fuzz: seed $$seed (FUZZ_SEED=$$seed repeats this run)"; \
+	FUZZ_SEED=$$seed FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),500) FUZZ_SCENARIOS=$(or $(FUZZ_SCENARIOS),200) \
+		$(PYTHON) -m pytest tests/fuzz --hypothesis-seed=$$seed $(FUZZ_ARGS)
 
 lint: $(INSTALLED)  ## ruff (with its security rules) and mypy, and the dependency audit
 	$(RUFF) check server tests

@@ -23,6 +23,7 @@ from helpers import (
     DEFAULT_PASSWORD,
     TEST_CLIENT_IP,
     LiveShop,
+    RedisServer,
     bearer,
     client_for,
     open_live_shop,
@@ -52,11 +53,26 @@ from devtools.local_postgres import LocalPostgres
 # The container tests' engine and Compose stacks (tests/containers).
 pytest_plugins = ("container_fixtures",)
 
+# Pending orders each live_shop customer may hold: enough for a rush of 120 among ten.
+LIVE_SHOP_PENDING_CAP = 20
+
 AuthHeaders = Callable[[User], dict[str, str]]
 MakeSettings = Callable[..., Settings]
 
 # The cost factor is stored in each hash, so a cheap one changes no behaviour, only speed.
 password_context.update(bcrypt__rounds=4)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throwaway redis-server of our own, stopped by its PID at the end of the session.
+    Tests share it: each counts under keys of its own (its own users, client addresses)."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -133,6 +149,14 @@ async def app(settings: Settings, connection: AsyncConnection) -> AsyncIterator[
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app) as client:
+        yield client
+
+
+@pytest.fixture
+async def served(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of `app` that gets the 500 a real server would send, instead of the
+    exception, so an unhandled error fails a test as a status code."""
+    async with client_for(app, raise_app_exceptions=False) as client:
         yield client
 
 
@@ -303,15 +327,29 @@ async def migrated_database_url(scratch_database_url: URL) -> URL:
 
 
 @pytest.fixture
-async def live_shop(
-    migrated_database_url: URL, make_settings: MakeSettings
-) -> AsyncIterator[LiveShop]:
-    """An app on a database of its own with a pool big enough for a rush, an admin and ten
-    customers; nothing is rolled back, the database is dropped afterwards."""
-    settings = make_settings(
-        DATABASE_URL=migrated_database_url.render_as_string(hide_password=False),
-        DATABASE_POOL_SIZE=20,
-        DATABASE_MAX_OVERFLOW=20,
-    )
-    async with open_live_shop(settings) as shop:
+def make_live_settings(migrated_database_url: URL, make_settings: MakeSettings) -> MakeSettings:
+    """Settings for apps on a database of their own (`migrated_database_url`), where every
+    request commits, with a pool big enough for a rush; keyword arguments override."""
+
+    def build(**overrides: Any) -> Settings:
+        return make_settings(
+            **{
+                "DATABASE_URL": migrated_database_url.render_as_string(hide_password=False),
+                "DATABASE_POOL_SIZE": 20,
+                "DATABASE_MAX_OVERFLOW": 20,
+                **overrides,
+            }
+        )
+
+    return build
+
+
+@pytest.fixture
+async def live_shop(make_live_settings: MakeSettings) -> AsyncIterator[LiveShop]:
+    """An app on a database of its own, an admin and ten customers; nothing is rolled back,
+    the database is dropped afterwards. Its customers may each hold a rush's share of pending
+    orders: the cap has tests of its own."""
+    async with open_live_shop(
+        make_live_settings(MAX_PENDING_ORDERS_PER_USER=LIVE_SHOP_PENDING_CAP)
+    ) as shop:
         yield shop

@@ -5,18 +5,24 @@ Imported as `from helpers import ...` (pytest puts tests/ on sys.path). Fixtures
 conftest.py; helpers for one folder's tests only live beside them (auth/auth_support.py).
 """
 
+import asyncio
+import shutil
 import socket
+import subprocess
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import redis
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from sqlalchemy import Connection, NullPool, event, func, select
+from sqlalchemy import Connection, NullPool, event, func, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -25,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from app.core.config import Environment, Settings, load_settings
 from app.core.database import Base
@@ -249,6 +256,31 @@ async def client_for(
         yield client
 
 
+# Far beyond what any wait in a test takes; only a broken server makes a test wait this long.
+LOCK_WAIT_SECONDS = 90.0
+
+
+async def wait_for_lock_waiters(url: URL, count: int) -> None:
+    """Until `count` sessions of the database wait for a lock: the requests are in flight."""
+    engine = create_async_engine(url, poolclass=NullPool)
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    try:
+        while True:
+            async with engine.connect() as connection:
+                waiting = await connection.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                )
+            if waiting is not None and waiting >= count:
+                return
+            assert time.monotonic() < deadline, f"{waiting} of {count} requests wait for the lock"
+            await asyncio.sleep(0.1)
+    finally:
+        await engine.dispose()
+
+
 # --- A shop on its own database ------------------------------------------------------------
 
 
@@ -316,3 +348,58 @@ async def open_live_shop(settings: Settings) -> AsyncIterator[LiveShop]:
             bearer(create_access_token(subject=user.id, settings=settings)) for user in users
         ]
         yield LiveShop(client, sessions, headers[0], headers[1:], app)
+
+
+# --- Redis ---------------------------------------------------------------------------------
+
+
+class RedisServer:
+    """A throwaway `redis-server` (the Debian package `make system-deps` installs) on a free
+    loopback port, without persistence; stopped by its own PID, restartable on the same port."""
+
+    START_TIMEOUT_SECONDS = 10.0
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.port = free_port()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        program = shutil.which("redis-server")
+        assert program, "redis-server is not installed; run `make system-deps`"
+        self._process = subprocess.Popen(
+            [
+                program,
+                "--port", str(self.port),
+                "--bind", "127.0.0.1",
+                "--save", "",
+                "--appendonly", "no",
+                "--dir", str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for attempt in Retrying(
+            stop=stop_after_delay(self.START_TIMEOUT_SECONDS),
+            wait=wait_fixed(0.05),
+            retry=retry_if_exception_type(redis.ConnectionError),
+            reraise=True,
+        ):
+            with attempt:
+                assert self._process.poll() is None, f"redis-server exited on port {self.port}"
+                with redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1) as probe:
+                    probe.ping()
+
+    def stop(self) -> None:
+        if self._process is None or self._process.poll() is not None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()

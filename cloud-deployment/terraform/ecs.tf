@@ -48,6 +48,11 @@ locals {
     { name = "ALLOW_REGISTRATION", value = tostring(var.allow_registration) },
     { name = "BACKEND_CORS_ORIGINS", value = join(",", var.backend_cors_origins) },
     { name = "LOG_LEVEL", value = var.log_level },
+    # What one customer may hold and ask for (.env.example explains each).
+    { name = "PENDING_ORDER_TTL_SECONDS", value = tostring(var.pending_order_ttl_seconds) },
+    { name = "ORDER_SWEEP_INTERVAL_SECONDS", value = tostring(var.order_sweep_interval_seconds) },
+    { name = "MAX_PENDING_ORDERS_PER_USER", value = tostring(var.max_pending_orders_per_user) },
+    { name = "ORDER_RATE_LIMIT", value = var.order_rate_limit },
     # uvicorn worker processes per task (server/docker-entrypoint.sh).
     { name = "WEB_CONCURRENCY", value = tostring(var.backend_workers) },
     # uvicorn believes X-Forwarded-For only from these addresses: the ALB's subnets. The login

@@ -365,6 +365,45 @@ variable "log_level" {
   }
 }
 
+variable "pending_order_ttl_seconds" {
+  description = "PENDING_ORDER_TTL_SECONDS: a pending order older than this is cancelled and its stock returned; 0 keeps pending orders forever."
+  type        = number
+  default     = 86400
+
+  validation {
+    condition     = var.pending_order_ttl_seconds >= 0
+    error_message = "pending_order_ttl_seconds must be 0 or more."
+  }
+}
+
+variable "order_sweep_interval_seconds" {
+  description = "ORDER_SWEEP_INTERVAL_SECONDS: seconds between two sweeps for expired orders; one worker of one task sweeps at a time."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.order_sweep_interval_seconds > 0
+    error_message = "order_sweep_interval_seconds must be more than 0."
+  }
+}
+
+variable "max_pending_orders_per_user" {
+  description = "MAX_PENDING_ORDERS_PER_USER: pending orders a user-role customer may hold at once."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.max_pending_orders_per_user >= 1
+    error_message = "max_pending_orders_per_user must be 1 or more."
+  }
+}
+
+variable "order_rate_limit" {
+  description = "ORDER_RATE_LIMIT: orders one account may place, such as 30/minute; shared by every task through Redis."
+  type        = string
+  default     = "30/minute"
+}
+
 variable "log_retention_days" {
   description = "Days CloudWatch keeps the logs of the tasks, the VPC, the database, Redis and the WAF."
   type        = number

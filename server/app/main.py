@@ -1,8 +1,9 @@
 """The ASGI application: `app.main:app`."""
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
@@ -20,6 +21,7 @@ from app.core.health import router as health_router
 from app.core.logging import AccessLogMiddleware, configure_logging
 from app.core.throttle import Throttle
 from app.orders.router import router as orders_router
+from app.orders.sweeper import run_sweeper
 from app.products.router import router as products_router
 from app.stats.router import router as stats_router
 from app.users.router import router as users_router
@@ -47,7 +49,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.read_sessionmaker = create_read_sessionmaker(engine)
     app.state.database_probe = database_probe(engine)
     app.state.throttle = Throttle.from_settings(settings)
+    # Every worker runs one; the sweeper's advisory lock lets one sweep at a time.
+    sweeper = asyncio.create_task(run_sweeper(app.state.sessionmaker, settings))
     yield
+    sweeper.cancel()
+    with suppress(asyncio.CancelledError):
+        await sweeper
     await app.state.database_probe.cache_close()
     await app.state.throttle.close()
     await engine.dispose()

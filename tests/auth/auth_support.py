@@ -7,19 +7,14 @@ Not a conftest: a second `conftest.py` would clash with `tests/conftest.py` unde
 import base64
 import hashlib
 import json
-import shutil
-import subprocess
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
-import redis
-from helpers import free_port, login
+from helpers import login
 from jose import jwt
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from app.auth.models import RefreshToken
 from app.core.config import Settings
@@ -143,58 +138,3 @@ async def find_user(session: AsyncSession, username: str) -> User | None:
         .where(func.lower(User.username) == username.lower())
         .execution_options(populate_existing=True)
     )
-
-
-# --- Redis ---------------------------------------------------------------------------------
-
-
-class RedisServer:
-    """A throwaway `redis-server` (the Debian package `make system-deps` installs) on a free
-    loopback port, without persistence; stopped by its own PID, restartable on the same port."""
-
-    START_TIMEOUT_SECONDS = 10.0
-
-    def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        self.port = free_port()
-        self._process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        program = shutil.which("redis-server")
-        assert program, "redis-server is not installed; run `make system-deps`"
-        self._process = subprocess.Popen(
-            [
-                program,
-                "--port", str(self.port),
-                "--bind", "127.0.0.1",
-                "--save", "",
-                "--appendonly", "no",
-                "--dir", str(self.workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        for attempt in Retrying(
-            stop=stop_after_delay(self.START_TIMEOUT_SECONDS),
-            wait=wait_fixed(0.05),
-            retry=retry_if_exception_type(redis.ConnectionError),
-            reraise=True,
-        ):
-            with attempt:
-                assert self._process.poll() is None, f"redis-server exited on port {self.port}"
-                with redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1) as probe:
-                    probe.ping()
-
-    def stop(self) -> None:
-        if self._process is None or self._process.poll() is not None:
-            return
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 import redis
-from auth_support import RedisServer, assert_throttled_together, fail_logins
+from auth_support import assert_throttled_together, fail_logins
 from conftest import MakeSettings, Serve, UserFactory
 from helpers import (
     DEFAULT_PASSWORD,
@@ -27,17 +27,6 @@ from helpers import (
 from sqlalchemy.engine import URL
 
 Replicas = tuple[httpx.AsyncClient, httpx.AsyncClient]
-
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A throwaway redis-server of our own, stopped by its PID at the end of the session."""
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    server.start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import redis
-from auth_support import RedisServer, fail_logins
+from auth_support import fail_logins
 from conftest import Serve, UserFactory
-from helpers import assert_error, login, sign_in
+from helpers import RedisServer, assert_error, login, sign_in
 
 from app.core import throttle
 

@@ -5,17 +5,27 @@ The fuzzer's own accounts get ids far from the sequence's, so that the small ids
 favours name the victims (other customers, their orders, products) and never the caller.
 """
 
+import multiprocessing
 import os
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import schemathesis
+import uvicorn
 from email_validator import EmailNotValidError, validate_email
 from fastapi import FastAPI
+from helpers import free_port
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import Status
+from schemathesis.engine.events import EngineEvent, FatalError, NonFatalError, ScenarioFinished
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -31,11 +41,17 @@ from app.users.models import User, UserRole
 
 # Examples per operation and generation mode: few in `make test`, many in `make fuzz`.
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
-# `make test` replays the same examples every run; `make fuzz` explores.
+# `make test` replays the same examples every run; `make fuzz` explores from a seed of its
+# own each run, which it prints (and passes to Hypothesis as `--hypothesis-seed` too).
 REPLAY = "FUZZ_EXAMPLES" not in os.environ
+FUZZ_SEED = int(os.environ.get("FUZZ_SEED", "0"))
+# Each a process of its own (Python 3.11's parser is not safe in threads, and Hypothesis parses
+# lambdas): the first fuzzes every operation, the others the changes and deletes of rows.
+CONCURRENT_WORKERS = 2
 # Stateful scenarios (chains of linked calls) per role; `make fuzz` raises it too.
 FUZZ_SCENARIOS = int(os.environ.get("FUZZ_SCENARIOS", "10"))
 FIRST_CALLER_ID = 1_000_001
+SERVER_START_SECONDS = 60.0
 VICTIM_CUSTOMERS = 3
 
 
@@ -93,6 +109,7 @@ REFUSES_SOME_VALID_INPUT = {
 def schemathesis_config(*, stateful: bool) -> dict[str, Any]:
     """Every check schemathesis has, on valid and invalid requests alike."""
     return {
+        "seed": FUZZ_SEED,
         "generation": {
             "mode": "all",
             "max-examples": FUZZ_EXAMPLES,
@@ -185,6 +202,7 @@ async def seed_shop(session: AsyncSession) -> None:
         await orders_service.create_order(
             session,
             customer=customer,
+            max_pending=1,
             data=OrderCreate(
                 items=[OrderLineInput(product_id=product.id, quantity=1) for product in active]
             ),
@@ -209,9 +227,77 @@ def callers_for(settings: Settings) -> dict[UserRole, Caller]:
 FUZZ_SETTINGS = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 
 
-def load_schema(*, stateful: bool) -> OpenApiSchema:
-    """The schema the production app serves; the tests send the calls to their shop's app."""
+def load_schema(*, stateful: bool, **project: Any) -> OpenApiSchema:
+    """The schema the production app serves; the tests send the calls to their shop's app,
+    or to `base-url` in `project`, with its other settings (`workers`, `headers`)."""
     schemathesis.openapi.format("password", PASSWORDS)
     schemathesis.openapi.format("email", EMAILS)
-    config = SchemathesisConfig.from_dict(schemathesis_config(stateful=stateful))
+    config = SchemathesisConfig.from_dict(schemathesis_config(stateful=stateful) | project)
     return schemathesis.openapi.from_dict(main.app.openapi(), config=config)
+
+
+@contextmanager
+def served_for_real(app: FastAPI) -> Iterator[str]:
+    """`app` under a real uvicorn on a free loopback port, in a thread with its own event
+    loop, so that concurrent clients really are served at once; yields the base URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, name="fuzzed-api")
+    thread.start()
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while not server.started:
+            assert thread.is_alive(), "uvicorn stopped while starting"
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join()
+
+
+def _failures(events: Iterable[EngineEvent]) -> list[str]:
+    """What went wrong in an engine run: each failed check with its operation, and errors."""
+    found: list[str] = []
+    for event in events:
+        if isinstance(event, ScenarioFinished) and event.status is not Status.SUCCESS:
+            found.extend(
+                f"{event.label}: {check.name}: {check.failure_info}"
+                for checks in event.recorder.checks.values()
+                for check in checks
+                if check.failure_info is not None
+            )
+        elif isinstance(event, NonFatalError):
+            found.append(f"{event.label}: {event.info}")
+        elif isinstance(event, FatalError):
+            found.append(f"engine: {event.exception!r}")
+    return found
+
+
+def _fuzz_worker(base_url: str, headers: dict[str, str], worker: int) -> list[str]:
+    """One worker's run against the server, in a process of its own; returns its failures."""
+    schema = load_schema(
+        stateful=False,
+        **{
+            "base-url": base_url,
+            "headers": headers,
+            "seed": FUZZ_SEED + worker,
+            # Nothing written into the working tree.
+            "cache": {"enabled": False},
+        },
+    )
+    fuzzed = schema.include(method=["PATCH", "DELETE"]) if worker else schema
+    return _failures(schemathesis.engine.from_schema(fuzzed).execute())
+
+
+def fuzz_concurrently(base_url: str, headers: dict[str, str]) -> list[str]:
+    """CONCURRENT_WORKERS schemathesis runs at once against `base_url`; their failures."""
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=CONCURRENT_WORKERS, mp_context=spawn) as pool:
+        runs = [
+            pool.submit(_fuzz_worker, base_url, headers, worker)
+            for worker in range(CONCURRENT_WORKERS)
+        ]
+        return [failure for run in runs for failure in run.result()]

@@ -24,8 +24,10 @@ from fuzz_support import (
     Caller,
     FuzzShop,
     callers_for,
+    fuzz_concurrently,
     load_schema,
     seed_shop,
+    served_for_real,
 )
 from helpers import scratch_database, settings_for
 from hypothesis import settings
@@ -76,6 +78,12 @@ async def admin_caller(fuzz_shop: FuzzShop) -> Caller:
     return fuzz_shop.callers[UserRole.ADMIN]
 
 
+@pytest.fixture
+async def superadmin_caller(fuzz_shop: FuzzShop) -> Caller:
+    await fuzz_shop.restore_callers()
+    return fuzz_shop.callers[UserRole.SUPERADMIN]
+
+
 @schema.parametrize()
 @FUZZ_SETTINGS
 def test_a_users_calls_get_documented_answers_and_no_server_error(
@@ -90,6 +98,17 @@ def test_an_admins_calls_get_documented_answers_and_no_server_error(
     case: schemathesis.Case[Any], fuzz_shop: FuzzShop, admin_caller: Caller
 ) -> None:
     case.call_and_validate(app=fuzz_shop.app, headers=admin_caller.headers)
+
+
+def test_a_superadmins_concurrent_calls_get_documented_answers_and_no_server_error(
+    fuzz_shop: FuzzShop, superadmin_caller: Caller
+) -> None:
+    """Every operation fuzzed against a real server while other workers change and delete
+    users, products and orders at the same time, as the superadmin, who may do all of it."""
+    with served_for_real(create_app(fuzz_shop.app.state.settings)) as base_url:
+        found = fuzz_concurrently(base_url, superadmin_caller.headers)
+
+    assert found == []
 
 
 # --- Linked calls ---

@@ -1,12 +1,14 @@
 """Helpers shared by the order tests."""
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from helpers import assert_ok
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.orders.models import OrderStatus
+from app.orders.models import Order, OrderStatus, OrderStatusHistory
 from app.products.models import Product
 
 ORDERS_URL = "/api/orders"
@@ -75,3 +77,37 @@ async def current_stock(session: AsyncSession, product: Product) -> int:
     """The product's stock as committed now, not as the session last saw it."""
     await session.refresh(product)
     return product.stock_quantity
+
+
+# --- Expiry --------------------------------------------------------------------------------
+
+# Older than any TTL the expiry tests set.
+LONG_AGO = timedelta(days=30)
+
+
+async def age_orders(sessions: async_sessionmaker[AsyncSession], *order_ids: int) -> None:
+    """Move the orders' creation LONG_AGO into the past, as if they had waited that long."""
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(Order)
+            .where(Order.id.in_(order_ids))
+            .values(created_at=Order.created_at - LONG_AGO)
+        )
+
+
+async def expiries(sessions: async_sessionmaker[AsyncSession], order_id: int) -> int:
+    """How many times the order was recorded as expired."""
+    async with sessions() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(OrderStatusHistory)
+            .where(OrderStatusHistory.order_id == order_id, OrderStatusHistory.reason == "expired")
+        )
+        return count or 0
+
+
+async def statuses(sessions: async_sessionmaker[AsyncSession]) -> dict[int, OrderStatus]:
+    """Every order's status, by id."""
+    async with sessions() as session:
+        rows = await session.execute(select(Order.id, Order.status))
+        return dict(rows.all())

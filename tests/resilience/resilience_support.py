@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 from helpers import bearer, free_port, sign_in
-from sqlalchemy import NullPool, func, select, text
+from sqlalchemy import NullPool, func, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -148,27 +148,6 @@ async def product_locked(url: URL, product_id: int) -> AsyncIterator[AsyncConnec
                 # Closing the connection ends its transaction, and so the lock; unlike a
                 # rollback it also works when PostgreSQL has gone down meanwhile.
                 await connection.invalidate()
-    finally:
-        await engine.dispose()
-
-
-async def wait_for_lock_waiters(url: URL, count: int) -> None:
-    """Until `count` sessions of the database wait for a lock: the requests are in flight."""
-    engine = database_engine(url)
-    deadline = time.monotonic() + WAIT_SECONDS
-    try:
-        while True:
-            async with engine.connect() as connection:
-                waiting = await connection.scalar(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                    )
-                )
-            if waiting is not None and waiting >= count:
-                return
-            assert time.monotonic() < deadline, f"{waiting} of {count} requests wait for the lock"
-            await asyncio.sleep(0.1)
     finally:
         await engine.dispose()
 

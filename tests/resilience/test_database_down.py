@@ -9,7 +9,7 @@ from typing import Literal
 
 import httpx
 import pytest
-from helpers import assert_error
+from helpers import assert_error, wait_for_lock_waiters
 from resilience_support import (
     ApiProcess,
     api_process,
@@ -18,7 +18,6 @@ from resilience_support import (
     create_products,
     place_order,
     product_locked,
-    wait_for_lock_waiters,
 )
 
 from app.core.health import DATABASE_VERDICT_SECONDS

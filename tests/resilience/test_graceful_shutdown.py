@@ -7,6 +7,7 @@ import signal
 from pathlib import Path
 
 import httpx
+from helpers import wait_for_lock_waiters
 from resilience_support import (
     WAIT_SECONDS,
     api_process,
@@ -15,7 +16,6 @@ from resilience_support import (
     create_products,
     place_order,
     product_locked,
-    wait_for_lock_waiters,
     wait_for_log,
 )
 from sqlalchemy.engine import URL

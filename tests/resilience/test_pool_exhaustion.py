@@ -9,13 +9,12 @@ from typing import Any
 import httpx
 import pytest
 from conftest import MakeSettings
-from helpers import ME_URL, LiveShop, assert_error, open_live_shop
+from helpers import ME_URL, LiveShop, assert_error, open_live_shop, wait_for_lock_waiters
 from resilience_support import (
     WAIT_SECONDS,
     assert_no_partial_orders,
     place_order,
     product_locked,
-    wait_for_lock_waiters,
 )
 from sqlalchemy.engine import URL
 

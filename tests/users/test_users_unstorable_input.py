@@ -5,25 +5,16 @@ PostgreSQL text can't hold it and bcrypt refuses it. These tests use a client th
 the response a real server would send instead of the exception, so a failure reads as 500.
 """
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from conftest import AuthHeaders
-from fastapi import FastAPI
-from helpers import DEFAULT_PASSWORD, NEW_PASSWORD, assert_error, client_for, new_account
+from helpers import DEFAULT_PASSWORD, NEW_PASSWORD, assert_error, new_account
 
 from app.users.models import User
 
 NUL = "\x00"
-
-
-@pytest.fixture
-async def served(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client that gets the 500 a real server would send, instead of the exception."""
-    async with client_for(app, raise_app_exceptions=False) as client:
-        yield client
 
 
 @pytest.mark.parametrize(

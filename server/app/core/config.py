@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
+from limits import RateLimitItem, parse
 from pydantic import (
     AfterValidator,
     AnyHttpUrl,
@@ -103,6 +104,17 @@ def _parse_origin_list(value: Any) -> Any:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def _check_rate_limit(value: str) -> str:
+    try:
+        parse(value)
+    except ValueError:
+        raise ValueError("must be a rate such as `30/minute` or `100 per hour`") from None
+    return value
+
+
+RateLimit = Annotated[str, AfterValidator(_check_rate_limit)]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
@@ -155,6 +167,16 @@ class Settings(BaseSettings):
     ALLOW_REGISTRATION: bool = True
     REDIS_URL: SecretStr | None = None
 
+    # --- Orders: what one customer may hold and ask for ---
+    # A pending order older than this is cancelled and its stock returned (0: never).
+    PENDING_ORDER_TTL_SECONDS: int = Field(default=86400, ge=0)
+    # How often each worker tries to sweep; one of them at a time actually does.
+    ORDER_SWEEP_INTERVAL_SECONDS: float = Field(default=60, gt=0)
+    # Pending orders a `user`-role customer may hold at once; admins are not capped.
+    MAX_PENDING_ORDERS_PER_USER: int = Field(default=5, ge=1)
+    # Orders one account may place, in `limits` notation (per process, or shared via Redis).
+    ORDER_RATE_LIMIT: RateLimit = "30/minute"
+
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     LOG_FORMAT: Literal["json", "text"] | None = None
 
@@ -200,6 +222,10 @@ class Settings(BaseSettings):
             port=self.POSTGRES_PORT,
             database=self.POSTGRES_DB,
         )
+
+    @property
+    def order_rate_limit(self) -> RateLimitItem:
+        return parse(self.ORDER_RATE_LIMIT)
 
     @property
     def cors_origins(self) -> list[str]:

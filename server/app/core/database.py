@@ -62,6 +62,9 @@ def create_engine(settings: Settings, *, time_limits: bool = True) -> AsyncEngin
         pool_size=settings.DATABASE_POOL_SIZE,
         max_overflow=settings.DATABASE_MAX_OVERFLOW,
         pool_timeout=settings.DATABASE_POOL_TIMEOUT,
+        # Parameters are what users typed (emails, password hashes, search terms): an error's
+        # message, and any SQL logging switched on, show the statement without them.
+        hide_parameters=True,
         # No pre-ping: it cost three round trips (BEGIN, `;`, ROLLBACK) on every checkout. A
         # connection the server dropped fails its one request with a 503, and SQLAlchemy then
         # discards every connection of the pool opened before it.

@@ -99,6 +99,12 @@ class ConcurrentUpdate(Conflict):
     detail = "A concurrent change got in the way; nothing was saved, retry the request"
 
 
+class UnstorableValue(AppError):
+    status_code = HTTPStatus.UNPROCESSABLE_ENTITY
+    code = "unstorable_value"
+    detail = "A value in the request is outside what the database can store or compare"
+
+
 class ConstraintViolation(Conflict):
     code = "constraint_violation"
     detail = "The change conflicts with data stored meanwhile; nothing was saved"
@@ -183,6 +189,17 @@ RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P", "53300")
 # lock_timeout and statement_timeout (DATABASE_LOCK_TIMEOUT, DATABASE_STATEMENT_TIMEOUT).
 BUSY_SQLSTATES = frozenset({"55P03", "57014"})
+# Data exceptions: a value out of range or of the wrong form for its type.
+DATA_EXCEPTION_SQLSTATE_PREFIX = "22"
+
+
+def _is_unencodable_argument(error: Exception) -> bool:
+    """asyncpg refuses an argument it can't encode (an integer beyond its column's type, a
+    date-time beyond year 9999 in UTC) with an InterfaceError that is also a ValueError, its
+    client-side DataError; unhandled, it would pass for a lost connection."""
+    orig = getattr(error, "orig", None)
+    cause = orig.__cause__ if orig is not None else None
+    return isinstance(cause, asyncpg.InterfaceError) and isinstance(cause, ValueError)
 
 
 async def _database_error_handler(request: Request, error: Exception) -> JSONResponse:
@@ -195,6 +212,10 @@ async def _database_error_handler(request: Request, error: Exception) -> JSONRes
         # A lock or statement timeout, or no free connection within DATABASE_POOL_TIMEOUT.
         logger.warning("database_busy", error=type(error).__name__, sqlstate=sqlstate)
         return _render(DatabaseBusy())
+    if sqlstate.startswith(DATA_EXCEPTION_SQLSTATE_PREFIX) or _is_unencodable_argument(error):
+        # The schemas refuse such input first; this is the backstop, logged to be fixed there.
+        logger.warning("unstorable_value", sqlstate=sqlstate)
+        return _render(UnstorableValue())
     if isinstance(error, sa_exc.IntegrityError):
         # Services turn the violations they expect into domain errors; this is the backstop.
         logger.warning("constraint_violation", sqlstate=sqlstate)

@@ -5,7 +5,7 @@ import binascii
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from http import HTTPStatus
 from typing import Annotated, Any, Generic, Self, TypeVar
@@ -17,13 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.core.errors import AppError
-from app.core.schemas import MAX_ROW_ID, RequestModel
+from app.core.schemas import MAX_AMOUNT, MAX_ROW_ID, RequestModel
 
 ItemT = TypeVar("ItemT")
 RowT = TypeVar("RowT")
 
 MAX_PAGE_SIZE = 100
 MAX_CURSOR_LENGTH = 512
+# PostgreSQL reads and discards every row an OFFSET skips: deeper pages take cursors.
+MAX_OFFSET = 10_000
 
 
 class InvalidCursor(AppError):
@@ -32,10 +34,29 @@ class InvalidCursor(AppError):
     detail = "The cursor is not one this list gave out for this sort; start again without it"
 
 
+class OffsetTooLarge(AppError):
+    status_code = HTTPStatus.UNPROCESSABLE_ENTITY
+    code = "offset_too_large"
+    detail = (
+        f"offset may be at most {MAX_OFFSET:,}; to go deeper, pass each page's `next_cursor` "
+        "as `cursor`"
+    )
+
+    def __init__(self) -> None:
+        super().__init__(max_offset=MAX_OFFSET)
+
+
 class PageParams(RequestModel):
     limit: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE, description="Page size")
-    # No table holds more rows than an `integer` id can count; PostgreSQL's OFFSET is a bigint.
-    offset: int = Field(default=0, ge=0, le=MAX_ROW_ID, description="Items to skip")
+    # Up to an `integer` id's range it is a 422 `offset_too_large` of `paginate`, which points
+    # to the cursor; the schema states the real maximum.
+    offset: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_ROW_ID,
+        description=f"Items to skip, at most {MAX_OFFSET:,}: deeper pages take `cursor`",
+        json_schema_extra={"maximum": MAX_OFFSET},
+    )
     cursor: Annotated[str, StringConstraints(max_length=MAX_CURSOR_LENGTH)] | None = Field(
         default=None,
         description="The `next_cursor` of the previous page, for keyset pagination: as fast "
@@ -117,24 +138,36 @@ class SortOrder:
         try:
             payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
             sort, value, tiebreak = payload
-            if sort != self.name or type(tiebreak) is not int:
+            if sort != self.name or not _is_row_id(tiebreak):
                 raise InvalidCursor
             return self._typed(value), tiebreak
-        except (ValueError, TypeError, binascii.Error, InvalidOperation):
+        except (ValueError, TypeError, OverflowError, binascii.Error, InvalidOperation):
             raise InvalidCursor from None
 
     def _typed(self, value: Any) -> Any:
+        """The cursor's value as the column holds it, or InvalidCursor: a forged cursor must
+        not carry a value the driver can't encode (that would look like a lost database)."""
         python_type = self.column.type.python_type
         if python_type is datetime and isinstance(value, str):
             parsed = datetime.fromisoformat(value)
             if parsed.tzinfo is None:
                 raise InvalidCursor
-            return parsed
+            # OverflowError, caught above, where UTC falls outside years 1 to 9999.
+            return parsed.astimezone(UTC)
         if python_type is Decimal and isinstance(value, str):
-            return Decimal(value)
-        if python_type in (int, str) and type(value) is python_type:
+            amount = Decimal(value)
+            if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
+                raise InvalidCursor
+            return amount
+        if python_type is int and type(value) is int and -MAX_ROW_ID <= value <= MAX_ROW_ID:
+            return value
+        if python_type is str and type(value) is str and "\x00" not in value:
             return value
         raise InvalidCursor
+
+
+def _is_row_id(value: object) -> bool:
+    return type(value) is int and 1 <= value <= MAX_ROW_ID
 
 
 def order_by(
@@ -162,6 +195,8 @@ async def paginate(
     right after the previous page's last row, as fast deep in the list as at its start. One
     extra row is fetched, to know whether a next page exists.
     """
+    if page.offset > MAX_OFFSET:
+        raise OffsetTooLarge
     count = total_of
     if count is None:
         count = select(func.count()).select_from(statement.order_by(None).subquery())

@@ -2,7 +2,7 @@
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -200,9 +200,27 @@ def _require_iso_datetime(value: object) -> object:
     return value
 
 
+def _in_utc(value: datetime) -> datetime:
+    """Without an offset, a date-time is UTC (not the server's zone); either way it must be
+    a date-time in UTC too, which is what PostgreSQL's driver converts it to."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError(
+            "datetime_out_of_range", "The date-time falls outside years 1 to 9999 in UTC"
+        ) from None
+
+
 ISO_DATETIME_START = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-# A date-time as the schema promises: ISO 8601, like "2026-01-31T12:00:00Z".
-IsoDateTime = Annotated[datetime, BeforeValidator(_require_iso_datetime)]
+# A date-time as the schema promises: ISO 8601, like "2026-01-31T12:00:00Z"; UTC when it
+# carries no offset.
+IsoDateTime = Annotated[
+    datetime,
+    BeforeValidator(_require_iso_datetime),
+    AfterValidator(_in_utc),
+]
 Money = Annotated[
     Decimal,
     PlainSerializer(lambda amount: f"{amount:.2f}", return_type=str, when_used="json"),

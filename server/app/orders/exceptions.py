@@ -43,3 +43,23 @@ class OrderTooLarge(AppError):
     status_code = HTTPStatus.UNPROCESSABLE_ENTITY
     code = "order_too_large"
     detail = "The order total exceeds 9,999,999,999.99"
+
+
+class TooManyPendingOrders(Conflict):
+    code = "too_many_pending_orders"
+    detail = "You have too many pending orders; pay for or cancel one first"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"You may hold at most {limit} pending orders; pay for or cancel one first",
+            limit=limit,
+        )
+
+
+class TooManyOrders(AppError):
+    status_code = HTTPStatus.TOO_MANY_REQUESTS
+    code = "too_many_orders"
+    detail = "Too many orders placed in a short time; try again later"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(headers={"Retry-After": str(retry_after)}, retry_after=retry_after)

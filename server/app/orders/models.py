@@ -46,6 +46,12 @@ class Order(TimestampMixin, Base):
         Index("ix_orders_user_id_created_at_id", "user_id", "created_at", "id"),
         Index("ix_orders_created_at_id", "created_at", "id"),
         Index("ix_orders_status_created_at", "status", "created_at"),
+        # Counting a customer's pending orders against MAX_PENDING_ORDERS_PER_USER.
+        Index(
+            "ix_orders_pending_user_id",
+            "user_id",
+            postgresql_where=text(f"status = '{OrderStatus.PENDING.value}'"),
+        ),
     )
     # Fetch order_number and the timestamps with RETURNING instead of a second query.
     __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
@@ -97,7 +103,10 @@ class OrderStatusHistory(Base):
     to_status: Mapped[OrderStatus] = mapped_column(
         string_enum(OrderStatus, name="order_history_to_status")
     )
+    # None for the system, e.g. the expiry of a pending order.
     changed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Why, when it wasn't a person's choice: `expired`.
+    reason: Mapped[str | None] = mapped_column(String(64))
     changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -114,5 +123,8 @@ class IdempotencyKey(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(255))
     request_hash: Mapped[str] = mapped_column(String(64))
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    # Indexed for the cascade: deleting an order would otherwise scan every key.
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

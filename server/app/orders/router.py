@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from app.auth.dependencies import AdminUser, CurrentUser
-from app.core.dependencies import SessionDep
+from app.core.dependencies import SessionDep, SettingsDep, ThrottleDep
 from app.core.errors import error_responses
 from app.core.pagination import Page
 from app.core.routing import StrictJSONRoute
@@ -59,19 +59,32 @@ _ORDER_LINKS = {
             "description": "A repeat of an Idempotency-Key",
             "links": _ORDER_LINKS,
         },
-        **error_responses(409, 422, body=True),
+        **error_responses(409, 422, 429, body=True),
     },
 )
 async def create_order(
     data: OrderCreate,
     customer: CurrentUser,
     session: SessionDep,
+    settings: SettingsDep,
+    throttle: ThrottleDep,
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> OrderPublic:
-    """Place an order at today's prices; the stock is taken in the same transaction."""
+    """Place an order at today's prices; the stock is taken in the same transaction.
+
+    Customers hold at most `MAX_PENDING_ORDERS_PER_USER` pending orders (409
+    `too_many_pending_orders`), and everyone places at most `ORDER_RATE_LIMIT` (429
+    `too_many_orders`, with `Retry-After`). A pending order expires after
+    `PENDING_ORDER_TTL_SECONDS`: it is cancelled and its stock returned.
+    """
+    await service.ensure_may_order(throttle, customer=customer, limit=settings.order_rate_limit)
     order, created = await service.create_order(
-        session, customer=customer, data=data, idempotency_key=idempotency_key
+        session,
+        customer=customer,
+        data=data,
+        max_pending=settings.MAX_PENDING_ORDERS_PER_USER,
+        idempotency_key=idempotency_key,
     )
     if not created:
         response.status_code = status.HTTP_200_OK

@@ -65,13 +65,18 @@ class OrderStatusChange(InputModel):
 class OrderStatusHistoryPublic(OutputModel):
     from_status: OrderStatus | None
     to_status: OrderStatus
-    changed_by: int | None
+    changed_by: int | None = Field(description="Who made the change; null for the system")
+    reason: str | None = Field(description="Why the system made it: `expired`")
     changed_at: datetime
 
 
 class OrderListParams(PageParams):
     status: OrderStatus | None = None
-    created_from: IsoDateTime | None = Field(default=None, description="Inclusive lower bound")
-    created_to: IsoDateTime | None = Field(default=None, description="Exclusive upper bound")
+    created_from: IsoDateTime | None = Field(
+        default=None, description="Inclusive lower bound; UTC unless it has an offset"
+    )
+    created_to: IsoDateTime | None = Field(
+        default=None, description="Exclusive upper bound; UTC unless it has an offset"
+    )
     user_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID, description="Admins only")
     sort: OrderSort = "-created_at"

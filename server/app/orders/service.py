@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, delete, select, update
+from limits import RateLimitItem
+from sqlalchemy import ColumnElement, Select, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.exceptions import AdminRequired
 from app.core.pagination import PageResult, order_by, paginate
+from app.core.throttle import Throttle
 from app.core.schemas import MAX_AMOUNT
 from app.orders.exceptions import (
     IdempotencyKeyReused,
@@ -20,15 +22,22 @@ from app.orders.exceptions import (
     OrderNotFound,
     OrderTooLarge,
     ProductsUnavailable,
+    TooManyOrders,
+    TooManyPendingOrders,
 )
 from app.orders.models import IdempotencyKey, Order, OrderItem, OrderStatus, OrderStatusHistory
 from app.orders.schemas import OrderCreate, OrderListParams
 from app.products.exceptions import InsufficientStock
 from app.products.models import ProductStatus
 from app.products.stock import lock_products, move_stock
-from app.users.models import User
+from app.users.models import User, UserRole
 
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
+# The first key of PostgreSQL advisory locks taken per customer (the second is the user id)
+# while their pending orders are counted and one is added.
+PENDING_CAP_LOCK = 16_001
+# Why the system, not a person, moved an order on (`OrderStatusHistory.reason`).
+EXPIRED = "expired"
 
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PENDING: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
@@ -47,8 +56,33 @@ def _with_items() -> Select[Order]:
     return select(Order).options(selectinload(Order.items))
 
 
-async def _place_order(session: AsyncSession, *, customer: User, data: OrderCreate) -> Order:
+async def ensure_may_order(throttle: Throttle, *, customer: User, limit: RateLimitItem) -> None:
+    """Count an order attempt against the customer's ORDER_RATE_LIMIT, or refuse it."""
+    retry_after = await throttle.reserve("orders", [(limit, f"user:{customer.id}")])
+    if retry_after is not None:
+        raise TooManyOrders(retry_after)
+
+
+async def _ensure_below_pending_cap(session: AsyncSession, customer: User, cap: int) -> None:
+    """Customers hold at most `cap` pending orders. Their concurrent orders take turns on an
+    advisory lock until the transaction ends, so each one counts the others' pending ones."""
+    if customer.role is not UserRole.USER:
+        return
+    await session.execute(select(func.pg_advisory_xact_lock(PENDING_CAP_LOCK, customer.id)))
+    pending = await session.scalar(
+        select(func.count())
+        .select_from(Order)
+        .where(Order.user_id == customer.id, Order.status == OrderStatus.PENDING)
+    )
+    if (pending or 0) >= cap:
+        raise TooManyPendingOrders(cap)
+
+
+async def _place_order(
+    session: AsyncSession, *, customer: User, data: OrderCreate, max_pending: int
+) -> Order:
     """Check, take the stock and write the order, its lines and its first history entry."""
+    await _ensure_below_pending_cap(session, customer, max_pending)
     quantities = data.quantities()
     products = await lock_products(session, quantities.keys())
     unavailable = [
@@ -109,16 +143,20 @@ async def create_order(
     *,
     customer: User,
     data: OrderCreate,
+    max_pending: int,
     idempotency_key: str | None = None,
 ) -> tuple[Order, bool]:
-    """Place an order; returns it and whether it is new.
+    """Place an order; returns it and whether it is new. A customer holding `max_pending`
+    pending orders places no more, though a repeat still finds the order it placed.
 
     With an idempotency key, the first request claims the key by inserting it; a concurrent
     repeat waits on that row's unique index until the first commits, then finds the key taken
     and returns the same order. If the first rolls back, the key was never taken.
     """
     if idempotency_key is None:
-        return await _place_order(session, customer=customer, data=data), True
+        return await _place_order(
+            session, customer=customer, data=data, max_pending=max_pending
+        ), True
     request_hash = _request_hash(data)
     await session.execute(
         delete(IdempotencyKey).where(
@@ -144,7 +182,7 @@ async def create_order(
         if existing.request_hash != request_hash:
             raise IdempotencyKeyReused
         return await _get_order(session, existing.order_id), False
-    order = await _place_order(session, customer=customer, data=data)
+    order = await _place_order(session, customer=customer, data=data, max_pending=max_pending)
     await session.execute(
         update(IdempotencyKey).where(IdempotencyKey.id == claimed).values(order_id=order.id)
     )
@@ -233,6 +271,26 @@ async def _lock_order(session: AsyncSession, *, viewer: User, order_id: int) -> 
     return order
 
 
+def _record_change(
+    session: AsyncSession,
+    order: Order,
+    *,
+    to: OrderStatus,
+    actor: User | None,
+    reason: str | None = None,
+) -> None:
+    session.add(
+        OrderStatusHistory(
+            order_id=order.id,
+            from_status=order.status,
+            to_status=to,
+            changed_by=actor.id if actor is not None else None,
+            reason=reason,
+        )
+    )
+    order.status = to
+
+
 async def _transition(
     session: AsyncSession, order: Order, *, to: OrderStatus, actor: User
 ) -> Order:
@@ -241,12 +299,7 @@ async def _transition(
     if to is OrderStatus.CANCELLED:
         # Under the order's lock, so a second cancel finds it cancelled and restocks nothing.
         await move_stock(session, {item.product_id: item.quantity for item in order.items})
-    session.add(
-        OrderStatusHistory(
-            order_id=order.id, from_status=order.status, to_status=to, changed_by=actor.id
-        )
-    )
-    order.status = to
+    _record_change(session, order, to=to, actor=actor)
     await session.flush()
     return order
 
@@ -263,3 +316,47 @@ async def change_status(
 ) -> Order:
     order = await _lock_order(session, viewer=actor, order_id=order_id)
     return await _transition(session, order, to=status, actor=actor)
+
+
+async def expire_pending_orders(session: AsyncSession, *, ttl: timedelta, limit: int) -> int:
+    """Cancel up to `limit` pending orders placed more than `ttl` ago and return their stock;
+    returns how many.
+
+    Orders whose lock someone holds (a customer cancelling, an admin marking one paid) are
+    skipped: that change goes first, and a later sweep sees its result. An order is only
+    ever cancelled under its lock, so its stock comes back once.
+    """
+    orders = (
+        await session.scalars(
+            _with_items()
+            .where(Order.status == OrderStatus.PENDING, Order.created_at < func.now() - ttl)
+            .order_by(Order.id)
+            .limit(limit)
+            .with_for_update(of=Order, skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    returned: dict[int, int] = {}
+    for order in orders:
+        for item in order.items:
+            returned[item.product_id] = returned.get(item.product_id, 0) + item.quantity
+        _record_change(session, order, to=OrderStatus.CANCELLED, actor=None, reason=EXPIRED)
+    # One movement for the whole batch, in ascending product order like every checkout.
+    await move_stock(session, returned)
+    await session.flush()
+    return len(orders)
+
+
+async def purge_idempotency_keys(session: AsyncSession, *, limit: int) -> int:
+    """Delete up to `limit` keys past IDEMPOTENCY_KEY_LIFETIME; returns how many."""
+    expired = (
+        select(IdempotencyKey.id)
+        .where(IdempotencyKey.created_at < func.now() - IDEMPOTENCY_KEY_LIFETIME)
+        .limit(limit)
+    )
+    purged = await session.scalars(
+        delete(IdempotencyKey)
+        .where(IdempotencyKey.id.in_(expired.scalar_subquery()))
+        .returning(IdempotencyKey.id)
+    )
+    return len(purged.all())

@@ -114,7 +114,10 @@ async def create_product(session: AsyncSession, data: ProductCreate) -> Product:
 async def update_product(
     session: AsyncSession, *, product_id: int, changes: ProductUpdate
 ) -> Product:
-    product = await get_product(session, product_id)
+    # Locked, so a concurrent delete waits for this change or makes it a 404.
+    product = (await stock.lock_products(session, [product_id])).get(product_id)
+    if product is None:
+        raise ProductNotFound
     fields = changes.model_dump(exclude_unset=True)
     for field, value in fields.items():
         setattr(product, field, value)

@@ -82,7 +82,7 @@ async def update_user(
     session: SessionDep,
     settings: SettingsDep,
 ) -> UserPublic:
-    target = await service.get_user(session, user_id)
+    target = await service.lock_user(session, user_id)
     updated = await service.update_user(
         session, actor=actor, target=target, changes=changes, settings=settings
     )
@@ -97,5 +97,5 @@ async def update_user(
 async def delete_user(
     user_id: RowId, actor: AdminUser, session: SessionDep, settings: SettingsDep
 ) -> None:
-    target = await service.get_user(session, user_id)
+    target = await service.lock_user(session, user_id)
     await service.delete_user(session, actor=actor, target=target, settings=settings)

@@ -55,6 +55,21 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
     return user
 
 
+async def lock_user(session: AsyncSession, user_id: int) -> User:
+    """The user, locked until the transaction ends, before changing or deleting it: a
+    concurrent delete then either waits for this change or makes it a 404, never a write
+    that finds its row gone."""
+    user = await session.scalar(
+        select(User)
+        .where(User.id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if user is None:
+        raise UserNotFound
+    return user
+
+
 async def get_visible_user(session: AsyncSession, *, viewer: User, user_id: int) -> User:
     """Yourself, or anyone if you are an admin."""
     if viewer.id != user_id and not viewer.role.is_admin:
@@ -156,7 +171,8 @@ async def update_me(
         )
         if retry_after is not None:
             raise TooManyEmailChanges(retry_after=retry_after)
-    return await _apply_changes(session, user, fields)
+    locked = await lock_user(session, user.id)
+    return await _apply_changes(session, locked, fields)
 
 
 async def update_user(

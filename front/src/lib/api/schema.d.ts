@@ -142,6 +142,11 @@ export interface paths {
         /**
          * Create Order
          * @description Place an order at today's prices; the stock is taken in the same transaction.
+         *
+         *     Customers hold at most `MAX_PENDING_ORDERS_PER_USER` pending orders (409
+         *     `too_many_pending_orders`), and everyone places at most `ORDER_RATE_LIMIT` (429
+         *     `too_many_orders`, with `Retry-After`). A pending order expires after
+         *     `PENDING_ORDER_TTL_SECONDS`: it is cancelled and its stock returned.
          */
         post: operations["create_order"];
         delete?: never;
@@ -569,9 +574,17 @@ export interface components {
              * Format: date-time
              */
             changed_at: string;
-            /** Changed By */
+            /**
+             * Changed By
+             * @description Who made the change; null for the system
+             */
             changed_by: number | null;
             from_status: components["schemas"]["OrderStatus"] | null;
+            /**
+             * Reason
+             * @description Why the system made it: `expired`
+             */
+            reason: string | null;
             to_status: components["schemas"]["OrderStatus"];
         };
         /** OrderStatusTotal */
@@ -1292,14 +1305,14 @@ export interface operations {
             query?: {
                 /** @description Page size */
                 limit?: number;
-                /** @description Items to skip */
+                /** @description Items to skip, at most 10,000: deeper pages take `cursor` */
                 offset?: number;
                 /** @description The `next_cursor` of the previous page, for keyset pagination: as fast deep in the list as on its first page, and stable while rows are added. Keep the same filters and `sort`; `offset` must then be 0. */
                 cursor?: string | null;
                 status?: components["schemas"]["OrderStatus"] | null;
-                /** @description Inclusive lower bound */
+                /** @description Inclusive lower bound; UTC unless it has an offset */
                 created_from?: string | null;
-                /** @description Exclusive upper bound */
+                /** @description Exclusive upper bound; UTC unless it has an offset */
                 created_to?: string | null;
                 /** @description Admins only */
                 user_id?: number | null;
@@ -1426,6 +1439,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1729,7 +1751,7 @@ export interface operations {
             query?: {
                 /** @description Page size */
                 limit?: number;
-                /** @description Items to skip */
+                /** @description Items to skip, at most 10,000: deeper pages take `cursor` */
                 offset?: number;
                 /** @description The `next_cursor` of the previous page, for keyset pagination: as fast deep in the list as on its first page, and stable while rows are added. Keep the same filters and `sort`; `offset` must then be 0. */
                 cursor?: string | null;
@@ -2196,7 +2218,7 @@ export interface operations {
             query?: {
                 /** @description Page size */
                 limit?: number;
-                /** @description Items to skip */
+                /** @description Items to skip, at most 10,000: deeper pages take `cursor` */
                 offset?: number;
                 /** @description The `next_cursor` of the previous page, for keyset pagination: as fast deep in the list as on its first page, and stable while rows are added. Keep the same filters and `sort`; `offset` must then be 0. */
                 cursor?: string | null;
