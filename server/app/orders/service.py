@@ -14,8 +14,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.exceptions import AdminRequired
 from app.core.pagination import PageResult, order_by, paginate
-from app.core.throttle import Throttle
 from app.core.schemas import MAX_AMOUNT
+from app.core.throttle import Throttle
 from app.orders.exceptions import (
     IdempotencyKeyReused,
     InvalidTransition,
