@@ -14,7 +14,13 @@ from typing import Any, Literal
 
 import httpx
 import pytest
-from helpers import LiveShop, assert_error, assert_ok, wait_for_lock_waiters
+from helpers import (
+    DEFAULT_PASSWORD,
+    LiveShop,
+    assert_error,
+    assert_ok,
+    wait_for_lock_waiters,
+)
 from sqlalchemy import NullPool, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -63,6 +69,17 @@ RACES = {
         "PATCH",
         "/api/users/me",
         {"full_name": "Renamed"},
+        False,
+        404,
+        "user_not_found",
+    ),
+    # After its bcrypt checks, which hold no connection.
+    "change-my-password": Race(
+        "DELETE FROM users WHERE id = :id",
+        "customer",
+        "POST",
+        "/api/users/me/password",
+        {"current_password": DEFAULT_PASSWORD, "new_password": "a-brand-new-passphrase"},
         False,
         404,
         "user_not_found",

@@ -233,6 +233,8 @@ async def change_password(
         raise IncorrectPassword
     new_hash = await hash_password(data.new_password)
     await throttle.forget("password_check", [limit])
+    # Locked only now, after bcrypt: a delete meanwhile makes this a 404, not a lost write.
+    user = await lock_user(session, user.id)
     user.hashed_password = new_hash
     # In SQL, so two changes at once can't both write the same next version.
     user.token_version = User.token_version + 1
