@@ -135,16 +135,6 @@ def schemathesis_config(*, stateful: bool) -> dict[str, Any]:
                 "include-path": "/api/products/{product_id}",
                 "checks": {"use_after_free": {"enabled": False}},
             },
-            # `DELETE /api/users/me` is `DELETE /api/users/{user_id}` with the id "me": a 422
-            # (and DELETE is in the 405's `Allow`), where schemathesis expects a path with no
-            # DELETE at all.
-            {
-                "include-path": "/api/users/me",
-                "checks": {
-                    "unsupported_method": {"enabled": False},
-                    "allow_header_conformance": {"enabled": False},
-                },
-            },
         ],
     }
 
