@@ -32,7 +32,9 @@ resource "aws_lb_target_group" "backend" {
   deregistration_delay = 30
 
   health_check {
-    path                = "/health"
+    # Readiness: a task whose database doesn't answer gets no traffic (ECS replaces tasks the
+    # ALB finds unhealthy, so a long database outage cycles them; /livez would keep them).
+    path                = "/readyz"
     matcher             = "200"
     interval            = 15
     timeout             = 5

@@ -132,11 +132,11 @@ def test_checkov_finds_no_failed_check(
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_backend_probes_health_endpoints(overlay: str) -> None:
+def test_backend_probes_liveness_without_the_database_and_readiness_with_it(overlay: str) -> None:
     backend = container(one(overlay_documents(overlay), "Deployment", BACKEND), "backend")
-    assert backend["readinessProbe"]["httpGet"]["path"] == "/api/health"
-    assert backend["livenessProbe"]["httpGet"]["path"] == "/health"
-    assert backend["startupProbe"]["httpGet"]["path"] == "/health"
+    assert backend["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert backend["livenessProbe"]["httpGet"]["path"] == "/livez"
+    assert backend["startupProbe"]["httpGet"]["path"] == "/livez"
     for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
         assert backend[probe]["httpGet"]["port"] == "http"
     assert {"name": "http", "containerPort": 8000, "protocol": "TCP"} in backend["ports"]

@@ -235,13 +235,13 @@ def test_http_only_redirects_to_https() -> None:
     assert redirect["status_code"] == "HTTP_301"
 
 
-def test_backend_target_group_is_health_checked_on_health() -> None:
+def test_backend_target_group_is_health_checked_on_readiness() -> None:
     backend = resource("aws_lb_target_group", "backend")
     assert references(backend["port"], "local.backend_port")
     assert locals_()["backend_port"] == 8000
     assert backend["target_type"] == "ip"
     health = block(backend, "health_check")
-    assert health["path"] == "/health"
+    assert health["path"] == "/readyz"
     assert str(health["matcher"]) == "200"
     frontend = resource("aws_lb_target_group", "frontend")
     assert references(frontend["port"], "local.frontend_port")

@@ -200,7 +200,7 @@ def test_the_api_and_spa_healthchecks_are_one_shell_command_each(
     assert (program, flag) == ("python", "-c")
     compile(code, "healthcheck", "exec")
     port = default["backend"]["environment"]["API_PORT"]
-    assert f"urlopen('http://127.0.0.1:{port}/health'" in code
+    assert f"urlopen('http://127.0.0.1:{port}/readyz'" in code
 
     kind, command = default["frontend"]["healthcheck"]["test"]
     assert kind == "CMD-SHELL"

@@ -152,11 +152,11 @@ def test_the_final_stage_runs_as_an_unprivileged_user(final: Stage) -> None:
     assert f"--uid {name}" in creates_user
 
 
-def test_the_healthcheck_asks_health_with_python_since_slim_has_no_curl(final: Stage) -> None:
+def test_the_healthcheck_asks_readiness_with_python_since_slim_has_no_curl(final: Stage) -> None:
     command = healthcheck_command(final)
     assert command[:2] == ["python", "-c"]
     assert "urllib.request" in command[2]
-    assert "/health" in command[2]
+    assert "/readyz" in command[2]
     healthcheck = final.last("HEALTHCHECK")
     assert healthcheck is not None
     assert {flag.split("=")[0] for flag in healthcheck.flags} >= {"--interval", "--start-period"}

@@ -59,6 +59,7 @@ async def _health(client: httpx.AsyncClient) -> httpx.Response:
 async def _wait_until_healthy(client: httpx.AsyncClient) -> None:
     for _ in range(120):
         if (await _health(client)).status_code == 200:
+            assert (await client.get("/readyz")).status_code == 200
             return
         await asyncio.sleep(0.5)
     raise AssertionError("the API never saw the database again")
@@ -71,10 +72,15 @@ def _assert_unavailable(response: httpx.Response) -> None:
 
 
 async def _assert_unhealthy(client: httpx.AsyncClient) -> None:
+    """Health and readiness say the database is gone; liveness, which never asks it, that the
+    process is fine (an orchestrator takes the replica out of traffic, restarts nothing)."""
     # No older verdict of the database is given out than this.
     await asyncio.sleep(DATABASE_VERDICT_SECONDS)
-    health = await _health(client)
-    assert (health.status_code, health.json()["status"]) == (503, "unhealthy")
+    for path in ("/api/health", "/health", "/readyz"):
+        health = await client.get(path)
+        assert (health.status_code, health.json()["status"]) == (503, "unhealthy"), path
+    alive = await client.get("/livez")
+    assert (alive.status_code, alive.json()) == (200, {"status": "alive"})
 
 
 async def _order_ok(

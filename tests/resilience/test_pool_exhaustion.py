@@ -55,6 +55,9 @@ async def test_more_slow_requests_than_connections_get_a_prompt_503_and_the_pool
             )
             for response in crowd:
                 _assert_busy(response)
+            # Liveness needs no connection: a busy pool restarts nothing.
+            alive = await shop.client.get("/livez")
+            assert (alive.status_code, alive.json()) == (200, {"status": "alive"})
         assert (await slow).status_code == 201, (await slow).text
         await _assert_serves_again(shop, product)
     assert await assert_no_partial_orders(migrated_database_url, {product: INITIAL_STOCK}) == 2

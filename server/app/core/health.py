@@ -1,4 +1,5 @@
-"""Liveness with a database check, for Docker, nginx, load balancers and operators."""
+"""Probes: liveness (the process answers; never the database), and readiness with a database
+check, for Docker, Kubernetes, load balancers and operators."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
@@ -26,6 +27,10 @@ router = APIRouter(tags=["health"])
 class Health(BaseModel):
     status: Literal["healthy", "unhealthy"]
     database: Literal["connected", "disconnected"]
+
+
+class Liveness(BaseModel):
+    status: Literal["alive"]
 
 
 async def _database_answers(engine: AsyncEngine) -> bool:
@@ -63,3 +68,13 @@ async def health(request: Request, response: Response) -> Health:
 
 
 router.add_api_route("/health", health, include_in_schema=False, name="root_health")
+# Readiness: whether this replica should get traffic (the database answers). Like /metrics,
+# the probes are not under /api and nginx doesn't route them: orchestrators ask the container.
+router.add_api_route("/readyz", health, include_in_schema=False, name="readiness")
+
+
+@router.get("/livez", include_in_schema=False)
+async def liveness() -> Liveness:
+    """The process and its event loop answer. Never the database: an outage of it must not
+    get healthy replicas restarted."""
+    return Liveness(status="alive")
