@@ -1,6 +1,6 @@
 from http import HTTPStatus
 
-from app.core.errors import AppError, Conflict, NotFound
+from app.core.errors import AppError, Conflict, NotFound, TooManyRequests
 from app.orders.models import OrderStatus
 
 
@@ -56,10 +56,6 @@ class TooManyPendingOrders(Conflict):
         )
 
 
-class TooManyOrders(AppError):
-    status_code = HTTPStatus.TOO_MANY_REQUESTS
+class TooManyOrders(TooManyRequests):
     code = "too_many_orders"
     detail = "Too many orders placed in a short time; try again later"
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
