@@ -5,11 +5,9 @@ Imported as `from helpers import ...` (pytest puts tests/ on sys.path). Fixtures
 conftest.py; helpers for one folder's tests only live beside them (auth/auth_support.py).
 """
 
-import asyncio
 import shutil
 import socket
 import subprocess
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -31,7 +29,13 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
+from tenacity import (
+    AsyncRetrying,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_delay,
+    wait_fixed,
+)
 
 from app.core.config import Environment, Settings, load_settings
 from app.core.database import Base
@@ -263,20 +267,22 @@ LOCK_WAIT_SECONDS = 90.0
 async def wait_for_lock_waiters(url: URL, count: int) -> None:
     """Until `count` sessions of the database wait for a lock: the requests are in flight."""
     engine = create_async_engine(url, poolclass=NullPool)
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
     try:
-        while True:
-            async with engine.connect() as connection:
-                waiting = await connection.scalar(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        async for attempt in AsyncRetrying(
+            stop=stop_after_delay(LOCK_WAIT_SECONDS),
+            wait=wait_fixed(0.1),
+            retry=retry_if_exception_type(AssertionError),
+            reraise=True,
+        ):
+            with attempt:
+                async with engine.connect() as connection:
+                    waiting = await connection.scalar(
+                        text(
+                            "SELECT count(*) FROM pg_stat_activity "
+                            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                        )
                     )
-                )
-            if waiting is not None and waiting >= count:
-                return
-            assert time.monotonic() < deadline, f"{waiting} of {count} requests wait for the lock"
-            await asyncio.sleep(0.1)
+                assert (waiting or 0) >= count, f"{waiting} of {count} requests wait for the lock"
     finally:
         await engine.dispose()
 

@@ -8,7 +8,6 @@ favours name the victims (other customers, their orders, products) and never the
 import multiprocessing
 import os
 import threading
-import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -29,6 +28,7 @@ from schemathesis.engine.events import EngineEvent, FatalError, NonFatalError, S
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from app import main
 from app.core.config import Settings
@@ -237,11 +237,15 @@ def served_for_real(app: FastAPI) -> Iterator[str]:
     thread = threading.Thread(target=server.run, name="fuzzed-api")
     thread.start()
     try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while not server.started:
-            assert thread.is_alive(), "uvicorn stopped while starting"
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
+        for attempt in Retrying(
+            stop=stop_after_delay(SERVER_START_SECONDS),
+            wait=wait_fixed(0.05),
+            retry=retry_if_exception_type(AssertionError),
+            reraise=True,
+        ):
+            with attempt:
+                assert thread.is_alive(), "uvicorn stopped while starting"
+                assert server.started, "uvicorn did not start"
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
