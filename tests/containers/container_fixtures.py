@@ -28,7 +28,7 @@ from engine_support import (
     HealthScheduler,
     remove_images,
     remove_project,
-    remove_stale_bridges,
+    remove_stale_network_state,
     running_engine,
 )
 from helpers import free_port
@@ -56,7 +56,7 @@ def remove_everything(engine: Engine) -> None:
     if rollback:
         engine.docker("container", "rm", "--force", *rollback, check=False)
     remove_images(engine, BUILT_IMAGES)
-    remove_stale_bridges(engine)
+    remove_stale_network_state(engine)
 
 
 @pytest.fixture(scope="session")

@@ -471,10 +471,19 @@ def remove_project(engine: Engine, project: str) -> None:
             engine.docker(kind, "rm", "--force", *names, check=False)
 
 
-def remove_stale_bridges(engine: Engine) -> None:
-    """Bridges of networks that no longer exist. podman 4.3 leaves one behind when a network
-    goes while a container on it is still being torn down; a later network given the same
-    subnet then shares its address, and answers (DNS above all) go to the dead bridge."""
+# netavark's record of the addresses it gave containers.
+NETAVARK_IPAM_DB = Path("/run/containers/networks/ipam.db")
+
+
+def remove_stale_network_state(engine: Engine) -> None:
+    """What podman 4.3 leaves of networks and containers that are gone. A bridge of a removed
+    network, when it went while a container on it was still being torn down: a later network
+    given the same subnet shares its address, and answers (DNS above all) go to the dead
+    bridge. Address allocations of removed containers: a fixed address (nginx's) is then
+    "already allocated" to a container that no longer exists. With no container at all,
+    every allocation is such a leftover."""
+    if not engine.podman("ps", "--all", "--quiet").stdout.split():
+        NETAVARK_IPAM_DB.unlink(missing_ok=True)
     networks = engine.podman("network", "ls", "--format", "{{.NetworkInterface}}").stdout.split()
     links = subprocess.run(
         ["ip", "-o", "link", "show", "type", "bridge"], capture_output=True, text=True, check=True
