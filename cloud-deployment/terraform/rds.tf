@@ -40,6 +40,20 @@ resource "aws_db_parameter_group" "postgres" {
     value = "1"
   }
 
+  # pg_stat_statements for the slow-query view (README, "Slow queries"); loading a library
+  # takes a restart, so RDS applies it at the next reboot.
+  parameter {
+    name         = "shared_preload_libraries"
+    value        = "pg_stat_statements"
+    apply_method = "pending-reboot"
+  }
+
+  # Statements inside functions are counted too, not only the top-level call.
+  parameter {
+    name  = "pg_stat_statements.track"
+    value = "all"
+  }
+
   lifecycle {
     create_before_destroy = true
   }

@@ -284,6 +284,18 @@ def test_database_is_private_encrypted_backed_up_and_protected() -> None:
     assert parameters["rds.force_ssl"] == "1"
 
 
+def test_the_database_preloads_pg_stat_statements_at_the_next_reboot() -> None:
+    parameters = {
+        entry["name"]: entry
+        for entry in all_blocks(resource("aws_db_parameter_group", "postgres"), "parameter")
+    }
+    preload = parameters["shared_preload_libraries"]
+    assert "pg_stat_statements" in preload["value"].split(",")
+    # A library loads only at server start: RDS refuses `immediate` for this parameter.
+    assert preload["apply_method"] == "pending-reboot"
+    assert parameters["pg_stat_statements.track"]["value"] in {"top", "all"}
+
+
 def test_database_and_redis_admit_only_the_backend_tasks() -> None:
     db = resource("aws_db_instance", "postgres")
     assert references(db["vpc_security_group_ids"], "aws_security_group.postgres.id")
