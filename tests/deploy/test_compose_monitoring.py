@@ -1,16 +1,20 @@
 """The monitoring profile's files agree with the Compose model they run in: Prometheus scrapes
-the backend where it listens, Grafana finds Prometheus, its data source and its dashboard.
-(The dashboard's metric names are checked against a running API in test_dockerfile_runtime.)"""
+the backend and the exporters where they listen, Grafana finds Prometheus, its data source and
+its dashboards. (The API dashboard's metric names are checked against a running API in
+test_dockerfile_runtime; the exporters' dashboards against real exporters in
+tests/ops/test_ops_exporters.py.)"""
 
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from deploy_support import (
     MONITORING_DIR,
     PROD_COMPOSE,
     PRODUCTION_ENV,
+    REPO_ROOT,
     compose_config,
     load_yaml,
     services,
@@ -20,6 +24,13 @@ from deploy_support import (
 PROMETHEUS_CONFIG = MONITORING_DIR / "prometheus" / "prometheus.yml"
 PROVISIONING = MONITORING_DIR / "grafana" / "provisioning"
 DASHBOARD = MONITORING_DIR / "grafana" / "dashboards" / "order_system_api.json"
+BLACKBOX_CONFIG = MONITORING_DIR / "blackbox" / "blackbox.yml"
+# The scrape job of each exporter (the names the alert rules use) and its Compose service.
+EXPORTER_JOBS = {
+    "node": "node-exporter",
+    "postgres": "postgres-exporter",
+    "redis": "redis-exporter",
+}
 
 Services = dict[str, dict[str, Any]]
 
@@ -32,6 +43,34 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Services:
 
 def share_a_network(first: dict[str, Any], second: dict[str, Any]) -> bool:
     return bool(set(first["networks"]) & set(second["networks"]))
+
+
+def scrape_job(name: str) -> dict[str, Any]:
+    (job,) = [
+        job for job in load_yaml(PROMETHEUS_CONFIG)["scrape_configs"] if job["job_name"] == name
+    ]
+    found: dict[str, Any] = job
+    return found
+
+
+def static_target(job: dict[str, Any]) -> str:
+    (config,) = job["static_configs"]
+    (target,) = config["targets"]
+    found: str = target
+    return found
+
+
+def healthcheck_port(service: dict[str, Any]) -> int:
+    """The port the service's own healthcheck finds it listening on, inside its container."""
+    (url,) = [part for part in service["healthcheck"]["test"] if part.startswith("http://")]
+    port = urlsplit(url).port
+    assert port is not None, url
+    return port
+
+
+def environment_of(service: dict[str, Any]) -> dict[str, str]:
+    environment: dict[str, str] = service["environment"]
+    return environment
 
 
 def dashboard_targets() -> list[dict[str, Any]]:
@@ -90,3 +129,95 @@ def test_the_dashboard_is_valid_grafana_json() -> None:
     for panel in dashboard["panels"]:
         assert panel["type"] in {"timeseries", "stat"}
         assert {"h", "w", "x", "y"} <= set(panel["gridPos"])
+
+
+@pytest.mark.parametrize(("job_name", "service_name"), EXPORTER_JOBS.items())
+def test_prometheus_scrapes_each_exporter_where_it_listens(
+    prod: Services, job_name: str, service_name: str
+) -> None:
+    job = scrape_job(job_name)
+    assert job.get("metrics_path", "/metrics") == "/metrics"
+    host, port = static_target(job).rsplit(":", 1)
+    assert host == service_name
+    exporter = prod[service_name]
+    assert int(port) == healthcheck_port(exporter)
+    assert share_a_network(prod["prometheus"], exporter)
+    # Reached on the Compose network only: nothing of an exporter is published.
+    assert "ports" not in exporter
+
+
+def test_node_exporter_reads_the_host_and_the_backup_metrics_read_only(prod: Services) -> None:
+    node = prod["node-exporter"]
+    mounts = {volume["target"]: volume for volume in node["volumes"]}
+    for target, source in {"/host/proc": "/proc", "/host/sys": "/sys", "/rootfs": "/"}.items():
+        assert mounts[target]["source"] == source
+    assert all(mount["read_only"] for mount in mounts.values())
+    flags = dict(argument.split("=", 1) for argument in node["command"])
+    assert flags["--path.procfs"] == "/host/proc"
+    assert flags["--path.sysfs"] == "/host/sys"
+    assert flags["--path.rootfs"] == "/rootfs"
+    # backup.sh writes its textfile into the same host directory the backup service mounts.
+    textfile = mounts[flags["--collector.textfile.directory"]]
+    assert Path(textfile["source"]) == REPO_ROOT / "backups" / "metrics"
+
+
+def test_the_textfile_directory_follows_backup_metrics_dir(tmp_path: Path) -> None:
+    env_file = write_env_file(
+        tmp_path / "prod.env", PRODUCTION_ENV | {"BACKUP_METRICS_DIR": "/srv/backup-metrics"}
+    )
+    node = services(compose_config(PROD_COMPOSE, env_file, profiles=["monitoring"]))[
+        "node-exporter"
+    ]
+    mounts = {volume["target"]: volume["source"] for volume in node["volumes"]}
+    assert mounts["/textfile"] == "/srv/backup-metrics"
+
+
+def test_postgres_exporter_takes_the_database_credentials_from_the_environment(
+    prod: Services,
+) -> None:
+    exporter = prod["postgres-exporter"]
+    environment = environment_of(exporter)
+    assert environment["DATA_SOURCE_PASS"] == PRODUCTION_ENV["POSTGRES_PASSWORD"]
+    assert environment["DATA_SOURCE_USER"] == environment_of(prod["db"])["POSTGRES_USER"]
+    location = urlsplit("//" + environment["DATA_SOURCE_URI"])
+    assert (location.hostname, location.port) == ("db", 5432)
+    assert location.path == "/" + environment_of(prod["db"])["POSTGRES_DB"]
+    assert share_a_network(exporter, prod["db"])
+    assert PRODUCTION_ENV["POSTGRES_PASSWORD"] not in json.dumps(exporter.get("command"))
+    assert exporter["depends_on"]["db"]["condition"] == "service_healthy"
+
+
+def test_redis_exporter_signs_in_to_redis_with_its_password(prod: Services) -> None:
+    exporter = prod["redis-exporter"]
+    environment = environment_of(exporter)
+    assert environment["REDIS_PASSWORD"] == PRODUCTION_ENV["REDIS_PASSWORD"]
+    location = urlsplit(environment["REDIS_ADDR"])
+    assert (location.hostname, location.port) == ("redis", 6379)
+    assert share_a_network(exporter, prod["redis"])
+    assert PRODUCTION_ENV["REDIS_PASSWORD"] not in json.dumps(exporter.get("command"))
+
+
+def test_blackbox_probes_nginx_https_through_the_exporter(prod: Services) -> None:
+    job = scrape_job("blackbox")
+    assert job["metrics_path"] == "/probe"
+    (module,) = job["params"]["module"]
+    probed = urlsplit(static_target(job))
+    assert (probed.scheme, probed.hostname, probed.port) == ("https", "nginx", 443)
+    assert 443 in {port["target"] for port in prod["nginx"]["ports"]}
+    # The probed URL becomes ?target= and the instance label; the scrape goes to the exporter.
+    relabelled = {rule["target_label"]: rule for rule in job["relabel_configs"]}
+    assert relabelled["__param_target"]["source_labels"] == ["__address__"]
+    assert relabelled["instance"]["source_labels"] == ["__param_target"]
+    host, port = relabelled["__address__"]["replacement"].rsplit(":", 1)
+    exporter = prod[host]
+    assert int(port) == healthcheck_port(exporter)
+    assert share_a_network(prod["prometheus"], exporter)
+    assert share_a_network(exporter, prod["nginx"])
+    assert "ports" not in exporter
+    # The module it asks for is in the configuration the exporter mounts, and checks TLS.
+    mounts = {volume["target"]: Path(volume["source"]) for volume in exporter["volumes"]}
+    (config_flag,) = [flag for flag in exporter["command"] if flag.startswith("--config.file=")]
+    assert mounts[config_flag.split("=", 1)[1]] == BLACKBOX_CONFIG
+    probe = load_yaml(BLACKBOX_CONFIG)["modules"][module]
+    assert probe["prober"] == "http"
+    assert probe["http"]["fail_if_not_ssl"] is True

@@ -28,10 +28,15 @@ CONTAINER_NAMES = {
     "backup": "order_system_backup_prod",
     "prometheus": "order_system_prometheus_prod",
     "grafana": "order_system_grafana_prod",
+    "node-exporter": "order_system_node_exporter_prod",
+    "postgres-exporter": "order_system_postgres_exporter_prod",
+    "redis-exporter": "order_system_redis_exporter_prod",
+    "blackbox-exporter": "order_system_blackbox_exporter_prod",
 }
 SCALED = ("backend", "frontend")
 ALL_SERVICES = set(CONTAINER_NAMES) | set(SCALED)
 MONITORING = {"prometheus", "grafana"}
+EXPORTERS = {"node-exporter", "postgres-exporter", "redis-exporter", "blackbox-exporter"}
 PRIVATE = {"db", "redis", "backend", "backup"}
 
 Services = dict[str, dict[str, Any]]
@@ -230,10 +235,10 @@ def test_backups_run_the_backup_script_on_a_schedule(prod: Services) -> None:
 
 
 def test_monitoring_runs_only_with_its_profile(prod: Services, tmp_path: Path) -> None:
-    for name in MONITORING:
+    for name in MONITORING | EXPORTERS:
         assert prod[name]["profiles"] == ["monitoring"], name
     without = services(resolve(tmp_path, ()))
-    assert set(without) == ALL_SERVICES - MONITORING
+    assert set(without) == ALL_SERVICES - MONITORING - EXPORTERS
 
 
 def test_grafana_takes_its_admin_password_and_provisioning(prod: Services) -> None:

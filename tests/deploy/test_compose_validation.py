@@ -157,7 +157,7 @@ def test_every_image_is_fully_qualified_on_docker_hub_unless_a_mirror_is_given(
     images = {name: service["image"] for name, service in default.items() if "build" not in service}
     assert images, "no service runs a published image"
     for name, image in images.items():
-        assert re.fullmatch(r"docker\.io/[a-z0-9-]+/[a-z0-9-]+:[\w.-]+", image), (name, image)
+        assert re.fullmatch(r"docker\.io/[a-z0-9-]+/[a-z0-9_-]+:[\w.-]+", image), (name, image)
         assert mirrored[name]["image"] == MIRROR + image.removeprefix("docker.io/"), name
     assert {name for name, service in default.items() if "build" in service} == set(SCALED)
     for name in SCALED:
