@@ -25,6 +25,10 @@ PROMETHEUS_CONFIG = MONITORING_DIR / "prometheus" / "prometheus.yml"
 PROVISIONING = MONITORING_DIR / "grafana" / "provisioning"
 DASHBOARD = MONITORING_DIR / "grafana" / "dashboards" / "order_system_api.json"
 BLACKBOX_CONFIG = MONITORING_DIR / "blackbox" / "blackbox.yml"
+# Evaluated against real exporters in tests/ops/test_ops_exporters.py.
+EXPORTER_DASHBOARDS = tuple(
+    DASHBOARD.parent / f"order_system_{area}.json" for area in ("host", "postgresql", "redis")
+)
 # The scrape job of each exporter (the names the alert rules use) and its Compose service.
 EXPORTER_JOBS = {
     "node": "node-exporter",
@@ -62,7 +66,8 @@ def static_target(job: dict[str, Any]) -> str:
 
 def healthcheck_port(service: dict[str, Any]) -> int:
     """The port the service's own healthcheck finds it listening on, inside its container."""
-    (url,) = [part for part in service["healthcheck"]["test"] if part.startswith("http://")]
+    test: list[str] = service["healthcheck"]["test"]
+    (url,) = [part for part in test if part.startswith("http://")]
     port = urlsplit(url).port
     assert port is not None, url
     return port
@@ -73,8 +78,13 @@ def environment_of(service: dict[str, Any]) -> dict[str, str]:
     return environment
 
 
-def dashboard_targets() -> list[dict[str, Any]]:
-    dashboard = json.loads(DASHBOARD.read_text())
+def dashboards() -> dict[Path, dict[str, Any]]:
+    """Every dashboard Grafana provisions, by file."""
+    return {path: json.loads(path.read_text()) for path in sorted(DASHBOARD.parent.glob("*.json"))}
+
+
+def dashboard_targets(dashboard_file: Path = DASHBOARD) -> list[dict[str, Any]]:
+    dashboard = json.loads(dashboard_file.read_text())
     return [target for panel in dashboard["panels"] for target in panel["targets"]]
 
 
@@ -96,8 +106,10 @@ def test_grafana_reaches_prometheus_through_its_provisioned_datasource(prod: Ser
     assert datasource["type"] == "prometheus"
     assert datasource["url"] == "http://prometheus:9090"
     assert share_a_network(prod["grafana"], prod["prometheus"])
-    uids = {target["datasource"]["uid"] for target in dashboard_targets()}
-    assert uids == {datasource["uid"]}
+    for dashboard_file, dashboard in dashboards().items():
+        uids = {target["datasource"]["uid"] for target in dashboard_targets(dashboard_file)}
+        uids |= {variable["datasource"]["uid"] for variable in dashboard["templating"]["list"]}
+        assert uids == {datasource["uid"]}, dashboard_file.name
 
 
 def test_grafana_loads_the_dashboard_directory_it_mounts(prod: Services) -> None:
@@ -120,15 +132,48 @@ def test_the_dashboard_shows_rate_errors_and_latency_by_handler() -> None:
         assert uses(f"histogram_quantile({quantile}", "by (handler, le)", "http_request_duration")
 
 
-def test_the_dashboard_is_valid_grafana_json() -> None:
-    dashboard = json.loads(DASHBOARD.read_text())
-    assert dashboard["uid"]
-    assert dashboard["title"]
-    ids = [panel["id"] for panel in dashboard["panels"]]
-    assert len(ids) == len(set(ids))
-    for panel in dashboard["panels"]:
-        assert panel["type"] in {"timeseries", "stat"}
-        assert {"h", "w", "x", "y"} <= set(panel["gridPos"])
+def test_every_dashboard_is_valid_grafana_json() -> None:
+    found = dashboards()
+    assert {DASHBOARD, *EXPORTER_DASHBOARDS} <= set(found)
+    uids = [dashboard["uid"] for dashboard in found.values()]
+    assert len(uids) == len(set(uids))
+    for dashboard_file, dashboard in found.items():
+        assert dashboard["uid"], dashboard_file.name
+        assert dashboard["title"], dashboard_file.name
+        ids = [panel["id"] for panel in dashboard["panels"]]
+        assert len(ids) == len(set(ids)), dashboard_file.name
+        for panel in dashboard["panels"]:
+            assert panel["type"] in {"timeseries", "stat"}, dashboard_file.name
+            assert {"h", "w", "x", "y"} <= set(panel["gridPos"]), dashboard_file.name
+            assert panel["gridPos"]["x"] + panel["gridPos"]["w"] <= 24, panel["title"]
+
+
+def test_the_exporters_dashboards_cover_their_areas() -> None:
+    def queries(dashboard_file: Path) -> str:
+        return "\n".join(target["expr"] for target in dashboard_targets(dashboard_file))
+
+    host, postgresql, redis = (queries(path) for path in EXPORTER_DASHBOARDS)
+    for metric in ("node_cpu_seconds_total", "node_memory_MemAvailable_bytes", "node_load1"):
+        assert f'{metric}{{job="node"' in host, metric
+    assert 'probe_ssl_earliest_cert_expiry{job="blackbox"}' in host
+    for metric in (
+        "pg_stat_database_numbackends",
+        "pg_settings_max_connections",
+        "pg_stat_database_xact_commit",
+        "pg_stat_database_blks_hit",
+        "pg_stat_database_deadlocks",
+        "pg_database_size_bytes",
+    ):
+        assert f'{metric}{{job="postgres"' in postgresql, metric
+    for metric in (
+        "redis_up",
+        "redis_memory_used_bytes",
+        "redis_connected_clients",
+        "redis_commands_processed_total",
+        "redis_evicted_keys_total",
+        "redis_db_keys",
+    ):
+        assert f'{metric}{{job="redis"' in redis, metric
 
 
 @pytest.mark.parametrize(("job_name", "service_name"), EXPORTER_JOBS.items())

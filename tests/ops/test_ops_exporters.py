@@ -1,0 +1,390 @@
+"""The exporters' dashboards against the real thing: Debian's node, postgres, redis and
+blackbox exporters watch a real PostgreSQL, a real redis-server and a real nginx over HTTPS;
+a real Prometheus scrapes them with the project's own scrape jobs (monitoring/prometheus),
+pointed at loopback; then every panel of the exporters' dashboards is evaluated through
+Prometheus' HTTP API, and each must answer with data.
+
+The API's own dashboard is checked against a running API elsewhere (test_dockerfile_runtime).
+"""
+
+import json
+import math
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+import yaml  # type: ignore[import-untyped]  # PyYAML comes with uvicorn[standard]
+from helpers import RedisServer, free_port
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
+
+from devtools.local_postgres import LocalPostgres
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MONITORING_DIR = REPO_ROOT / "monitoring"
+PROMETHEUS_CONFIG = MONITORING_DIR / "prometheus" / "prometheus.yml"
+BLACKBOX_CONFIG = MONITORING_DIR / "blackbox" / "blackbox.yml"
+DASHBOARDS_DIR = MONITORING_DIR / "grafana" / "dashboards"
+EXPORTER_DASHBOARDS = (
+    DASHBOARDS_DIR / "order_system_host.json",
+    DASHBOARDS_DIR / "order_system_postgresql.json",
+    DASHBOARDS_DIR / "order_system_redis.json",
+)
+# Where Compose runs each exporter (the scrape jobs' addresses), and nginx as probed.
+COMPOSE_ADDRESSES = {
+    "node": "node-exporter:9100",
+    "postgres": "postgres-exporter:9187",
+    "redis": "redis-exporter:9121",
+    "blackbox": "blackbox-exporter:9115",
+}
+PROBED_NGINX = "https://nginx:443/"
+
+DATABASE = "order_system_exporters"
+REDIS_PASSWORD = "exporter-test-redis-password"
+REDIS_KEY = "order_system:exporter-test"
+SCRAPE_INTERVAL_SECONDS = 1
+# Grafana's $__rate_interval is at least four scrape intervals.
+RATE_INTERVAL = f"{4 * SCRAPE_INTERVAL_SECONDS}s"
+WAIT_SECONDS = 60.0
+
+
+def require_program(name: str, package: str) -> str:
+    path = shutil.which(name)
+    assert path is not None, f"`{name}` is missing: install the Debian package {package}"
+    return path
+
+
+def until_it_passes(limit: float = WAIT_SECONDS) -> Retrying:
+    return Retrying(
+        stop=stop_after_delay(limit),
+        wait=wait_fixed(0.25),
+        retry=retry_if_exception_type((AssertionError, httpx.TransportError)),
+        reraise=True,
+    )
+
+
+@dataclass
+class Server:
+    """A process of ours, answering HTTP on 127.0.0.1:port."""
+
+    name: str
+    port: int
+    process: "subprocess.Popen[bytes]"
+    log: Path
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def assert_alive(self) -> None:
+        assert self.process.poll() is None, f"{self.name} exited:\n{self.log.read_text()[-3000:]}"
+
+
+@contextmanager
+def serving(
+    name: str, command: list[str], port: int, log: Path, env: Mapping[str, str] | None = None
+) -> Iterator[Server]:
+    """`command` running until the block ends, stopped by its own PID."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, stdout=output, stderr=subprocess.STDOUT, env=dict(env) if env else None
+        )
+    server = Server(name, port, process, log)
+    try:
+        yield server
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    certificate, key = directory / "fullchain.pem", directory / "privkey.pem"
+    subprocess.run(
+        [
+            require_program("openssl", "openssl"),
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+            "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(certificate),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )  # fmt: skip
+    return certificate, key
+
+
+def nginx_config(work: Path, port: int, certificate: Path, key: Path) -> Path:
+    """An HTTPS server of nginx's own, every file it writes inside `work`."""
+    temporary = "\n".join(
+        f"    {kind}_temp_path {work / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    config = work / "nginx.conf"
+    config.write_text(
+        f"""daemon off;
+worker_processes 1;
+pid {work / "nginx.pid"};
+error_log {work / "error.log"};
+events {{}}
+http {{
+    access_log off;
+{temporary}
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        ssl_certificate {certificate};
+        ssl_certificate_key {key};
+        location / {{
+            return 200 "ok";
+        }}
+    }}
+}}
+"""
+    )
+    return config
+
+
+def replaced(value: Any, replacements: Mapping[str, str]) -> Any:
+    """`value` (a parsed YAML tree) with each string found in `replacements` replaced."""
+    if isinstance(value, dict):
+        return {key: replaced(item, replacements) for key, item in value.items()}
+    if isinstance(value, list):
+        return [replaced(item, replacements) for item in value]
+    if isinstance(value, str):
+        return replacements.get(value, value)
+    return value
+
+
+def prometheus_config(path: Path, replacements: Mapping[str, str]) -> Path:
+    """The project's scrape jobs of the exporters, their Compose addresses made loopback ones."""
+    project = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
+    jobs = [job for job in project["scrape_configs"] if job["job_name"] in COMPOSE_ADDRESSES]
+    assert {job["job_name"] for job in jobs} == set(COMPOSE_ADDRESSES)
+    interval = f"{SCRAPE_INTERVAL_SECONDS}s"
+    config = {
+        "global": {"scrape_interval": interval, "scrape_timeout": interval},
+        "scrape_configs": replaced(jobs, replacements),
+    }
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def panel_queries(dashboard: dict[str, Any]) -> list[tuple[str, str]]:
+    """(panel title, PromQL) of every target of every panel."""
+    return [
+        (panel["title"], target["expr"])
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+    ]
+
+
+@dataclass
+class Stack:
+    prometheus: httpx.Client
+    redis: redis.Redis
+
+    def use_redis(self) -> None:
+        """A lookup that finds its key and one that does not, as the login throttle makes:
+        without traffic, rates and ratios of Redis' lookups have nothing to show."""
+        self.redis.get(REDIS_KEY)
+        self.redis.get(f"{REDIS_KEY}:absent")
+
+    def query(self, promql: str) -> list[dict[str, Any]]:
+        response = self.prometheus.get("/api/v1/query", params={"query": promql})
+        body = response.json()
+        assert response.status_code == 200, body
+        assert body["status"] == "success", body
+        result: list[dict[str, Any]] = body["data"]["result"]
+        return result
+
+    def label_values(self, label: str, selector: str) -> list[str]:
+        response = self.prometheus.get(
+            f"/api/v1/label/{label}/values", params={"match[]": selector}
+        )
+        assert response.status_code == 200, response.text
+        values: list[str] = response.json()["data"]
+        return values
+
+
+def substituted(query: str, variables: Mapping[str, str]) -> str:
+    """A dashboard query with Grafana's variables as Grafana would fill them in."""
+    filled = query.replace("$__rate_interval", RATE_INTERVAL)
+    for name, value in variables.items():
+        filled = filled.replace(f"${name}", value)
+    assert "$" not in filled, f"a variable is left in {filled}"
+    return filled
+
+
+def dashboard_variables(stack: Stack, dashboard: dict[str, Any]) -> dict[str, str]:
+    """Each query variable set to the value this test's data must offer (the database)."""
+    variables: dict[str, str] = {}
+    for variable in dashboard["templating"]["list"]:
+        label, selector = parse_label_values(variable["query"]["query"])
+        offered = stack.label_values(label, selector)
+        assert DATABASE in offered, (variable["name"], offered)
+        variables[variable["name"]] = DATABASE
+    return variables
+
+
+def parse_label_values(query: str) -> tuple[str, str]:
+    """`label_values(selector, label)`, Grafana's variable query, as (label, selector)."""
+    match = re.fullmatch(r"label_values\((.+),\s*(\w+)\)", query)
+    assert match, query
+    return match.group(2), match.group(1)
+
+
+@pytest.fixture(scope="module")
+def stack(
+    local_postgres: LocalPostgres, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    work = tmp_path_factory.mktemp("exporters")
+    database_url = local_postgres.create_database(DATABASE, recreate=True)
+    socket_directory = database_url.query["host"]
+    with ExitStack() as running:
+        redis_server = RedisServer(work)
+        redis_server.start()
+        running.callback(redis_server.stop)
+        redis_client = running.enter_context(
+            redis.Redis(host="127.0.0.1", port=redis_server.port, password=REDIS_PASSWORD)
+        )
+        # As production runs it: a password and a memory ceiling; and a key to count.
+        with redis.Redis(host="127.0.0.1", port=redis_server.port) as client:
+            client.config_set("maxmemory", "96mb")
+            client.set(REDIS_KEY, "1", ex=3600)
+            client.config_set("requirepass", REDIS_PASSWORD)
+
+        certificate, key = self_signed_certificate(work)
+        nginx_port = free_port()
+        nginx_work = work / "nginx"
+        nginx_work.mkdir()
+        nginx = running.enter_context(
+            serving(
+                "nginx",
+                [
+                    require_program("nginx", "nginx"),
+                    "-p", f"{nginx_work}/", "-e", str(nginx_work / "error.log"),
+                    "-c", str(nginx_config(nginx_work, nginx_port, certificate, key)),
+                ],
+                nginx_port,
+                work / "nginx.log",
+            )
+        )  # fmt: skip
+
+        exporters = {}
+        for job, name, package, arguments, environment in (
+            ("node", "prometheus-node-exporter", "prometheus-node-exporter", [], None),
+            (
+                "postgres",
+                "prometheus-postgres-exporter",
+                "prometheus-postgres-exporter",
+                [],
+                # As in Compose: the credentials in the environment, none on the command line.
+                {
+                    "DATA_SOURCE_URI": f"/{DATABASE}?host={socket_directory}&sslmode=disable",
+                    "DATA_SOURCE_USER": str(database_url.username),
+                    "DATA_SOURCE_PASS": "unused-the-socket-trusts-local-users",
+                },
+            ),
+            (
+                "redis",
+                "prometheus-redis-exporter",
+                "prometheus-redis-exporter",
+                [],
+                {
+                    "REDIS_ADDR": f"redis://127.0.0.1:{redis_server.port}",
+                    "REDIS_PASSWORD": REDIS_PASSWORD,
+                },
+            ),
+            (
+                "blackbox",
+                "prometheus-blackbox-exporter",
+                "prometheus-blackbox-exporter",
+                [f"--config.file={BLACKBOX_CONFIG}"],
+                None,
+            ),
+        ):
+            port = free_port()
+            exporters[job] = running.enter_context(
+                serving(
+                    name,
+                    [
+                        require_program(name, package),
+                        f"--web.listen-address=127.0.0.1:{port}",
+                        *arguments,
+                    ],
+                    port,
+                    work / f"{name}.log",
+                    {"PATH": "/usr/bin:/bin", **(environment or {})},
+                )
+            )
+
+        replacements = {COMPOSE_ADDRESSES[job]: server.address for job, server in exporters.items()}
+        replacements[PROBED_NGINX] = f"https://{nginx.address}/"
+        prometheus_port = free_port()
+        prometheus = running.enter_context(
+            serving(
+                "prometheus",
+                [
+                    require_program("prometheus", "prometheus"),
+                    f"--config.file={prometheus_config(work / 'prometheus.yml', replacements)}",
+                    f"--storage.tsdb.path={work / 'tsdb'}",
+                    f"--web.listen-address=127.0.0.1:{prometheus_port}",
+                ],
+                prometheus_port,
+                work / "prometheus.log",
+            )
+        )
+        client = running.enter_context(
+            httpx.Client(base_url=f"http://{prometheus.address}", timeout=10)
+        )
+        servers = [nginx, prometheus, *exporters.values()]
+        for attempt in until_it_passes():
+            with attempt:
+                for server in servers:
+                    server.assert_alive()
+                targets = client.get("/api/v1/targets").json()["data"]["activeTargets"]
+                health = {target["labels"]["job"]: target["health"] for target in targets}
+                assert health == dict.fromkeys(COMPOSE_ADDRESSES, "up"), targets
+        yield Stack(client, redis_client)
+
+
+def test_every_exporter_job_is_up_and_the_probe_sees_the_certificate(stack: Stack) -> None:
+    for job in COMPOSE_ADDRESSES:
+        (up,) = stack.query(f'up{{job="{job}"}}')
+        assert up["value"][1] == "1", job
+    # The blackbox module reached nginx over TLS: the probe succeeded and knows the expiry,
+    # a month ahead (the test certificate's lifetime).
+    (success,) = stack.query('probe_success{job="blackbox"}')
+    assert success["value"][1] == "1"
+    (expiry,) = stack.query('probe_ssl_earliest_cert_expiry{job="blackbox"} - time()')
+    assert 29 * 86400 < float(expiry["value"][1]) <= 30 * 86400
+
+
+@pytest.mark.parametrize("dashboard_file", EXPORTER_DASHBOARDS, ids=lambda path: path.stem)
+def test_every_panel_of_the_exporters_dashboards_shows_data(
+    stack: Stack, dashboard_file: Path
+) -> None:
+    dashboard = json.loads(dashboard_file.read_text())
+    variables = dashboard_variables(stack, dashboard)
+    queries = panel_queries(dashboard)
+    assert queries
+    for title, query in queries:
+        promql = substituted(query, variables)
+        # Rates need a few scrapes inside their window: wait until they have them.
+        for attempt in until_it_passes():
+            with attempt:
+                stack.use_redis()
+                result = stack.query(promql)
+                assert result, f"{title!r}: no data for {promql}"
+                values = [float(sample["value"][1]) for sample in result]
+                assert any(math.isfinite(value) for value in values), (title, promql, values)
