@@ -45,6 +45,7 @@ PRODUCTION_SECRETS = (
     "FIRST_SUPERUSER_PASSWORD",
     "REDIS_PASSWORD",
     "GRAFANA_ADMIN_PASSWORD",
+    "POSTGRES_EXPORTER_PASSWORD",
 )
 # A complete production environment, as an operator's `.env` would give it.
 PRODUCTION_ENV = {
@@ -53,6 +54,7 @@ PRODUCTION_ENV = {
     "FIRST_SUPERUSER_PASSWORD": "a-long-superuser-password",
     "REDIS_PASSWORD": "0123456789abcdef0123456789abcdef",
     "GRAFANA_ADMIN_PASSWORD": "grafana-0123456789abcdef",
+    "POSTGRES_EXPORTER_PASSWORD": "exporter-0123456789abcdef",
 }
 LOG_OPTIONS = {"max-size": "10m", "max-file": "3"}
 

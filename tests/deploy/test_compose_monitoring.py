@@ -25,6 +25,7 @@ PROMETHEUS_CONFIG = MONITORING_DIR / "prometheus" / "prometheus.yml"
 PROVISIONING = MONITORING_DIR / "grafana" / "provisioning"
 DASHBOARD = MONITORING_DIR / "grafana" / "dashboards" / "order_system_api.json"
 BLACKBOX_CONFIG = MONITORING_DIR / "blackbox" / "blackbox.yml"
+EXPORTER_ROLE_SCRIPT = MONITORING_DIR / "postgres" / "postgres-exporter-role.sh"
 # Evaluated against real exporters in tests/ops/test_ops_exporters.py.
 EXPORTER_DASHBOARDS = tuple(
     DASHBOARD.parent / f"order_system_{area}.json" for area in ("host", "postgresql", "redis")
@@ -217,13 +218,23 @@ def test_the_textfile_directory_follows_backup_metrics_dir(tmp_path: Path) -> No
     assert mounts["/textfile"] == "/srv/backup-metrics"
 
 
-def test_postgres_exporter_takes_the_database_credentials_from_the_environment(
+def test_postgres_exporter_signs_in_as_the_monitoring_role_the_database_creates(
     prod: Services,
 ) -> None:
     exporter = prod["postgres-exporter"]
     environment = environment_of(exporter)
-    assert environment["DATA_SOURCE_PASS"] == PRODUCTION_ENV["POSTGRES_PASSWORD"]
-    assert environment["DATA_SOURCE_USER"] == environment_of(prod["db"])["POSTGRES_USER"]
+    password = PRODUCTION_ENV["POSTGRES_EXPORTER_PASSWORD"]
+    assert environment["DATA_SOURCE_PASS"] == password
+    assert password != PRODUCTION_ENV["POSTGRES_PASSWORD"]
+    # The role the database's init script creates, with the password it is given.
+    role = environment["DATA_SOURCE_USER"]
+    assert f"CREATE ROLE {role}" in EXPORTER_ROLE_SCRIPT.read_text()
+    db = prod["db"]
+    assert environment_of(db)["POSTGRES_EXPORTER_PASSWORD"] == password
+    mounts = {volume["target"]: volume for volume in db["volumes"]}
+    script = mounts["/docker-entrypoint-initdb.d/20-postgres-exporter-role.sh"]
+    assert Path(script["source"]) == EXPORTER_ROLE_SCRIPT
+    assert script["read_only"] is True
     location = urlsplit("//" + environment["DATA_SOURCE_URI"])
     assert (location.hostname, location.port) == ("db", 5432)
     assert location.path == "/" + environment_of(prod["db"])["POSTGRES_DB"]

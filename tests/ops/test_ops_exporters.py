@@ -10,11 +10,10 @@ The API's own dashboard is checked against a running API elsewhere (test_dockerf
 import json
 import math
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +22,9 @@ import pytest
 import redis
 import yaml  # type: ignore[import-untyped]  # PyYAML comes with uvicorn[standard]
 from helpers import RedisServer, free_port
+from monitoring_support import EXPORTER_ROLE, monitored_postgres
+from nginx_support import require_tool, self_signed_certificate, stop_process
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
-
-from devtools.local_postgres import LocalPostgres
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MONITORING_DIR = REPO_ROOT / "monitoring"
@@ -46,19 +45,14 @@ COMPOSE_ADDRESSES = {
 }
 PROBED_NGINX = "https://nginx:443/"
 
-DATABASE = "order_system_exporters"
+DATABASE = "order_system"
+EXPORTER_PASSWORD = "exporter-test-postgres-password"
 REDIS_PASSWORD = "exporter-test-redis-password"
 REDIS_KEY = "order_system:exporter-test"
 SCRAPE_INTERVAL_SECONDS = 1
 # Grafana's $__rate_interval is at least four scrape intervals.
 RATE_INTERVAL = f"{4 * SCRAPE_INTERVAL_SECONDS}s"
 WAIT_SECONDS = 60.0
-
-
-def require_program(name: str, package: str) -> str:
-    path = shutil.which(name)
-    assert path is not None, f"`{name}` is missing: install the Debian package {package}"
-    return path
 
 
 def until_it_passes(limit: float = WAIT_SECONDS) -> Retrying:
@@ -100,28 +94,7 @@ def serving(
     try:
         yield server
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
-    certificate, key = directory / "fullchain.pem", directory / "privkey.pem"
-    subprocess.run(
-        [
-            require_program("openssl", "openssl"),
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
-            "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(certificate),
-        ],
-        capture_output=True,
-        check=True,
-        timeout=60,
-    )  # fmt: skip
-    return certificate, key
+        stop_process(process)
 
 
 def nginx_config(work: Path, port: int, certificate: Path, key: Path) -> Path:
@@ -243,114 +216,113 @@ def parse_label_values(query: str) -> tuple[str, str]:
     return match.group(2), match.group(1)
 
 
-@pytest.fixture(scope="module")
-def stack(
-    local_postgres: LocalPostgres, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
-    work = tmp_path_factory.mktemp("exporters")
-    database_url = local_postgres.create_database(DATABASE, recreate=True)
-    socket_directory = database_url.query["host"]
-    with ExitStack() as running:
-        redis_server = RedisServer(work)
-        redis_server.start()
-        running.callback(redis_server.stop)
-        redis_client = running.enter_context(
-            redis.Redis(host="127.0.0.1", port=redis_server.port, password=REDIS_PASSWORD)
-        )
-        # As production runs it: a password and a memory ceiling; and a key to count.
-        with redis.Redis(host="127.0.0.1", port=redis_server.port) as client:
+@dataclass(frozen=True)
+class Exporter:
+    job: str
+    program: str
+    arguments: tuple[str, ...] = ()
+    environment: Mapping[str, str] = field(default_factory=dict)
+
+
+@contextmanager
+def running_redis(work: Path) -> Iterator[RedisServer]:
+    """redis-server as production runs it: a password and a memory ceiling; and a key to count."""
+    server = RedisServer(work)
+    server.start()
+    try:
+        with redis.Redis(host="127.0.0.1", port=server.port) as client:
             client.config_set("maxmemory", "96mb")
             client.set(REDIS_KEY, "1", ex=3600)
             client.config_set("requirepass", REDIS_PASSWORD)
+        yield server
+    finally:
+        server.stop()
 
-        certificate, key = self_signed_certificate(work)
-        nginx_port = free_port()
-        nginx_work = work / "nginx"
-        nginx_work.mkdir()
-        nginx = running.enter_context(
-            serving(
-                "nginx",
-                [
-                    require_program("nginx", "nginx"),
-                    "-p", f"{nginx_work}/", "-e", str(nginx_work / "error.log"),
-                    "-c", str(nginx_config(nginx_work, nginx_port, certificate, key)),
-                ],
-                nginx_port,
-                work / "nginx.log",
-            )
-        )  # fmt: skip
 
-        exporters = {}
-        for job, name, package, arguments, environment in (
-            ("node", "prometheus-node-exporter", "prometheus-node-exporter", [], None),
-            (
+def running_nginx(work: Path) -> AbstractContextManager[Server]:
+    """nginx serving HTTPS with a self-signed certificate."""
+    work.mkdir()
+    certificate = self_signed_certificate(work)
+    port = free_port()
+    config = nginx_config(work, port, certificate, work / "privkey.pem")
+    command = [
+        require_tool("nginx"),
+        "-p",
+        f"{work}/",
+        "-e",
+        str(work / "error.log"),
+        "-c",
+        str(config),
+    ]
+    return serving("nginx", command, port, work / "nginx.log")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    work = tmp_path_factory.mktemp("exporters")
+    with ExitStack() as running:
+        database = running.enter_context(monitored_postgres(DATABASE, EXPORTER_PASSWORD))
+        redis_server = running.enter_context(running_redis(work))
+        redis_client = running.enter_context(
+            redis.Redis(host="127.0.0.1", port=redis_server.port, password=REDIS_PASSWORD)
+        )
+        nginx = running.enter_context(running_nginx(work / "nginx"))
+        # As in Compose: the credentials in the environment, none on the command line.
+        exporters = (
+            Exporter("node", "prometheus-node-exporter"),
+            Exporter(
                 "postgres",
                 "prometheus-postgres-exporter",
-                "prometheus-postgres-exporter",
-                [],
-                # As in Compose: the credentials in the environment, none on the command line.
-                {
-                    "DATA_SOURCE_URI": f"/{DATABASE}?host={socket_directory}&sslmode=disable",
-                    "DATA_SOURCE_USER": str(database_url.username),
-                    "DATA_SOURCE_PASS": "unused-the-socket-trusts-local-users",
+                environment={
+                    "DATA_SOURCE_URI": f"/{DATABASE}?host={database.query['host']}&sslmode=disable",
+                    "DATA_SOURCE_USER": EXPORTER_ROLE,
+                    "DATA_SOURCE_PASS": EXPORTER_PASSWORD,
                 },
             ),
-            (
+            Exporter(
                 "redis",
                 "prometheus-redis-exporter",
-                "prometheus-redis-exporter",
-                [],
-                {
+                environment={
                     "REDIS_ADDR": f"redis://127.0.0.1:{redis_server.port}",
                     "REDIS_PASSWORD": REDIS_PASSWORD,
                 },
             ),
-            (
-                "blackbox",
-                "prometheus-blackbox-exporter",
-                "prometheus-blackbox-exporter",
-                [f"--config.file={BLACKBOX_CONFIG}"],
-                None,
+            Exporter(
+                "blackbox", "prometheus-blackbox-exporter", (f"--config.file={BLACKBOX_CONFIG}",)
             ),
-        ):
+        )
+        servers: dict[str, Server] = {}
+        for exporter in exporters:
             port = free_port()
-            exporters[job] = running.enter_context(
-                serving(
-                    name,
-                    [
-                        require_program(name, package),
-                        f"--web.listen-address=127.0.0.1:{port}",
-                        *arguments,
-                    ],
-                    port,
-                    work / f"{name}.log",
-                    {"PATH": "/usr/bin:/bin", **(environment or {})},
-                )
+            command = [
+                require_tool(exporter.program),
+                f"--web.listen-address=127.0.0.1:{port}",
+                *exporter.arguments,
+            ]
+            environment = {"PATH": "/usr/bin:/bin", **exporter.environment}
+            log = work / f"{exporter.program}.log"
+            servers[exporter.job] = running.enter_context(
+                serving(exporter.program, command, port, log, environment)
             )
 
-        replacements = {COMPOSE_ADDRESSES[job]: server.address for job, server in exporters.items()}
+        replacements = {COMPOSE_ADDRESSES[job]: server.address for job, server in servers.items()}
         replacements[PROBED_NGINX] = f"https://{nginx.address}/"
-        prometheus_port = free_port()
+        port = free_port()
+        command = [
+            require_tool("prometheus"),
+            f"--config.file={prometheus_config(work / 'prometheus.yml', replacements)}",
+            f"--storage.tsdb.path={work / 'tsdb'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ]
         prometheus = running.enter_context(
-            serving(
-                "prometheus",
-                [
-                    require_program("prometheus", "prometheus"),
-                    f"--config.file={prometheus_config(work / 'prometheus.yml', replacements)}",
-                    f"--storage.tsdb.path={work / 'tsdb'}",
-                    f"--web.listen-address=127.0.0.1:{prometheus_port}",
-                ],
-                prometheus_port,
-                work / "prometheus.log",
-            )
+            serving("prometheus", command, port, work / "prometheus.log")
         )
         client = running.enter_context(
             httpx.Client(base_url=f"http://{prometheus.address}", timeout=10)
         )
-        servers = [nginx, prometheus, *exporters.values()]
         for attempt in until_it_passes():
             with attempt:
-                for server in servers:
+                for server in (nginx, prometheus, *servers.values()):
                     server.assert_alive()
                 targets = client.get("/api/v1/targets").json()["data"]["activeTargets"]
                 health = {target["labels"]["job"]: target["health"] for target in targets}
@@ -362,12 +334,16 @@ def test_every_exporter_job_is_up_and_the_probe_sees_the_certificate(stack: Stac
     for job in COMPOSE_ADDRESSES:
         (up,) = stack.query(f'up{{job="{job}"}}')
         assert up["value"][1] == "1", job
+    # The exporters signed in: postgres_exporter with its password, Redis with its own.
+    for reached in ('pg_up{job="postgres"}', 'redis_up{job="redis"}'):
+        (sample,) = stack.query(reached)
+        assert sample["value"][1] == "1", reached
     # The blackbox module reached nginx over TLS: the probe succeeded and knows the expiry,
-    # a month ahead (the test certificate's lifetime).
+    # a day or two ahead (the test certificate's lifetime).
     (success,) = stack.query('probe_success{job="blackbox"}')
     assert success["value"][1] == "1"
     (expiry,) = stack.query('probe_ssl_earliest_cert_expiry{job="blackbox"} - time()')
-    assert 29 * 86400 < float(expiry["value"][1]) <= 30 * 86400
+    assert 86400 < float(expiry["value"][1]) <= 2 * 86400
 
 
 @pytest.mark.parametrize("dashboard_file", EXPORTER_DASHBOARDS, ids=lambda path: path.stem)
