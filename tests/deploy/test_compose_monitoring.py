@@ -5,6 +5,8 @@ test_dockerfile_runtime; the exporters' dashboards against real exporters in
 tests/ops/test_ops_exporters.py.)"""
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -277,3 +279,23 @@ def test_blackbox_probes_nginx_https_through_the_exporter(prod: Services) -> Non
     probe = load_yaml(BLACKBOX_CONFIG)["modules"][module]
     assert probe["prober"] == "http"
     assert probe["http"]["fail_if_not_ssl"] is True
+
+
+def debian_program(name: str) -> str:
+    path = shutil.which(name)
+    assert path, f"`{name}` is missing: install the Debian package (`make system-deps`)"
+    return path
+
+
+def test_prometheus_and_blackbox_accept_their_configuration() -> None:
+    # --syntax-only: the scrape jobs, without the rule files the configuration may name.
+    for command in (
+        [debian_program("promtool"), "check", "config", "--syntax-only", str(PROMETHEUS_CONFIG)],
+        [
+            debian_program("prometheus-blackbox-exporter"),
+            "--config.check",
+            f"--config.file={BLACKBOX_CONFIG}",
+        ],
+    ):
+        checked = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
