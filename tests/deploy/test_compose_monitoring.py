@@ -159,6 +159,7 @@ def test_the_exporters_dashboards_cover_their_areas() -> None:
     for metric in ("node_cpu_seconds_total", "node_memory_MemAvailable_bytes", "node_load1"):
         assert f'{metric}{{job="node"' in host, metric
     assert 'probe_ssl_earliest_cert_expiry{job="blackbox"}' in host
+    assert 'order_system_backup_last_success_timestamp_seconds{job="node"}' in host
     for metric in (
         "pg_stat_database_numbackends",
         "pg_settings_max_connections",

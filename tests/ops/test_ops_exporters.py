@@ -11,6 +11,7 @@ import json
 import math
 import re
 import subprocess
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -257,6 +258,23 @@ def running_nginx(work: Path) -> AbstractContextManager[Server]:
     return serving("nginx", command, port, work / "nginx.log")
 
 
+def backup_metrics(directory: Path) -> Path:
+    """A textfile-collector directory holding what backup.sh writes after a good local dump
+    and a failed upload (the metric names agreed with it)."""
+    directory.mkdir()
+    now = time.time()
+    lines = []
+    for kind, success in (("local", 1), ("offsite", 0)):
+        lines += [
+            f'order_system_backup_last_run_timestamp_seconds{{kind="{kind}"}} {now}',
+            f'order_system_backup_last_run_success{{kind="{kind}"}} {success}',
+            f'order_system_backup_last_success_timestamp_seconds{{kind="{kind}"}} {now - 86400}',
+            f'order_system_backup_size_bytes{{kind="{kind}"}} 1048576',
+        ]
+    (directory / "order_system_backup.prom").write_text("\n".join(lines) + "\n")
+    return directory
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     work = tmp_path_factory.mktemp("exporters")
@@ -269,7 +287,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         nginx = running.enter_context(running_nginx(work / "nginx"))
         # As in Compose: the credentials in the environment, none on the command line.
         exporters = (
-            Exporter("node", "prometheus-node-exporter"),
+            Exporter(
+                "node",
+                "prometheus-node-exporter",
+                (f"--collector.textfile.directory={backup_metrics(work / 'backup-metrics')}",),
+            ),
             Exporter(
                 "postgres",
                 "prometheus-postgres-exporter",
