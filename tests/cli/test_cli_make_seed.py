@@ -1,29 +1,15 @@
 """`make seed`: the dev runner's database, started for the seeding and stopped afterwards, or,
 beside a running `make dev`, used as it runs and left running."""
 
-import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
-from helpers import free_port
-from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_fixed
+from dev_support import ctrl_c, dev_runner, unconfigured_environment, wait_until_ok
+from helpers import TOKEN_URL, free_port
 
-from app.core.config import DEV_SUPERUSER_PASSWORD, Settings
-
-# Far beyond what starting `make dev` takes; only a broken runner makes a test wait this long.
-START_SECONDS = 120.0
-
-
-def _unconfigured_environment(working_dir: Path) -> dict[str, str]:
-    """Ours, with no database configured and `.data` under `working_dir`."""
-    environment = {
-        key: value for key, value in os.environ.items() if key not in Settings.model_fields
-    }
-    environment["LOCAL_DATA_DIR"] = str(working_dir / "data")
-    return environment
+from app.core.config import DEV_SUPERUSER_PASSWORD
 
 
 def _make_seed(working_dir: Path, *arguments: str) -> str:
@@ -31,7 +17,7 @@ def _make_seed(working_dir: Path, *arguments: str) -> str:
     process = subprocess.run(
         [sys.executable, "-m", "devtools.seed", *arguments],
         cwd=working_dir,  # no `.env` here: nothing configures a database
-        env=_unconfigured_environment(working_dir),
+        env=unconfigured_environment(working_dir),
         capture_output=True,
         text=True,
         timeout=300,
@@ -56,52 +42,31 @@ def test_make_seed_runs_on_the_local_postgres_and_stops_it(postgres_tmp_path: Pa
     assert not (postgres_dir / "postmaster.pid").exists()
 
 
-@retry(
-    stop=stop_after_delay(START_SECONDS),
-    wait=wait_fixed(0.5),
-    retry=retry_if_exception_type((httpx.HTTPError, AssertionError)),
-    reraise=True,
-)
-def _wait_until_healthy(api: str) -> None:
-    response = httpx.get(f"{api}/api/health", timeout=5)
-    assert response.json() == {"status": "healthy", "database": "connected"}, response.text
-
-
-def _assert_the_api_uses_its_database(api: str) -> None:
-    health = httpx.get(f"{api}/api/health", timeout=5)
-    assert health.status_code == 200, health.text
-    assert health.json()["database"] == "connected"
-    sign_in = httpx.post(
-        f"{api}/api/auth/login",
-        json={"username": "superAdmin", "password": DEV_SUPERUSER_PASSWORD},
-        timeout=30,
-    )
-    assert sign_in.status_code == 200, sign_in.text
-
-
 def test_make_seed_beside_make_dev_leaves_the_dev_database_running(
     postgres_tmp_path: Path,
 ) -> None:
     postgres_dir = postgres_tmp_path / "data" / "postgres"
     port = free_port()
-    # `make api`, which is `make dev` without the SPA: the same database handling.
-    dev = subprocess.Popen(
-        [sys.executable, "-m", "devtools.dev"],
-        cwd=postgres_tmp_path,
-        env=_unconfigured_environment(postgres_tmp_path) | {"API_PORT": str(port)},
-    )
     api = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(api)
+    # `make api` is `make dev` without the SPA: the same database handling.
+    with dev_runner(postgres_tmp_path, API_PORT=port) as runner:
+        wait_until_ok(f"{api}/api/health", runner)
 
         output = _make_seed(postgres_tmp_path, "--products", "3", "--users", "1", "--orders", "5")
         assert f"Local PostgreSQL in {postgres_dir} (already running: left running)" in output
         assert "Created 3 products" in output
 
         assert (postgres_dir / "postmaster.pid").exists()
-        _assert_the_api_uses_its_database(api)
-    finally:
-        dev.send_signal(signal.SIGINT)  # Ctrl-C
-        dev.wait(timeout=60)
+        # The health verdict is a second old at most: the seeding took longer.
+        health = httpx.get(f"{api}/api/health", timeout=30)
+        assert health.json() == {"status": "healthy", "database": "connected"}, health.text
+        token = httpx.post(
+            f"{api}{TOKEN_URL}",
+            data={"username": "superAdmin", "password": DEV_SUPERUSER_PASSWORD},
+            timeout=30,
+        )
+        assert token.status_code == 200, token.text
+        output = ctrl_c(runner)
     # `make dev` started the server, so `make dev` stops it.
+    assert "Stopped everything, the local PostgreSQL included." in output
     assert not (postgres_dir / "postmaster.pid").exists()
