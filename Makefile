@@ -27,10 +27,13 @@ PROD_COMPOSE := docker compose -f docker-compose.production.yml
 # The SPA's npm packages. `npm ci` can't run here (the registry lacks other platforms' SWC
 # builds, so the lockfile lists Linux ones only); `npm install` keeps to the lockfile.
 FRONT_INSTALLED := front/node_modules/.installed
+# The tests' own npm packages (HCL's formatter for the Terraform files), apart from the SPA's.
+NODE_TOOLS_INSTALLED := tests/tools/node_modules/.installed
 NPM_INSTALL := npm install --no-audit --no-fund
 
 .PHONY: help preflight preflight-python preflight-node dev api seed test container-test fuzz lint fmt validate compose-check up down logs ps \
 	prod-up backup restore cleanup system-deps lock clean client front-deps front-check front-build \
+	validate-terraform \
 	bench soak
 
 help:  ## List the targets
@@ -81,7 +84,7 @@ seed: $(INSTALLED)  ## Demo data in the dev database (more: SEED_ARGS="--orders 
 
 # The container tests run last and apart: their engine and stacks stay up for their whole
 # session, which the other tests shouldn't share the machine with.
-test: preflight lint front-check front-build system-deps $(TOOLS_INSTALLED)  ## Lint, build the SPA, then run every test against a real PostgreSQL, and the containers
+test: preflight lint front-check front-build system-deps $(TOOLS_INSTALLED) $(NODE_TOOLS_INSTALLED)  ## Lint, build the SPA, then run every test against a real PostgreSQL, and the containers
 	$(PYTHON) -m pytest tests --ignore=tests/containers
 	$(PYTHON) -m pytest tests/containers
 
@@ -96,6 +99,10 @@ soak: $(INSTALLED) system-deps  ## Mixed load for SOAK_SECONDS (600) into docs/s
 
 $(FRONT_INSTALLED): front/package.json front/package-lock.json | preflight-node
 	cd front && $(NPM_INSTALL)
+	touch $@
+
+$(NODE_TOOLS_INSTALLED): tests/tools/package.json tests/tools/package-lock.json | preflight-node
+	cd tests/tools && $(NPM_INSTALL)
 	touch $@
 
 front-deps: $(FRONT_INSTALLED)  ## Install the SPA's npm packages
@@ -128,8 +135,8 @@ fmt: $(INSTALLED)  ## Format and autofix
 	$(RUFF) format server tests
 	$(RUFF) check --fix server tests
 
-validate: $(TOOLS_INSTALLED)  ## Offline checks of the cloud deployment: Terraform and Kubernetes
-	terraform fmt -check -recursive -diff cloud-deployment/terraform
+validate: $(TOOLS_INSTALLED) $(NODE_TOOLS_INSTALLED)  ## Offline checks of the cloud deployment: Terraform and Kubernetes
+	node tests/tools/terraform-fmt-check.mjs cloud-deployment/terraform
 	$(TOOLS_VENV)/bin/checkov --directory cloud-deployment/terraform --framework terraform --compact --quiet --skip-download
 	@set -euo pipefail; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	for overlay in staging production; do \
@@ -138,6 +145,13 @@ validate: $(TOOLS_INSTALLED)  ## Offline checks of the cloud deployment: Terrafo
 		$(TOOLS_VENV)/bin/checkov --file "$$tmp/$$overlay.yaml" --framework kubernetes --compact --quiet --skip-download; \
 	done
 	$(TOOLS_VENV)/bin/shellcheck -x cloud-deployment/scripts/*.sh server/docker-entrypoint.sh $(PREFLIGHT)
+
+# No registry ships terraform; HCL's formatter in `make validate` and `make test` checks the
+# layout, this adds Terraform's own rewrites (unwrapping "${var.x}", unquoting legacy types).
+validate-terraform:  ## `terraform fmt -check` itself: needs terraform on PATH
+	@command -v terraform >/dev/null || { \
+		echo "make validate-terraform needs terraform on PATH (no package registry ships it: https://developer.hashicorp.com/terraform/install); make validate checks the formatting without it" >&2; exit 1; }
+	terraform fmt -check -recursive -diff cloud-deployment/terraform
 
 # docker-compose.yml's optional env_file (`required: false`) needs Compose 2.24.
 COMPOSE_MIN_VERSION := 2.24.0
