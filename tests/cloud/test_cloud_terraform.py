@@ -2,15 +2,12 @@
 (routing, a private encrypted database, secrets only through Secrets Manager, the migration
 task deploy.sh runs, the names deploy.sh uses)."""
 
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 from cloud_support import (
     DEPLOY_SCRIPT,
-    REPO_ROOT,
     SECRET_NAME,
     TERRAFORM_DIR,
     Json,
@@ -91,25 +88,6 @@ def test_the_format_check_names_each_unformatted_file_and_its_first_difference(
         '  line 2: "  type = string"',
         '  formatted: "  type    = string"',
     ]
-
-
-def test_make_validate_terraform_says_what_it_needs_when_terraform_is_missing() -> None:
-    without_terraform = os.pathsep.join(
-        directory
-        for directory in os.environ["PATH"].split(os.pathsep)
-        if not (Path(directory) / "terraform").exists()
-    )
-    result = subprocess.run(
-        ["make", "validate-terraform"],
-        cwd=REPO_ROOT,
-        env=dict(os.environ, PATH=without_terraform),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert "make validate-terraform needs terraform on PATH" in result.stderr
 
 
 def test_checkov_finds_no_failed_check() -> None:

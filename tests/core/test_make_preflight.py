@@ -1,5 +1,6 @@
 """`make preflight`, the first thing `make dev` and `make test` run: it names what the machine
-lacks (Python and python3-venv, Node.js, npm), each with its fix, and lets a ready one pass."""
+lacks (Python and python3-venv, Node.js, npm), each with its fix, and lets a ready one pass.
+Likewise `make validate-terraform`, the one check that needs a binary no registry ships."""
 
 import os
 import shutil
@@ -97,6 +98,17 @@ def test_everything_missing_is_named_at_once(tmp_path: Path) -> None:
         " && sudo apt-get install -y nodejs",
         "  - npm is missing: sudo apt-get install npm (NodeSource's nodejs includes it)",
     ]
+
+
+def test_make_validate_terraform_says_what_it_needs_when_terraform_is_missing() -> None:
+    without_terraform = os.pathsep.join(
+        directory
+        for directory in os.environ["PATH"].split(os.pathsep)
+        if not (Path(directory) / "terraform").exists()
+    )
+    result = _run("make", "validate-terraform", path=without_terraform)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "make validate-terraform needs terraform on PATH" in result.stderr
 
 
 def test_the_preflight_script_is_shellcheck_clean() -> None:
