@@ -22,11 +22,17 @@ def _fake_tool(directory: Path, name: str, script: str) -> None:
     tool.chmod(0o755)
 
 
+# What an enclosing `make test` passes down: its sub-makes would print "Entering directory".
+OUTER_MAKE = {"MAKELEVEL", "MAKEFLAGS", "MFLAGS"}
+
+
 def _run(*command: str | Path, path: str) -> subprocess.CompletedProcess[str]:
+    """`command` in the repository as a developer's shell runs it, with this PATH."""
+    environment = {key: value for key, value in os.environ.items() if key not in OUTER_MAKE}
     return subprocess.run(
         command,
         cwd=REPO_ROOT,
-        env=dict(os.environ, PATH=path),
+        env=environment | {"PATH": path},
         capture_output=True,
         text=True,
         timeout=60,
