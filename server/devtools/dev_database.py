@@ -46,7 +46,8 @@ def load_dev_settings() -> Settings:
 @contextmanager
 def dev_database(settings: Settings) -> Iterator[DevDatabase]:
     """The database, migrated, with the first superuser; a local PostgreSQL started for the
-    block stops when it ends. A failed prestart raises CalledProcessError."""
+    block stops when it ends, one found running is left running. A failed prestart raises
+    CalledProcessError."""
     environment = dict(os.environ)
     if settings.DATABASE_URL is not None or settings.POSTGRES_SERVER is not None:
         _prestart(environment)
