@@ -27,22 +27,37 @@ PROD_COMPOSE := docker compose -f docker-compose.production.yml
 # The SPA's npm packages. `npm ci` can't run here (the registry lacks other platforms' SWC
 # builds, so the lockfile lists Linux ones only); `npm install` keeps to the lockfile.
 FRONT_INSTALLED := front/node_modules/.installed
+# The tests' own npm packages (HCL's formatter for the Terraform files), apart from the SPA's.
+NODE_TOOLS_INSTALLED := tests/tools/node_modules/.installed
 NPM_INSTALL := npm install --no-audit --no-fund
 
-.PHONY: help dev api seed test container-test fuzz lint fmt validate compose-check up down logs ps \
+.PHONY: help preflight preflight-python preflight-node dev api seed test container-test fuzz lint fmt validate compose-check up down logs ps \
 	prod-up backup restore cleanup system-deps lock clean client front-deps front-check front-build \
+	validate-terraform \
 	bench soak
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(INSTALLED): server/pyproject.toml server/constraints.txt
+# What `make dev` and `make test` need from the machine, checked before anything long runs;
+# the virtualenvs and the SPA's packages check what they need themselves.
+PREFLIGHT := server/devtools/preflight.sh
+
+preflight: preflight-python preflight-node  ## Check Python (and python3-venv), Node.js and npm: what is missing, with its fix
+
+preflight-python:
+	@$(PREFLIGHT) python
+
+preflight-node:
+	@$(PREFLIGHT) node
+
+$(INSTALLED): server/pyproject.toml server/constraints.txt | preflight-python
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -c server/constraints.txt -e 'server[dev]'
 	touch $@
 
-$(TOOLS_INSTALLED): tests/validators-requirements.txt
+$(TOOLS_INSTALLED): tests/validators-requirements.txt | preflight-python
 	python3 -m venv $(TOOLS_VENV)
 	$(TOOLS_VENV)/bin/pip install --quiet --upgrade pip
 	$(TOOLS_VENV)/bin/pip install --quiet -r tests/validators-requirements.txt
@@ -58,7 +73,7 @@ system-deps:  ## Debian packages the tests start for real (installed when root)
 		fi; \
 	fi
 
-dev: $(INSTALLED) $(FRONT_INSTALLED)  ## Run the API and the SPA for development (http://127.0.0.1:3000)
+dev: preflight $(INSTALLED) $(FRONT_INSTALLED)  ## Run the API and the SPA for development (http://127.0.0.1:3000)
 	$(PYTHON) -m devtools.dev --front
 
 api: $(INSTALLED)  ## Run the API alone (auto-reload, local PostgreSQL unless configured)
@@ -69,7 +84,7 @@ seed: $(INSTALLED)  ## Demo data in the dev database (more: SEED_ARGS="--orders 
 
 # The container tests run last and apart: their engine and stacks stay up for their whole
 # session, which the other tests shouldn't share the machine with.
-test: lint front-check front-build system-deps $(TOOLS_INSTALLED)  ## Lint, build the SPA, then run every test against a real PostgreSQL, and the containers
+test: preflight lint front-check front-build system-deps $(TOOLS_INSTALLED) $(NODE_TOOLS_INSTALLED)  ## Lint, build the SPA, then run every test against a real PostgreSQL, and the containers
 	$(PYTHON) -m pytest tests --ignore=tests/containers
 	$(PYTHON) -m pytest tests/containers
 
@@ -82,8 +97,12 @@ bench: $(INSTALLED) system-deps  ## Benchmarks into docs/benchmarks.md (BENCH_AR
 soak: $(INSTALLED) system-deps  ## Mixed load for SOAK_SECONDS (600) into docs/soak.md (SOAK_ARGS="--help")
 	PYTHONPATH=tests:tests/nginx $(PYTHON) -m perf soak --seconds $(or $(SOAK_SECONDS),600) $(SOAK_ARGS)
 
-$(FRONT_INSTALLED): front/package.json front/package-lock.json
+$(FRONT_INSTALLED): front/package.json front/package-lock.json | preflight-node
 	cd front && $(NPM_INSTALL)
+	touch $@
+
+$(NODE_TOOLS_INSTALLED): tests/tools/package.json tests/tools/package-lock.json | preflight-node
+	cd tests/tools && $(NPM_INSTALL)
 	touch $@
 
 front-deps: $(FRONT_INSTALLED)  ## Install the SPA's npm packages
@@ -116,8 +135,8 @@ fmt: $(INSTALLED)  ## Format and autofix
 	$(RUFF) format server tests
 	$(RUFF) check --fix server tests
 
-validate: $(TOOLS_INSTALLED)  ## Offline checks of the cloud deployment: Terraform and Kubernetes
-	terraform fmt -check -recursive -diff cloud-deployment/terraform
+validate: $(TOOLS_INSTALLED) $(NODE_TOOLS_INSTALLED)  ## Offline checks of the cloud deployment: Terraform and Kubernetes
+	node tests/tools/terraform-fmt-check.mjs cloud-deployment/terraform
 	$(TOOLS_VENV)/bin/checkov --directory cloud-deployment/terraform --framework terraform --compact --quiet --skip-download
 	@set -euo pipefail; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	for overlay in staging production; do \
@@ -125,7 +144,14 @@ validate: $(TOOLS_INSTALLED)  ## Offline checks of the cloud deployment: Terrafo
 		$(TOOLS_VENV)/bin/kubernetes-validate --strict --kubernetes-version 1.30.0 --quiet "$$tmp/$$overlay.yaml"; \
 		$(TOOLS_VENV)/bin/checkov --file "$$tmp/$$overlay.yaml" --framework kubernetes --compact --quiet --skip-download; \
 	done
-	$(TOOLS_VENV)/bin/shellcheck -x cloud-deployment/scripts/*.sh server/docker-entrypoint.sh
+	$(TOOLS_VENV)/bin/shellcheck -x cloud-deployment/scripts/*.sh server/docker-entrypoint.sh $(PREFLIGHT)
+
+# No registry ships terraform; HCL's formatter in `make validate` and `make test` checks the
+# layout, this adds Terraform's own rewrites (unwrapping "${var.x}", unquoting legacy types).
+validate-terraform:  ## `terraform fmt -check` itself: needs terraform on PATH
+	@command -v terraform >/dev/null || { \
+		echo "make validate-terraform needs terraform on PATH (no package registry ships it: https://developer.hashicorp.com/terraform/install); make validate checks the formatting without it" >&2; exit 1; }
+	terraform fmt -check -recursive -diff cloud-deployment/terraform
 
 # docker-compose.yml's optional env_file (`required: false`) needs Compose 2.24.
 COMPOSE_MIN_VERSION := 2.24.0
@@ -161,7 +187,7 @@ restore: $(INSTALLED)  ## Restore FILE=backups/order_system_....dump (or FILE=la
 cleanup:  ## Docker disk clean-up, a dry run unless ARGS="--prune --days 7 --truncate-logs --max-size 200M"
 	cloud-deployment/scripts/cleanup.sh $(or $(ARGS),--dry-run)
 
-lock:  ## Re-resolve dependencies to their newest allowed versions into server/constraints.txt
+lock: preflight-python  ## Re-resolve dependencies to their newest allowed versions into server/constraints.txt
 	rm -rf $(VENV)-lock
 	python3 -m venv $(VENV)-lock
 	$(VENV)-lock/bin/pip install --quiet -e 'server[dev]'

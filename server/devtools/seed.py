@@ -2,7 +2,8 @@
 
 A small shop by default, always the same one (--seed 1); arguments are passed on and win over
 the defaults: `make seed SEED_ARGS="--orders 100000 --seed 7"`. The database is the one
-`make api` uses; a local PostgreSQL is started for the seeding and stopped afterwards.
+`make api` uses; a local PostgreSQL is started for the seeding and stopped afterwards, or,
+when `make dev` already runs it, used and left running.
 """
 
 import subprocess

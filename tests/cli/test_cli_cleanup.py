@@ -103,6 +103,7 @@ def test_cleanup_deletes_exactly_the_old_cancelled_orders_and_what_hangs_off_the
     output = run_ok(
         database,
         "cleanup-orders", "--status", "cancelled", "--older-than-days", "30", "--batch-size", "2",
+        "--yes",
     )  # fmt: skip
     assert "Deleted 3 orders" in output
     kept = {
@@ -114,12 +115,32 @@ def test_cleanup_deletes_exactly_the_old_cancelled_orders_and_what_hangs_off_the
 def test_completed_orders_are_cleaned_up_only_when_asked_for(
     database: URL, orders: dict[str, list[int]]
 ) -> None:
-    output = run_ok(database, "cleanup-orders", "--status", "completed", "--older-than-days", "100")
+    output = run_ok(
+        database, "cleanup-orders", "--status", "completed", "--older-than-days", "100", "--yes"
+    )
     assert "1 completed order created before" in output
     assert "Deleted 1 order " in output
     assert _order_ids(database) == {order_id for ids in orders.values() for order_id in ids} - {
         orders["old_completed"][1]
     }
+
+
+def test_without_yes_it_asks_first_and_no_deletes_nothing(
+    database: URL, orders: dict[str, list[int]]
+) -> None:
+    before = _order_ids_in_each_table(database)
+    arguments = ("cleanup-orders", "--status", "cancelled", "--older-than-days", "30")
+
+    declined = run(database, *arguments, input="n\n")
+    assert declined.exit_code == 1, declined.output
+    assert "3 cancelled orders created before" in declined.output
+    assert "Delete 3 orders? [y/N]: n" in declined.output
+    assert "Nothing was deleted." in declined.output
+    assert _order_ids_in_each_table(database) == before
+
+    accepted = run_ok(database, *arguments, input="y\n")
+    assert "Deleted 3 orders" in accepted
+    assert _order_ids(database) == before["orders"] - set(orders["old_cancelled"])
 
 
 def test_nothing_to_clean_up_is_said_plainly(database: URL, orders: dict[str, list[int]]) -> None:

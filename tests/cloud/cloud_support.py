@@ -1,10 +1,11 @@
 """Helpers for the cloud deployment tests: the real validators run on the real files.
 
-terraform comes from the PATH (no registry here ships it); kubectl, checkov,
-kubernetes-validate, the HCL parser and YAML come from the validators' own virtualenv
-(.venv-tools, installed by `make test` from tests/validators-requirements.txt). Nothing is
-mocked and nothing is skipped: a missing tool fails the test that needs it, with the way to
-get it.
+kubectl, checkov, kubernetes-validate, the HCL parser and YAML come from the validators' own
+virtualenv (.venv-tools, installed by `make test` from tests/validators-requirements.txt); HCL's
+formatter, which `terraform fmt` applies, from the npm packages of tests/tools (no registry
+here ships terraform itself: `make validate-terraform` runs it where it is installed).
+Nothing is mocked and nothing is skipped: a missing tool fails the test that needs it, with
+the way to get it.
 
 Parsed Terraform is normalised (see `_HCL_TO_JSON`), so the tests read plain JSON: a block is a
 list of dicts, an attribute its value, a string literal a str without its quotes, and an
@@ -36,6 +37,8 @@ KUBERNETES_VERSION = "1.30.0"
 
 TOOLS_BIN = REPO_ROOT / ".venv-tools" / "bin"
 TOOLS_HINT = "run `make test` (it installs .venv-tools from tests/validators-requirements.txt)"
+NODE_TOOLS_DIR = REPO_ROOT / "tests" / "tools"
+TERRAFORM_FMT_CHECK = NODE_TOOLS_DIR / "terraform-fmt-check.mjs"
 
 # Names that must only ever arrive through Secrets Manager or a Kubernetes Secret.
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|DATABASE_URL|REDIS_URL|PRIVATE_KEY", re.I)
@@ -53,6 +56,16 @@ def system_program(name: str) -> str:
     found = shutil.which(name)
     assert found, f"{name} is not on PATH; the cloud tests run it for real"
     return found
+
+
+def terraform_fmt_check(directory: Path) -> subprocess.CompletedProcess[str]:
+    """`terraform fmt -check -recursive` on `directory`, by HCL's formatter: exit 1 and each
+    unformatted file's first difference."""
+    formatter = NODE_TOOLS_DIR / "node_modules" / "@cdktn" / "hcl-tools"
+    assert formatter.exists(), (
+        f"{formatter} is missing: run `make test` (it installs tests/tools' npm packages)"
+    )
+    return run([system_program("node"), TERRAFORM_FMT_CHECK, directory])
 
 
 def run(

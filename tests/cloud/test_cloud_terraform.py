@@ -3,6 +3,7 @@
 task deploy.sh runs, the names deploy.sh uses)."""
 
 import re
+from pathlib import Path
 
 import pytest
 from cloud_support import (
@@ -24,11 +25,10 @@ from cloud_support import (
     references,
     resource,
     resources,
-    run,
     skipped_checks,
     strings,
-    system_program,
     terraform_files,
+    terraform_fmt_check,
     variable_default,
     variables,
 )
@@ -69,10 +69,25 @@ def default_true(value: Json) -> bool:
 
 
 def test_terraform_files_are_formatted() -> None:
-    result = run(
-        [system_program("terraform"), "fmt", "-check", "-recursive", "-diff"], cwd=TERRAFORM_DIR
-    )
+    result = terraform_fmt_check(TERRAFORM_DIR)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_format_check_names_each_unformatted_file_and_its_first_difference(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "module").mkdir()
+    (tmp_path / "module" / "main.tf").write_text(
+        'variable "region" {\n  type = string\n  default     = "eu-west-1"\n}\n'
+    )
+    (tmp_path / "formatted.tf").write_text((TERRAFORM_DIR / "versions.tf").read_text())
+    result = terraform_fmt_check(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.splitlines() == [
+        f"{tmp_path}/module/main.tf is not formatted (terraform fmt rewrites it):",
+        '  line 2: "  type = string"',
+        '  formatted: "  type    = string"',
+    ]
 
 
 def test_checkov_finds_no_failed_check() -> None:

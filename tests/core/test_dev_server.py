@@ -1,71 +1,13 @@
 """`make dev` and `make api` end to end: the real dev runner, a local PostgreSQL, uvicorn, the
 SPA's Next.js dev server, then Ctrl-C."""
 
-import os
-import signal
 import socket
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from dev_support import ctrl_c, dev_runner, wait_until_ok
 from helpers import ME_URL, TOKEN_URL, bearer, free_port
 from jose import jwt
-from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
-
-from app.core.config import Settings
-
-# The first request to `next dev` compiles the page; on a busy two-core machine that is slow.
-STARTUP_LIMIT_SECONDS = 240
-
-
-def _wait_until_ok(url: str, runner: subprocess.Popen[str]) -> httpx.Response:
-    for attempt in Retrying(
-        stop=stop_after_delay(STARTUP_LIMIT_SECONDS),
-        wait=wait_fixed(0.5),
-        retry=retry_if_exception_type((httpx.TransportError, httpx.HTTPStatusError)),
-        reraise=True,
-    ):
-        with attempt:
-            assert runner.poll() is None, "the dev runner exited early"
-            response = httpx.get(url, timeout=30)
-            response.raise_for_status()
-    return response
-
-
-@contextmanager
-def _dev_runner(
-    working_dir: Path, *arguments: str, **ports: int
-) -> Iterator[subprocess.Popen[str]]:
-    environment = {
-        key: value for key, value in os.environ.items() if key not in Settings.model_fields
-    }
-    environment.update({name: str(port) for name, port in ports.items()})
-    environment["LOCAL_DATA_DIR"] = str(working_dir / "data")
-    runner = subprocess.Popen(
-        [sys.executable, "-m", "devtools.dev", *arguments],
-        cwd=working_dir,  # no `.env` here: the development defaults apply
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # a process group of its own, as a terminal gives `make dev`
-    )
-    try:
-        yield runner
-    finally:
-        if runner.poll() is None:
-            os.killpg(runner.pid, signal.SIGKILL)
-            runner.wait()
-
-
-def _ctrl_c(runner: subprocess.Popen[str]) -> str:
-    """Ctrl-C in a terminal signals the whole foreground process group; returns the output."""
-    os.killpg(runner.pid, signal.SIGINT)
-    output, _ = runner.communicate(timeout=60)
-    return output
 
 
 def _port_is_open(port: int) -> bool:
@@ -79,8 +21,8 @@ def test_make_api_serves_swagger_with_the_dev_login_and_ctrl_c_stops_everything(
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     postgres_dir = postgres_tmp_path / "data" / "postgres"
-    with _dev_runner(postgres_tmp_path, API_PORT=port) as runner:
-        _wait_until_ok(f"{base_url}/api/health", runner)
+    with dev_runner(postgres_tmp_path, API_PORT=port) as runner:
+        wait_until_ok(f"{base_url}/api/health", runner)
         assert httpx.get(f"{base_url}/api/docs").status_code == 200
         token = httpx.post(
             f"{base_url}{TOKEN_URL}", data={"username": "superAdmin", "password": "admin123"}
@@ -94,7 +36,7 @@ def test_make_api_serves_swagger_with_the_dev_login_and_ctrl_c_stops_everything(
         assert kept_key.stat().st_mode & 0o777 == 0o600
         jwt.decode(token.json()["access_token"], kept_key.read_text(), algorithms=["HS256"])
         assert (postgres_dir / "postmaster.pid").exists()
-        output = _ctrl_c(runner)
+        output = ctrl_c(runner)
     dev_login = "superAdmin / admin123, the development login that production refuses"
     assert f"Swagger  {base_url}/api/docs  (Authorize: {dev_login})" in output
     assert "App " not in output
@@ -108,10 +50,10 @@ def test_make_dev_serves_the_spa_which_forwards_api_calls_and_ctrl_c_stops_every
 ) -> None:
     api_port, front_port = free_port(), free_port()
     app_url = f"http://127.0.0.1:{front_port}"
-    with _dev_runner(
+    with dev_runner(
         postgres_tmp_path, "--front", API_PORT=api_port, FRONT_PORT=front_port
     ) as runner:
-        page = _wait_until_ok(f"{app_url}/login", runner)
+        page = wait_until_ok(f"{app_url}/login", runner)
         assert page.headers["content-type"].startswith("text/html")
         assert "<html" in page.text
         # The browser only ever calls its own origin; the dev server forwards /api.
@@ -121,7 +63,7 @@ def test_make_dev_serves_the_spa_which_forwards_api_calls_and_ctrl_c_stops_every
             timeout=30,
         )
         assert token.status_code == 200, token.text
-        output = _ctrl_c(runner)
+        output = ctrl_c(runner)
     dev_login = "superAdmin / admin123, the development login that production refuses"
     assert f"App      {app_url}  (sign in: {dev_login})" in output
     assert "Stopped everything, the local PostgreSQL included." in output

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import RefreshToken
@@ -81,3 +81,20 @@ async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
 
 async def revoke_all_for_user(session: AsyncSession, user_id: int) -> None:
     await _revoke_live(session, RefreshToken.user_id == user_id)
+
+
+async def delete_ended(session: AsyncSession, *, limit: int) -> int:
+    """Delete up to `limit` tokens that can never be traded again, expired or revoked;
+    returns how many. Rotated tokens stay until they expire: presenting one again is how a
+    stolen copy is detected."""
+    ended = (
+        select(RefreshToken.id)
+        .where((RefreshToken.expires_at <= func.now()) | RefreshToken.revoked_at.is_not(None))
+        .limit(limit)
+    )
+    deleted = await session.scalars(
+        delete(RefreshToken)
+        .where(RefreshToken.id.in_(ended.scalar_subquery()))
+        .returning(RefreshToken.id)
+    )
+    return len(deleted.all())

@@ -1,4 +1,5 @@
-"""Deleting old finished orders for `python -m app.cli cleanup-orders`.
+"""Deleting old finished orders for `order-system cleanup-orders`, and ended refresh tokens for
+`order-system cleanup-tokens`.
 
 Only orders that nothing can happen to any more qualify: cancelled or completed ones. Their
 lines, status history and idempotency keys go with them (ON DELETE CASCADE). Deletion runs in
@@ -13,6 +14,8 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, Row, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.auth import refresh_tokens
+from app.core.database import create_sessionmaker
 from app.orders.models import Order, OrderStatus
 
 
@@ -64,3 +67,16 @@ async def delete_orders(
             return deleted
         deleted += result.rowcount
         on_batch(result.rowcount)
+
+
+async def delete_ended_tokens(engine: AsyncEngine, *, batch_size: int) -> int:
+    """Delete every expired or revoked refresh token, `batch_size` at a time, committing
+    each batch; returns how many."""
+    sessionmaker = create_sessionmaker(engine)
+    deleted = 0
+    while True:
+        async with sessionmaker() as session, session.begin():
+            batch = await refresh_tokens.delete_ended(session, limit=batch_size)
+        deleted += batch
+        if batch < batch_size:
+            return deleted

@@ -1,4 +1,5 @@
-"""`python -m app.cli`: maintenance commands on the database that the settings name.
+"""`order-system` (or `python -m app.cli`): maintenance commands on the database that the
+settings name.
 
 Settings come from the environment and `.env` as for the API and `app.prestart`
 (DATABASE_URL, or the POSTGRES_* variables); the schema must be migrated already.
@@ -6,6 +7,7 @@ Settings come from the environment and `.env` as for the API and `app.prestart`
 
 import asyncio
 import random
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -28,8 +30,9 @@ from app.core.errors import AppError
 from app.stats import service as stats_service
 from app.stats.schemas import Stats
 from app.users import service as users_service
+from app.users.exceptions import UserNotFound
 from app.users.models import User, UserRole
-from app.users.schemas import UserCreate
+from app.users.schemas import PasswordSet, UserCreate
 
 T = TypeVar("T")
 
@@ -143,6 +146,45 @@ def create_user(
     console.print(f"Created {user.role.value} {user.username} (id {user.id}, {user.email}).")
 
 
+def _new_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password: str = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@app.command("set-password")
+def set_password(
+    username: Annotated[str, typer.Argument(help="The account, whatever the case")],
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from the first line of stdin (for scripts), not asked for",
+        ),
+    ] = False,
+) -> None:
+    """Set a new password (asked for twice, never echoed) and end the account's sessions.
+
+    Its refresh tokens are revoked and the access tokens issued before stop working, as when
+    the user changes the password through the API."""
+    try:
+        data = PasswordSet(password=_new_password(password_stdin))
+    except ValidationError as error:
+        _fail(_validation_problems(error))
+
+    async def reset(engine: AsyncEngine) -> User:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            user = await users_service.find_by_username(session, username)
+            if user is None:
+                raise UserNotFound
+            await users_service.set_password(session, user_id=user.id, new_password=data.password)
+            return user
+
+    user = _on_database(reset)
+    console.print(f"Set the password of {user.username}; every session of theirs has ended.")
+
+
 @app.command("seed-demo")
 def seed_demo(
     products: Annotated[int, typer.Option(min=0, help="Products to create")] = 200,
@@ -188,8 +230,11 @@ def cleanup_orders(
         bool, typer.Option("--dry-run", help="Show what would go, delete nothing")
     ] = False,
     batch_size: Annotated[int, typer.Option(min=1, help="Orders per transaction")] = 1000,
+    yes: Annotated[bool, typer.Option("--yes", help="Delete without asking first")] = False,
 ) -> None:
-    """Delete old cancelled or completed orders, with their lines and status history."""
+    """Delete old cancelled or completed orders, with their lines and status history.
+
+    Shows how many and the oldest few, then asks first unless --yes."""
     created_before = datetime.now(UTC) - timedelta(days=older_than_days)
     count, sample = _on_database(
         lambda engine: cleanup.find_orders(
@@ -210,6 +255,9 @@ def cleanup_orders(
         return
     if count == 0:
         return
+    if not yes and not typer.confirm(f"Delete {_orders(count)}?"):
+        console.print("Nothing was deleted.")
+        raise typer.Exit(1)
     with _progress("Deleting", count) as advance:
         deleted = _on_database(
             lambda engine: cleanup.delete_orders(
@@ -221,6 +269,18 @@ def cleanup_orders(
             )
         )
     console.print(f"Deleted {_orders(deleted)} with their lines and status history.")
+
+
+@app.command("cleanup-tokens")
+def cleanup_tokens(
+    batch_size: Annotated[int, typer.Option(min=1, help="Tokens per transaction")] = 1000,
+) -> None:
+    """Delete expired and revoked refresh tokens (the API's sweeper does it too, periodically)."""
+    deleted = _on_database(
+        lambda engine: cleanup.delete_ended_tokens(engine, batch_size=batch_size)
+    )
+    noun = "token" if deleted == 1 else "tokens"
+    console.print(f"Deleted {deleted} expired or revoked refresh {noun}.")
 
 
 @app.command("stats")

@@ -1,5 +1,5 @@
 """The periodic sweep: pending orders past PENDING_ORDER_TTL_SECONDS expire, idempotency keys
-past their lifetime go.
+past their lifetime go, and so do refresh tokens that ended (expired or revoked).
 
 Every API worker runs the loop; a PostgreSQL advisory lock lets one sweep at a time across
 every worker and replica, and the others skip their turn. Each batch is its own short
@@ -7,7 +7,7 @@ transaction, taking the lock again, so a sweep never holds locks for long.
 """
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import timedelta
 
 import structlog
@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.auth import refresh_tokens
 from app.core.config import Settings
 from app.orders import service
 
@@ -29,6 +30,7 @@ logger = structlog.get_logger(__name__)
 class SweepResult:
     expired_orders: int
     purged_keys: int
+    purged_tokens: int = 0
 
 
 async def _batch(
@@ -42,7 +44,8 @@ async def _batch(
         if ttl is not None:
             expired = await service.expire_pending_orders(session, ttl=ttl, limit=BATCH_SIZE)
         purged = await service.purge_idempotency_keys(session, limit=BATCH_SIZE)
-        return SweepResult(expired, purged)
+        tokens = await refresh_tokens.delete_ended(session, limit=BATCH_SIZE)
+        return SweepResult(expired, purged, tokens)
 
 
 async def sweep(
@@ -59,8 +62,9 @@ async def sweep(
         total = SweepResult(
             (total.expired_orders if total else 0) + batch.expired_orders,
             (total.purged_keys if total else 0) + batch.purged_keys,
+            (total.purged_tokens if total else 0) + batch.purged_tokens,
         )
-        if batch.expired_orders < BATCH_SIZE and batch.purged_keys < BATCH_SIZE:
+        if max(batch.expired_orders, batch.purged_keys, batch.purged_tokens) < BATCH_SIZE:
             return total
 
 
@@ -79,9 +83,10 @@ async def run_sweeper(sessionmaker: async_sessionmaker[AsyncSession], settings: 
             # Anything else is a bug, but the loop must outlive it: expiry is a safety net.
             logger.exception("order_sweep_crashed")
             continue
-        if result is not None and (result.expired_orders or result.purged_keys):
+        if result is not None and any(astuple(result)):
             logger.info(
                 "order_sweep",
                 expired_orders=result.expired_orders,
                 purged_idempotency_keys=result.purged_keys,
+                purged_refresh_tokens=result.purged_tokens,
             )

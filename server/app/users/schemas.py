@@ -46,6 +46,12 @@ class UserUpdate(UserUpdateMe):
     password: Annotated[Password | None, NotNull] = None
 
 
+class PasswordSet(InputModel):
+    """A new password set by an operator (`order-system set-password`)."""
+
+    password: Password
+
+
 class PasswordChange(InputModel):
     current_password: Annotated[str, StringConstraints(max_length=1024)]
     new_password: Password

@@ -220,8 +220,8 @@ async def delete_user(
 async def change_password(
     session: AsyncSession, user: User, data: PasswordChange, *, throttle: Throttle
 ) -> None:
-    """Every session of the user ends: refresh tokens are revoked, and the token version
-    moves on, so access tokens issued before stop working too (the caller signs in again)."""
+    """After checking the current password, `set_password`: every session ends, this one
+    too (the caller signs in again)."""
     limit = (PASSWORD_CHECKS_PER_USER, f"user:{user.id}")
     retry_after = await throttle.reserve("password_check", [limit])
     if retry_after is not None:
@@ -231,10 +231,17 @@ async def change_password(
     await session.commit()
     if not await verify_password(data.current_password, user.hashed_password):
         raise IncorrectPassword
-    new_hash = await hash_password(data.new_password)
     await throttle.forget("password_check", [limit])
+    await set_password(session, user_id=user.id, new_password=data.new_password)
+
+
+async def set_password(session: AsyncSession, *, user_id: int, new_password: str) -> None:
+    """The new password, and every session of the user ends: refresh tokens are revoked, and
+    the token version moves on, so access tokens issued before stop working too. The
+    password must have passed the `Password` rules."""
+    new_hash = await hash_password(new_password)
     # Locked only now, after bcrypt: a delete meanwhile makes this a 404, not a lost write.
-    user = await lock_user(session, user.id)
+    user = await lock_user(session, user_id)
     user.hashed_password = new_hash
     # In SQL, so two changes at once can't both write the same next version.
     user.token_version = User.token_version + 1
