@@ -28,6 +28,16 @@ from urllib.parse import urlsplit
 DEFAULT_SINK_URL = "http://alert-sink:9095/alerts"
 RECEIVERS = ("sink", "webhook", "email")
 TRUE_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+# The plain-text part of an alert email (Alertmanager's own HTML part goes along): what fired,
+# and the runbook's commands, readable in any mail client.
+EMAIL_TEXT = """{{ range .Alerts -}}
+[{{ .Status | toUpper }}] {{ .Labels.alertname }} ({{ .Labels.severity }})
+{{ .Annotations.summary }}
+{{ .Annotations.description }}
+Runbook: {{ .Annotations.runbook }}
+Labels:{{ range .Labels.SortedPairs }} {{ .Name }}={{ .Value }}{{ end }}
+
+{{ end }}"""
 
 
 class SettingsError(Exception):
@@ -60,6 +70,7 @@ def email_receiver(env: Mapping[str, str]) -> dict[str, Any]:
         "to": setting(env, "ALERTMANAGER_EMAIL_TO", required_for="email"),
         "from": setting(env, "ALERTMANAGER_SMTP_FROM", required_for="email"),
         "smarthost": smarthost(setting(env, "ALERTMANAGER_SMTP_SMARTHOST", required_for="email")),
+        "text": EMAIL_TEXT,
         "send_resolved": True,
     }
     require_tls = setting(env, "ALERTMANAGER_SMTP_REQUIRE_TLS") or "true"

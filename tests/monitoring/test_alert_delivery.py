@@ -1,6 +1,7 @@
 """An alert travels for real: Prometheus evaluates the project's rules against a backend that
-is down, Alertmanager (the project's configuration, rendered) delivers it, and the project's
-alert sink logs it with its runbook.
+is down, Alertmanager (the project's configuration, rendered) delivers it, and it arrives with
+its runbook: at the project's alert sink (the default receiver), or as an email at a real
+SMTP server (aiosmtpd).
 
 Prometheus runs a configuration generated from monitoring/prometheus/prometheus.yml: the same
 backend job, pointed at a closed loopback port instead of the engine's DNS, with second-long
@@ -9,14 +10,20 @@ already prove the durations and this test proves the wiring. Alertmanager's `gro
 Prometheus' resend delay are shortened for the same reason.
 """
 
+import email.message
 import json
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
 from alerting_support import (
     ALERT_SINK,
     PROMETHEUS_CONFIG,
@@ -33,6 +40,27 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_f
 
 DELIVERY_TIMEOUT_SECONDS = 60.0
 
+Delivered = TypeVar("Delivered")
+
+
+class NotYet(Exception):
+    """The alert has not arrived yet."""
+
+
+def wait_for(arrived: Callable[[], Delivered | None], what: str) -> Delivered:
+    def present() -> Delivered:
+        found = arrived()
+        if found is None:
+            raise NotYet(f"{what} has not arrived")
+        return found
+
+    return Retrying(
+        stop=stop_after_delay(DELIVERY_TIMEOUT_SECONDS),
+        wait=wait_fixed(0.2),
+        retry=retry_if_exception_type(NotYet),
+        reraise=True,
+    )(present)
+
 
 def sink_lines(log: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
@@ -41,26 +69,50 @@ def sink_lines(log: Path) -> list[dict[str, Any]]:
 @pytest.fixture
 def sink(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """The alert sink on a free port: its base URL and its log."""
-    port = free_port()
+    port = str(free_port())
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "sink.log"
-    command: list[str | Path] = [
-        sys.executable,
-        ALERT_SINK,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+    command: list[str | Path] = [sys.executable, ALERT_SINK, "--host", "127.0.0.1", "--port", port]
     with server(command, ready_url=f"{url}/-/healthy", log=log):
         yield url, log
 
 
+class Mailbox(Message):
+    """aiosmtpd's handler that keeps each message it receives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[email.message.Message] = []
+        self._lock = threading.Lock()
+
+    def handle_message(self, message: email.message.Message) -> None:
+        with self._lock:
+            self.messages.append(message)
+
+    def about(self, alertname: str) -> email.message.Message | None:
+        """The first message whose subject names this alert."""
+        with self._lock:
+            return next((m for m in self.messages if alertname in m["Subject"]), None)
+
+
 @pytest.fixture
-def alertmanager(tmp_path: Path, sink: tuple[str, Path]) -> Iterator[str]:
-    """Debian's Alertmanager on the project's default (sink) configuration: its address."""
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    """A real SMTP server on a free loopback port, in a thread of its own."""
+    handler = Mailbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+@contextmanager
+def alertmanager(tmp_path: Path, settings: dict[str, str]) -> Iterator[str]:
+    """Debian's Alertmanager on the project's configuration rendered from `settings`."""
     config = tmp_path / "alertmanager.yml"
-    result = render_alertmanager_config(config, {"ALERT_SINK_URL": f"{sink[0]}/alerts"})
+    result = render_alertmanager_config(config, settings)
     assert result.returncode == 0, result.stderr
     rendered = load_yaml(config)
     rendered["route"]["group_wait"] = "1s"
@@ -89,7 +141,8 @@ def rules_without_waiting(directory: Path) -> list[str]:
     return paths
 
 
-def prometheus_config(tmp_path: Path, alertmanager: str, backend: str) -> Path:
+@contextmanager
+def prometheus_with_the_backend_down(tmp_path: Path, alertmanager: str) -> Iterator[None]:
     config = load_yaml(PROMETHEUS_CONFIG)
     config["global"] |= {"scrape_interval": "1s", "scrape_timeout": "1s"}
     config["global"]["evaluation_interval"] = "1s"
@@ -98,49 +151,73 @@ def prometheus_config(tmp_path: Path, alertmanager: str, backend: str) -> Path:
     manager["static_configs"] = [{"targets": [alertmanager]}]
     (backend_job,) = [job for job in config["scrape_configs"] if job["job_name"] == "backend"]
     del backend_job["dns_sd_configs"]
-    backend_job["static_configs"] = [{"targets": [backend]}]
+    backend_job["static_configs"] = [{"targets": [f"127.0.0.1:{free_port()}"]}]  # nothing there
     config["scrape_configs"] = [backend_job]
-    return write_yaml(tmp_path / "prometheus.yml", config)
-
-
-def test_a_backend_that_is_down_reaches_the_sink_with_its_runbook(
-    tmp_path: Path, alertmanager: str, sink: tuple[str, Path]
-) -> None:
-    closed_port = free_port()
-    config = prometheus_config(tmp_path, alertmanager, f"127.0.0.1:{closed_port}")
     address = f"127.0.0.1:{free_port()}"
     command: list[str | Path] = [
         debian_binary("prometheus", "prometheus"),
-        f"--config.file={config}",
+        f"--config.file={write_yaml(tmp_path / 'prometheus.yml', config)}",
         f"--storage.tsdb.path={tmp_path / 'prometheus-data'}",
         f"--web.listen-address={address}",
         # An alert that fires before Prometheus has found Alertmanager is sent again only
         # after this delay (1m by default).
         "--rules.alert.resend-delay=1s",
     ]
-    _, sink_log = sink
     with server(command, ready_url=f"http://{address}/-/ready", log=tmp_path / "prom.log"):
-        for attempt in Retrying(
-            stop=stop_after_delay(DELIVERY_TIMEOUT_SECONDS),
-            wait=wait_fixed(0.5),
-            retry=retry_if_exception_type(ValueError),
-            reraise=True,
-        ):
-            with attempt:
-                delivered = [
-                    line
-                    for line in sink_lines(sink_log)
-                    if line.get("labels", {}).get("alertname") == "ApiDown"
-                ]
-                if not delivered:
-                    raise ValueError(f"ApiDown not delivered yet:\n{sink_log.read_text()}")
-    (alert, *_) = delivered
+        yield
+
+
+def test_a_backend_that_is_down_reaches_the_sink_with_its_runbook(
+    tmp_path: Path, sink: tuple[str, Path]
+) -> None:
+    url, log = sink
+
+    def api_down() -> dict[str, Any] | None:
+        lines = sink_lines(log)
+        return next(
+            (line for line in lines if line.get("labels", {}).get("alertname") == "ApiDown"), None
+        )
+
+    with (
+        alertmanager(tmp_path, {"ALERT_SINK_URL": f"{url}/alerts"}) as address,
+        prometheus_with_the_backend_down(tmp_path, address),
+    ):
+        alert = wait_for(api_down, "ApiDown at the sink")
     rule = alert_rules()["ApiDown"]
     assert alert["receiver"] == "sink"
     assert alert["status"] == "firing"
     assert alert["labels"]["severity"] == "critical"
     assert alert["annotations"]["runbook"] == rule["annotations"]["runbook"]
     assert alert["annotations"]["summary"] == rule["annotations"]["summary"]
+
+
+def test_a_backend_that_is_down_is_mailed_with_its_runbook(
+    tmp_path: Path, mailbox: tuple[Mailbox, int]
+) -> None:
+    handler, port = mailbox
+    settings = {
+        "ALERTMANAGER_RECEIVER": "email",
+        "ALERTMANAGER_EMAIL_TO": "oncall@example.com",
+        "ALERTMANAGER_SMTP_FROM": "alertmanager@example.com",
+        "ALERTMANAGER_SMTP_SMARTHOST": f"127.0.0.1:{port}",
+        # aiosmtpd offers no STARTTLS here; production keeps the default, true.
+        "ALERTMANAGER_SMTP_REQUIRE_TLS": "false",
+    }
+
+    with (
+        alertmanager(tmp_path, settings) as address,
+        prometheus_with_the_backend_down(tmp_path, address),
+    ):
+        message = wait_for(partial(handler.about, "ApiDown"), "the ApiDown email")
+    assert message["From"] == "alertmanager@example.com"
+    assert message["To"] == "oncall@example.com"
+    (text_part,) = [part for part in message.walk() if part.get_content_type() == "text/plain"]
+    payload = text_part.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    text = payload.decode()
+    rule = alert_rules()["ApiDown"]
+    assert "[FIRING] ApiDown (critical)" in text
+    assert f"Runbook: {rule['annotations']['runbook']}" in text
 
 
 @pytest.mark.parametrize(
