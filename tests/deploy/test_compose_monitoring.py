@@ -137,8 +137,9 @@ def test_alertmanager_reads_what_its_config_step_writes_from_every_env_setting(
     assert mounted.get("read_only") is True
     config_file = next(arg for arg in alertmanager["command"] if arg.startswith("--config.file="))
     assert config_file == f"--config.file={mounted['target']}/{written.name}"
-    condition = alertmanager["depends_on"]["alertmanager-config"]["condition"]
-    assert condition == "service_completed_successfully"
+    dependency = alertmanager["depends_on"]["alertmanager-config"]
+    assert dependency["condition"] == "service_completed_successfully"
+    assert dependency["restart"] is True  # a new rendering restarts Alertmanager
     script = bind_sources(renderer)[renderer["command"][1]]
     assert script == ALERTMANAGER_DIR / "render_config.py"
     settings = set(re.findall(r"^(ALERTMANAGER_\w+)=", ENV_EXAMPLE.read_text(), re.MULTILINE))
