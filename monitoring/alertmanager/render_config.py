@@ -7,6 +7,7 @@ starts, and by the tests. Standard library only, so the official python image ru
 
 ALERTMANAGER_RECEIVER chooses where alerts go:
   sink     (default) the local `alert-sink` service, which logs each alert; no internet needed
+           (ALERT_SINK_URL moves it: the tests run it on a loopback port)
   webhook  ALERTMANAGER_WEBHOOK_URL receives Alertmanager's JSON (a chat bridge, an on-call tool)
   email    ALERTMANAGER_EMAIL_TO, through ALERTMANAGER_SMTP_SMARTHOST (host:port) as
            ALERTMANAGER_SMTP_FROM; ALERTMANAGER_SMTP_USERNAME/_PASSWORD when the server wants
@@ -52,8 +53,12 @@ def setting(env: Mapping[str, str], name: str, *, required_for: str = "") -> str
 
 
 def http_url(name: str, value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    try:
+        parts = urlsplit(value)
+        valid = parts.scheme in {"http", "https"} and bool(parts.hostname)
+    except ValueError:  # an unbalanced IPv6 bracket, say
+        valid = False
+    if not valid:
         raise SettingsError(f"{name} must be an http:// or https:// URL")
     return value
 

@@ -100,6 +100,10 @@ def test_the_file_is_private_and_the_password_stays_out_of_the_output(tmp_path: 
             "ALERTMANAGER_WEBHOOK_URL must be an http:// or https:// URL",
         ),
         (
+            {"ALERTMANAGER_RECEIVER": "webhook", "ALERTMANAGER_WEBHOOK_URL": "https://[::1/x"},
+            "ALERTMANAGER_WEBHOOK_URL must be an http:// or https:// URL",
+        ),
+        (
             {name: value for name, value in EMAIL.items() if name != "ALERTMANAGER_EMAIL_TO"},
             "ALERTMANAGER_EMAIL_TO must be set when ALERTMANAGER_RECEIVER=email",
         ),
@@ -120,6 +124,7 @@ def test_the_file_is_private_and_the_password_stays_out_of_the_output(tmp_path: 
         "unknown-receiver",
         "webhook-without-url",
         "webhook-url-without-scheme",
+        "webhook-url-unparsable",
         "email-without-recipient",
         "smarthost-without-port",
         "username-without-password",
