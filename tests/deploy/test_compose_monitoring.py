@@ -158,3 +158,14 @@ def test_alertmanager_reaches_the_sink_where_it_listens(prod: Services) -> None:
     assert option(sink["command"], "--host") == "0.0.0.0"  # inside its container
     assert share_a_network(prod["alertmanager"], sink)
     assert bind_sources(sink)[sink["command"][1]] == ALERTMANAGER_DIR / "alert_sink.py"
+
+
+def test_the_receiver_settings_in_env_reach_the_renderer(tmp_path: Path) -> None:
+    settings = {
+        "ALERTMANAGER_RECEIVER": "webhook",
+        "ALERTMANAGER_WEBHOOK_URL": "https://hooks.example.com/alertmanager",
+    }
+    env_file = write_env_file(tmp_path / "prod.env", PRODUCTION_ENV | settings)
+    model = compose_config(PROD_COMPOSE, env_file, profiles=["monitoring"])
+    environment = services(model)["alertmanager-config"]["environment"]
+    assert {name: environment[name] for name in settings} == settings
