@@ -126,14 +126,14 @@ fuzz: $(INSTALLED)  ## Schema fuzzing at length, from a new seed each run: FUZZ_
 		$(PYTHON) -m pytest tests/fuzz --hypothesis-seed=$$seed $(FUZZ_ARGS)
 
 lint: $(INSTALLED)  ## ruff (with its security rules) and mypy, and the dependency audit
-	$(RUFF) check server tests
-	$(RUFF) format --check server tests
-	cd server && ../$(VENV)/bin/mypy app devtools ../tests
+	$(RUFF) check server tests monitoring
+	$(RUFF) format --check server tests monitoring
+	cd server && ../$(VENV)/bin/mypy app devtools ../tests ../monitoring/alertmanager
 	$(PYTHON) -m devtools.audit
 
 fmt: $(INSTALLED)  ## Format and autofix
-	$(RUFF) format server tests
-	$(RUFF) check --fix server tests
+	$(RUFF) format server tests monitoring
+	$(RUFF) check --fix server tests monitoring
 
 validate: $(TOOLS_INSTALLED) $(NODE_TOOLS_INSTALLED)  ## Offline checks of the cloud deployment: Terraform and Kubernetes
 	node tests/tools/terraform-fmt-check.mjs cloud-deployment/terraform

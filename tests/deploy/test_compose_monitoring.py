@@ -1,18 +1,22 @@
 """The monitoring profile's files agree with the Compose model they run in: Prometheus scrapes
 the backend and the exporters where they listen, Grafana finds Prometheus, its data source and
-its dashboards. (The API dashboard's metric names are checked against a running API in
-test_dockerfile_runtime; the exporters' dashboards against real exporters in
+its dashboards, Prometheus loads its rules and reaches Alertmanager, which reads its rendered
+configuration and reaches the alert sink. (The API dashboard's metric names are checked against
+a running API in test_dockerfile_runtime; the exporters' dashboards against real exporters in
 tests/ops/test_ops_exporters.py.)"""
 
 import json
+import re
+import runpy
 import shutil
 import subprocess
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from deploy_support import (
+    ENV_EXAMPLE,
     MONITORING_DIR,
     PROD_COMPOSE,
     PRODUCTION_ENV,
@@ -38,6 +42,7 @@ EXPORTER_JOBS = {
     "postgres": "postgres-exporter",
     "redis": "redis-exporter",
 }
+ALERTMANAGER_DIR = MONITORING_DIR / "alertmanager"
 
 Services = dict[str, dict[str, Any]]
 
@@ -300,3 +305,86 @@ def test_prometheus_and_blackbox_accept_their_configuration() -> None:
     ):
         checked = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
         assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_dashboard_is_valid_grafana_json() -> None:
+    dashboard = json.loads(DASHBOARD.read_text())
+    assert dashboard["uid"]
+    assert dashboard["title"]
+    ids = [panel["id"] for panel in dashboard["panels"]]
+    assert len(ids) == len(set(ids))
+    for panel in dashboard["panels"]:
+        assert panel["type"] in {"timeseries", "stat"}
+        assert {"h", "w", "x", "y"} <= set(panel["gridPos"])
+
+
+def bind_sources(service: dict[str, Any]) -> dict[str, Path]:
+    return {
+        volume["target"]: Path(volume["source"])
+        for volume in service["volumes"]
+        if volume["type"] == "bind"
+    }
+
+
+def option(command: list[str], name: str) -> str:
+    return command[command.index(name) + 1]
+
+
+def test_prometheus_loads_the_rules_it_mounts_and_alerts_the_alertmanager_service(
+    prod: Services,
+) -> None:
+    config = load_yaml(PROMETHEUS_CONFIG)
+    mounted = bind_sources(prod["prometheus"])
+    for pattern in config["rule_files"]:
+        in_container = PurePosixPath("/etc/prometheus", pattern).parent
+        assert mounted[str(in_container)] == (PROMETHEUS_CONFIG.parent / pattern).parent
+    (manager,) = config["alerting"]["alertmanagers"]
+    (static,) = manager["static_configs"]
+    (target,) = static["targets"]
+    service, port = target.split(":")
+    assert port == "9093"  # Alertmanager's default --web.listen-address
+    assert share_a_network(prod["prometheus"], prod[service])
+
+
+def test_alertmanager_reads_what_its_config_step_writes_from_every_env_setting(
+    prod: Services,
+) -> None:
+    renderer, alertmanager = prod["alertmanager-config"], prod["alertmanager"]
+    written = PurePosixPath(option(renderer["command"], "--output"))
+    (volume,) = [v for v in renderer["volumes"] if v["target"] == str(written.parent)]
+    (mounted,) = [v for v in alertmanager["volumes"] if v["source"] == volume["source"]]
+    assert mounted.get("read_only") is True
+    config_file = next(arg for arg in alertmanager["command"] if arg.startswith("--config.file="))
+    assert config_file == f"--config.file={mounted['target']}/{written.name}"
+    dependency = alertmanager["depends_on"]["alertmanager-config"]
+    assert dependency["condition"] == "service_completed_successfully"
+    assert dependency["restart"] is True  # a new rendering restarts Alertmanager
+    script = bind_sources(renderer)[renderer["command"][1]]
+    assert script == ALERTMANAGER_DIR / "render_config.py"
+    settings = set(re.findall(r"^(ALERTMANAGER_\w+)=", ENV_EXAMPLE.read_text(), re.MULTILINE))
+    # The port is Compose's own; every other setting goes to the renderer.
+    assert settings - {"ALERTMANAGER_PORT"} == set(renderer["environment"])
+
+
+def test_alertmanager_reaches_the_sink_where_it_listens(prod: Services) -> None:
+    default_sink_url = runpy.run_path(str(ALERTMANAGER_DIR / "render_config.py"))[
+        "DEFAULT_SINK_URL"
+    ]
+    url = urlsplit(default_sink_url)
+    assert url.hostname
+    sink = prod[url.hostname]
+    assert option(sink["command"], "--port") == str(url.port)
+    assert option(sink["command"], "--host") == "0.0.0.0"  # inside its container
+    assert share_a_network(prod["alertmanager"], sink)
+    assert bind_sources(sink)[sink["command"][1]] == ALERTMANAGER_DIR / "alert_sink.py"
+
+
+def test_the_receiver_settings_in_env_reach_the_renderer(tmp_path: Path) -> None:
+    settings = {
+        "ALERTMANAGER_RECEIVER": "webhook",
+        "ALERTMANAGER_WEBHOOK_URL": "https://hooks.example.com/alertmanager",
+    }
+    env_file = write_env_file(tmp_path / "prod.env", PRODUCTION_ENV | settings)
+    model = compose_config(PROD_COMPOSE, env_file, profiles=["monitoring"])
+    environment = services(model)["alertmanager-config"]["environment"]
+    assert {name: environment[name] for name in settings} == settings

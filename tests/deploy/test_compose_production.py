@@ -32,12 +32,17 @@ CONTAINER_NAMES = {
     "postgres-exporter": "order_system_postgres_exporter_prod",
     "redis-exporter": "order_system_redis_exporter_prod",
     "blackbox-exporter": "order_system_blackbox_exporter_prod",
+    "alertmanager-config": "order_system_alertmanager_config_prod",
+    "alertmanager": "order_system_alertmanager_prod",
+    "alert-sink": "order_system_alert_sink_prod",
 }
 SCALED = ("backend", "frontend")
 ALL_SERVICES = set(CONTAINER_NAMES) | set(SCALED)
-MONITORING = {"prometheus", "grafana"}
+MONITORING = {"prometheus", "grafana", "alertmanager-config", "alertmanager", "alert-sink"}
 EXPORTERS = {"node-exporter", "postgres-exporter", "redis-exporter", "blackbox-exporter"}
 PRIVATE = {"db", "redis", "backend", "backup"}
+# Runs to its end before the services that need it, at each `up`: no restart, no healthcheck.
+ONE_SHOT = {"alertmanager-config"}
 
 Services = dict[str, dict[str, Any]]
 
@@ -78,7 +83,7 @@ def test_every_service_but_the_api_and_the_spa_has_its_prod_container_name(
 
 def test_every_service_restarts_unless_stopped(prod: Services) -> None:
     for name, service in prod.items():
-        assert service["restart"] == "unless-stopped", name
+        assert service["restart"] == ("no" if name in ONE_SHOT else "unless-stopped"), name
 
 
 def test_every_service_rotates_its_logs(prod: Services) -> None:
@@ -88,6 +93,8 @@ def test_every_service_rotates_its_logs(prod: Services) -> None:
 
 def test_every_service_has_a_healthcheck(prod: Services) -> None:
     for name, service in prod.items():
+        if name in ONE_SHOT:
+            continue
         healthcheck = service.get("healthcheck", {})
         assert healthcheck.get("test"), name
         assert not healthcheck.get("disable"), name
@@ -110,6 +117,7 @@ def test_only_nginx_is_published_to_the_world(prod: Services) -> None:
     assert published == {
         "nginx": [(None, "443"), (None, "80")],
         "grafana": [("127.0.0.1", "3001")],
+        "alertmanager": [("127.0.0.1", "9093")],
     }
     for name in PRIVATE | {"prometheus"}:
         assert "ports" not in prod[name], name
@@ -253,6 +261,7 @@ def test_grafana_takes_its_admin_password_and_provisioning(prod: Services) -> No
     }
     assert bind_mounts(prod["prometheus"]) == {
         "/etc/prometheus/prometheus.yml": ("monitoring/prometheus/prometheus.yml", True),
+        "/etc/prometheus/alerts": ("monitoring/prometheus/alerts", True),
     }
 
 
