@@ -65,7 +65,7 @@ async def sweep(
             return total
 
 
-async def record_backlog(
+async def _record_sweep(
     sessionmaker: async_sessionmaker[AsyncSession], *, ttl_seconds: int
 ) -> None:
     """After a sweep: the overdue orders it left (others held them locked), and its time."""
@@ -87,7 +87,7 @@ async def run_sweeper(sessionmaker: async_sessionmaker[AsyncSession], settings: 
         try:
             result = await sweep(sessionmaker, ttl_seconds=settings.PENDING_ORDER_TTL_SECONDS)
             if result is not None:
-                await record_backlog(sessionmaker, ttl_seconds=settings.PENDING_ORDER_TTL_SECONDS)
+                await _record_sweep(sessionmaker, ttl_seconds=settings.PENDING_ORDER_TTL_SECONDS)
         except (SQLAlchemyError, OSError) as error:
             # The database is down or busy: the requests say so too; try again next time.
             logger.warning("order_sweep_failed", error=type(error).__name__)
