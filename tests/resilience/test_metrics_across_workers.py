@@ -22,7 +22,7 @@ MAX_BURSTS = 5
 
 def refusals_by_process(multiproc_dir: Path) -> dict[int, float]:
     """Sign-ins each process refused (401 or 429), from its own file (prometheus_client names
-    them `counter_<pid>.db`): the two workers', and prestart's zero."""
+    them `counter_<pid>.db`)."""
     counts = {}
     for path in multiproc_dir.glob("counter_*.db"):
         match = re.fullmatch(r"counter_(\d+)\.db", path.name)
@@ -73,6 +73,8 @@ async def test_counters_and_gauges_add_up_across_two_workers(
                     break
             served = await scrape(client)
 
+    # Only the workers write metrics (prestart, say, writes none).
+    assert len(by_process) == 2, by_process
     assert len(answering) == 2, f"one worker answered every sign-in: {by_process}"
     # Each worker counts failures per address on its own: past 20 it throttles instead.
     assert statuses.count(401) + statuses.count(429) == len(statuses)
