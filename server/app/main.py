@@ -48,7 +48,7 @@ def _metrics_registry(settings: Settings) -> CollectorRegistry:
     a rate over one not seen yet is 0 rather than no data."""
     registry = CollectorRegistry()
     metrics.register(registry)
-    metrics.set_build_info(version=API_VERSION, commit=settings.GIT_COMMIT)
+    metrics.BUILD_INFO.labels(version=API_VERSION, commit=settings.GIT_COMMIT).set(1)
     for status in OrderStatus:
         metrics.ORDER_STATUS_CHANGES.labels(status=status)
     for limit in LimitName:

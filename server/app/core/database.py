@@ -66,6 +66,10 @@ class MeasuredPool(AsyncAdaptedQueuePool):
     yielding to the event loop.
     """
 
+    # The pool logs under its own class's name; this keeps it among SQLAlchemy's loggers
+    # (quiet below WARNING unless echo_pool asks), as it was before the subclass.
+    _sqla_logger_namespace = "sqlalchemy.pool.impl.AsyncAdaptedQueuePool"
+
     def _do_get(self) -> ConnectionPoolEntry:
         metrics.DB_POOL_WAITING.inc()
         try:

@@ -97,12 +97,6 @@ def register(registry: CollectorRegistry) -> None:
         registry.register(metric)
 
 
-def set_build_info(*, version: str, commit: str) -> None:
-    # One series per process: the app built last is the one serving.
-    BUILD_INFO.clear()
-    BUILD_INFO.labels(version=version, commit=commit).set(1)
-
-
 def count_on_commit(session: AsyncSession, counter: Counter) -> None:
     """Add one to `counter` once `session`'s transaction commits; a rollback forgets it."""
     session.info.setdefault(_ON_COMMIT, []).append(counter)
