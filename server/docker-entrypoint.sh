@@ -31,7 +31,8 @@ if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
     find "$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -type f -name '*.db' -delete
 fi
 
-python -m app.prestart
+# In a subshell without the metrics directory: only the workers' metrics are served.
+(unset PROMETHEUS_MULTIPROC_DIR; python -m app.prestart)
 
 exec uvicorn app.main:app \
     --host 0.0.0.0 \

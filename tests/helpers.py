@@ -20,6 +20,7 @@ import httpx
 import redis
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Connection, NullPool, event, func, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import (
@@ -108,6 +109,31 @@ async def read_ok(
 
 def bearer(access_token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {access_token}"}
+
+
+@dataclass(frozen=True)
+class Scrape:
+    """What one GET /metrics served: `scrape[name, {label: value}]` is a sample's value."""
+
+    samples: dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+    def __getitem__(self, key: tuple[str, dict[str, str]]) -> float:
+        name, labels = key
+        sample = (name, frozenset(labels.items()))
+        assert sample in self.samples, f"/metrics serves no {name}{labels}"
+        return self.samples[sample]
+
+
+async def scrape(client: httpx.AsyncClient) -> Scrape:
+    response = await client.get("/metrics")
+    assert response.status_code == 200, response.text
+    return Scrape(
+        {
+            (sample.name, frozenset(sample.labels.items())): sample.value
+            for family in text_string_to_metric_families(response.text)
+            for sample in family.samples
+        }
+    )
 
 
 def new_account(username: str = "newcomer", **fields: Any) -> dict[str, Any]:

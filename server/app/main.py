@@ -13,13 +13,15 @@ from prometheus_client import CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator
 
 from app.auth.router import router as auth_router
+from app.core import metrics
 from app.core.config import Settings, SettingsError, get_settings
 from app.core.database import create_engine, create_read_sessionmaker, create_sessionmaker
 from app.core.errors import register_error_handlers
 from app.core.health import database_probe
 from app.core.health import router as health_router
 from app.core.logging import AccessLogMiddleware, configure_logging
-from app.core.throttle import Throttle
+from app.core.throttle import LimitName, Throttle
+from app.orders.models import OrderStatus
 from app.orders.router import router as orders_router
 from app.orders.sweeper import run_sweeper
 from app.products.router import router as products_router
@@ -40,10 +42,26 @@ def _is_valid_request_id(value: str) -> bool:
     return REQUEST_ID_PATTERN.fullmatch(value) is not None
 
 
+def _metrics_registry(settings: Settings) -> CollectorRegistry:
+    """What /metrics serves in a single process: the app's own metrics and, added by the
+    instrumentator, the HTTP ones. Every status and limit is served from the start, at 0, so
+    a rate over one not seen yet is 0 rather than no data."""
+    registry = CollectorRegistry()
+    metrics.register(registry)
+    metrics.BUILD_INFO.labels(version=API_VERSION, commit=settings.GIT_COMMIT).set(1)
+    for status in OrderStatus:
+        metrics.ORDER_STATUS_CHANGES.labels(status=status)
+    for limit in LimitName:
+        metrics.THROTTLED.labels(limit=limit)
+    return registry
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     engine = create_engine(settings)
+    # Set by the serving app only: prestart's engine is no part of the service's ceiling.
+    metrics.DB_POOL_SIZE.set(settings.DATABASE_POOL_SIZE + settings.DATABASE_MAX_OVERFLOW)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.read_sessionmaker = create_read_sessionmaker(engine)
@@ -90,7 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     Instrumentator(
         should_group_status_codes=False,
         excluded_handlers=["/metrics"],
-        registry=CollectorRegistry(),
+        registry=_metrics_registry(settings),
     ).instrument(
         app,
         # Finer than the default 0.1/0.5/1 s, so the dashboard's p50 and p99 mean something.

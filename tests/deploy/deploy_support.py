@@ -458,12 +458,16 @@ class BuiltImage:
         return self.context / "docker-entrypoint.sh"
 
     def environment(self, **overrides: str) -> dict[str, str]:
-        """The final stage's ENV (the virtualenv at its test location), plus `overrides`."""
+        """The final stage's ENV (the virtualenv at its test location, its ARGs at their
+        defaults), plus `overrides`."""
         environment = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(self.context)}
+        args = stage_args(self.final)
         for step in self.final.all("ENV"):
             for pair in shlex.split(step.value):
                 name, _, value = pair.partition("=")
                 value = value.replace(IMAGE_VENV, str(self.venv))
+                for arg, default in args.items():
+                    value = value.replace(f"${{{arg}}}", default or "")
                 environment[name] = value.replace("$PATH", environment["PATH"])
         return environment | overrides
 

@@ -10,14 +10,14 @@ from limits import parse
 
 from app.auth.exceptions import TooManyLoginAttempts
 from app.core.schemas import canonical_username
-from app.core.throttle import Limit, Throttle
+from app.core.throttle import Limit, LimitName, Throttle
 
 ATTEMPTS_PER_USERNAME_AND_ADDRESS = parse("5 per 15 minutes")
 # A fixed window, which can hand a success's reservation back; its 20 per 15 minutes may
 # come as 40 around the turn of a window, a price for exact refunds.
 FAILURES_PER_ADDRESS = parse("20 per 15 minutes")
 ATTEMPTS_PER_USERNAME = parse("50 per 15 minutes")
-NAMESPACE = "login"
+NAMESPACE = LimitName.SIGN_IN
 
 
 def _username_limits(username: str, ip: str) -> tuple[Limit, Limit]:

@@ -16,9 +16,10 @@ from app.auth.exceptions import (
 from app.auth.models import RefreshToken
 from app.auth.refresh_tokens import Family
 from app.auth.schemas import TokenPair
+from app.core import metrics
 from app.core.config import Settings
 from app.core.security import burn_password_check, create_access_token, verify_password
-from app.core.throttle import Throttle
+from app.core.throttle import LimitName, Throttle
 from app.users import service as users_service
 from app.users.models import User
 from app.users.schemas import UserRegister
@@ -72,6 +73,7 @@ async def login(
     await login_throttle.reserve_attempt(throttle, username=username, ip=client_ip)
     user = await authenticate(session, username=username, password=password)
     if user is None:
+        metrics.SIGN_IN_FAILURES.inc()
         raise InvalidCredentials
     await login_throttle.forget_failures(throttle, username=username, ip=client_ip)
     family = Family.start(timedelta(days=settings.REFRESH_TOKEN_MAX_DAYS))
@@ -123,7 +125,7 @@ async def register(
     if not settings.ALLOW_REGISTRATION:
         raise RegistrationClosed
     retry_after = await throttle.reserve(
-        "register", [(REGISTRATIONS_PER_ADDRESS, f"ip:{client_ip}")]
+        LimitName.REGISTRATION, [(REGISTRATIONS_PER_ADDRESS, f"ip:{client_ip}")]
     )
     if retry_after is not None:
         raise TooManyRegistrations(retry_after=retry_after)

@@ -177,6 +177,10 @@ class Settings(BaseSettings):
     # Orders one account may place, in `limits` notation (per process, or shared via Redis).
     ORDER_RATE_LIMIT: RateLimit = "30/minute"
 
+    # The commit the image was built from (its GIT_COMMIT build argument), which
+    # `order_system_build_info` shows.
+    GIT_COMMIT: str = Field(default="unknown", pattern=r"^[0-9A-Za-z._-]{1,64}$")
+
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     LOG_FORMAT: Literal["json", "text"] | None = None
 

@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
+from app.core import metrics
 from app.core.config import Settings
 
 CLIENT_SIDE_TIMEOUT_MARGIN_SECONDS = 5.0
@@ -51,6 +53,36 @@ def string_enum(values: type[StrEnum], *, name: str) -> Enum:
     )
 
 
+class MeasuredPool(AsyncAdaptedQueuePool):
+    """SQLAlchemy's pool for asyncio, publishing connections in use and checkouts under way.
+
+    The gauges are set as the pool changes rather than read at scrape time: with several
+    workers a scrape is answered by one of them, which can't see the others' pools, while
+    what each one sets lands in PROMETHEUS_MULTIPROC_DIR for the scrape to add up. The pool
+    itself counts its connections in use (`checkedout()`); it keeps no public count of the
+    tasks waiting on its queue, so checkouts are counted around `_do_get`, the step every
+    checkout takes (Pool's hook for its implementations), which waits when every connection
+    is out. A checkout that finds a connection free is through within microseconds, without
+    yielding to the event loop.
+    """
+
+    # The pool logs under its own class's name; this keeps it among SQLAlchemy's loggers
+    # (quiet below WARNING unless echo_pool asks), as it was before the subclass.
+    _sqla_logger_namespace = "sqlalchemy.pool.impl.AsyncAdaptedQueuePool"
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        metrics.DB_POOL_WAITING.inc()
+        try:
+            return super()._do_get()
+        finally:
+            metrics.DB_POOL_WAITING.dec()
+            metrics.DB_POOL_CHECKED_OUT.set(self.checkedout())
+
+    def _do_return_conn(self, record: ConnectionPoolEntry) -> None:
+        super()._do_return_conn(record)
+        metrics.DB_POOL_CHECKED_OUT.set(self.checkedout())
+
+
 def create_engine(settings: Settings, *, time_limits: bool = True) -> AsyncEngine:
     """The engine with the configured pool. `time_limits`: the lock and statement timeouts,
     and the driver's backstop, which serving requests needs; maintenance commands (a seed's
@@ -59,6 +91,7 @@ def create_engine(settings: Settings, *, time_limits: bool = True) -> AsyncEngin
     lock_timeout = settings.DATABASE_LOCK_TIMEOUT if time_limits else 0
     return create_async_engine(
         settings.database_url,
+        poolclass=MeasuredPool,
         pool_size=settings.DATABASE_POOL_SIZE,
         max_overflow=settings.DATABASE_MAX_OVERFLOW,
         pool_timeout=settings.DATABASE_POOL_TIMEOUT,

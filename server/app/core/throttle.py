@@ -11,6 +11,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TypeVar
 
 import structlog
@@ -20,6 +21,7 @@ from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimite
 from limits.errors import StorageError
 from redis.asyncio import ConnectionPool
 
+from app.core import metrics
 from app.core.config import Settings
 
 # While Redis is unreachable, how long attempts count in process before Redis is tried again.
@@ -33,8 +35,26 @@ Result = TypeVar("Result")
 Limit = tuple[RateLimitItem, str]
 
 
+class LimitName(StrEnum):
+    """What a limit guards: the namespace its counts are kept under, and the `limit` label
+    of `order_system_throttled_total` when it refuses a request."""
+
+    SIGN_IN = "sign_in"
+    REGISTRATION = "registration"
+    PASSWORD = "password"  # noqa: S105  (the limit on password checks, no password)
+    EMAIL_CHANGE = "email_change"
+    ORDERS = "orders"
+
+
 def _seconds_until(reset_time: float) -> int:
     return max(1, math.ceil(reset_time - time.time()))
+
+
+def _counted_refusal(namespace: LimitName, retry_after: int | None) -> int | None:
+    """`retry_after`, a refusal counted under its limit's name when there is one."""
+    if retry_after is not None:
+        metrics.THROTTLED.labels(limit=namespace).inc()
+    return retry_after
 
 
 @dataclass(frozen=True)
@@ -111,7 +131,7 @@ class Throttle:
             self._shared_retry_at = None
         return result
 
-    async def reserve(self, namespace: str, limits: Sequence[Limit]) -> int | None:
+    async def reserve(self, namespace: LimitName, limits: Sequence[Limit]) -> int | None:
         """Count one attempt against each limit in turn; None if every one admitted it, else
         the seconds until the first that refused has room again.
 
@@ -126,9 +146,9 @@ class Throttle:
                     return _seconds_until(stats.reset_time)
             return None
 
-        return await self._counting(hit)
+        return _counted_refusal(namespace, await self._counting(hit))
 
-    async def forget(self, namespace: str, limits: Sequence[Limit]) -> None:
+    async def forget(self, namespace: LimitName, limits: Sequence[Limit]) -> None:
         """Drop what these (moving window) limits counted, e.g. once a sign-in succeeded."""
 
         async def clear(limiters: _Limiters) -> None:
@@ -137,7 +157,7 @@ class Throttle:
 
         await self._counting(clear)
 
-    async def reserve_refundable(self, namespace: str, limit: Limit) -> int | None:
+    async def reserve_refundable(self, namespace: LimitName, limit: Limit) -> int | None:
         """Like `reserve`, for one fixed-window limit whose reservation `refund` can hand
         back. A refused attempt takes nothing: only admitted ones count."""
         item, key = limit
@@ -149,8 +169,8 @@ class Throttle:
             stats = await limiters.fixed.get_window_stats(item, namespace, key)
             return _seconds_until(stats.reset_time)
 
-        return await self._counting(hit)
+        return _counted_refusal(namespace, await self._counting(hit))
 
-    async def refund(self, namespace: str, limit: Limit) -> None:
+    async def refund(self, namespace: LimitName, limit: Limit) -> None:
         """Hand back one reservation of `reserve_refundable`."""
         await self._counting(lambda limiters: limiters.refund(namespace, limit))

@@ -7,15 +7,16 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from limits import RateLimitItem
-from sqlalchemy import ColumnElement, Select, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.exceptions import AdminRequired
+from app.core import metrics
 from app.core.pagination import PageResult, order_by, paginate
 from app.core.schemas import MAX_AMOUNT
-from app.core.throttle import Throttle
+from app.core.throttle import LimitName, Throttle
 from app.orders.exceptions import (
     IdempotencyKeyReused,
     InvalidTransition,
@@ -58,7 +59,7 @@ def _with_items() -> Select[Order]:
 
 async def ensure_may_order(throttle: Throttle, *, customer: User, limit: RateLimitItem) -> None:
     """Count an order attempt against the customer's ORDER_RATE_LIMIT, or refuse it."""
-    retry_after = await throttle.reserve("orders", [(limit, f"user:{customer.id}")])
+    retry_after = await throttle.reserve(LimitName.ORDERS, [(limit, f"user:{customer.id}")])
     if retry_after is not None:
         raise TooManyOrders(retry_after)
 
@@ -130,6 +131,7 @@ async def _place_order(
         )
     )
     await session.flush()
+    metrics.count_on_commit(session, metrics.ORDERS_PLACED)
     return order
 
 
@@ -289,6 +291,7 @@ def _record_change(
         )
     )
     order.status = to
+    metrics.count_on_commit(session, metrics.ORDER_STATUS_CHANGES.labels(status=to))
 
 
 async def _transition(
@@ -318,6 +321,10 @@ async def change_status(
     return await _transition(session, order, to=status, actor=actor)
 
 
+def _overdue(ttl: timedelta) -> ColumnElement[bool]:
+    return and_(Order.status == OrderStatus.PENDING, Order.created_at < func.now() - ttl)
+
+
 async def expire_pending_orders(session: AsyncSession, *, ttl: timedelta, limit: int) -> int:
     """Cancel up to `limit` pending orders placed more than `ttl` ago and return their stock;
     returns how many.
@@ -329,7 +336,7 @@ async def expire_pending_orders(session: AsyncSession, *, ttl: timedelta, limit:
     orders = (
         await session.scalars(
             _with_items()
-            .where(Order.status == OrderStatus.PENDING, Order.created_at < func.now() - ttl)
+            .where(_overdue(ttl))
             .order_by(Order.id)
             .limit(limit)
             .with_for_update(of=Order, skip_locked=True)
@@ -345,6 +352,12 @@ async def expire_pending_orders(session: AsyncSession, *, ttl: timedelta, limit:
     await move_stock(session, returned)
     await session.flush()
     return len(orders)
+
+
+async def count_overdue_orders(session: AsyncSession, *, ttl: timedelta) -> int:
+    """Pending orders placed more than `ttl` ago: those an expiry has yet to cancel."""
+    overdue = await session.scalar(select(func.count()).select_from(Order).where(_overdue(ttl)))
+    return overdue or 0
 
 
 async def purge_idempotency_keys(session: AsyncSession, *, limit: int) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth import refresh_tokens
+from app.core import metrics
 from app.core.config import Settings
 from app.orders import service
 
@@ -68,6 +69,20 @@ async def sweep(
             return total
 
 
+async def _record_sweep(
+    sessionmaker: async_sessionmaker[AsyncSession], *, ttl_seconds: int
+) -> None:
+    """After a sweep: the overdue orders it left (others held them locked), and its time."""
+    backlog = 0
+    if ttl_seconds:
+        async with sessionmaker() as session:
+            backlog = await service.count_overdue_orders(
+                session, ttl=timedelta(seconds=ttl_seconds)
+            )
+    metrics.SWEEPER_BACKLOG.set(backlog)
+    metrics.SWEEPER_LAST_RUN.set_to_current_time()
+
+
 async def run_sweeper(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
     """Sweep every ORDER_SWEEP_INTERVAL_SECONDS until cancelled; a failed sweep (database
     down, a lock timeout) is logged and tried again next time."""
@@ -75,6 +90,8 @@ async def run_sweeper(sessionmaker: async_sessionmaker[AsyncSession], settings: 
         await asyncio.sleep(settings.ORDER_SWEEP_INTERVAL_SECONDS)
         try:
             result = await sweep(sessionmaker, ttl_seconds=settings.PENDING_ORDER_TTL_SECONDS)
+            if result is not None:
+                await _record_sweep(sessionmaker, ttl_seconds=settings.PENDING_ORDER_TTL_SECONDS)
         except (SQLAlchemyError, OSError) as error:
             # The database is down or busy: the requests say so too; try again next time.
             logger.warning("order_sweep_failed", error=type(error).__name__)

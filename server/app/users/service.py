@@ -11,7 +11,7 @@ from app.core.database import violated_constraint
 from app.core.pagination import PageResult, contains_pattern, order_by, paginate
 from app.core.schemas import canonical_username
 from app.core.security import hash_password, verify_password
-from app.core.throttle import Throttle
+from app.core.throttle import LimitName, Throttle
 from app.users.exceptions import (
     CannotDeleteSelf,
     EmailTaken,
@@ -167,7 +167,7 @@ async def update_me(
     fields = changes.model_dump(exclude_unset=True)
     if "email" in fields and fields["email"].lower() != user.email.lower():
         retry_after = await throttle.reserve(
-            "email_change", [(EMAIL_CHANGES_PER_USER, f"user:{user.id}")]
+            LimitName.EMAIL_CHANGE, [(EMAIL_CHANGES_PER_USER, f"user:{user.id}")]
         )
         if retry_after is not None:
             raise TooManyEmailChanges(retry_after=retry_after)
@@ -223,7 +223,7 @@ async def change_password(
     """After checking the current password, `set_password`: every session ends, this one
     too (the caller signs in again)."""
     limit = (PASSWORD_CHECKS_PER_USER, f"user:{user.id}")
-    retry_after = await throttle.reserve("password_check", [limit])
+    retry_after = await throttle.reserve(LimitName.PASSWORD, [limit])
     if retry_after is not None:
         raise TooManyPasswordAttempts(retry_after=retry_after)
     # End the read before bcrypt, which may queue for the hashing limit: waiting requests
@@ -231,7 +231,7 @@ async def change_password(
     await session.commit()
     if not await verify_password(data.current_password, user.hashed_password):
         raise IncorrectPassword
-    await throttle.forget("password_check", [limit])
+    await throttle.forget(LimitName.PASSWORD, [limit])
     await set_password(session, user_id=user.id, new_password=data.new_password)
 
 
