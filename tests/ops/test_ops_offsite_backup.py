@@ -31,6 +31,7 @@ from ops_support import (
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import URL
 
+from devtools.age_identity import new_age_identity
 from devtools.local_s3 import SECRET_ACCESS_KEY, LocalS3, local_s3
 
 DAY = 86400
@@ -104,20 +105,9 @@ class Host:
         return self.root / "backups" / "metrics" / "order_system_backup.prom"
 
 
-def _age_identity(directory: Path) -> tuple[Path, str]:
-    """A new age identity file (the operator's private key) and its public key."""
-    directory.mkdir(exist_ok=True)
-    identity = directory / "operator-key.txt"
-    subprocess.run([_binary("age-keygen"), "-o", str(identity)], check=True, capture_output=True)
-    public = subprocess.run(
-        [_binary("age-keygen"), "-y", str(identity)], check=True, capture_output=True, text=True
-    )
-    return identity, public.stdout.strip()
-
-
 @pytest.fixture
 def host(tmp_path: Path) -> Host:
-    identity, recipient = _age_identity(tmp_path)
+    identity, recipient = new_age_identity(tmp_path)
     root = tmp_path / "srv"
     (root / "nginx" / "ssl" / "live").mkdir(parents=True)
     (root / ".env").write_text(f"POSTGRES_PASSWORD=dbpass\n{ENV_SECRET}\n")
@@ -226,7 +216,7 @@ def test_the_offsite_object_is_age_ciphertext_that_only_the_identity_opens(
     assert b"BEGIN PRIVATE KEY" not in body
     assert b"order_items" not in body  # not even the dump's table of contents
 
-    stranger, _ = _age_identity(tmp_path / "stranger")
+    stranger, _ = new_age_identity(tmp_path / "stranger")
     extract_to = tmp_path / "restored"
     before = fingerprint(database)
     refused = run_script(
