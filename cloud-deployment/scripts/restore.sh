@@ -11,8 +11,8 @@ usage() {
 	cat <<'EOF'
 Usage: restore.sh [--yes] [--backup-dir DIR] [--container NAME] [--backend-container NAME]
                   latest|FILE
-       restore.sh --offsite --identity FILE [--extract-to DIR] [--env-file FILE] [options]
-                  latest|ARCHIVE
+       restore.sh --offsite --identity FILE [--extract-to DIR] [--extract-only]
+                  [--env-file FILE] [options] latest|ARCHIVE
 
 Replaces the data of the order_system database with a dump that backup.sh wrote:
   1. checks the dump reads back whole (pg_restore --list, then every data block), before
@@ -41,6 +41,9 @@ From off-site (backup.sh --offsite's encrypted archives):
                            it is never kept on the server
   --extract-to DIR         where the archive is unpacked (default: BACKUP_DIR/ARCHIVE without
                            .tar.age); must not exist or be empty
+  --extract-only           unpack, say where, and stop: on a new host, the .env and the
+                           certificates go in place before the database can start; then
+                           restore the unpacked dump (restore.sh DIR/order_system_....dump)
   --env-file FILE          read the BACKUP_S3_* settings the environment does not set from
                            FILE (default: .env in the repository, if there); on a new host,
                            export them instead
@@ -68,6 +71,7 @@ EOF
 ASSUME_YES=0
 BACKUP_DIR=${BACKUP_DIR:-$REPO_ROOT/backups}
 OFFSITE=0
+EXTRACT_ONLY=0
 IDENTITY=""
 EXTRACT_DIR=""
 ENV_FILE=""
@@ -98,6 +102,7 @@ while (($# > 0)); do
 		shift
 		;;
 	--offsite) OFFSITE=1 ;;
+	--extract-only) EXTRACT_ONLY=1 ;;
 	--identity)
 		need_value "$1" "$#" "${2-}"
 		IDENTITY=$2
@@ -169,6 +174,23 @@ if ((OFFSITE)); then
 	fi
 	TARGET="$EXTRACT_DIR/${ARCHIVE_NAME%.tar.age}.dump"
 	[[ -f $TARGET ]] || die "$ARCHIVE_NAME holds no ${ARCHIVE_NAME%.tar.age}.dump; nothing was changed"
+fi
+
+# Where the .env and certificates of an off-site backup are: put in place by the operator,
+# never by this script, so the live ones are never replaced unseen.
+tell_where_unpacked() {
+	log ""
+	log "The .env and the certificates of $ARCHIVE_NAME are in $EXTRACT_DIR"
+	log "(nothing live was changed). Compare them with the ones in use, then put them in place"
+	log "yourself, e.g. on a new host, from the repository:"
+	log "  cp $(quote_command "$EXTRACT_DIR/.env") .env && cp -r $(quote_command "$EXTRACT_DIR/nginx/ssl/.") nginx/ssl/"
+}
+
+if ((EXTRACT_ONLY)); then
+	((OFFSITE)) || die "--extract-only goes with --offsite" 2
+	log "Unpacked; the database was not touched. Its dump: $TARGET"
+	tell_where_unpacked
+	exit 0
 fi
 
 if [[ $TARGET == latest ]]; then
@@ -346,10 +368,4 @@ count_rows || warn "could not count the rows"
 
 start_backend_again
 
-if ((OFFSITE)); then
-	log ""
-	log "The .env and the certificates of that backup are in $EXTRACT_DIR (nothing live was"
-	log "changed). Compare them with the ones in use, then put them in place yourself, e.g. on a"
-	log "new host, from the repository:"
-	log "  cp $(quote_command "$EXTRACT_DIR/.env") .env && cp -r $(quote_command "$EXTRACT_DIR/nginx/ssl/.") nginx/ssl/"
-fi
+((OFFSITE == 0)) || tell_where_unpacked

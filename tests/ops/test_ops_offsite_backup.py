@@ -202,6 +202,35 @@ def test_an_offsite_backup_comes_back_row_for_row_with_its_env_and_certificates(
     _assert_secrets_not_shown(backup, restore)
 
 
+def test_on_a_new_host_extract_only_unpacks_first_then_the_dump_restores(
+    database: URL, database_url: URL, bucket: LocalS3, host: Host, tmp_path: Path
+) -> None:
+    """The documented new-host order: the .env must be in place before the database starts,
+    so --extract-only unpacks and stops; the unpacked dump is then restored as any dump."""
+    toolbox = _toolbox(tmp_path)
+    before = fingerprint(database)
+    assert (
+        _backup(_env(toolbox, database, bucket, BACKUP_AGE_RECIPIENTS=host.recipient), host).code
+        == 0
+    )
+    extract_to = tmp_path / "restored"
+
+    with new_database(database_url) as fresh:
+        env = _env(toolbox, fresh, bucket)
+        unpacked = run_ok(
+            "restore.sh", "--offsite", "--extract-only",
+            "--identity", str(host.identity), "--extract-to", str(extract_to), "latest",
+            env=env,
+        )  # fmt: skip
+        assert fingerprint(fresh) == {}, "the database is not touched"
+        [dump] = extract_to.glob("order_system_*.dump")
+        assert f"Its dump: {dump}" in unpacked.stdout
+        assert (extract_to / ".env").read_bytes() == host.env_file.read_bytes()
+
+        run_ok("restore.sh", "--yes", str(dump), env=env)
+        assert fingerprint(fresh) == before
+
+
 def test_the_offsite_object_is_age_ciphertext_that_only_the_identity_opens(
     database: URL, bucket: LocalS3, host: Host, tmp_path: Path
 ) -> None:
