@@ -30,7 +30,7 @@ FRONT_INSTALLED := front/node_modules/.installed
 NPM_INSTALL := npm install --no-audit --no-fund
 
 .PHONY: help dev api seed test container-test fuzz lint fmt validate compose-check up down logs ps \
-	prod-up backup restore cleanup system-deps lock clean client front-deps front-check front-build \
+	prod-up backup restore backup-drill cleanup system-deps lock clean client front-deps front-check front-build \
 	bench soak
 
 help:  ## List the targets

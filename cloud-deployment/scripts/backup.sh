@@ -181,16 +181,20 @@ write_metrics() {
 	done
 	directory=$(dirname -- "$METRICS_FILE")
 	temporary="$directory/.$(basename -- "$METRICS_FILE").$$"
+	# A directory it makes is node-exporter's to read too (the umask here is 077).
+	if [[ ! -d $directory ]] && ! { mkdir -p -- "$directory" && chmod 0755 -- "$directory"; }; then
+		warn "could not make $directory for the metrics"
+		return 1
+	fi
 	if ! {
-		mkdir -p -- "$directory" &&
-			for metric in "${METRICS[@]}"; do
-				printf '# HELP order_system_backup_%s %s\n' "$metric" "${METRIC_HELP[$metric]}"
-				printf '# TYPE order_system_backup_%s gauge\n' "$metric"
-				for kind in local offsite; do
-					value=${values[$metric.$kind]}
-					[[ -z $value ]] || printf 'order_system_backup_%s{kind="%s"} %s\n' "$metric" "$kind" "$value"
-				done
-			done >"$temporary" &&
+		for metric in "${METRICS[@]}"; do
+			printf '# HELP order_system_backup_%s %s\n' "$metric" "${METRIC_HELP[$metric]}"
+			printf '# TYPE order_system_backup_%s gauge\n' "$metric"
+			for kind in local offsite; do
+				value=${values[$metric.$kind]}
+				[[ -z $value ]] || printf 'order_system_backup_%s{kind="%s"} %s\n' "$metric" "$kind" "$value"
+			done
+		done >"$temporary" &&
 			chmod 0644 -- "$temporary" &&
 			mv -- "$temporary" "$METRICS_FILE"
 	}; then

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from ops_support import (
+    PG_BIN,
     Outcome,
     Toolbox,
     assert_usage_error,
@@ -381,6 +382,44 @@ def test_the_metrics_file_says_when_and_how_big_for_each_kind(
     run_ok("backup.sh", "--output-dir", str(host.backups), env=local_only)
     after = _metrics(host.metrics)
     assert {series: value for series, value in after.items() if series[1] == "offsite"} == offsite
+
+
+def test_the_compose_backup_service_writes_its_metrics_on_busybox(
+    database: URL, host: Host, tmp_path: Path
+) -> None:
+    """postgres:17-alpine's bash and busybox (awk, date, mv), BACKUP_METRICS_FILE as the
+    Compose file sets it, into a directory it makes readable for node-exporter; the
+    offsite series the host's cron wrote stay as they were."""
+    toolbox = Toolbox(tmp_path / "tools", docker=False, busybox=True)
+    for program in ("pg_dump", "pg_restore"):
+        toolbox.link(program, PG_BIN / program)
+    cron_wrote = (
+        "# TYPE order_system_backup_last_run_success gauge\n"
+        'order_system_backup_last_run_success{kind="offsite"} 1\n'
+        'order_system_backup_size_bytes{kind="offsite"} 12345\n'
+    )
+    metrics_dir = host.metrics.parent
+    env = toolbox.env(
+        PGHOST=str(dict(database.query)["host"]),
+        PGUSER=database.username or "postgres",
+        PGDATABASE=database.database or "",
+        BACKUP_METRICS_FILE=str(host.metrics),
+    )
+
+    run_ok("backup.sh", "--output-dir", str(host.backups), env=env)
+    assert oct(metrics_dir.stat().st_mode & 0o777) == oct(0o755), "node-exporter enters it"
+    first = _metrics(host.metrics)
+    assert first[("order_system_backup_last_run_success", "local")] == 1
+    assert not [series for series in first if series[1] == "offsite"]
+
+    host.metrics.write_text(cron_wrote)
+    _forget_dumps(host)
+    run_ok("backup.sh", "--output-dir", str(host.backups), env=env)
+
+    metrics = _metrics(host.metrics)
+    assert metrics[("order_system_backup_last_run_success", "local")] == 1
+    assert metrics[("order_system_backup_last_run_success", "offsite")] == 1
+    assert metrics[("order_system_backup_size_bytes", "offsite")] == 12345
 
 
 def test_a_failed_upload_exits_non_zero_and_says_so_in_the_metrics(
