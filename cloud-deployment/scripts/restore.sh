@@ -181,8 +181,8 @@ fi
 tell_where_unpacked() {
 	log ""
 	log "The .env and the certificates of $ARCHIVE_NAME are in $EXTRACT_DIR"
-	log "(nothing live was changed). Compare them with the ones in use, then put them in place"
-	log "yourself, e.g. on a new host, from the repository:"
+	log "(the live ones were not changed). Compare them with those in use, then put them in"
+	log "place yourself, e.g. on a new host, from the repository:"
 	log "  cp $(quote_command "$EXTRACT_DIR/.env") .env && cp -r $(quote_command "$EXTRACT_DIR/nginx/ssl/.") nginx/ssl/"
 }
 
