@@ -31,9 +31,9 @@ FRONT_INSTALLED := front/node_modules/.installed
 NODE_TOOLS_INSTALLED := tests/tools/node_modules/.installed
 NPM_INSTALL := npm install --no-audit --no-fund
 
-.PHONY: help preflight preflight-python preflight-node dev api seed test container-test fuzz lint fmt validate compose-check up down logs ps \
-	prod-up backup restore cleanup system-deps lock clean client front-deps front-check front-build \
-	validate-terraform \
+.PHONY: help preflight preflight-python preflight-node dev api seed test container-test fuzz lint fmt validate \
+	compose-check up down logs ps prod-up backup restore backup-drill cleanup system-deps lock clean client \
+	front-deps front-check front-build validate-terraform \
 	bench soak
 
 help:  ## List the targets
@@ -183,6 +183,9 @@ backup: $(INSTALLED)  ## Dump the database into backups/: DATABASE_URL, else the
 restore: $(INSTALLED)  ## Restore FILE=backups/order_system_....dump (or FILE=latest); asks first (YES=1 skips)
 	@test -n '$(FILE)' || { echo 'Usage: make restore FILE=backups/order_system_YYYYmmdd_HHMMSS.dump (or FILE=latest)' >&2; exit 2; }
 	DATABASE_URL='$(or $(DATABASE_URL),$(DEV_DATABASE_URL))' PG_BIN='$(PG_BIN)' cloud-deployment/scripts/restore.sh --backup-dir '$(BACKUP_DIR)' $(if $(YES),--yes) $(if $(CONTAINER),--container '$(CONTAINER)') '$(FILE)'
+
+backup-drill: $(INSTALLED)  ## Measure an off-site backup and restore of 100k orders (RPO/RTO in README; DRILL_ARGS="--orders N")
+	PG_BIN='$(PG_BIN)' $(PYTHON) -m devtools.backup_drill $(DRILL_ARGS)
 
 cleanup:  ## Docker disk clean-up, a dry run unless ARGS="--prune --days 7 --truncate-logs --max-size 200M"
 	cloud-deployment/scripts/cleanup.sh $(or $(ARGS),--dry-run)

@@ -158,3 +158,83 @@ check_dump() {
 		"$pg_restore" --list -- "$file" >/dev/null && "$pg_restore" --file=/dev/null -- "$file"
 	fi
 }
+
+# --- Off-site copies -----------------------------------------------------------------------
+
+# The encrypted archives backup.sh --offsite uploads (the dump, .env and nginx/ssl/, in a tar
+# encrypted with age); the only objects off-site retention and `restore.sh --offsite latest`
+# ever look at.
+ARCHIVE_PATTERN='^order_system_[0-9]{8}_[0-9]{6}\.tar\.age$'
+
+# load_backup_settings FILE: the BACKUP_* settings in FILE (the stack's .env) that the
+# environment does not set already. Only KEY=VALUE lines, the value optionally in quotes and
+# never expanded, as Compose reads them; nothing else in FILE is read or exported.
+load_backup_settings() {
+	local line key value
+	while IFS= read -r line || [[ -n $line ]]; do
+		[[ $line =~ ^[[:space:]]*(export[[:space:]]+)?(BACKUP_[A-Z0-9_]+)=(.*)$ ]] || continue
+		key=${BASH_REMATCH[2]}
+		value=${BASH_REMATCH[3]}
+		[[ -z ${!key:-} ]] || continue
+		if [[ $value =~ ^\"([^\"]*)\"[[:space:]]*(#.*)?$ || $value =~ ^\'([^\']*)\'[[:space:]]*(#.*)?$ ]]; then
+			value=${BASH_REMATCH[1]}
+		else
+			value=${value%%[[:space:]]#*}
+			value=${value%"${value##*[![:space:]]}"}
+		fi
+		printf -v "$key" '%s' "$value"
+	done <"$1"
+}
+
+# offsite_location: checks the BACKUP_S3_* settings and sets OFFSITE_DIR, the rclone path of
+# the archives (offsite:BUCKET/PREFIX), and OFFSITE_SHOWN, the same for people.
+offsite_location() {
+	local name prefix
+	for name in BACKUP_S3_BUCKET BACKUP_S3_ACCESS_KEY_ID BACKUP_S3_SECRET_ACCESS_KEY; do
+		[[ -n ${!name:-} ]] || die "$name is not set: off-site backups need BACKUP_S3_BUCKET, BACKUP_S3_ACCESS_KEY_ID and BACKUP_S3_SECRET_ACCESS_KEY (in the environment or the .env)"
+	done
+	[[ $BACKUP_S3_BUCKET =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] ||
+		die "BACKUP_S3_BUCKET must be a bucket name (got '$BACKUP_S3_BUCKET')"
+	prefix=${BACKUP_S3_PREFIX-order_system}
+	prefix=${prefix#/}
+	prefix=${prefix%/}
+	OFFSITE_DIR="offsite:$BACKUP_S3_BUCKET${prefix:+/$prefix}"
+	OFFSITE_SHOWN="s3://$BACKUP_S3_BUCKET${prefix:+/$prefix}${BACKUP_S3_ENDPOINT:+ at $BACKUP_S3_ENDPOINT}"
+}
+
+# rclone_offsite ARGS...: rclone with the remote `offsite:` configured from BACKUP_S3_*
+# through rclone's RCLONE_CONFIG_<REMOTE>_* variables, set for rclone alone: the keys are
+# never on a command line, in a config file or in the environment of anything else.
+rclone_offsite() {
+	(
+		export RCLONE_CONFIG_OFFSITE_TYPE=s3
+		export RCLONE_CONFIG_OFFSITE_ENV_AUTH=false
+		export RCLONE_CONFIG_OFFSITE_ACCESS_KEY_ID=$BACKUP_S3_ACCESS_KEY_ID
+		export RCLONE_CONFIG_OFFSITE_SECRET_ACCESS_KEY=$BACKUP_S3_SECRET_ACCESS_KEY
+		# The bucket is the operator's, made beforehand: the keys need no right to create one.
+		export RCLONE_CONFIG_OFFSITE_NO_CHECK_BUCKET=true
+		if [[ -n ${BACKUP_S3_ENDPOINT:-} ]]; then
+			export RCLONE_CONFIG_OFFSITE_PROVIDER=Other
+			export RCLONE_CONFIG_OFFSITE_ENDPOINT=$BACKUP_S3_ENDPOINT
+		else
+			export RCLONE_CONFIG_OFFSITE_PROVIDER=AWS
+		fi
+		[[ -z ${BACKUP_S3_REGION:-} ]] || export RCLONE_CONFIG_OFFSITE_REGION=$BACKUP_S3_REGION
+		# No rclone.conf of the operator's is read or written.
+		export RCLONE_CONFIG=/dev/null
+		# rclone's S3 client cannot load AWS_CA_BUNDLE (LoadCustomCABundleError); its own
+		# --ca-cert takes the same file.
+		if [[ -n ${AWS_CA_BUNDLE:-} ]]; then
+			set -- --ca-cert "$AWS_CA_BUNDLE" "$@"
+			unset AWS_CA_BUNDLE
+		fi
+		exec rclone "$@"
+	)
+}
+
+# offsite_archives: the names of the archives off-site, oldest first.
+offsite_archives() {
+	local listing
+	listing=$(rclone_offsite lsf --files-only "$OFFSITE_DIR") || return 1
+	grep -E -- "$ARCHIVE_PATTERN" <<<"$listing" | sort || true
+}

@@ -11,6 +11,8 @@ usage() {
 	cat <<'EOF'
 Usage: restore.sh [--yes] [--backup-dir DIR] [--container NAME] [--backend-container NAME]
                   latest|FILE
+       restore.sh --offsite --identity FILE [--extract-to DIR] [--extract-only]
+                  [--env-file FILE] [options] latest|ARCHIVE
 
 Replaces the data of the order_system database with a dump that backup.sh wrote:
   1. checks the dump reads back whole (pg_restore --list, then every data block), before
@@ -26,6 +28,25 @@ Replaces the data of the order_system database with a dump that backup.sh wrote:
 Arguments:
   latest                   the newest order_system_YYYYmmdd_HHMMSS.dump in the backup dir
   FILE                     a dump file
+
+From off-site (backup.sh --offsite's encrypted archives):
+  --offsite                first download latest (the newest order_system_YYYYmmdd_HHMMSS.tar.age
+                           in s3://BACKUP_S3_BUCKET/BACKUP_S3_PREFIX/) or the ARCHIVE named,
+                           decrypt it and unpack it into the --extract-to directory, then
+                           restore its dump as above. Its .env and nginx/ssl/ stay in that
+                           directory: the live .env and certificates are never touched; copy
+                           them into place yourself (the script says where they are)
+  --identity FILE          the age identity (private key) file matching one of the
+                           recipients the backups were encrypted to; bring it for the restore,
+                           it is never kept on the server
+  --extract-to DIR         where the archive is unpacked (default: BACKUP_DIR/ARCHIVE without
+                           .tar.age); must not exist or be empty
+  --extract-only           unpack, say where, and stop: on a new host, the .env and the
+                           certificates go in place before the database can start; then
+                           restore the unpacked dump (restore.sh DIR/order_system_....dump)
+  --env-file FILE          read the BACKUP_S3_* settings the environment does not set from
+                           FILE (default: .env in the repository, if there); on a new host,
+                           export them instead
 
 Options:
   --yes                    do not ask
@@ -49,6 +70,11 @@ EOF
 
 ASSUME_YES=0
 BACKUP_DIR=${BACKUP_DIR:-$REPO_ROOT/backups}
+OFFSITE=0
+EXTRACT_ONLY=0
+IDENTITY=""
+EXTRACT_DIR=""
+ENV_FILE=""
 CONTAINER=""
 BACKEND=""
 COMPOSE_PROJECT=""
@@ -75,6 +101,23 @@ while (($# > 0)); do
 		BACKEND=$2
 		shift
 		;;
+	--offsite) OFFSITE=1 ;;
+	--extract-only) EXTRACT_ONLY=1 ;;
+	--identity)
+		need_value "$1" "$#" "${2-}"
+		IDENTITY=$2
+		shift
+		;;
+	--extract-to)
+		need_value "$1" "$#" "${2-}"
+		EXTRACT_DIR=$2
+		shift
+		;;
+	--env-file)
+		need_value "$1" "$#" "${2-}"
+		ENV_FILE=$2
+		shift
+		;;
 	-h | --help)
 		usage
 		exit 0
@@ -91,6 +134,64 @@ done
 [[ -n $TARGET ]] || die "which backup? Give latest or a FILE (see --help)" 2
 
 # --- Which dump ----------------------------------------------------------------------------
+
+if ((OFFSITE)); then
+	[[ -n $IDENTITY ]] || die "--offsite needs --identity FILE: the age private key the backups were encrypted for" 2
+	[[ -f $IDENTITY && -r $IDENTITY ]] || die "cannot read the identity file $IDENTITY" 2
+	[[ $TARGET == latest || $TARGET =~ $ARCHIVE_PATTERN ]] ||
+		die "with --offsite, give latest or an archive name like order_system_YYYYmmdd_HHMMSS.tar.age (got '$TARGET')" 2
+	require_command age "off-site backups are decrypted with age (apt-get install age)"
+	require_command rclone "off-site backups are downloaded with rclone (apt-get install rclone)"
+	require_command tar "off-site backups are unpacked with tar"
+	if [[ -n $ENV_FILE ]]; then
+		[[ -f $ENV_FILE && -r $ENV_FILE ]] || die "cannot read $ENV_FILE (--env-file)" 2
+		load_backup_settings "$ENV_FILE"
+	elif [[ -f $REPO_ROOT/.env && -r $REPO_ROOT/.env ]]; then
+		load_backup_settings "$REPO_ROOT/.env"
+	fi
+	offsite_location
+	if [[ $TARGET == latest ]]; then
+		ARCHIVES=$(offsite_archives) || die "could not list $OFFSITE_SHOWN"
+		ARCHIVE_NAME=$(tail -n 1 <<<"$ARCHIVES")
+		[[ -n $ARCHIVE_NAME ]] || die "no archives (order_system_YYYYmmdd_HHMMSS.tar.age) in $OFFSITE_SHOWN"
+	else
+		ARCHIVE_NAME=$TARGET
+	fi
+	EXTRACT_DIR=${EXTRACT_DIR:-$BACKUP_DIR/${ARCHIVE_NAME%.tar.age}}
+	if [[ -e $EXTRACT_DIR ]] && [[ ! -d $EXTRACT_DIR || -n $(ls -A -- "$EXTRACT_DIR") ]]; then
+		die "$EXTRACT_DIR already exists and is not an empty directory: choose another with --extract-to DIR" 2
+	fi
+	umask 077
+	mkdir -p -- "$EXTRACT_DIR"
+	EXTRACT_DIR=$(cd -- "$EXTRACT_DIR" && pwd)
+	log "Downloading $OFFSITE_SHOWN/$ARCHIVE_NAME, decrypting it into $EXTRACT_DIR"
+	# Streamed: the plaintext exists only as the unpacked files, in a directory of mode 0700.
+	if ! rclone_offsite cat -- "$OFFSITE_DIR/$ARCHIVE_NAME" |
+		age --decrypt --identity "$IDENTITY" |
+		tar --extract --file=- --directory="$EXTRACT_DIR" --no-same-owner; then
+		rm -rf -- "$EXTRACT_DIR"
+		die "could not download, decrypt or unpack $ARCHIVE_NAME (is --identity the key it was encrypted for?); nothing was changed"
+	fi
+	TARGET="$EXTRACT_DIR/${ARCHIVE_NAME%.tar.age}.dump"
+	[[ -f $TARGET ]] || die "$ARCHIVE_NAME holds no ${ARCHIVE_NAME%.tar.age}.dump; nothing was changed"
+fi
+
+# Where the .env and certificates of an off-site backup are: put in place by the operator,
+# never by this script, so the live ones are never replaced unseen.
+tell_where_unpacked() {
+	log ""
+	log "The .env and the certificates of $ARCHIVE_NAME are in $EXTRACT_DIR"
+	log "(the live ones were not changed). Compare them with those in use, then put them in"
+	log "place yourself, e.g. on a new host, from the repository:"
+	log "  cp $(quote_command "$EXTRACT_DIR/.env") .env && cp -r $(quote_command "$EXTRACT_DIR/nginx/ssl/.") nginx/ssl/"
+}
+
+if ((EXTRACT_ONLY)); then
+	((OFFSITE)) || die "--extract-only goes with --offsite" 2
+	log "Unpacked; the database was not touched. Its dump: $TARGET"
+	tell_where_unpacked
+	exit 0
+fi
 
 if [[ $TARGET == latest ]]; then
 	[[ -d $BACKUP_DIR ]] || die "no backup directory $BACKUP_DIR (use --backup-dir)"
@@ -266,3 +367,5 @@ log "Rows:"
 count_rows || warn "could not count the rows"
 
 start_backend_again
+
+((OFFSITE == 0)) || tell_where_unpacked

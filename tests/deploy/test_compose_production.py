@@ -233,8 +233,10 @@ def test_backups_run_the_backup_script_on_a_schedule(prod: Services) -> None:
     assert bind_mounts(backup) == {
         "/scripts": ("cloud-deployment/scripts", True),
         "/backups": ("backups", False),
+        "/metrics": ("backups/metrics", False),
     }
     environment = backup["environment"]
+    assert environment["BACKUP_METRICS_FILE"] == "/metrics/order_system_backup.prom"
     assert environment["PGHOST"] == "db"
     assert environment["PGPASSWORD"] == PRODUCTION_ENV["POSTGRES_PASSWORD"]
     assert environment["BACKUP_RETENTION_DAYS"] == "14"
