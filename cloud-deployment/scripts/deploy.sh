@@ -212,6 +212,11 @@ wait_healthy() {
 # no fixed name (PROJECT-SERVICE-1, -2, ... so that --scale works) but labels each; one-off
 # containers (docker compose run) are labelled oneoff=True and are not the service's.
 # Called from deploy_docker, whose locals it reads and sets (project, found).
+# The commit the images are built from, `unknown` outside a git checkout.
+source_commit() {
+	git -C "$REPO_ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo unknown
+}
+
 find_containers() {
 	local listing
 	found=()
@@ -298,6 +303,9 @@ deploy_docker() {
 	done
 
 	step "3/7 Building the images"
+	# Compose hands it to the backend's build as an argument (order_system_build_info).
+	export GIT_COMMIT=${GIT_COMMIT:-$(source_commit)}
+	log "  from commit $GIT_COMMIT"
 	run "${compose[@]}" build || die "the build failed; nothing was changed"
 
 	step "4/7 Backing up the database"
@@ -430,11 +438,10 @@ deploy_aws() {
 		die "aws sts get-caller-identity failed: no working AWS credentials"
 	registry=$account.dkr.ecr.$region.amazonaws.com
 	tag=$IMAGE_TAG
+	commit=${GIT_COMMIT:-$(source_commit)}
 	if [[ -z $tag ]]; then
 		tag=$(date -u +%Y%m%d%H%M%S)
-		if commit=$(git -C "$REPO_ROOT" rev-parse --short=12 HEAD 2>/dev/null); then
-			tag=$commit-$tag
-		fi
+		[[ $commit == unknown ]] || tag=$commit-$tag
 	fi
 	log "  cluster $cluster in $region, account $account; images tagged $tag"
 	for component in backend frontend; do
@@ -457,7 +464,11 @@ deploy_aws() {
 	step "3/8 Building and pushing the images"
 	for component in "${services[@]}"; do
 		repository=$registry/${repository_of[$component]}
-		run docker build --platform "${DOCKER_PLATFORM:-linux/amd64}" --tag "$repository:$tag" "${context_of[$component]}" ||
+		build_args=()
+		# The backend reports it as order_system_build_info; the SPA takes no build argument.
+		[[ $component == frontend ]] || build_args=(--build-arg "GIT_COMMIT=$commit")
+		run docker build --platform "${DOCKER_PLATFORM:-linux/amd64}" "${build_args[@]}" \
+			--tag "$repository:$tag" "${context_of[$component]}" ||
 			die "building the $component failed; nothing was deployed"
 		run docker push "$repository:$tag" || die "pushing $repository:$tag failed; nothing was deployed"
 	done

@@ -51,6 +51,7 @@ SYSTEM_TOOLS = (
     "bash", "sh", "env", "cat", "date", "mkdir", "mv", "rm", "cp", "ls", "stat", "find",
     "truncate", "sort", "head", "tail", "sed", "awk", "grep", "flock", "gzip", "numfmt", "id",
     "basename", "dirname", "touch", "sleep", "readlink", "tr", "wc", "chown", "chmod", "timeout",
+    "git",
 )  # fmt: skip
 JQ = "jq"
 

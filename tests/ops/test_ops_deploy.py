@@ -7,6 +7,7 @@ real pg_dump against a real database through the stand-in's `docker exec`."""
 import copy
 import json
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,14 @@ OLD_FRONTEND = "sha256:" + "b" * 64
 OTHER_IMAGE = "sha256:" + "c" * 64
 PROD_PROJECT = "order_system_prod"
 DEV_PROJECT = "order_system"
+
+
+def source_commit() -> str:
+    """The commit deploy.sh should say its images are built from: this checkout's."""
+    return subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "rev-parse", "--short=12", "HEAD"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
 
 
 @pytest.fixture
@@ -158,6 +167,8 @@ def test_dry_run_of_a_production_deploy_backs_up_and_migrates_before_the_start(
     start = _line_of(lines, f"^\\+ timeout 300 {compose} up -d$")
     health = _line_of(lines, r"^\+ curl .* https://localhost/health")
     assert lookup < previous < build < backup < migrate < start < health
+    # Compose builds the backend with it, for order_system_build_info.
+    assert f"\n  from commit {source_commit()}\n" in outcome.stdout
     # The production file is complete on its own: the development one is not layered under it.
     assert DEV_COMPOSE not in outcome.stdout
     assert "up -d --no-build backend frontend" in outcome.stdout  # the rollback, explained
@@ -513,7 +524,11 @@ def test_dry_run_of_an_ecs_deploy_migrates_before_the_rollout(tmp_path: Path) ->
         _line_of(
             lines, r"aws ecr get-login-password .* docker login --username AWS --password-stdin"
         ),
-        _line_of(lines, r"docker build --platform linux/amd64 .*/order-system-backend:"),
+        _line_of(
+            lines,
+            rf"docker build --platform linux/amd64 --build-arg GIT_COMMIT={source_commit()}"
+            rf" --tag .*/order-system-backend:{source_commit()}-",
+        ),
         _line_of(lines, r"docker push .*/order-system-backend:"),
         _line_of(lines, r"aws ecs register-task-definition"),
         _line_of(lines, rf"aws ecs run-task --cluster {ENV_PREFIX} .*{ENV_PREFIX}-migrate"),
