@@ -72,6 +72,11 @@ STANDINS = (
     StandIn("redis", ("docker.io/library/redis:7-alpine",)),
     StandIn("nginx", ("docker.io/library/nginx:alpine",)),
     StandIn("prometheus", ("docker.io/prom/prometheus:v2.55.1",)),
+    StandIn("alertmanager", ("docker.io/prom/alertmanager:v0.27.0",)),
+    StandIn("exporter-node", ("docker.io/prom/node-exporter:v1.8.2",)),
+    StandIn("exporter-postgres", ("docker.io/prometheuscommunity/postgres-exporter:v0.16.0",)),
+    StandIn("exporter-redis", ("docker.io/oliver006/redis_exporter:v1.66.0-alpine",)),
+    StandIn("exporter-blackbox", ("docker.io/prom/blackbox-exporter:v0.25.0",)),
 )
 
 

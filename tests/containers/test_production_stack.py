@@ -2,8 +2,9 @@
 exactly as the README's block says (generated secrets, a self-signed certificate): HTTPS with
 HSTS and a redirect from HTTP, the SPA signed in over HTTPS across a reload, one sign-in
 budget in Redis for two API replicas, the backup service's dump in the operator's hands and
-`restore.sh latest` bringing every row back; then scale-out behind nginx and redeploys under
-a steady stream of requests."""
+`restore.sh latest` bringing every row back; then scale-out behind nginx, redeploys under a
+steady stream of requests, and the `monitoring` profile: every exporter reaching what it
+watches, and an alert delivered to the local sink."""
 
 import json
 import os
@@ -14,6 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from container_fixtures import ProductionPorts, Stack, http_client
 from e2e_support import sign_in
@@ -300,10 +302,32 @@ def test_a_redeploy_under_requests_never_answers_502_once_the_new_backends_are_h
     assert set(answered) == {200}, answered
 
 
-def test_prometheus_of_the_monitoring_profile_scrapes_every_backend_replica(
+# Everything of the `monitoring` profile but Grafana, which has no stand-in image here.
+MONITORING_SERVICES = (
+    "prometheus",
+    "alertmanager",
+    "alert-sink",
+    "node-exporter",
+    "postgres-exporter",
+    "redis-exporter",
+    "blackbox-exporter",
+)
+PROMETHEUS = "order_system_prometheus_prod"
+
+
+def prometheus_api(stack: Stack, path: str) -> object:
+    answer = stack.engine.docker(
+        "exec", PROMETHEUS, "wget", "-q", "-O", "-", f"http://127.0.0.1:9090/api/v1/{path}"
+    )
+    return json.loads(answer.stdout)["data"]
+
+
+def test_the_monitoring_profile_scrapes_every_target_and_delivers_alerts_to_the_sink(
     production_stack: Stack,
 ) -> None:
-    production_stack.compose("--profile", "monitoring", "up", "-d", "prometheus", timeout=600)
+    production_stack.compose(
+        "--profile", "monitoring", "up", "-d", *MONITORING_SERVICES, timeout=900
+    )
     production_stack.wait_healthy()
     replicas = {
         production_stack.engine.inspect(container)["NetworkSettings"]["Networks"][
@@ -312,17 +336,51 @@ def test_prometheus_of_the_monitoring_profile_scrapes_every_backend_replica(
         for container in backend_containers(production_stack)
     }
 
-    def every_replica_is_scraped() -> None:
-        answer = production_stack.engine.docker(
-            "exec", "order_system_prometheus_prod",
-            "wget", "-q", "-O", "-", "http://127.0.0.1:9090/api/v1/targets?state=active",
-        )  # fmt: skip
-        targets = json.loads(answer.stdout)["data"]["activeTargets"]
-        backends = {
-            target["labels"]["instance"]: target["health"]
-            for target in targets
-            if target["labels"]["job"] == "backend"
+    def every_target_is_up() -> None:
+        targets = prometheus_api(production_stack, "targets?state=active")
+        assert isinstance(targets, dict)
+        health = {
+            (target["labels"]["job"], target["labels"]["instance"]): target["health"]
+            for target in targets["activeTargets"]
         }
-        assert backends == {f"{address}:8000": "up" for address in replicas}, backends
+        assert {job for job, _ in health} == {
+            "backend", "prometheus", "alertmanager", "node", "postgres", "redis", "blackbox"
+        }  # fmt: skip
+        backends = {instance for job, instance in health if job == "backend"}
+        assert backends == {f"{address}:8000" for address in replicas}
+        assert set(health.values()) == {"up"}, health
 
-    wait_until(every_replica_is_scraped, limit=90, interval=2)
+    wait_until(every_target_is_up, limit=120, interval=2)
+
+    def the_exporters_see_what_they_watch() -> None:
+        # Up is only the exporter answering; each of these holds only if it reached what it
+        # watches: PostgreSQL as its pg_monitor role, Redis with the password, nginx's
+        # certificate, and the backup service's textfile.
+        for query in (
+            "pg_up == 1",
+            "redis_up == 1",
+            "probe_success == 1",
+            "probe_ssl_earliest_cert_expiry > time()",
+            'order_system_backup_last_run_success{kind="local"} == 1',
+        ):
+            result = prometheus_api(production_stack, f"query?query={quote(query)}")
+            assert isinstance(result, dict)
+            assert result["result"], f"{query}: no data"
+
+    wait_until(the_exporters_see_what_they_watch, limit=60, interval=2)
+
+    # An alert handed to Alertmanager goes out through the rendered configuration's default
+    # receiver, the local sink, which logs it.
+    marker = f"ContainerTest{uuid.uuid4().hex[:8]}"
+    production_stack.engine.docker(
+        "exec", "order_system_alertmanager_prod",
+        "amtool", "alert", "add", marker, "severity=warning",
+        "--annotation=runbook=docs/alerts.md",
+        "--alertmanager.url=http://127.0.0.1:9093",
+    )  # fmt: skip
+
+    def the_sink_logged_it() -> None:
+        logs = production_stack.engine.docker("logs", "order_system_alert_sink_prod")
+        assert marker in logs.stdout + logs.stderr
+
+    wait_until(the_sink_logged_it, limit=120, interval=3)
