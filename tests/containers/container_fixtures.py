@@ -101,6 +101,11 @@ def checkout() -> Iterator[Path]:
     shutil.rmtree(directory, ignore_errors=True)
 
 
+def is_finished_one_shot(entry: Mapping[str, Any]) -> bool:
+    """A container that did its job and ended well (alertmanager-config's rendering)."""
+    return entry["State"] == "exited" and entry["ExitCode"] == 0 and not entry.get("Health")
+
+
 @dataclass
 class Stack:
     """A Compose project run from the checkout, as `docker compose [-f FILE] ...` there."""
@@ -143,7 +148,8 @@ class Stack:
             for entry in listing:
                 counts[entry["Service"]] = counts.get(entry["Service"], 0) + 1
             ready = all(
-                entry["State"] == "running" and entry.get("Health") in ("healthy", "")
+                (entry["State"] == "running" and entry.get("Health") in ("healthy", ""))
+                or is_finished_one_shot(entry)
                 for entry in listing
             ) and all(counts[name] == wanted for name, wanted in (services or {}).items())
             if ready and listing:
