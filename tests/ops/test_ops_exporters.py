@@ -44,7 +44,7 @@ COMPOSE_ADDRESSES = {
     "redis": "redis-exporter:9121",
     "blackbox": "blackbox-exporter:9115",
 }
-PROBED_NGINX = "https://nginx:443/"
+PROBED_NGINX = "https://nginx:443/health"
 
 DATABASE = "order_system"
 EXPORTER_PASSWORD = "exporter-test-postgres-password"
@@ -328,7 +328,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             )
 
         replacements = {COMPOSE_ADDRESSES[job]: server.address for job, server in servers.items()}
-        replacements[PROBED_NGINX] = f"https://{nginx.address}/"
+        replacements[PROBED_NGINX] = f"https://{nginx.address}/health"
         port = free_port()
         command = [
             require_tool("prometheus"),
@@ -346,7 +346,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             with attempt:
                 for server in (nginx, prometheus, *servers.values()):
                     server.assert_alive()
-                targets = client.get("/api/v1/targets").json()["data"]["activeTargets"]
+                # 503 until Prometheus has loaded its storage and configuration.
+                answer = client.get("/api/v1/targets")
+                assert answer.status_code == 200, answer.text
+                targets = answer.json()["data"]["activeTargets"]
                 health = {target["labels"]["job"]: target["health"] for target in targets}
                 assert health == dict.fromkeys(COMPOSE_ADDRESSES, "up"), targets
         yield Stack(client, redis_client)
