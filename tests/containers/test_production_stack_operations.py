@@ -339,3 +339,41 @@ def test_nginx_logs_in_files_are_rotated_and_reopened(
     assert "/before-rotation" not in access_log()
     assert "/before-rotation" in access_log(".1")
     assert "/after-rotation" not in access_log(".1")
+
+
+def test_an_operator_resets_a_password_with_order_system_inside_the_backend(
+    production_stack: Stack, production_ports: ProductionPorts
+) -> None:
+    """The README's maintenance command, as written there: `order-system` in the image, on
+    the database the container's settings name, ending the account's sessions."""
+    username = f"ops{uuid.uuid4().hex[:8]}"
+    old_password, new_password = "Old-password-1", "New-password-2"
+    with client(production_ports) as session:
+        registered = session.post(
+            "/api/auth/register",
+            json={
+                "username": username,
+                "email": f"{username}@example.com",
+                "password": old_password,
+            },
+        )
+        assert registered.status_code == 201, registered.text
+        signed_in = session.post(
+            "/api/auth/login", json={"username": username, "password": old_password}
+        )
+        assert signed_in.status_code == 200, signed_in.text
+        refresh_token = signed_in.json()["refresh_token"]
+
+        reset = production_stack.compose(
+            "exec", "-T", "backend", "order-system", "set-password", username, "--password-stdin",
+            input=f"{new_password}\n",
+        )  # fmt: skip
+
+        assert new_password not in reset.stdout + reset.stderr
+        for password, status in ((old_password, 401), (new_password, 200)):
+            answer = session.post(
+                "/api/auth/login", json={"username": username, "password": password}
+            )
+            assert answer.status_code == status, answer.text
+        refreshed = session.post("/api/auth/refresh", json={"refresh_token": refresh_token})
+        assert refreshed.status_code == 401, refreshed.text
