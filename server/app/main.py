@@ -14,6 +14,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 
 from app.auth.router import router as auth_router
 from app.core import metrics
+from app.core.api_docs import add_api_docs
 from app.core.config import Settings, SettingsError, get_settings
 from app.core.database import create_engine, create_read_sessionmaker, create_sessionmaker
 from app.core.errors import register_error_handlers
@@ -29,6 +30,7 @@ from app.stats.router import router as stats_router
 from app.users.router import router as users_router
 
 API_VERSION = "0.1.0"
+OPENAPI_URL = "/api/openapi.json"
 # Client-sent request IDs are echoed into logs and headers: keep them short and inert.
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
@@ -86,17 +88,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=API_VERSION,
         description="Users, products, stock and orders. Sign in with **Authorize** to try calls.",
         debug=settings.DEBUG,
-        docs_url="/api/docs",
-        redoc_url="/api/redoc",
-        # Under /api like everything else, so the proxy serves it.
-        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
-        openapi_url="/api/openapi.json",
+        # Our own pages (add_api_docs below): FastAPI's load their code from a CDN.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=OPENAPI_URL,
         # Swagger's Authorize keeps the token in the page only: persistAuthorization would
         # leave it in localStorage, for any script on the origin, after the tab is closed.
         generate_unique_id_function=_operation_id,
         lifespan=_lifespan,
     )
     app.state.settings = settings
+    # Under /api like everything else, so the proxy serves them.
+    add_api_docs(
+        app,
+        openapi_url=OPENAPI_URL,
+        docs_url="/api/docs",
+        oauth2_redirect_url="/api/docs/oauth2-redirect",
+        redoc_url="/api/redoc",
+    )
     register_error_handlers(app)
     app.include_router(health_router)
     app.include_router(auth_router)

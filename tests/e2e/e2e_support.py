@@ -25,6 +25,12 @@ CHROMIUM = "/usr/bin/chromium"
 SUPERUSER = "superAdmin"
 SUPERUSER_PASSWORD = "e2e-superadmin-password"
 CUSTOMER_PASSWORD = "e2e-customer-password"
+# The API's settings that create the superuser the browser tests sign in as.
+SUPERUSER_SETTINGS = {
+    "FIRST_SUPERUSER": SUPERUSER,
+    "FIRST_SUPERUSER_PASSWORD": SUPERUSER_PASSWORD,
+    "FIRST_SUPERUSER_EMAIL": "superadmin@example.com",
+}
 
 
 @contextmanager

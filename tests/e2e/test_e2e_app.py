@@ -15,6 +15,7 @@ from e2e_support import (
     CUSTOMER_PASSWORD,
     SUPERUSER,
     SUPERUSER_PASSWORD,
+    SUPERUSER_SETTINGS,
     BrowserProblems,
     add_to_cart_and_open_it,
     running_spa,
@@ -118,9 +119,7 @@ async def stack(
             running_api(
                 url,
                 work,
-                FIRST_SUPERUSER=SUPERUSER,
-                FIRST_SUPERUSER_PASSWORD=SUPERUSER_PASSWORD,
-                FIRST_SUPERUSER_EMAIL="superadmin@example.com",
+                **SUPERUSER_SETTINGS,
                 LOG_LEVEL="INFO",
             ) as api,
             running_spa(work) as spa_port,
