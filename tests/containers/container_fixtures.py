@@ -32,7 +32,7 @@ from engine_support import (
     running_engine,
 )
 from helpers import free_port
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, async_playwright, expect
 
 # The Compose projects of docker-compose.yml and docker-compose.production.yml (their `name:`).
 PROJECTS = ("order_system", "order_system_prod")
@@ -268,6 +268,11 @@ def production_stack(
     yield stack
     stack.save_logs("production-stack")
     stack.compose("--profile", "monitoring", "down", "--volumes", timeout=300)
+
+
+# As in tests/e2e: the machine is shared, and here every page and call also crosses the
+# engine's networks and nginx, so a navigation can outlast Playwright's 5 s default.
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="module")
