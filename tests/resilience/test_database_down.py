@@ -52,6 +52,14 @@ def api(
         assert_no_stack_traces(api)
 
 
+@pytest.fixture(autouse=True)
+def database_up_afterwards(own_postgres: LocalPostgres) -> Iterator[None]:
+    """Whatever a test here fails at, the next one starts with its database up (a no-op when
+    it already runs), so one failure reads as one."""
+    yield
+    own_postgres.start()
+
+
 async def _health(client: httpx.AsyncClient) -> httpx.Response:
     return await client.get("/api/health")
 

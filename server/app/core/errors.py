@@ -193,13 +193,26 @@ BUSY_SQLSTATES = frozenset({"55P03", "57014"})
 DATA_EXCEPTION_SQLSTATE_PREFIX = "22"
 
 
+def _driver_error(error: Exception) -> BaseException | None:
+    """What asyncpg itself raised, under SQLAlchemy's wrappers."""
+    orig = getattr(error, "orig", None)
+    return orig.__cause__ if orig is not None else None
+
+
 def _is_unencodable_argument(error: Exception) -> bool:
     """asyncpg refuses an argument it can't encode (an integer beyond its column's type, a
     date-time beyond year 9999 in UTC) with an InterfaceError that is also a ValueError, its
     client-side DataError; unhandled, it would pass for a lost connection."""
-    orig = getattr(error, "orig", None)
-    cause = orig.__cause__ if orig is not None else None
+    cause = _driver_error(error)
     return isinstance(cause, asyncpg.InterfaceError) and isinstance(cause, ValueError)
+
+
+def _is_broken_protocol(error: Exception) -> bool:
+    """PostgreSQL shutting down under a request can leave asyncpg's protocol mid-operation,
+    and the next statement on that connection fails with InternalClientError ("cannot switch
+    to state 13; another operation (2) is in progress"): the connection failed, not the
+    request."""
+    return isinstance(_driver_error(error), asyncpg.InternalClientError)
 
 
 async def _database_error_handler(request: Request, error: Exception) -> JSONResponse:
@@ -224,6 +237,7 @@ async def _database_error_handler(request: Request, error: Exception) -> JSONRes
         not isinstance(error, sa_exc.DBAPIError)  # refused or timed-out connection
         or isinstance(error, sa_exc.InterfaceError | sa_exc.OperationalError)
         or sqlstate.startswith(UNAVAILABLE_SQLSTATE_PREFIXES)
+        or _is_broken_protocol(error)
     )
     if unavailable:
         logger.warning("database_unavailable", error=type(error).__name__, sqlstate=sqlstate)
