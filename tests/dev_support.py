@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
+from helpers import retrying
 
 from app.core.config import Settings
 
@@ -28,11 +28,8 @@ def unconfigured_environment(working_dir: Path) -> dict[str, str]:
 
 
 def wait_until_ok(url: str, runner: subprocess.Popen[str]) -> httpx.Response:
-    for attempt in Retrying(
-        stop=stop_after_delay(STARTUP_LIMIT_SECONDS),
-        wait=wait_fixed(0.5),
-        retry=retry_if_exception_type((httpx.TransportError, httpx.HTTPStatusError)),
-        reraise=True,
+    for attempt in retrying(
+        STARTUP_LIMIT_SECONDS, interval=0.5, on=(httpx.TransportError, httpx.HTTPStatusError)
     ):
         with attempt:
             assert runner.poll() is None, "the dev runner exited early"

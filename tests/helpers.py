@@ -48,6 +48,33 @@ from app.users import service as users_service
 from app.users.models import UserRole
 from app.users.schemas import UserRegister
 
+# What a wait retries on: a check that failed (AssertionError) unless told otherwise.
+RetryOn = type[BaseException] | tuple[type[BaseException], ...]
+
+
+def retrying(limit: float, *, interval: float = 0.1, on: RetryOn = AssertionError) -> Retrying:
+    """Attempts until one passes, `interval` seconds apart, for at most `limit` seconds; then
+    the last failure is raised as it was. `for attempt in retrying(30): with attempt: ...`"""
+    return Retrying(
+        stop=stop_after_delay(limit),
+        wait=wait_fixed(interval),
+        retry=retry_if_exception_type(on),
+        reraise=True,
+    )
+
+
+def async_retrying(
+    limit: float, *, interval: float = 0.1, on: RetryOn = AssertionError
+) -> AsyncRetrying:
+    """`retrying` for `async for attempt in async_retrying(30): with attempt: ...`."""
+    return AsyncRetrying(
+        stop=stop_after_delay(limit),
+        wait=wait_fixed(interval),
+        retry=retry_if_exception_type(on),
+        reraise=True,
+    )
+
+
 DEFAULT_PASSWORD = "correct-horse-battery"  # the password of every user `make_user` creates
 NEW_PASSWORD = "a-brand-new-password"
 
@@ -294,12 +321,7 @@ async def wait_for_lock_waiters(url: URL, count: int) -> None:
     """Until `count` sessions of the database wait for a lock: the requests are in flight."""
     engine = create_async_engine(url, poolclass=NullPool)
     try:
-        async for attempt in AsyncRetrying(
-            stop=stop_after_delay(LOCK_WAIT_SECONDS),
-            wait=wait_fixed(0.1),
-            retry=retry_if_exception_type(AssertionError),
-            reraise=True,
-        ):
+        async for attempt in async_retrying(LOCK_WAIT_SECONDS):
             with attempt:
                 async with engine.connect() as connection:
                     waiting = await connection.scalar(
@@ -415,11 +437,8 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        for attempt in Retrying(
-            stop=stop_after_delay(self.START_TIMEOUT_SECONDS),
-            wait=wait_fixed(0.05),
-            retry=retry_if_exception_type(redis.ConnectionError),
-            reraise=True,
+        for attempt in retrying(
+            self.START_TIMEOUT_SECONDS, interval=0.05, on=redis.ConnectionError
         ):
             with attempt:
                 assert self._process.poll() is None, f"redis-server exited on port {self.port}"

@@ -3,9 +3,15 @@ and keeps those that still guard against a stolen copy."""
 
 from auth_support import token_digest
 from conftest import MakeSettings
-from helpers import LOGOUT_URL, assert_unauthorized, open_live_shop, refresh, sign_in
+from helpers import (
+    LOGOUT_URL,
+    assert_unauthorized,
+    async_retrying,
+    open_live_shop,
+    refresh,
+    sign_in,
+)
 from sqlalchemy import select, update
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from app.auth.models import RefreshToken
 
@@ -33,12 +39,7 @@ async def test_the_apps_sweeper_deletes_ended_refresh_tokens_and_keeps_rotated_o
             )
 
         kept = {token_digest(pair["refresh_token"]) for pair in (rotated, live)}
-        async for attempt in AsyncRetrying(
-            stop=stop_after_delay(WAIT_SECONDS),
-            wait=wait_fixed(0.1),
-            retry=retry_if_exception_type(AssertionError),
-            reraise=True,
-        ):
+        async for attempt in async_retrying(WAIT_SECONDS):
             with attempt:
                 async with shop.sessions() as session:
                     left = set(await session.scalars(select(RefreshToken.token_hash)))

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from api_adapter import adapting
-from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
+from helpers import retrying
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
@@ -166,12 +166,7 @@ class Engine:
 
     def wait_ready(self) -> None:
         """Until the Docker CLI gets an answer from the engine."""
-        for attempt in Retrying(
-            stop=stop_after_delay(30),
-            wait=wait_fixed(0.2),
-            retry=retry_if_exception_type(EngineError),
-            reraise=True,
-        ):
+        for attempt in retrying(30, interval=0.2, on=EngineError):
             with attempt:
                 if self.process is None or self.process.poll() is not None:
                     raise EngineError(f"podman's API service exited: {self.service_log()}")

@@ -20,6 +20,7 @@ from conftest import MakeSettings
 from helpers import (
     LiveShop,
     assert_ok,
+    async_retrying,
     client_for,
     login,
     open_live_shop,
@@ -29,7 +30,7 @@ from helpers import (
 from prometheus_client import Counter
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
+from tenacity import AsyncRetrying
 
 from app.core import metrics
 from app.core.config import SettingsError
@@ -72,12 +73,7 @@ def throttled(limit: str) -> Sample:
 
 def eventually() -> AsyncRetrying:
     """Retries of a block of assertions until they hold, for what a background task does."""
-    return AsyncRetrying(
-        stop=stop_after_delay(WAIT_SECONDS),
-        wait=wait_fixed(0.05),
-        retry=retry_if_exception_type(AssertionError),
-        reraise=True,
-    )
+    return async_retrying(WAIT_SECONDS, interval=0.05)
 
 
 async def order(shop: LiveShop, product_id: int, quantity: int = 1) -> httpx.Response:

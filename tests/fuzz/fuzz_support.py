@@ -19,7 +19,7 @@ import schemathesis
 import uvicorn
 from email_validator import EmailNotValidError, validate_email
 from fastapi import FastAPI
-from helpers import free_port
+from helpers import free_port, retrying
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
@@ -28,7 +28,6 @@ from schemathesis.engine.events import EngineEvent, FatalError, NonFatalError, S
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from app import main
 from app.core.config import Settings
@@ -237,12 +236,7 @@ def served_for_real(app: FastAPI) -> Iterator[str]:
     thread = threading.Thread(target=server.run, name="fuzzed-api")
     thread.start()
     try:
-        for attempt in Retrying(
-            stop=stop_after_delay(SERVER_START_SECONDS),
-            wait=wait_fixed(0.05),
-            retry=retry_if_exception_type(AssertionError),
-            reraise=True,
-        ):
+        for attempt in retrying(SERVER_START_SECONDS, interval=0.05):
             with attempt:
                 assert thread.is_alive(), "uvicorn stopped while starting"
                 assert server.started, "uvicorn did not start"

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import yaml  # type: ignore[import-untyped]  # PyYAML comes with uvicorn[standard]
-from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
+from helpers import retrying
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS_DIR = REPO_ROOT / "monitoring" / "prometheus"
@@ -89,12 +89,7 @@ def server(
             [str(part) for part in command], stdout=output, stderr=subprocess.STDOUT
         )
     try:
-        for attempt in Retrying(
-            stop=stop_after_delay(START_TIMEOUT_SECONDS),
-            wait=wait_fixed(0.1),
-            retry=retry_if_exception_type(httpx.HTTPError),
-            reraise=True,
-        ):
+        for attempt in retrying(START_TIMEOUT_SECONDS, on=httpx.HTTPError):
             with attempt:
                 assert process.poll() is None, f"{command[0]} exited:\n{log.read_text()}"
                 httpx.get(ready_url, timeout=2).raise_for_status()

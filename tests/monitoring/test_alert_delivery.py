@@ -35,8 +35,7 @@ from alerting_support import (
     server,
     write_yaml,
 )
-from helpers import free_port
-from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
+from helpers import free_port, retrying
 
 DELIVERY_TIMEOUT_SECONDS = 60.0
 
@@ -54,12 +53,7 @@ def wait_for(arrived: Callable[[], Delivered | None], what: str) -> Delivered:
             raise NotYet(f"{what} has not arrived")
         return found
 
-    return Retrying(
-        stop=stop_after_delay(DELIVERY_TIMEOUT_SECONDS),
-        wait=wait_fixed(0.2),
-        retry=retry_if_exception_type(NotYet),
-        reraise=True,
-    )(present)
+    return retrying(DELIVERY_TIMEOUT_SECONDS, interval=0.2, on=NotYet)(present)
 
 
 def sink_lines(log: Path) -> list[dict[str, Any]]:

@@ -45,9 +45,8 @@ import dns.rcode
 import dns.rdatatype
 import dns.rrset
 import httpx
-from helpers import free_port
+from helpers import free_port, retrying
 from sqlalchemy.engine import URL
-from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from app.core.config import Settings
 
@@ -92,11 +91,8 @@ def wait_until(
     check: Callable[[], None], *, limit: float = STARTUP_LIMIT_SECONDS, interval: float = 0.1
 ) -> None:
     """Calls `check` until it passes (no AssertionError, OSError or transport error)."""
-    for attempt in Retrying(
-        stop=stop_after_delay(limit),
-        wait=wait_fixed(interval),
-        retry=retry_if_exception_type((AssertionError, OSError, httpx.TransportError)),
-        reraise=True,
+    for attempt in retrying(
+        limit, interval=interval, on=(AssertionError, OSError, httpx.TransportError)
     ):
         with attempt:
             check()

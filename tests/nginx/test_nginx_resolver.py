@@ -16,7 +16,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-from helpers import free_port
+from helpers import async_retrying, free_port
 from nginx_support import (
     REPO_ROOT,
     RESOLVER_SCRIPT,
@@ -35,7 +35,6 @@ from nginx_support import (
     stand_in_dns,
     stand_in_frontend,
 )
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 SHELLCHECK = REPO_ROOT / ".venv-tools" / "bin" / "shellcheck"
 # /etc/resolv.conf as each engine writes it, and the server the script must pick: Docker's
@@ -162,12 +161,7 @@ def serve_by_name(
 
 async def eventually(check: Callable[[], Awaitable[None]]) -> None:
     """Awaits `check` until it passes: nginx keeps an answer (found or not) for `valid=5s`."""
-    async for attempt in AsyncRetrying(
-        stop=stop_after_delay(STARTUP_LIMIT_SECONDS),
-        wait=wait_fixed(0.2),
-        retry=retry_if_exception_type(AssertionError),
-        reraise=True,
-    ):
+    async for attempt in async_retrying(STARTUP_LIMIT_SECONDS, interval=0.2):
         with attempt:
             await check()
 

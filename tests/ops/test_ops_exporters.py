@@ -22,10 +22,10 @@ import httpx
 import pytest
 import redis
 import yaml  # type: ignore[import-untyped]  # PyYAML comes with uvicorn[standard]
-from helpers import RedisServer, free_port
+from helpers import RedisServer, free_port, retrying
 from monitoring_support import EXPORTER_ROLE, monitored_postgres
 from nginx_support import require_tool, self_signed_certificate, stop_process
-from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
+from tenacity import Retrying
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MONITORING_DIR = REPO_ROOT / "monitoring"
@@ -57,12 +57,7 @@ WAIT_SECONDS = 60.0
 
 
 def until_it_passes(limit: float = WAIT_SECONDS) -> Retrying:
-    return Retrying(
-        stop=stop_after_delay(limit),
-        wait=wait_fixed(0.25),
-        retry=retry_if_exception_type((AssertionError, httpx.TransportError)),
-        reraise=True,
-    )
+    return retrying(limit, interval=0.25, on=(AssertionError, httpx.TransportError))
 
 
 @dataclass

@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import timedelta
 
 from conftest import MakeSettings
-from helpers import LiveShop, assert_error, assert_ok, open_live_shop
+from helpers import LiveShop, assert_error, assert_ok, async_retrying, open_live_shop
 from orders_support import (
     ORDERS_URL,
     age_orders,
@@ -23,7 +23,6 @@ from orders_support import (
 )
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from app.orders.models import IdempotencyKey, OrderStatus
 from app.orders.service import IDEMPOTENCY_KEY_LIFETIME
@@ -50,12 +49,7 @@ async def test_the_apps_sweeper_expires_a_pending_order_and_returns_its_stock(
         assert order["status"] == "pending"
         assert await shop.stock(product_id) == 6
 
-        async for attempt in AsyncRetrying(
-            stop=stop_after_delay(WAIT_SECONDS),
-            wait=wait_fixed(0.1),
-            retry=retry_if_exception_type(AssertionError),
-            reraise=True,
-        ):
+        async for attempt in async_retrying(WAIT_SECONDS):
             with attempt:
                 status = (await statuses(shop.sessions))[order["id"]]
                 assert status is not OrderStatus.PENDING, "the sweeper never expired the order"
