@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import yaml  # type: ignore[import-untyped]  # PyYAML comes with uvicorn[standard]
 from helpers import retrying
+from nginx_support import stop_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS_DIR = REPO_ROOT / "monitoring" / "prometheus"
@@ -95,9 +96,4 @@ def server(
                 httpx.get(ready_url, timeout=2).raise_for_status()
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)

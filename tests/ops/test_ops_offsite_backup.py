@@ -13,6 +13,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -340,12 +341,13 @@ def test_the_metrics_file_says_when_and_how_big_for_each_kind(
     local_only = db_env(toolbox, database, BACKUP_METRICS_FILE=str(host.metrics))
 
     # As the Compose backup service runs: a dump, and the local series only.
-    started = int(time.time())
     run_ok("backup.sh", "--output-dir", str(host.backups), env=local_only)
     metrics = _metrics(host.metrics)
     [dump] = [path for path in host.backups.iterdir() if path.is_file()]
     ran_at = metrics[("order_system_backup_last_run_timestamp_seconds", "local")]
-    assert started <= ran_at <= time.time()
+    # This run's time, not a stale or made-up one: no earlier than the dump it named.
+    named_at = datetime.strptime(dump.name, "order_system_%Y%m%d_%H%M%S.dump")
+    assert ran_at >= named_at.replace(tzinfo=UTC).timestamp()
     assert metrics == {
         ("order_system_backup_last_run_timestamp_seconds", "local"): ran_at,
         ("order_system_backup_last_run_success", "local"): 1,
@@ -371,7 +373,8 @@ def test_the_metrics_file_says_when_and_how_big_for_each_kind(
     metrics = _metrics(host.metrics)
     assert metrics[("order_system_backup_last_run_success", "offsite")] == 1
     assert metrics[("order_system_backup_size_bytes", "offsite")] == size
-    assert metrics[("order_system_backup_last_success_timestamp_seconds", "offsite")] >= started
+    # This upload's time: no earlier than the local run before it.
+    assert metrics[("order_system_backup_last_success_timestamp_seconds", "offsite")] >= ran_at
 
     # The Compose service's next dump leaves the offsite series as they were.
     offsite = {series: value for series, value in metrics.items() if series[1] == "offsite"}
