@@ -481,7 +481,13 @@ export interface components {
             /** Type */
             type: string;
         };
-        /** LoginRequest */
+        /**
+         * LoginRequest
+         * @example {
+         *       "password": "correct-horse-battery-staple",
+         *       "username": "alice.martin"
+         *     }
+         */
         LoginRequest: {
             /** Password */
             password: string;
@@ -494,7 +500,18 @@ export interface components {
             /** Username */
             username: string;
         };
-        /** OrderCreate */
+        /**
+         * OrderCreate
+         * @example {
+         *       "items": [
+         *         {
+         *           "product_id": 1,
+         *           "quantity": 2
+         *         }
+         *       ],
+         *       "note": "Please leave at the front door."
+         *     }
+         */
         OrderCreate: {
             /** Items */
             items: components["schemas"]["OrderLineInput"][];
@@ -563,7 +580,12 @@ export interface components {
          * @enum {string}
          */
         OrderStatus: "pending" | "paid" | "shipped" | "completed" | "cancelled";
-        /** OrderStatusChange */
+        /**
+         * OrderStatusChange
+         * @example {
+         *       "status": "paid"
+         *     }
+         */
         OrderStatusChange: {
             status: components["schemas"]["OrderStatus"];
         };
@@ -655,7 +677,13 @@ export interface components {
              */
             total: number;
         };
-        /** PasswordChange */
+        /**
+         * PasswordChange
+         * @example {
+         *       "current_password": "correct-horse-battery-staple",
+         *       "new_password": "staple-battery-horse-correct"
+         *     }
+         */
         PasswordChange: {
             /** Current Password */
             current_password: string;
@@ -678,17 +706,33 @@ export interface components {
             client_secret?: string | null;
             /** Grant Type */
             grant_type?: "password" | null;
-            /** Password */
+            /**
+             * Password
+             * @example correct-horse-battery-staple
+             */
             password: string;
             /**
              * Scope
              * @default
              */
             scope: string;
-            /** Username */
+            /**
+             * Username
+             * @example alice.martin
+             */
             username: string;
         };
-        /** ProductCreate */
+        /**
+         * ProductCreate
+         * @example {
+         *       "description": "Glazed stoneware with a steel infuser; dishwasher safe.",
+         *       "name": "Stoneware Teapot, 1.2 l",
+         *       "price": "34.90",
+         *       "sku": "KIT-TEAPOT-012",
+         *       "status": "active",
+         *       "stock_quantity": 25
+         *     }
+         */
         ProductCreate: {
             /** Description */
             description?: string | null;
@@ -740,6 +784,10 @@ export interface components {
         /**
          * ProductUpdate
          * @description No `stock_quantity`: stock only moves through the stock endpoint and orders.
+         * @example {
+         *       "price": "29.90",
+         *       "status": "inactive"
+         *     }
          */
         ProductUpdate: {
             /** Description */
@@ -752,7 +800,12 @@ export interface components {
             sku?: string;
             status?: components["schemas"]["ProductStatus"];
         };
-        /** RefreshRequest */
+        /**
+         * RefreshRequest
+         * @example {
+         *       "refresh_token": "kX3v9Qb2LwT7mN4pR8sY1cZ6hJ0fD5gAeUoI2qWlE-w"
+         *     }
+         */
         RefreshRequest: {
             /** Refresh Token */
             refresh_token?: string | null;
@@ -775,7 +828,12 @@ export interface components {
             /** Users */
             users: number;
         };
-        /** StockAdjustment */
+        /**
+         * StockAdjustment
+         * @example {
+         *       "delta": 12
+         *     }
+         */
         StockAdjustment: {
             /**
              * Delta
@@ -801,7 +859,17 @@ export interface components {
              */
             token_type: "bearer";
         };
-        /** UserCreate */
+        /**
+         * UserCreate
+         * @example {
+         *       "email": "tom.berg@example.com",
+         *       "full_name": "Tom Berg",
+         *       "is_active": true,
+         *       "password": "Warehouse-shift-2026",
+         *       "role": "user",
+         *       "username": "tom.berg"
+         *     }
+         */
         UserCreate: {
             /**
              * Email
@@ -850,7 +918,15 @@ export interface components {
             /** Username */
             username: string;
         };
-        /** UserRegister */
+        /**
+         * UserRegister
+         * @example {
+         *       "email": "alice.martin@example.com",
+         *       "full_name": "Alice Martin",
+         *       "password": "correct-horse-battery-staple",
+         *       "username": "alice.martin"
+         *     }
+         */
         UserRegister: {
             /**
              * Email
@@ -873,7 +949,13 @@ export interface components {
          * @enum {string}
          */
         UserRole: "superadmin" | "admin" | "user";
-        /** UserUpdate */
+        /**
+         * UserUpdate
+         * @example {
+         *       "full_name": "Thomas Berg",
+         *       "is_active": false
+         *     }
+         */
         UserUpdate: {
             /**
              * Email
@@ -892,7 +974,13 @@ export interface components {
             password?: string;
             role?: components["schemas"]["UserRole"];
         };
-        /** UserUpdateMe */
+        /**
+         * UserUpdateMe
+         * @example {
+         *       "email": "alice.m@example.org",
+         *       "full_name": "Alice Martin-Berg"
+         *     }
+         */
         UserUpdateMe: {
             /**
              * Email
