@@ -256,6 +256,7 @@ class ProductFactory:
     async def __call__(
         self,
         *,
+        product_id: int | None = None,
         name: str | None = None,
         sku: str | None = None,
         price: Decimal | str = "10.00",
@@ -265,6 +266,7 @@ class ProductFactory:
     ) -> Product:
         self._count += 1
         product = Product(
+            id=product_id,
             name=name or f"Product {self._count}",
             sku=sku or f"SKU-{self._count:05d}",
             description=description,

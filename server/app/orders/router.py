@@ -104,12 +104,15 @@ async def list_orders(
 async def read_order_by_number(
     order_number: Annotated[str, Path(max_length=32)], viewer: CurrentUser, session: SessionDep
 ) -> OrderPublic:
+    """An order by its number (`ORD-20261123-000042`): your own, or anyone's for admins."""
     order = await service.get_order_by_number(session, viewer=viewer, order_number=order_number)
     return OrderPublic.model_validate(order)
 
 
 @router.get("/{order_id}", responses=error_responses(404))
 async def read_order(order_id: RowId, viewer: CurrentUser, session: SessionDep) -> OrderPublic:
+    """An order by id: your own, or anyone's for admins (someone else's is a 404 to a
+    customer)."""
     order = await service.get_order(session, viewer=viewer, order_id=order_id)
     return OrderPublic.model_validate(order)
 
@@ -118,7 +121,8 @@ async def read_order(order_id: RowId, viewer: CurrentUser, session: SessionDep) 
 async def read_order_history(
     order_id: RowId, viewer: CurrentUser, session: SessionDep
 ) -> list[OrderStatusHistoryPublic]:
-    """Every status change of the order, oldest first, starting with its creation."""
+    """Every status change of the order, oldest first, starting with its creation: your own
+    orders, or anyone's for admins."""
     history = await service.status_history(session, viewer=viewer, order_id=order_id)
     return [OrderStatusHistoryPublic.model_validate(entry) for entry in history]
 
@@ -140,7 +144,8 @@ async def cancel_order(order_id: RowId, actor: CurrentUser, session: SessionDep)
 async def change_order_status(
     order_id: RowId, change: OrderStatusChange, actor: AdminUser, session: SessionDep
 ) -> OrderPublic:
-    """pending → paid | cancelled, paid → shipped | cancelled, shipped → completed."""
+    """Move an order on; admins only. pending → paid | cancelled, paid → shipped |
+    cancelled, shipped → completed; a cancellation restocks."""
     order = await service.change_status(
         session, actor=actor, order_id=order_id, status=change.status
     )

@@ -11,6 +11,7 @@ from app.core.schemas import (
     Money,
     OutputModel,
     WholeNumber,
+    example_body,
 )
 from app.orders.models import OrderStatus
 
@@ -26,6 +27,10 @@ class OrderLineInput(InputModel):
 
 
 class OrderCreate(InputModel):
+    model_config = example_body(
+        {"items": [{"product_id": 1, "quantity": 2}], "note": "Please leave at the front door."}
+    )
+
     items: list[OrderLineInput] = Field(min_length=1, max_length=MAX_ORDER_LINES)
     note: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
@@ -59,6 +64,8 @@ class OrderPublic(OutputModel):
 
 
 class OrderStatusChange(InputModel):
+    model_config = example_body({"status": "paid"})
+
     status: OrderStatus
 
 

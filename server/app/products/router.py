@@ -29,7 +29,8 @@ router = APIRouter(
 async def list_products(
     params: Annotated[ProductListParams, Query()], viewer: CurrentUser, session: SessionDep
 ) -> Page[ProductPublic]:
-    """Active products; admins see all but archived ones unless they filter by `status`."""
+    """The catalogue, paged, for any signed-in user: customers see active products; admins
+    see all but archived ones unless they filter by `status`."""
     page = await service.list_products(session, viewer=viewer, params=params)
     return Page[ProductPublic].of(page, params)
 
@@ -50,6 +51,7 @@ _NEW_PRODUCT_LINKS = {
     responses={201: {"links": _NEW_PRODUCT_LINKS}, **error_responses(403, 409, body=True)},
 )
 async def create_product(data: ProductCreate, _: AdminUser, session: SessionDep) -> ProductPublic:
+    """Add a product to the catalogue; admins only. SKUs are unique whatever their case."""
     return ProductPublic.model_validate(await service.create_product(session, data))
 
 
@@ -57,7 +59,7 @@ async def create_product(data: ProductCreate, _: AdminUser, session: SessionDep)
 async def read_product(
     product_id: RowId, viewer: CurrentUser, session: SessionDep
 ) -> ProductPublic:
-    """Any product for admins; customers only find active ones."""
+    """A product by id, for any signed-in user: admins find any, customers active ones."""
     product = await service.get_visible_product(session, viewer=viewer, product_id=product_id)
     return ProductPublic.model_validate(product)
 
@@ -66,7 +68,8 @@ async def read_product(
 async def update_product(
     product_id: RowId, changes: ProductUpdate, _: AdminUser, session: SessionDep
 ) -> ProductPublic:
-    """Change any field but the stock, which moves through `POST /{product_id}/stock`."""
+    """Change any field but the stock, which moves through `POST /{product_id}/stock`;
+    admins only. Orders already placed keep the name, SKU and price they were placed at."""
     product = await service.update_product(session, product_id=product_id, changes=changes)
     return ProductPublic.model_validate(product)
 
@@ -75,7 +78,7 @@ async def update_product(
     "/{product_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(403, 404)
 )
 async def delete_product(product_id: RowId, _: AdminUser, session: SessionDep) -> None:
-    """Deletes the product, or archives it if orders reference it."""
+    """Delete the product, or archive it if orders reference it; admins only."""
     await service.delete_product(session, product_id)
 
 
@@ -83,6 +86,6 @@ async def delete_product(product_id: RowId, _: AdminUser, session: SessionDep) -
 async def adjust_product_stock(
     product_id: RowId, adjustment: StockAdjustment, _: AdminUser, session: SessionDep
 ) -> ProductPublic:
-    """Add to or take from the stock atomically; it never goes below zero."""
+    """Add to or take from the stock atomically; admins only. It never goes below zero."""
     product = await service.adjust_stock(session, product_id=product_id, delta=adjustment.delta)
     return ProductPublic.model_validate(product)

@@ -27,5 +27,6 @@ LowStockParam = Annotated[
 async def read_stats(
     _: AdminUser, session: SessionDep, low_stock: LowStockParam = service.DEFAULT_LOW_STOCK
 ) -> Stats:
-    """Counts of users, products and orders, orders and their totals by status, and revenue."""
+    """Counts of users, products and orders, orders and their totals by status, and revenue;
+    admins only."""
     return await service.read_stats(session, low_stock=low_stock)

@@ -25,6 +25,7 @@ router = APIRouter(
 
 @router.get("/me")
 async def read_me(user: CurrentUser) -> UserPublic:
+    """Your own account, for any signed-in user."""
     return UserPublic.model_validate(user)
 
 
@@ -32,7 +33,8 @@ async def read_me(user: CurrentUser) -> UserPublic:
 async def update_me(
     changes: UserUpdateMe, user: CurrentUser, session: SessionDep, throttle: ThrottleDep
 ) -> UserPublic:
-    """Change your own email or full name; a few email changes an hour."""
+    """Change your own email or full name, for any signed-in user; a few email changes an
+    hour. Role, status and password change elsewhere."""
     updated = await service.update_me(session, user, changes, throttle=throttle)
     return UserPublic.model_validate(updated)
 
@@ -54,6 +56,7 @@ async def change_my_password(
 async def list_users(
     params: Annotated[UserListParams, Query()], _: AdminUser, session: SessionDep
 ) -> Page[UserPublic]:
+    """Every account, paged, searchable by username or email; admins only."""
     page = await service.list_users(session, params)
     return Page[UserPublic].of(page, params)
 
@@ -68,7 +71,8 @@ async def create_user(data: UserCreate, actor: AdminUser, session: SessionDep) -
 
 @router.get("/{user_id:not_me}", responses=error_responses(404))
 async def read_user(user_id: RowId, viewer: CurrentUser, session: SessionDep) -> UserPublic:
-    """Yourself, or anyone if you are an admin."""
+    """An account by id: your own, or anyone's for admins (someone else's is a 404 to a
+    user)."""
     return UserPublic.model_validate(
         await service.get_visible_user(session, viewer=viewer, user_id=user_id)
     )
@@ -82,6 +86,9 @@ async def update_user(
     session: SessionDep,
     settings: SettingsDep,
 ) -> UserPublic:
+    """Change someone's account; admins only. Admins manage `user`s, superadmins anyone; a
+    new password or a deactivation ends the account's sessions. The first superuser is never
+    demoted or deactivated."""
     target = await service.lock_user(session, user_id)
     updated = await service.update_user(
         session, actor=actor, target=target, changes=changes, settings=settings
@@ -97,5 +104,7 @@ async def update_user(
 async def delete_user(
     user_id: RowId, actor: AdminUser, session: SessionDep, settings: SettingsDep
 ) -> None:
+    """Delete an account; admins only, under the same rules as changing it. Not yourself,
+    not the first superuser, and not an account with orders (deactivate it instead)."""
     target = await service.lock_user(session, user_id)
     await service.delete_user(session, actor=actor, target=target, settings=settings)

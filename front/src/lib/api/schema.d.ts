@@ -116,7 +116,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Health */
+        /**
+         * Health
+         * @description Whether the API and its database answer: 200, or 503 while the database does not.
+         *     Public, and cheap to poll: one database check per second serves every caller.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -162,7 +166,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read Order By Number */
+        /**
+         * Read Order By Number
+         * @description An order by its number (`ORD-20261123-000042`): your own, or anyone's for admins.
+         */
         get: operations["read_order_by_number"];
         put?: never;
         post?: never;
@@ -179,7 +186,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read Order */
+        /**
+         * Read Order
+         * @description An order by id: your own, or anyone's for admins (someone else's is a 404 to a
+         *     customer).
+         */
         get: operations["read_order"];
         put?: never;
         post?: never;
@@ -218,7 +229,8 @@ export interface paths {
         };
         /**
          * Read Order History
-         * @description Every status change of the order, oldest first, starting with its creation.
+         * @description Every status change of the order, oldest first, starting with its creation: your own
+         *     orders, or anyone's for admins.
          */
         get: operations["read_order_history"];
         put?: never;
@@ -244,7 +256,8 @@ export interface paths {
         head?: never;
         /**
          * Change Order Status
-         * @description pending → paid | cancelled, paid → shipped | cancelled, shipped → completed.
+         * @description Move an order on; admins only. pending → paid | cancelled, paid → shipped |
+         *     cancelled, shipped → completed; a cancellation restocks.
          */
         patch: operations["change_order_status"];
         trace?: never;
@@ -258,11 +271,15 @@ export interface paths {
         };
         /**
          * List Products
-         * @description Active products; admins see all but archived ones unless they filter by `status`.
+         * @description The catalogue, paged, for any signed-in user: customers see active products; admins
+         *     see all but archived ones unless they filter by `status`.
          */
         get: operations["list_products"];
         put?: never;
-        /** Create Product */
+        /**
+         * Create Product
+         * @description Add a product to the catalogue; admins only. SKUs are unique whatever their case.
+         */
         post: operations["create_product"];
         delete?: never;
         options?: never;
@@ -279,21 +296,22 @@ export interface paths {
         };
         /**
          * Read Product
-         * @description Any product for admins; customers only find active ones.
+         * @description A product by id, for any signed-in user: admins find any, customers active ones.
          */
         get: operations["read_product"];
         put?: never;
         post?: never;
         /**
          * Delete Product
-         * @description Deletes the product, or archives it if orders reference it.
+         * @description Delete the product, or archive it if orders reference it; admins only.
          */
         delete: operations["delete_product"];
         options?: never;
         head?: never;
         /**
          * Update Product
-         * @description Change any field but the stock, which moves through `POST /{product_id}/stock`.
+         * @description Change any field but the stock, which moves through `POST /{product_id}/stock`;
+         *     admins only. Orders already placed keep the name, SKU and price they were placed at.
          */
         patch: operations["update_product"];
         trace?: never;
@@ -309,7 +327,7 @@ export interface paths {
         put?: never;
         /**
          * Adjust Product Stock
-         * @description Add to or take from the stock atomically; it never goes below zero.
+         * @description Add to or take from the stock atomically; admins only. It never goes below zero.
          */
         post: operations["adjust_product_stock"];
         delete?: never;
@@ -327,7 +345,8 @@ export interface paths {
         };
         /**
          * Read Stats
-         * @description Counts of users, products and orders, orders and their totals by status, and revenue.
+         * @description Counts of users, products and orders, orders and their totals by status, and revenue;
+         *     admins only.
          */
         get: operations["read_stats"];
         put?: never;
@@ -345,7 +364,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Users */
+        /**
+         * List Users
+         * @description Every account, paged, searchable by username or email; admins only.
+         */
         get: operations["list_users"];
         put?: never;
         /**
@@ -366,7 +388,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read Me */
+        /**
+         * Read Me
+         * @description Your own account, for any signed-in user.
+         */
         get: operations["read_me"];
         put?: never;
         post?: never;
@@ -375,7 +400,8 @@ export interface paths {
         head?: never;
         /**
          * Update Me
-         * @description Change your own email or full name; a few email changes an hour.
+         * @description Change your own email or full name, for any signed-in user; a few email changes an
+         *     hour. Role, status and password change elsewhere.
          */
         patch: operations["update_me"];
         trace?: never;
@@ -410,16 +436,26 @@ export interface paths {
         };
         /**
          * Read User
-         * @description Yourself, or anyone if you are an admin.
+         * @description An account by id: your own, or anyone's for admins (someone else's is a 404 to a
+         *     user).
          */
         get: operations["read_user"];
         put?: never;
         post?: never;
-        /** Delete User */
+        /**
+         * Delete User
+         * @description Delete an account; admins only, under the same rules as changing it. Not yourself,
+         *     not the first superuser, and not an account with orders (deactivate it instead).
+         */
         delete: operations["delete_user"];
         options?: never;
         head?: never;
-        /** Update User */
+        /**
+         * Update User
+         * @description Change someone's account; admins only. Admins manage `user`s, superadmins anyone; a
+         *     new password or a deactivation ends the account's sessions. The first superuser is never
+         *     demoted or deactivated.
+         */
         patch: operations["update_user"];
         trace?: never;
     };
@@ -481,7 +517,13 @@ export interface components {
             /** Type */
             type: string;
         };
-        /** LoginRequest */
+        /**
+         * LoginRequest
+         * @example {
+         *       "password": "correct-horse-battery-staple",
+         *       "username": "alice.martin"
+         *     }
+         */
         LoginRequest: {
             /** Password */
             password: string;
@@ -494,7 +536,18 @@ export interface components {
             /** Username */
             username: string;
         };
-        /** OrderCreate */
+        /**
+         * OrderCreate
+         * @example {
+         *       "items": [
+         *         {
+         *           "product_id": 1,
+         *           "quantity": 2
+         *         }
+         *       ],
+         *       "note": "Please leave at the front door."
+         *     }
+         */
         OrderCreate: {
             /** Items */
             items: components["schemas"]["OrderLineInput"][];
@@ -563,7 +616,12 @@ export interface components {
          * @enum {string}
          */
         OrderStatus: "pending" | "paid" | "shipped" | "completed" | "cancelled";
-        /** OrderStatusChange */
+        /**
+         * OrderStatusChange
+         * @example {
+         *       "status": "paid"
+         *     }
+         */
         OrderStatusChange: {
             status: components["schemas"]["OrderStatus"];
         };
@@ -655,7 +713,13 @@ export interface components {
              */
             total: number;
         };
-        /** PasswordChange */
+        /**
+         * PasswordChange
+         * @example {
+         *       "current_password": "correct-horse-battery-staple",
+         *       "new_password": "staple-battery-horse-correct"
+         *     }
+         */
         PasswordChange: {
             /** Current Password */
             current_password: string;
@@ -678,17 +742,33 @@ export interface components {
             client_secret?: string | null;
             /** Grant Type */
             grant_type?: "password" | null;
-            /** Password */
+            /**
+             * Password
+             * @example correct-horse-battery-staple
+             */
             password: string;
             /**
              * Scope
              * @default
              */
             scope: string;
-            /** Username */
+            /**
+             * Username
+             * @example alice.martin
+             */
             username: string;
         };
-        /** ProductCreate */
+        /**
+         * ProductCreate
+         * @example {
+         *       "description": "Glazed stoneware with a steel infuser; dishwasher safe.",
+         *       "name": "Stoneware Teapot, 1.2 l",
+         *       "price": "34.90",
+         *       "sku": "KIT-TEAPOT-012",
+         *       "status": "active",
+         *       "stock_quantity": 25
+         *     }
+         */
         ProductCreate: {
             /** Description */
             description?: string | null;
@@ -740,6 +820,10 @@ export interface components {
         /**
          * ProductUpdate
          * @description No `stock_quantity`: stock only moves through the stock endpoint and orders.
+         * @example {
+         *       "price": "29.90",
+         *       "status": "inactive"
+         *     }
          */
         ProductUpdate: {
             /** Description */
@@ -752,7 +836,12 @@ export interface components {
             sku?: string;
             status?: components["schemas"]["ProductStatus"];
         };
-        /** RefreshRequest */
+        /**
+         * RefreshRequest
+         * @example {
+         *       "refresh_token": "kX3v9Qb2LwT7mN4pR8sY1cZ6hJ0fD5gAeUoI2qWlE-w"
+         *     }
+         */
         RefreshRequest: {
             /** Refresh Token */
             refresh_token?: string | null;
@@ -775,7 +864,12 @@ export interface components {
             /** Users */
             users: number;
         };
-        /** StockAdjustment */
+        /**
+         * StockAdjustment
+         * @example {
+         *       "delta": 12
+         *     }
+         */
         StockAdjustment: {
             /**
              * Delta
@@ -801,7 +895,17 @@ export interface components {
              */
             token_type: "bearer";
         };
-        /** UserCreate */
+        /**
+         * UserCreate
+         * @example {
+         *       "email": "tom.berg@example.com",
+         *       "full_name": "Tom Berg",
+         *       "is_active": true,
+         *       "password": "Warehouse-shift-2026",
+         *       "role": "user",
+         *       "username": "tom.berg"
+         *     }
+         */
         UserCreate: {
             /**
              * Email
@@ -850,7 +954,15 @@ export interface components {
             /** Username */
             username: string;
         };
-        /** UserRegister */
+        /**
+         * UserRegister
+         * @example {
+         *       "email": "alice.martin@example.com",
+         *       "full_name": "Alice Martin",
+         *       "password": "correct-horse-battery-staple",
+         *       "username": "alice.martin"
+         *     }
+         */
         UserRegister: {
             /**
              * Email
@@ -873,7 +985,13 @@ export interface components {
          * @enum {string}
          */
         UserRole: "superadmin" | "admin" | "user";
-        /** UserUpdate */
+        /**
+         * UserUpdate
+         * @example {
+         *       "full_name": "Thomas Berg",
+         *       "is_active": false
+         *     }
+         */
         UserUpdate: {
             /**
              * Email
@@ -892,7 +1010,13 @@ export interface components {
             password?: string;
             role?: components["schemas"]["UserRole"];
         };
-        /** UserUpdateMe */
+        /**
+         * UserUpdateMe
+         * @example {
+         *       "email": "alice.m@example.org",
+         *       "full_name": "Alice Martin-Berg"
+         *     }
+         */
         UserUpdateMe: {
             /**
              * Email
