@@ -56,6 +56,11 @@ class OrderPublic(OutputModel):
     items: list[OrderItemPublic]
     created_at: datetime
     updated_at: datetime
+    allowed_transitions: list[OrderStatus] = Field(
+        description="The statuses you may move this order to now, in workflow order: "
+        "`cancelled` through `POST /api/orders/{order_id}/cancel`; admins make any of them "
+        "through `PATCH /api/orders/{order_id}/status`. Any other change is refused."
+    )
 
 
 class OrderStatusChange(InputModel):

@@ -1,4 +1,5 @@
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field, StrictBool, StringConstraints
@@ -11,6 +12,40 @@ FullName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10
 UserSort = Literal["username", "-username", "email", "-email", "created_at", "-created_at"]
 
 
+class UserRefusal(StrEnum):
+    """Why the current user may not do something to an account: `not_admin` (only admins
+    manage accounts), `self` (your own account, changed through `/api/users/me`),
+    `higher_role` (only a superadmin manages admins and superadmins), `first_superuser` (it
+    stays an active superadmin and is never deleted)."""
+
+    NOT_ADMIN = "not_admin"
+    SELF = "self"
+    HIGHER_ROLE = "higher_role"
+    FIRST_SUPERUSER = "first_superuser"
+
+
+class UserActionVerdict(OutputModel):
+    allowed: bool
+    refused_because: UserRefusal | None = Field(description="Why not, when not allowed")
+
+
+class UserPermissions(OutputModel):
+    """What the current user may do with this account now; the API refuses anything else."""
+
+    edit: UserActionVerdict = Field(
+        description="Change its email, full name or password (`PATCH /api/users/{user_id}`)"
+    )
+    change_access: UserActionVerdict = Field(description="Change its role or its active state")
+    delete: UserActionVerdict = Field(
+        description="Delete it, as far as roles go: an account that placed orders is still "
+        "refused (`user_has_orders`), to be deactivated instead"
+    )
+    assignable_roles: list[UserRole] = Field(
+        description="The roles `PATCH` accepts for it: its own role alone unless "
+        "`change_access` is allowed; none unless `edit` is"
+    )
+
+
 class UserPublic(OutputModel):
     id: int
     username: str
@@ -20,6 +55,14 @@ class UserPublic(OutputModel):
     is_active: bool
     created_at: datetime
     updated_at: datetime
+    permissions: UserPermissions
+
+
+class CurrentUserPublic(UserPublic):
+    new_account_roles: list[UserRole] = Field(
+        description="The roles you may give an account you create (`POST /api/users`); "
+        "none unless you are an admin"
+    )
 
 
 class UserRegister(InputModel):

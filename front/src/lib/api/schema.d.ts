@@ -419,7 +419,10 @@ export interface paths {
         delete: operations["delete_user"];
         options?: never;
         head?: never;
-        /** Update User */
+        /**
+         * Update User
+         * @description What an admin may change is in each user's `permissions`.
+         */
         patch: operations["update_user"];
         trace?: never;
     };
@@ -442,6 +445,36 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
+        };
+        /** CurrentUserPublic */
+        CurrentUserPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Email */
+            email: string;
+            /** Full Name */
+            full_name: string | null;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /**
+             * New Account Roles
+             * @description The roles you may give an account you create (`POST /api/users`); none unless you are an admin
+             */
+            new_account_roles: components["schemas"]["UserRole"][];
+            permissions: components["schemas"]["UserPermissions"];
+            role: components["schemas"]["UserRole"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Username */
+            username: string;
         };
         /** ErrorBody */
         ErrorBody: {
@@ -531,6 +564,11 @@ export interface components {
         };
         /** OrderPublic */
         OrderPublic: {
+            /**
+             * Allowed Transitions
+             * @description The statuses you may move this order to now, in workflow order: `cancelled` through `POST /api/orders/{order_id}/cancel`; admins make any of them through `PATCH /api/orders/{order_id}/status`. Any other change is refused.
+             */
+            allowed_transitions: components["schemas"]["OrderStatus"][];
             /**
              * Created At
              * Format: date-time
@@ -801,6 +839,13 @@ export interface components {
              */
             token_type: "bearer";
         };
+        /** UserActionVerdict */
+        UserActionVerdict: {
+            /** Allowed */
+            allowed: boolean;
+            /** @description Why not, when not allowed */
+            refused_because: components["schemas"]["UserRefusal"] | null;
+        };
         /** UserCreate */
         UserCreate: {
             /**
@@ -826,6 +871,23 @@ export interface components {
             /** Username */
             username: string;
         };
+        /**
+         * UserPermissions
+         * @description What the current user may do with this account now; the API refuses anything else.
+         */
+        UserPermissions: {
+            /**
+             * Assignable Roles
+             * @description The roles `PATCH` accepts for it: its own role alone unless `change_access` is allowed; none unless `edit` is
+             */
+            assignable_roles: components["schemas"]["UserRole"][];
+            /** @description Change its role or its active state */
+            change_access: components["schemas"]["UserActionVerdict"];
+            /** @description Delete it, as far as roles go: an account that placed orders is still refused (`user_has_orders`), to be deactivated instead */
+            delete: components["schemas"]["UserActionVerdict"];
+            /** @description Change its email, full name or password (`PATCH /api/users/{user_id}`) */
+            edit: components["schemas"]["UserActionVerdict"];
+        };
         /** UserPublic */
         UserPublic: {
             /**
@@ -841,6 +903,7 @@ export interface components {
             id: number;
             /** Is Active */
             is_active: boolean;
+            permissions: components["schemas"]["UserPermissions"];
             role: components["schemas"]["UserRole"];
             /**
              * Updated At
@@ -850,6 +913,15 @@ export interface components {
             /** Username */
             username: string;
         };
+        /**
+         * UserRefusal
+         * @description Why the current user may not do something to an account: `not_admin` (only admins
+         *     manage accounts), `self` (your own account, changed through `/api/users/me`),
+         *     `higher_role` (only a superadmin manages admins and superadmins), `first_superuser` (it
+         *     stays an active superadmin and is never deleted).
+         * @enum {string}
+         */
+        UserRefusal: "not_admin" | "self" | "higher_role" | "first_superuser";
         /** UserRegister */
         UserRegister: {
             /**
@@ -2365,7 +2437,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserPublic"];
+                    "application/json": components["schemas"]["CurrentUserPublic"];
                 };
             };
             /** @description Unauthorized */
@@ -2398,7 +2470,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserPublic"];
+                    "application/json": components["schemas"]["CurrentUserPublic"];
                 };
             };
             /** @description The body could not be read, e.g. it is not UTF-8 */
