@@ -110,6 +110,12 @@ class Stack:
         order: dict[str, Any] = response.json()
         return order
 
+    async def customer_with_order(self, quantity: int) -> tuple[str, dict[str, Any]]:
+        """A new customer and the pending order they placed for `quantity` of a new product."""
+        product = await self.add_product(stock=10)
+        username = await self.add_customer()
+        return username, await self.place_order(username, product["id"], quantity)
+
 
 @pytest.fixture(scope="module")
 async def stack(
@@ -271,9 +277,7 @@ async def test_a_checkout_submitted_twice_or_retried_makes_one_order(
 async def test_staff_move_an_order_through_the_workflow_and_the_customer_sees_each_status(
     screens: Screens, stack: Stack
 ) -> None:
-    product = await stack.add_product(stock=10)
-    username = await stack.add_customer()
-    order = await stack.place_order(username, product["id"], 2)
+    username, order = await stack.customer_with_order(2)
     customer = await screens.signed_in(username, CUSTOMER_PASSWORD, phone=True)
     admin = await screens.signed_in(SUPERUSER, SUPERUSER_PASSWORD)
 
@@ -297,9 +301,7 @@ async def test_staff_move_an_order_through_the_workflow_and_the_customer_sees_ea
 async def test_a_customer_is_offered_cancelling_their_pending_order_and_nothing_after(
     screens: Screens, stack: Stack
 ) -> None:
-    product = await stack.add_product(stock=10)
-    username = await stack.add_customer()
-    order = await stack.place_order(username, product["id"], 1)
+    username, order = await stack.customer_with_order(1)
     page = await screens.signed_in(username, CUSTOMER_PASSWORD)
 
     await page.goto(f"/orders/{order['id']}")
