@@ -47,6 +47,8 @@ class OrderItemPublic(OutputModel):
 
 
 class OrderPublic(OutputModel):
+    """An order, with the status changes the current user may make to it."""
+
     id: int
     order_number: str
     user_id: int

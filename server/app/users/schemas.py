@@ -47,6 +47,8 @@ class UserPermissions(OutputModel):
 
 
 class UserPublic(OutputModel):
+    """An account, with what the current user may do with it."""
+
     id: int
     username: str
     email: str
@@ -59,6 +61,8 @@ class UserPublic(OutputModel):
 
 
 class CurrentUserPublic(UserPublic):
+    """Your own account, as `/api/users/me` shows it."""
+
     new_account_roles: list[UserRole] = Field(
         description="The roles you may give an account you create (`POST /api/users`); "
         "none unless you are an admin"

@@ -446,7 +446,10 @@ export interface components {
              */
             token_type: "bearer";
         };
-        /** CurrentUserPublic */
+        /**
+         * CurrentUserPublic
+         * @description Your own account, as `/api/users/me` shows it.
+         */
         CurrentUserPublic: {
             /**
              * Created At
@@ -562,7 +565,10 @@ export interface components {
             /** Quantity */
             quantity: number;
         };
-        /** OrderPublic */
+        /**
+         * OrderPublic
+         * @description An order, with the status changes the current user may make to it.
+         */
         OrderPublic: {
             /**
              * Allowed Transitions
@@ -888,7 +894,10 @@ export interface components {
             /** @description Change its email, full name or password (`PATCH /api/users/{user_id}`) */
             edit: components["schemas"]["UserActionVerdict"];
         };
-        /** UserPublic */
+        /**
+         * UserPublic
+         * @description An account, with what the current user may do with it.
+         */
         UserPublic: {
             /**
              * Created At
