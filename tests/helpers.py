@@ -96,7 +96,10 @@ PUBLIC_USER_FIELDS = {
     "is_active",
     "created_at",
     "updated_at",
+    "permissions",
 }
+# `/api/users/me` adds what you may give the accounts you create.
+CURRENT_USER_FIELDS = PUBLIC_USER_FIELDS | {"new_account_roles"}
 
 TEST_CLIENT_IP = "127.0.0.1"
 
@@ -198,9 +201,10 @@ def assert_unauthorized(response: httpx.Response, code: str) -> dict[str, Any]:
     return body
 
 
-def assert_public_user(body: Any) -> None:
-    """`body` is a user as the API shows one: exactly the public fields."""
-    assert set(body) == PUBLIC_USER_FIELDS
+def assert_public_user(body: Any, *, current: bool = False) -> None:
+    """`body` is a user as the API shows one, the current user at /me if `current`: exactly
+    the public fields."""
+    assert set(body) == (CURRENT_USER_FIELDS if current else PUBLIC_USER_FIELDS)
 
 
 # --- Running apps --------------------------------------------------------------------------

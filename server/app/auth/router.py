@@ -9,6 +9,7 @@ from app.core.config import Settings
 from app.core.dependencies import ClientAddressDep, SessionDep, SettingsDep, ThrottleDep
 from app.core.errors import error_responses
 from app.core.routing import StrictJSONRoute
+from app.users import service as users_service
 from app.users.schemas import UserPublic, UserRegister
 
 router = APIRouter(prefix="/api/auth", tags=["auth"], route_class=StrictJSONRoute)
@@ -158,4 +159,6 @@ async def register(
     user = await service.register(
         session, data, client_ip=client_address, throttle=throttle, settings=settings
     )
-    return UserPublic.model_validate(user)
+    return UserPublic.of(
+        user, permissions=users_service.permissions(actor=user, target=user, settings=settings)
+    )

@@ -3,7 +3,7 @@
 import base64
 import binascii
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -21,6 +21,7 @@ from app.core.schemas import MAX_AMOUNT, MAX_ROW_ID, RequestModel
 
 ItemT = TypeVar("ItemT")
 RowT = TypeVar("RowT")
+MappedT = TypeVar("MappedT")
 
 MAX_PAGE_SIZE = 100
 MAX_CURSOR_LENGTH = 512
@@ -100,6 +101,10 @@ class PageResult(Generic[RowT]):
     rows: Sequence[RowT]
     total: int
     next_cursor: str | None
+
+    def map(self, convert: Callable[[RowT], MappedT]) -> "PageResult[MappedT]":
+        """The same page with each row converted, e.g. into a response model."""
+        return PageResult([convert(row) for row in self.rows], self.total, self.next_cursor)
 
 
 @dataclass(frozen=True)

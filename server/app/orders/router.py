@@ -9,6 +9,7 @@ from app.core.pagination import Page
 from app.core.routing import StrictJSONRoute
 from app.core.schemas import RowId
 from app.orders import service
+from app.orders.models import Order
 from app.orders.schemas import (
     OrderCreate,
     OrderListParams,
@@ -16,6 +17,7 @@ from app.orders.schemas import (
     OrderStatusChange,
     OrderStatusHistoryPublic,
 )
+from app.users.models import User
 
 router = APIRouter(
     prefix="/api/orders",
@@ -33,6 +35,10 @@ IdempotencyKeyHeader = Annotated[
         description="Repeat a request with the same key to get the same order, never a second",
     ),
 ]
+
+
+def _public(order: Order, viewer: User) -> OrderPublic:
+    return OrderPublic.of(order, allowed_transitions=service.allowed_transitions(viewer, order))
 
 
 _BY_ID = {"order_id": "$response.body#/id"}
@@ -88,7 +94,7 @@ async def create_order(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return OrderPublic.model_validate(order)
+    return _public(order, customer)
 
 
 @router.get("", responses=error_responses(403, 422))
@@ -97,7 +103,7 @@ async def list_orders(
 ) -> Page[OrderPublic]:
     """Your orders; admins see everyone's and may filter by `user_id`."""
     page = await service.list_orders(session, viewer=viewer, params=params)
-    return Page[OrderPublic].of(page, params)
+    return Page[OrderPublic].of(page.map(lambda order: _public(order, viewer)), params)
 
 
 @router.get("/by-number/{order_number}", responses=error_responses(404))
@@ -106,7 +112,7 @@ async def read_order_by_number(
 ) -> OrderPublic:
     """An order by its number (`ORD-20261123-000042`): your own, or anyone's for admins."""
     order = await service.get_order_by_number(session, viewer=viewer, order_number=order_number)
-    return OrderPublic.model_validate(order)
+    return _public(order, viewer)
 
 
 @router.get("/{order_id}", responses=error_responses(404))
@@ -114,7 +120,7 @@ async def read_order(order_id: RowId, viewer: CurrentUser, session: SessionDep) 
     """An order by id: your own, or anyone's for admins (someone else's is a 404 to a
     customer)."""
     order = await service.get_order(session, viewer=viewer, order_id=order_id)
-    return OrderPublic.model_validate(order)
+    return _public(order, viewer)
 
 
 @router.get("/{order_id}/history", responses=error_responses(404))
@@ -134,7 +140,7 @@ async def read_order_history(
 async def cancel_order(order_id: RowId, actor: CurrentUser, session: SessionDep) -> OrderPublic:
     """Customers cancel their own pending orders; admins pending or paid ones. Restocks."""
     order = await service.cancel_order(session, actor=actor, order_id=order_id)
-    return OrderPublic.model_validate(order)
+    return _public(order, actor)
 
 
 @router.patch(
@@ -149,4 +155,4 @@ async def change_order_status(
     order = await service.change_status(
         session, actor=actor, order_id=order_id, status=change.status
     )
-    return OrderPublic.model_validate(order)
+    return _public(order, actor)

@@ -52,6 +52,8 @@ class OrderItemPublic(OutputModel):
 
 
 class OrderPublic(OutputModel):
+    """An order, with the status changes the current user may make to it."""
+
     id: int
     order_number: str
     user_id: int
@@ -61,6 +63,11 @@ class OrderPublic(OutputModel):
     items: list[OrderItemPublic]
     created_at: datetime
     updated_at: datetime
+    allowed_transitions: list[OrderStatus] = Field(
+        description="The statuses you may move this order to now, in workflow order: "
+        "`cancelled` through `POST /api/orders/{order_id}/cancel`; admins make any of them "
+        "through `PATCH /api/orders/{order_id}/status`. Any other change is refused."
+    )
 
 
 class OrderStatusChange(InputModel):

@@ -31,6 +31,11 @@ class CannotDeleteSelf(Conflict):
     detail = "You can't delete your own account"
 
 
+class CannotChangeOwnAccess(Conflict):
+    code = "cannot_change_own_access"
+    detail = "You can't change your own role or active state"
+
+
 class RoleNotAssignable(Forbidden):
     code = "role_not_assignable"
     detail = "Only a superadmin can grant the admin or superadmin role"

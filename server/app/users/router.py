@@ -3,13 +3,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from app.auth.dependencies import AdminUser, CurrentUser
+from app.core.config import Settings
 from app.core.dependencies import SessionDep, SettingsDep, ThrottleDep
 from app.core.errors import error_responses
 from app.core.pagination import Page
 from app.core.routing import StrictJSONRoute
 from app.core.schemas import RowId
 from app.users import service
+from app.users.models import User
 from app.users.schemas import (
+    CurrentUserPublic,
     PasswordChange,
     UserCreate,
     UserListParams,
@@ -23,20 +26,38 @@ router = APIRouter(
 )
 
 
+def _public(user: User, viewer: User, settings: Settings) -> UserPublic:
+    return UserPublic.of(
+        user, permissions=service.permissions(actor=viewer, target=user, settings=settings)
+    )
+
+
+def _current(user: User, settings: Settings) -> CurrentUserPublic:
+    return CurrentUserPublic.of(
+        user,
+        permissions=service.permissions(actor=user, target=user, settings=settings),
+        new_account_roles=service.grantable_roles(user),
+    )
+
+
 @router.get("/me")
-async def read_me(user: CurrentUser) -> UserPublic:
-    """Your own account, for any signed-in user."""
-    return UserPublic.model_validate(user)
+async def read_me(user: CurrentUser, settings: SettingsDep) -> CurrentUserPublic:
+    """Your own account, for any signed-in user, with the roles you may give a new account."""
+    return _current(user, settings)
 
 
 @router.patch("/me", responses=error_responses(409, 429, body=True))
 async def update_me(
-    changes: UserUpdateMe, user: CurrentUser, session: SessionDep, throttle: ThrottleDep
-) -> UserPublic:
+    changes: UserUpdateMe,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    throttle: ThrottleDep,
+) -> CurrentUserPublic:
     """Change your own email or full name, for any signed-in user; a few email changes an
     hour. Role, status and password change elsewhere."""
     updated = await service.update_me(session, user, changes, throttle=throttle)
-    return UserPublic.model_validate(updated)
+    return _current(updated, settings)
 
 
 @router.post(
@@ -54,28 +75,35 @@ async def change_my_password(
 
 @router.get("", responses=error_responses(403, 422))
 async def list_users(
-    params: Annotated[UserListParams, Query()], _: AdminUser, session: SessionDep
+    params: Annotated[UserListParams, Query()],
+    actor: AdminUser,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Page[UserPublic]:
     """Every account, paged, searchable by username or email; admins only."""
     page = await service.list_users(session, params)
-    return Page[UserPublic].of(page, params)
+    return Page[UserPublic].of(page.map(lambda user: _public(user, actor, settings)), params)
 
 
 @router.post(
     "", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409, body=True)
 )
-async def create_user(data: UserCreate, actor: AdminUser, session: SessionDep) -> UserPublic:
+async def create_user(
+    data: UserCreate, actor: AdminUser, session: SessionDep, settings: SettingsDep
+) -> UserPublic:
     """Admins create `user`s; only a superadmin creates admins and superadmins."""
-    return UserPublic.model_validate(await service.create_user(session, actor=actor, data=data))
+    created = await service.create_user(session, actor=actor, data=data)
+    return _public(created, actor, settings)
 
 
 @router.get("/{user_id:not_me}", responses=error_responses(404))
-async def read_user(user_id: RowId, viewer: CurrentUser, session: SessionDep) -> UserPublic:
+async def read_user(
+    user_id: RowId, viewer: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> UserPublic:
     """An account by id: your own, or anyone's for admins (someone else's is a 404 to a
     user)."""
-    return UserPublic.model_validate(
-        await service.get_visible_user(session, viewer=viewer, user_id=user_id)
-    )
+    user = await service.get_visible_user(session, viewer=viewer, user_id=user_id)
+    return _public(user, viewer, settings)
 
 
 @router.patch("/{user_id:not_me}", responses=error_responses(403, 404, 409, body=True))
@@ -86,14 +114,15 @@ async def update_user(
     session: SessionDep,
     settings: SettingsDep,
 ) -> UserPublic:
-    """Change someone's account; admins only. Admins manage `user`s, superadmins anyone; a
-    new password or a deactivation ends the account's sessions. The first superuser is never
-    demoted or deactivated."""
+    """Change someone's account; admins only. Admins manage `user`s, superadmins anyone,
+    nobody their own role or active state; a new password or a deactivation ends the
+    account's sessions. The first superuser is never demoted or deactivated. What the caller
+    may change is in each user's `permissions`."""
     target = await service.lock_user(session, user_id)
     updated = await service.update_user(
         session, actor=actor, target=target, changes=changes, settings=settings
     )
-    return UserPublic.model_validate(updated)
+    return _public(updated, actor, settings)
 
 
 @router.delete(

@@ -1,4 +1,5 @@
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field, StrictBool, StringConstraints
@@ -22,7 +23,43 @@ EXAMPLE_USERNAME = "alice.martin"
 EXAMPLE_PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - a documented example
 
 
+class UserRefusal(StrEnum):
+    """Why the current user may not do something to an account: `not_admin` (only admins
+    manage accounts), `self` (your own account, changed through `/api/users/me`),
+    `higher_role` (only a superadmin manages admins and superadmins), `first_superuser` (it
+    stays an active superadmin and is never deleted)."""
+
+    NOT_ADMIN = "not_admin"
+    SELF = "self"
+    HIGHER_ROLE = "higher_role"
+    FIRST_SUPERUSER = "first_superuser"
+
+
+class UserActionVerdict(OutputModel):
+    allowed: bool
+    refused_because: UserRefusal | None = Field(description="Why not, when not allowed")
+
+
+class UserPermissions(OutputModel):
+    """What the current user may do with this account now; the API refuses anything else."""
+
+    edit: UserActionVerdict = Field(
+        description="Change its email, full name or password (`PATCH /api/users/{user_id}`)"
+    )
+    change_access: UserActionVerdict = Field(description="Change its role or its active state")
+    delete: UserActionVerdict = Field(
+        description="Delete it, as far as roles go: an account that placed orders is still "
+        "refused (`user_has_orders`), to be deactivated instead"
+    )
+    assignable_roles: list[UserRole] = Field(
+        description="The roles `PATCH` accepts for it: its own role alone unless "
+        "`change_access` is allowed; none unless `edit` is"
+    )
+
+
 class UserPublic(OutputModel):
+    """An account, with what the current user may do with it."""
+
     id: int
     username: str
     email: str
@@ -31,6 +68,16 @@ class UserPublic(OutputModel):
     is_active: bool
     created_at: datetime
     updated_at: datetime
+    permissions: UserPermissions
+
+
+class CurrentUserPublic(UserPublic):
+    """Your own account, as `/api/users/me` shows it."""
+
+    new_account_roles: list[UserRole] = Field(
+        description="The roles you may give an account you create (`POST /api/users`); "
+        "none unless you are an admin"
+    )
 
 
 class UserRegister(InputModel):

@@ -390,7 +390,7 @@ export interface paths {
         };
         /**
          * Read Me
-         * @description Your own account, for any signed-in user.
+         * @description Your own account, for any signed-in user, with the roles you may give a new account.
          */
         get: operations["read_me"];
         put?: never;
@@ -452,9 +452,10 @@ export interface paths {
         head?: never;
         /**
          * Update User
-         * @description Change someone's account; admins only. Admins manage `user`s, superadmins anyone; a
-         *     new password or a deactivation ends the account's sessions. The first superuser is never
-         *     demoted or deactivated.
+         * @description Change someone's account; admins only. Admins manage `user`s, superadmins anyone,
+         *     nobody their own role or active state; a new password or a deactivation ends the
+         *     account's sessions. The first superuser is never demoted or deactivated. What the caller
+         *     may change is in each user's `permissions`.
          */
         patch: operations["update_user"];
         trace?: never;
@@ -478,6 +479,39 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
+        };
+        /**
+         * CurrentUserPublic
+         * @description Your own account, as `/api/users/me` shows it.
+         */
+        CurrentUserPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Email */
+            email: string;
+            /** Full Name */
+            full_name: string | null;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /**
+             * New Account Roles
+             * @description The roles you may give an account you create (`POST /api/users`); none unless you are an admin
+             */
+            new_account_roles: components["schemas"]["UserRole"][];
+            permissions: components["schemas"]["UserPermissions"];
+            role: components["schemas"]["UserRole"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Username */
+            username: string;
         };
         /** ErrorBody */
         ErrorBody: {
@@ -582,8 +616,16 @@ export interface components {
             /** Quantity */
             quantity: number;
         };
-        /** OrderPublic */
+        /**
+         * OrderPublic
+         * @description An order, with the status changes the current user may make to it.
+         */
         OrderPublic: {
+            /**
+             * Allowed Transitions
+             * @description The statuses you may move this order to now, in workflow order: `cancelled` through `POST /api/orders/{order_id}/cancel`; admins make any of them through `PATCH /api/orders/{order_id}/status`. Any other change is refused.
+             */
+            allowed_transitions: components["schemas"]["OrderStatus"][];
             /**
              * Created At
              * Format: date-time
@@ -895,6 +937,13 @@ export interface components {
              */
             token_type: "bearer";
         };
+        /** UserActionVerdict */
+        UserActionVerdict: {
+            /** Allowed */
+            allowed: boolean;
+            /** @description Why not, when not allowed */
+            refused_because: components["schemas"]["UserRefusal"] | null;
+        };
         /**
          * UserCreate
          * @example {
@@ -930,7 +979,27 @@ export interface components {
             /** Username */
             username: string;
         };
-        /** UserPublic */
+        /**
+         * UserPermissions
+         * @description What the current user may do with this account now; the API refuses anything else.
+         */
+        UserPermissions: {
+            /**
+             * Assignable Roles
+             * @description The roles `PATCH` accepts for it: its own role alone unless `change_access` is allowed; none unless `edit` is
+             */
+            assignable_roles: components["schemas"]["UserRole"][];
+            /** @description Change its role or its active state */
+            change_access: components["schemas"]["UserActionVerdict"];
+            /** @description Delete it, as far as roles go: an account that placed orders is still refused (`user_has_orders`), to be deactivated instead */
+            delete: components["schemas"]["UserActionVerdict"];
+            /** @description Change its email, full name or password (`PATCH /api/users/{user_id}`) */
+            edit: components["schemas"]["UserActionVerdict"];
+        };
+        /**
+         * UserPublic
+         * @description An account, with what the current user may do with it.
+         */
         UserPublic: {
             /**
              * Created At
@@ -945,6 +1014,7 @@ export interface components {
             id: number;
             /** Is Active */
             is_active: boolean;
+            permissions: components["schemas"]["UserPermissions"];
             role: components["schemas"]["UserRole"];
             /**
              * Updated At
@@ -954,6 +1024,15 @@ export interface components {
             /** Username */
             username: string;
         };
+        /**
+         * UserRefusal
+         * @description Why the current user may not do something to an account: `not_admin` (only admins
+         *     manage accounts), `self` (your own account, changed through `/api/users/me`),
+         *     `higher_role` (only a superadmin manages admins and superadmins), `first_superuser` (it
+         *     stays an active superadmin and is never deleted).
+         * @enum {string}
+         */
+        UserRefusal: "not_admin" | "self" | "higher_role" | "first_superuser";
         /**
          * UserRegister
          * @example {
@@ -2489,7 +2568,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserPublic"];
+                    "application/json": components["schemas"]["CurrentUserPublic"];
                 };
             };
             /** @description Unauthorized */
@@ -2522,7 +2601,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserPublic"];
+                    "application/json": components["schemas"]["CurrentUserPublic"];
                 };
             };
             /** @description The body could not be read, e.g. it is not UTF-8 */
