@@ -3,12 +3,22 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from app.auth.dependencies import AdminUser, CurrentUser
+from app.auth.exceptions import AdminRequired
 from app.core.dependencies import SessionDep, SettingsDep, ThrottleDep
-from app.core.errors import error_responses
-from app.core.pagination import Page
-from app.core.routing import StrictJSONRoute
+from app.core.error_docs import errors
+from app.core.pagination import PAGE_ERRORS, Page
+from app.core.routing import ApiRoute
 from app.core.schemas import RowId
 from app.orders import service
+from app.orders.exceptions import (
+    IdempotencyKeyReused,
+    InvalidTransition,
+    OrderNotFound,
+    OrderTooLarge,
+    ProductsUnavailable,
+    TooManyOrders,
+    TooManyPendingOrders,
+)
 from app.orders.schemas import (
     OrderCreate,
     OrderListParams,
@@ -16,12 +26,12 @@ from app.orders.schemas import (
     OrderStatusChange,
     OrderStatusHistoryPublic,
 )
+from app.products.exceptions import InsufficientStock
 
 router = APIRouter(
     prefix="/api/orders",
     tags=["orders"],
-    responses=error_responses(401),
-    route_class=StrictJSONRoute,
+    route_class=ApiRoute,
 )
 
 IdempotencyKeyHeader = Annotated[
@@ -59,7 +69,14 @@ _ORDER_LINKS = {
             "description": "A repeat of an Idempotency-Key",
             "links": _ORDER_LINKS,
         },
-        **error_responses(409, 422, 429, body=True),
+        **errors(
+            TooManyOrders,
+            TooManyPendingOrders,
+            ProductsUnavailable,
+            InsufficientStock,
+            OrderTooLarge,
+            IdempotencyKeyReused,
+        ),
     },
 )
 async def create_order(
@@ -91,7 +108,7 @@ async def create_order(
     return OrderPublic.model_validate(order)
 
 
-@router.get("", responses=error_responses(403, 422))
+@router.get("", responses=errors(AdminRequired, *PAGE_ERRORS))
 async def list_orders(
     params: Annotated[OrderListParams, Query()], viewer: CurrentUser, session: SessionDep
 ) -> Page[OrderPublic]:
@@ -100,7 +117,7 @@ async def list_orders(
     return Page[OrderPublic].of(page, params)
 
 
-@router.get("/by-number/{order_number}", responses=error_responses(404))
+@router.get("/by-number/{order_number}", responses=errors(OrderNotFound))
 async def read_order_by_number(
     order_number: Annotated[str, Path(max_length=32)], viewer: CurrentUser, session: SessionDep
 ) -> OrderPublic:
@@ -108,13 +125,13 @@ async def read_order_by_number(
     return OrderPublic.model_validate(order)
 
 
-@router.get("/{order_id}", responses=error_responses(404))
+@router.get("/{order_id}", responses=errors(OrderNotFound))
 async def read_order(order_id: RowId, viewer: CurrentUser, session: SessionDep) -> OrderPublic:
     order = await service.get_order(session, viewer=viewer, order_id=order_id)
     return OrderPublic.model_validate(order)
 
 
-@router.get("/{order_id}/history", responses=error_responses(404))
+@router.get("/{order_id}/history", responses=errors(OrderNotFound))
 async def read_order_history(
     order_id: RowId, viewer: CurrentUser, session: SessionDep
 ) -> list[OrderStatusHistoryPublic]:
@@ -125,7 +142,7 @@ async def read_order_history(
 
 @router.post(
     "/{order_id}/cancel",
-    responses={200: {"links": _ORDER_LINKS}, **error_responses(404, 409)},
+    responses={200: {"links": _ORDER_LINKS}, **errors(OrderNotFound, InvalidTransition)},
 )
 async def cancel_order(order_id: RowId, actor: CurrentUser, session: SessionDep) -> OrderPublic:
     """Customers cancel their own pending orders; admins pending or paid ones. Restocks."""
@@ -135,7 +152,7 @@ async def cancel_order(order_id: RowId, actor: CurrentUser, session: SessionDep)
 
 @router.patch(
     "/{order_id}/status",
-    responses={200: {"links": _ORDER_LINKS}, **error_responses(403, 404, 409, body=True)},
+    responses={200: {"links": _ORDER_LINKS}, **errors(OrderNotFound, InvalidTransition)},
 )
 async def change_order_status(
     order_id: RowId, change: OrderStatusChange, actor: AdminUser, session: SessionDep
