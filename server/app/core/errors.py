@@ -171,8 +171,7 @@ class InvalidFields(BaseModel):
 
 
 class RequestInvalid(AppError):
-    """Input that doesn't fit the schema; the offending input is left out of the body: it may
-    be a password or a megabyte of text."""
+    """Input that doesn't fit the schema, one entry per invalid field."""
 
     status_code = HTTPStatus.UNPROCESSABLE_ENTITY
     code = "validation_error"
@@ -327,10 +326,20 @@ async def _http_error_handler(request: Request, error: Exception) -> JSONRespons
     return _render(declared(error.detail, headers=headers or None))
 
 
+_FIELD_KEYS = frozenset(InvalidField.model_fields)
+
+
 async def _validation_error_handler(_: Request, error: Exception) -> JSONResponse:
     error = cast(RequestValidationError, error)
-    # jsonable_encoder: a `ctx` may hold the exception a validator raised.
-    errors = [InvalidField.model_validate(jsonable_encoder(item)) for item in error.errors()]
+    # The offending input is left out before encoding: it may be a password, a megabyte of
+    # text or bytes that aren't UTF-8. jsonable_encoder: a `ctx` may hold the exception a
+    # validator raised.
+    errors = [
+        InvalidField.model_validate(
+            jsonable_encoder({key: value for key, value in item.items() if key in _FIELD_KEYS})
+        )
+        for item in error.errors()
+    ]
     return _render(RequestInvalid(errors))
 
 
