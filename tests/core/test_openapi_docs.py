@@ -118,3 +118,18 @@ def test_a_product_name_must_hold_more_than_whitespace(app: FastAPI, model: str)
     """The server strips it: a name of a vertical tab was schema-valid and refused."""
     name = app.openapi()["components"]["schemas"][model]["properties"]["name"]
     assert name["pattern"] == "\\S"
+
+
+def test_each_status_lists_the_routes_errors_and_those_every_route_can_give(app: FastAPI) -> None:
+    conflict = operations(app)["post", "/api/products/{product_id}/stock"]["responses"]["409"]
+    assert conflict["description"] == (
+        "Conflict: `insufficient_stock`, `stock_limit_exceeded`, `concurrent_update`, "
+        "`constraint_violation`"
+    )
+    documented = documented_errors(app.openapi())
+    assert ("post", "/api/products/{product_id}/stock", 401, "invalid_token") in documented
+    assert ("post", "/api/products/{product_id}/stock", 403, "admin_required") in documented
+    assert ("post", "/api/products/{product_id}/stock", 413, "request_too_large") in documented
+    assert ("get", "/api/products", 503, "database_busy") in documented
+    assert ("get", "/api/products", 401, "not_authenticated") in documented
+    assert ("get", "/api/products", 403, "admin_required") not in documented
