@@ -115,6 +115,7 @@ front-build: $(FRONT_INSTALLED)  ## The SPA's production build, run with `cd fro
 
 client: $(INSTALLED) $(FRONT_INSTALLED)  ## Regenerate front/openapi.json and the typed client
 	$(PYTHON) -m devtools.openapi
+	$(PYTHON) -m devtools.errors_doc
 	cd front && npm run client
 
 # A new seed every run, printed, so a failure found once can be replayed (FUZZ_SEED=n);

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from alembic import command
+from error_coverage import fail_on_undocumented_errors
 from fastapi import FastAPI
 from helpers import (
     DEFAULT_PASSWORD,
@@ -61,6 +62,10 @@ MakeSettings = Callable[..., Settings]
 
 # The cost factor is stored in each hash, so a cheap one changes no behaviour, only speed.
 password_context.update(bcrypt__rounds=4)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    fail_on_undocumented_errors(session)
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import httpx
 import redis
 from asgi_lifespan import LifespanManager
+from error_coverage import ErrorRecorder
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Connection, NullPool, event, func, select, text
@@ -295,6 +296,7 @@ async def running_app(
     engine on `settings.DATABASE_URL`, as in production.
     """
     app = create_app(settings)
+    app.add_middleware(ErrorRecorder, openapi=app.openapi)
     async with LifespanManager(app):
         if connection is not None:
             app.dependency_overrides[get_sessionmaker] = lambda: savepoint_sessions(connection)

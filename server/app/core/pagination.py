@@ -33,6 +33,11 @@ class InvalidCursor(AppError):
     status_code = HTTPStatus.UNPROCESSABLE_ENTITY
     code = "invalid_cursor"
     detail = "The cursor is not one this list gave out for this sort; start again without it"
+    remedy = "Start again from the first page, without `cursor`, and keep the same `sort`."
+
+
+class OffsetLimit(BaseModel):
+    max_offset: int
 
 
 class OffsetTooLarge(AppError):
@@ -43,8 +48,15 @@ class OffsetTooLarge(AppError):
         "as `cursor`"
     )
 
+    remedy = "Page on with each page's `next_cursor` instead of `offset`."
+    fields = OffsetLimit
+
     def __init__(self) -> None:
-        super().__init__(max_offset=MAX_OFFSET)
+        super().__init__(fields=OffsetLimit(max_offset=MAX_OFFSET))
+
+
+# What paging itself can refuse, on every list route.
+PAGE_ERRORS = (InvalidCursor, OffsetTooLarge)
 
 
 class PageParams(RequestModel):

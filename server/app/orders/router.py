@@ -3,12 +3,22 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from app.auth.dependencies import AdminUser, CurrentUser
+from app.auth.exceptions import AdminRequired
 from app.core.dependencies import SessionDep, SettingsDep, ThrottleDep
-from app.core.errors import error_responses
-from app.core.pagination import Page
-from app.core.routing import StrictJSONRoute
+from app.core.error_docs import errors
+from app.core.pagination import PAGE_ERRORS, Page
+from app.core.routing import ApiRoute
 from app.core.schemas import RowId
 from app.orders import service
+from app.orders.exceptions import (
+    IdempotencyKeyReused,
+    InvalidTransition,
+    OrderNotFound,
+    OrderTooLarge,
+    ProductsUnavailable,
+    TooManyOrders,
+    TooManyPendingOrders,
+)
 from app.orders.models import Order
 from app.orders.schemas import (
     OrderCreate,
@@ -17,13 +27,13 @@ from app.orders.schemas import (
     OrderStatusChange,
     OrderStatusHistoryPublic,
 )
+from app.products.exceptions import InsufficientStock
 from app.users.models import User
 
 router = APIRouter(
     prefix="/api/orders",
     tags=["orders"],
-    responses=error_responses(401),
-    route_class=StrictJSONRoute,
+    route_class=ApiRoute,
 )
 
 IdempotencyKeyHeader = Annotated[
@@ -65,7 +75,14 @@ _ORDER_LINKS = {
             "description": "A repeat of an Idempotency-Key",
             "links": _ORDER_LINKS,
         },
-        **error_responses(409, 422, 429, body=True),
+        **errors(
+            TooManyOrders,
+            TooManyPendingOrders,
+            ProductsUnavailable,
+            InsufficientStock,
+            OrderTooLarge,
+            IdempotencyKeyReused,
+        ),
     },
 )
 async def create_order(
@@ -97,7 +114,7 @@ async def create_order(
     return _public(order, customer)
 
 
-@router.get("", responses=error_responses(403, 422))
+@router.get("", responses=errors(AdminRequired, *PAGE_ERRORS))
 async def list_orders(
     params: Annotated[OrderListParams, Query()], viewer: CurrentUser, session: SessionDep
 ) -> Page[OrderPublic]:
@@ -106,7 +123,7 @@ async def list_orders(
     return Page[OrderPublic].of(page.map(lambda order: _public(order, viewer)), params)
 
 
-@router.get("/by-number/{order_number}", responses=error_responses(404))
+@router.get("/by-number/{order_number}", responses=errors(OrderNotFound))
 async def read_order_by_number(
     order_number: Annotated[str, Path(max_length=32)], viewer: CurrentUser, session: SessionDep
 ) -> OrderPublic:
@@ -115,7 +132,7 @@ async def read_order_by_number(
     return _public(order, viewer)
 
 
-@router.get("/{order_id}", responses=error_responses(404))
+@router.get("/{order_id}", responses=errors(OrderNotFound))
 async def read_order(order_id: RowId, viewer: CurrentUser, session: SessionDep) -> OrderPublic:
     """An order by id: your own, or anyone's for admins (someone else's is a 404 to a
     customer)."""
@@ -123,7 +140,7 @@ async def read_order(order_id: RowId, viewer: CurrentUser, session: SessionDep) 
     return _public(order, viewer)
 
 
-@router.get("/{order_id}/history", responses=error_responses(404))
+@router.get("/{order_id}/history", responses=errors(OrderNotFound))
 async def read_order_history(
     order_id: RowId, viewer: CurrentUser, session: SessionDep
 ) -> list[OrderStatusHistoryPublic]:
@@ -135,7 +152,7 @@ async def read_order_history(
 
 @router.post(
     "/{order_id}/cancel",
-    responses={200: {"links": _ORDER_LINKS}, **error_responses(404, 409)},
+    responses={200: {"links": _ORDER_LINKS}, **errors(OrderNotFound, InvalidTransition)},
 )
 async def cancel_order(order_id: RowId, actor: CurrentUser, session: SessionDep) -> OrderPublic:
     """Customers cancel their own pending orders; admins pending or paid ones. Restocks."""
@@ -145,7 +162,7 @@ async def cancel_order(order_id: RowId, actor: CurrentUser, session: SessionDep)
 
 @router.patch(
     "/{order_id}/status",
-    responses={200: {"links": _ORDER_LINKS}, **error_responses(403, 404, 409, body=True)},
+    responses={200: {"links": _ORDER_LINKS}, **errors(OrderNotFound, InvalidTransition)},
 )
 async def change_order_status(
     order_id: RowId, change: OrderStatusChange, actor: AdminUser, session: SessionDep

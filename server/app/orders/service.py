@@ -28,7 +28,7 @@ from app.orders.exceptions import (
 )
 from app.orders.models import IdempotencyKey, Order, OrderItem, OrderStatus, OrderStatusHistory
 from app.orders.schemas import OrderCreate, OrderListParams
-from app.products.exceptions import InsufficientStock
+from app.products.exceptions import InsufficientStock, StockShortage
 from app.products.models import ProductStatus
 from app.products.stock import lock_products, move_stock
 from app.users.models import User, UserRole
@@ -94,11 +94,11 @@ async def _place_order(
     if unavailable:
         raise ProductsUnavailable(unavailable)
     short = [
-        {
-            "product_id": product_id,
-            "requested": quantity,
-            "available": products[product_id].stock_quantity,
-        }
+        StockShortage(
+            product_id=product_id,
+            requested=quantity,
+            available=products[product_id].stock_quantity,
+        )
         for product_id, quantity in sorted(quantities.items())
         if products[product_id].stock_quantity < quantity
     ]

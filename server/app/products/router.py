@@ -4,11 +4,17 @@ from fastapi import APIRouter, Query, status
 
 from app.auth.dependencies import AdminUser, CurrentUser
 from app.core.dependencies import SessionDep
-from app.core.errors import error_responses
-from app.core.pagination import Page
-from app.core.routing import StrictJSONRoute
+from app.core.error_docs import errors
+from app.core.pagination import PAGE_ERRORS, Page
+from app.core.routing import ApiRoute
 from app.core.schemas import RowId
 from app.products import service
+from app.products.exceptions import (
+    InsufficientStock,
+    ProductNotFound,
+    SkuTaken,
+    StockLimitExceeded,
+)
 from app.products.schemas import (
     ProductCreate,
     ProductListParams,
@@ -20,12 +26,11 @@ from app.products.schemas import (
 router = APIRouter(
     prefix="/api/products",
     tags=["products"],
-    responses=error_responses(401),
-    route_class=StrictJSONRoute,
+    route_class=ApiRoute,
 )
 
 
-@router.get("", responses=error_responses(422))
+@router.get("", responses=errors(*PAGE_ERRORS))
 async def list_products(
     params: Annotated[ProductListParams, Query()], viewer: CurrentUser, session: SessionDep
 ) -> Page[ProductPublic]:
@@ -48,14 +53,14 @@ _NEW_PRODUCT_LINKS = {
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses={201: {"links": _NEW_PRODUCT_LINKS}, **error_responses(403, 409, body=True)},
+    responses={201: {"links": _NEW_PRODUCT_LINKS}, **errors(SkuTaken)},
 )
 async def create_product(data: ProductCreate, _: AdminUser, session: SessionDep) -> ProductPublic:
     """Add a product to the catalogue; admins only. SKUs are unique whatever their case."""
     return ProductPublic.model_validate(await service.create_product(session, data))
 
 
-@router.get("/{product_id}", responses=error_responses(404))
+@router.get("/{product_id}", responses=errors(ProductNotFound))
 async def read_product(
     product_id: RowId, viewer: CurrentUser, session: SessionDep
 ) -> ProductPublic:
@@ -64,7 +69,7 @@ async def read_product(
     return ProductPublic.model_validate(product)
 
 
-@router.patch("/{product_id}", responses=error_responses(403, 404, 409, body=True))
+@router.patch("/{product_id}", responses=errors(ProductNotFound, SkuTaken))
 async def update_product(
     product_id: RowId, changes: ProductUpdate, _: AdminUser, session: SessionDep
 ) -> ProductPublic:
@@ -75,14 +80,17 @@ async def update_product(
 
 
 @router.delete(
-    "/{product_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(403, 404)
+    "/{product_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(ProductNotFound)
 )
 async def delete_product(product_id: RowId, _: AdminUser, session: SessionDep) -> None:
     """Delete the product, or archive it if orders reference it; admins only."""
     await service.delete_product(session, product_id)
 
 
-@router.post("/{product_id}/stock", responses=error_responses(403, 404, 409, body=True))
+@router.post(
+    "/{product_id}/stock",
+    responses=errors(ProductNotFound, InsufficientStock, StockLimitExceeded),
+)
 async def adjust_product_stock(
     product_id: RowId, adjustment: StockAdjustment, _: AdminUser, session: SessionDep
 ) -> ProductPublic:

@@ -4,14 +4,11 @@ from fastapi import APIRouter, Query
 
 from app.auth.dependencies import AdminUser
 from app.core.dependencies import SessionDep
-from app.core.errors import error_responses
-from app.core.routing import StrictJSONRoute
+from app.core.routing import ApiRoute
 from app.stats import service
 from app.stats.schemas import Stats
 
-router = APIRouter(
-    prefix="/api/stats", tags=["stats"], responses=error_responses(401), route_class=StrictJSONRoute
-)
+router = APIRouter(prefix="/api/stats", tags=["stats"], route_class=ApiRoute)
 
 LowStockParam = Annotated[
     int,
@@ -23,7 +20,7 @@ LowStockParam = Annotated[
 ]
 
 
-@router.get("", responses=error_responses(403))
+@router.get("")
 async def read_stats(
     _: AdminUser, session: SessionDep, low_stock: LowStockParam = service.DEFAULT_LOW_STOCK
 ) -> Stats:

@@ -5,11 +5,26 @@ from fastapi import APIRouter, Query, status
 from app.auth.dependencies import AdminUser, CurrentUser
 from app.core.config import Settings
 from app.core.dependencies import SessionDep, SettingsDep, ThrottleDep
-from app.core.errors import error_responses
-from app.core.pagination import Page
-from app.core.routing import StrictJSONRoute
+from app.core.error_docs import errors
+from app.core.errors import RateLimited
+from app.core.pagination import PAGE_ERRORS, Page
+from app.core.routing import ApiRoute
 from app.core.schemas import RowId
 from app.users import service
+from app.users.exceptions import (
+    CannotChangeOwnAccess,
+    CannotDeleteSelf,
+    EmailTaken,
+    FirstSuperuserProtected,
+    IncorrectPassword,
+    RoleNotAssignable,
+    TooManyEmailChanges,
+    TooManyPasswordAttempts,
+    UserHasOrders,
+    UsernameTaken,
+    UserNotFound,
+    UserNotManageable,
+)
 from app.users.models import User
 from app.users.schemas import (
     CurrentUserPublic,
@@ -21,9 +36,7 @@ from app.users.schemas import (
     UserUpdateMe,
 )
 
-router = APIRouter(
-    prefix="/api/users", tags=["users"], responses=error_responses(401), route_class=StrictJSONRoute
-)
+router = APIRouter(prefix="/api/users", tags=["users"], route_class=ApiRoute)
 
 
 def _public(user: User, viewer: User, settings: Settings) -> UserPublic:
@@ -46,7 +59,7 @@ async def read_me(user: CurrentUser, settings: SettingsDep) -> CurrentUserPublic
     return _current(user, settings)
 
 
-@router.patch("/me", responses=error_responses(409, 429, body=True))
+@router.patch("/me", responses=errors(UserNotFound, EmailTaken, TooManyEmailChanges))
 async def update_me(
     changes: UserUpdateMe,
     user: CurrentUser,
@@ -63,7 +76,7 @@ async def update_me(
 @router.post(
     "/me/password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(400, 429, body=True),
+    responses=errors(UserNotFound, IncorrectPassword, TooManyPasswordAttempts, RateLimited),
 )
 async def change_my_password(
     data: PasswordChange, user: CurrentUser, session: SessionDep, throttle: ThrottleDep
@@ -73,7 +86,7 @@ async def change_my_password(
     await service.change_password(session, user, data, throttle=throttle)
 
 
-@router.get("", responses=error_responses(403, 422))
+@router.get("", responses=errors(*PAGE_ERRORS))
 async def list_users(
     params: Annotated[UserListParams, Query()],
     actor: AdminUser,
@@ -86,7 +99,9 @@ async def list_users(
 
 
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409, body=True)
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(RoleNotAssignable, UsernameTaken, EmailTaken),
 )
 async def create_user(
     data: UserCreate, actor: AdminUser, session: SessionDep, settings: SettingsDep
@@ -96,7 +111,7 @@ async def create_user(
     return _public(created, actor, settings)
 
 
-@router.get("/{user_id:not_me}", responses=error_responses(404))
+@router.get("/{user_id:not_me}", responses=errors(UserNotFound))
 async def read_user(
     user_id: RowId, viewer: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> UserPublic:
@@ -106,7 +121,18 @@ async def read_user(
     return _public(user, viewer, settings)
 
 
-@router.patch("/{user_id:not_me}", responses=error_responses(403, 404, 409, body=True))
+@router.patch(
+    "/{user_id:not_me}",
+    responses=errors(
+        UserNotFound,
+        RoleNotAssignable,
+        UserNotManageable,
+        CannotChangeOwnAccess,
+        FirstSuperuserProtected,
+        UsernameTaken,
+        EmailTaken,
+    ),
+)
 async def update_user(
     user_id: RowId,
     changes: UserUpdate,
@@ -128,7 +154,9 @@ async def update_user(
 @router.delete(
     "/{user_id:not_me}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(403, 404, 409),
+    responses=errors(
+        UserNotFound, UserNotManageable, CannotDeleteSelf, FirstSuperuserProtected, UserHasOrders
+    ),
 )
 async def delete_user(
     user_id: RowId, actor: AdminUser, session: SessionDep, settings: SettingsDep
