@@ -38,6 +38,8 @@ def bcrypt_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         ("inactive", "not-the-password"),
         ("known", TOO_LONG),
         ("nobody-by-this-name", TOO_LONG),
+        # Blank once trimmed: as any unknown name, not a 422 of its own.
+        ("\f \u3000", DEFAULT_PASSWORD),
     ],
     ids=[
         "unknown-user",
@@ -46,6 +48,7 @@ def bcrypt_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         "inactive-wrong-password",
         "known-too-long",
         "unknown-too-long",
+        "blank-once-trimmed",
     ],
 )
 @pytest.mark.parametrize("url", [LOGIN_URL, TOKEN_URL], ids=["json", "oauth2-form"])

@@ -128,12 +128,13 @@ Password = Annotated[
     ),
 ]
 # What a sign-in form accepts: normalised like a username, but any text, so that an odd
-# input is just a failed sign-in rather than a 422 that tells usernames apart.
+# input is just a failed sign-in rather than a 422 that tells usernames apart. The length is
+# checked before normalising, as the schema says: a name of blanks is a failed sign-in too.
+LoginName = Annotated[
+    str, StringConstraints(min_length=1, max_length=1024), AfterValidator(_normalize_username)
+]
 # The BeforeValidator wraps the constrained string, so it normalises before the length and
 # pattern checks, and their messages stay the plain string ones.
-LoginName = Annotated[
-    str, StringConstraints(min_length=1, max_length=1024), BeforeValidator(_normalize_username)
-]
 # ASCII after NFKC: a fullwidth `superAdmin` folds into the plain one (and is taken), while
 # Cyrillic or Greek look-alikes, combining accents and zero-width characters, which no
 # normalisation turns into the letters they imitate, are refused.
