@@ -6,11 +6,6 @@ class InvalidCredentials(Unauthorized):
     detail = "Incorrect username or password"
 
 
-class InvalidToken(Unauthorized):
-    code = "invalid_token"
-    detail = "Could not validate credentials"
-
-
 class InvalidRefreshToken(Unauthorized):
     code = "invalid_refresh_token"
     detail = "The refresh token is invalid or expired"
@@ -29,11 +24,6 @@ class RefreshTokenMissing(Unauthorized):
 class RegistrationClosed(Forbidden):
     code = "registration_disabled"
     detail = "Registration is disabled"
-
-
-class AdminRequired(Forbidden):
-    code = "admin_required"
-    detail = "This needs the admin role"
 
 
 class TooManyLoginAttempts(TooManyRequests):

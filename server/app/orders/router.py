@@ -2,7 +2,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
-from app.auth.dependencies import AdminUser, CurrentUser
 from app.core.dependencies import SessionDep, SettingsDep, ThrottleDep
 from app.core.errors import error_responses
 from app.core.pagination import Page
@@ -16,6 +15,7 @@ from app.orders.schemas import (
     OrderStatusChange,
     OrderStatusHistoryPublic,
 )
+from app.users.dependencies import AdminUser, CurrentUser
 
 router = APIRouter(
     prefix="/api/orders",

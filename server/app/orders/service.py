@@ -12,7 +12,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.auth.exceptions import AdminRequired
 from app.core import metrics
 from app.core.pagination import PageResult, order_by, paginate
 from app.core.schemas import MAX_AMOUNT
@@ -31,6 +30,7 @@ from app.orders.schemas import OrderCreate, OrderListParams
 from app.products.exceptions import InsufficientStock
 from app.products.models import ProductStatus
 from app.products.stock import lock_products, move_stock
+from app.users.exceptions import AdminRequired
 from app.users.models import User, UserRole
 
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)

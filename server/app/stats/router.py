@@ -2,12 +2,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.auth.dependencies import AdminUser
 from app.core.dependencies import SessionDep
 from app.core.errors import error_responses
 from app.core.routing import StrictJSONRoute
 from app.stats import service
 from app.stats.schemas import Stats
+from app.users.dependencies import AdminUser
 
 router = APIRouter(
     prefix="/api/stats", tags=["stats"], responses=error_responses(401), route_class=StrictJSONRoute

@@ -1,4 +1,21 @@
-from app.core.errors import AppError, Conflict, Forbidden, NotFound, TooManyRequests
+from app.core.errors import (
+    AppError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
+
+
+class InvalidToken(Unauthorized):
+    code = "invalid_token"
+    detail = "Could not validate credentials"
+
+
+class AdminRequired(Forbidden):
+    code = "admin_required"
+    detail = "This needs the admin role"
 
 
 class UserNotFound(NotFound):

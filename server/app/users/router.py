@@ -2,13 +2,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.auth.dependencies import AdminUser, CurrentUser
 from app.core.dependencies import SessionDep, SettingsDep, ThrottleDep
 from app.core.errors import error_responses
 from app.core.pagination import Page
 from app.core.routing import StrictJSONRoute
 from app.core.schemas import RowId
 from app.users import service
+from app.users.dependencies import AdminUser, CurrentUser
 from app.users.schemas import (
     PasswordChange,
     UserCreate,

@@ -5,13 +5,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import refresh_tokens
 from app.core.config import Settings
 from app.core.database import violated_constraint
 from app.core.pagination import PageResult, contains_pattern, order_by, paginate
 from app.core.schemas import canonical_username
 from app.core.security import hash_password, verify_password
 from app.core.throttle import LimitName, Throttle
+from app.refresh_tokens import service as refresh_tokens
 from app.users.exceptions import (
     CannotDeleteSelf,
     EmailTaken,

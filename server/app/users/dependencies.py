@@ -5,10 +5,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from app.auth.exceptions import AdminRequired, InvalidToken
 from app.core.dependencies import SessionDep, SettingsDep
 from app.core.errors import Unauthorized
 from app.core.security import InvalidAccessToken, decode_access_token
+from app.users.exceptions import AdminRequired, InvalidToken
 from app.users.models import User
 
 # Swagger's Authorize button posts the OAuth2 password form here.
