@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
 from app.core.database import violated_constraint
-from app.core.pagination import PageResult, contains_pattern, order_by, paginate
+from app.core.pagination import PageResult, contains_pattern, order_by, paginate, sort_columns
 from app.core.schemas import canonical_username
 from app.core.security import hash_password, verify_password
 from app.core.throttle import LimitName, Throttle
@@ -31,11 +31,12 @@ from app.users.schemas import (
     UserCreate,
     UserListParams,
     UserRegister,
+    UserSort,
     UserUpdate,
     UserUpdateMe,
 )
 
-_SORT_COLUMNS = {"username": User.username, "email": User.email, "created_at": User.created_at}
+_SORT_COLUMNS = sort_columns(UserSort, User)
 _UNIQUE_VIOLATIONS = {"uq_users_username_lower": UsernameTaken, "uq_users_email_lower": EmailTaken}
 # Checks of the current password, per user: a stolen access token must not become a way to
 # guess the password behind it, nor to keep bcrypt (and the API) busy.
