@@ -1,4 +1,9 @@
-"""Sign-in, token refresh with rotation and reuse detection, sign-out, registration."""
+"""Sign-in, token refresh with rotation and reuse detection, sign-out, registration.
+
+Unlike the other services, this one commits, twice, where the request layer can't: a sign-in
+ends its read before bcrypt, so waiting sign-ins hold no pooled connection; and a reused
+refresh token's family is revoked for good although the request then fails.
+"""
 
 from datetime import UTC, datetime, timedelta
 

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
-from app.core.dependencies import SessionDep, SettingsDep, ThrottleDep
+from app.core.dependencies import ReadSessionDep, SessionDep, SettingsDep, ThrottleDep
 from app.core.errors import error_responses
 from app.core.pagination import Page
 from app.core.routing import StrictJSONRoute
@@ -93,7 +93,7 @@ async def create_order(
 
 @router.get("", responses=error_responses(403, 422))
 async def list_orders(
-    params: Annotated[OrderListParams, Query()], viewer: CurrentUser, session: SessionDep
+    params: Annotated[OrderListParams, Query()], viewer: CurrentUser, session: ReadSessionDep
 ) -> Page[OrderPublic]:
     """Your orders; admins see everyone's and may filter by `user_id`."""
     page = await service.list_orders(session, viewer=viewer, params=params)
@@ -102,21 +102,21 @@ async def list_orders(
 
 @router.get("/by-number/{order_number}", responses=error_responses(404))
 async def read_order_by_number(
-    order_number: Annotated[str, Path(max_length=32)], viewer: CurrentUser, session: SessionDep
+    order_number: Annotated[str, Path(max_length=32)], viewer: CurrentUser, session: ReadSessionDep
 ) -> OrderPublic:
     order = await service.get_order_by_number(session, viewer=viewer, order_number=order_number)
     return OrderPublic.model_validate(order)
 
 
 @router.get("/{order_id}", responses=error_responses(404))
-async def read_order(order_id: RowId, viewer: CurrentUser, session: SessionDep) -> OrderPublic:
+async def read_order(order_id: RowId, viewer: CurrentUser, session: ReadSessionDep) -> OrderPublic:
     order = await service.get_order(session, viewer=viewer, order_id=order_id)
     return OrderPublic.model_validate(order)
 
 
 @router.get("/{order_id}/history", responses=error_responses(404))
 async def read_order_history(
-    order_id: RowId, viewer: CurrentUser, session: SessionDep
+    order_id: RowId, viewer: CurrentUser, session: ReadSessionDep
 ) -> list[OrderStatusHistoryPublic]:
     """Every status change of the order, oldest first, starting with its creation."""
     history = await service.status_history(session, viewer=viewer, order_id=order_id)

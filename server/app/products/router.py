@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.core.dependencies import SessionDep
+from app.core.dependencies import ReadSessionDep, SessionDep
 from app.core.errors import error_responses
 from app.core.pagination import Page
 from app.core.routing import StrictJSONRoute
@@ -27,7 +27,7 @@ router = APIRouter(
 
 @router.get("", responses=error_responses(422))
 async def list_products(
-    params: Annotated[ProductListParams, Query()], viewer: CurrentUser, session: SessionDep
+    params: Annotated[ProductListParams, Query()], viewer: CurrentUser, session: ReadSessionDep
 ) -> Page[ProductPublic]:
     """Active products; admins see all but archived ones unless they filter by `status`."""
     page = await service.list_products(session, viewer=viewer, params=params)
@@ -55,7 +55,7 @@ async def create_product(data: ProductCreate, _: AdminUser, session: SessionDep)
 
 @router.get("/{product_id}", responses=error_responses(404))
 async def read_product(
-    product_id: RowId, viewer: CurrentUser, session: SessionDep
+    product_id: RowId, viewer: CurrentUser, session: ReadSessionDep
 ) -> ProductPublic:
     """Any product for admins; customers only find active ones."""
     product = await service.get_visible_product(session, viewer=viewer, product_id=product_id)

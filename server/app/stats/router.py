@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.core.dependencies import SessionDep
+from app.core.dependencies import ReadSessionDep
 from app.core.errors import error_responses
 from app.core.routing import StrictJSONRoute
 from app.stats import service
@@ -25,7 +25,7 @@ LowStockParam = Annotated[
 
 @router.get("", responses=error_responses(403))
 async def read_stats(
-    _: AdminUser, session: SessionDep, low_stock: LowStockParam = service.DEFAULT_LOW_STOCK
+    _: AdminUser, session: ReadSessionDep, low_stock: LowStockParam = service.DEFAULT_LOW_STOCK
 ) -> Stats:
     """Counts of users, products and orders, orders and their totals by status, and revenue."""
     return await service.read_stats(session, low_stock=low_stock)

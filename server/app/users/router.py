@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.core.dependencies import SessionDep, SettingsDep, ThrottleDep
+from app.core.dependencies import ReadSessionDep, SessionDep, SettingsDep, ThrottleDep
 from app.core.errors import error_responses
 from app.core.pagination import Page
 from app.core.routing import StrictJSONRoute
@@ -52,7 +52,7 @@ async def change_my_password(
 
 @router.get("", responses=error_responses(403, 422))
 async def list_users(
-    params: Annotated[UserListParams, Query()], _: AdminUser, session: SessionDep
+    params: Annotated[UserListParams, Query()], _: AdminUser, session: ReadSessionDep
 ) -> Page[UserPublic]:
     page = await service.list_users(session, params)
     return Page[UserPublic].of(page, params)
@@ -67,7 +67,7 @@ async def create_user(data: UserCreate, actor: AdminUser, session: SessionDep) -
 
 
 @router.get("/{user_id:not_me}", responses=error_responses(404))
-async def read_user(user_id: RowId, viewer: CurrentUser, session: SessionDep) -> UserPublic:
+async def read_user(user_id: RowId, viewer: CurrentUser, session: ReadSessionDep) -> UserPublic:
     """Yourself, or anyone if you are an admin."""
     return UserPublic.model_validate(
         await service.get_visible_user(session, viewer=viewer, user_id=user_id)

@@ -227,9 +227,8 @@ async def change_password(
     retry_after = await throttle.reserve(LimitName.PASSWORD, [limit])
     if retry_after is not None:
         raise TooManyPasswordAttempts(retry_after=retry_after)
-    # End the read before bcrypt, which may queue for the hashing limit: waiting requests
-    # must not hold pooled connections that every other request needs.
-    await session.commit()
+    # `session` has read nothing yet (the current user came from a read of its own), so no
+    # connection is held while bcrypt, which may queue for the hashing limit, runs.
     if not await verify_password(data.current_password, user.hashed_password):
         raise IncorrectPassword
     await throttle.forget(LimitName.PASSWORD, [limit])
