@@ -115,6 +115,7 @@ front-build: $(FRONT_INSTALLED)  ## The SPA's production build, run with `cd fro
 
 client: $(INSTALLED) $(FRONT_INSTALLED)  ## Regenerate front/openapi.json and the typed client
 	$(PYTHON) -m devtools.openapi
+	$(PYTHON) -m devtools.errors_doc
 	cd front && npm run client
 
 # A new seed every run, printed, so a failure found once can be replayed (FUZZ_SEED=n);
@@ -185,7 +186,7 @@ restore: $(INSTALLED)  ## Restore FILE=backups/order_system_....dump (or FILE=la
 	@test -n '$(FILE)' || { echo 'Usage: make restore FILE=backups/order_system_YYYYmmdd_HHMMSS.dump (or FILE=latest)' >&2; exit 2; }
 	DATABASE_URL='$(or $(DATABASE_URL),$(DEV_DATABASE_URL))' PG_BIN='$(PG_BIN)' cloud-deployment/scripts/restore.sh --backup-dir '$(BACKUP_DIR)' $(if $(YES),--yes) $(if $(CONTAINER),--container '$(CONTAINER)') '$(FILE)'
 
-backup-drill: $(INSTALLED)  ## Measure an off-site backup and restore of 100k orders (RPO/RTO in README; DRILL_ARGS="--orders N")
+backup-drill: $(INSTALLED)  ## Measure an off-site backup and restore of 100k orders (RPO/RTO in docs/operations.md; DRILL_ARGS="--orders N")
 	PG_BIN='$(PG_BIN)' $(PYTHON) -m devtools.backup_drill $(DRILL_ARGS)
 
 cleanup:  ## Docker disk clean-up, a dry run unless ARGS="--prune --days 7 --truncate-logs --max-size 200M"

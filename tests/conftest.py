@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from alembic import command
+from error_coverage import fail_on_undocumented_errors
 from fastapi import FastAPI
 from helpers import (
     DEFAULT_PASSWORD,
@@ -61,6 +62,10 @@ MakeSettings = Callable[..., Settings]
 
 # The cost factor is stored in each hash, so a cheap one changes no behaviour, only speed.
 password_context.update(bcrypt__rounds=4)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    fail_on_undocumented_errors(session)
 
 
 @pytest.fixture(scope="session")
@@ -256,6 +261,7 @@ class ProductFactory:
     async def __call__(
         self,
         *,
+        product_id: int | None = None,
         name: str | None = None,
         sku: str | None = None,
         price: Decimal | str = "10.00",
@@ -265,6 +271,7 @@ class ProductFactory:
     ) -> Product:
         self._count += 1
         product = Product(
+            id=product_id,
             name=name or f"Product {self._count}",
             sku=sku or f"SKU-{self._count:05d}",
             description=description,

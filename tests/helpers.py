@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import httpx
 import redis
 from asgi_lifespan import LifespanManager
+from error_coverage import ErrorRecorder
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Connection, NullPool, event, func, select, text
@@ -98,7 +99,10 @@ PUBLIC_USER_FIELDS = {
     "is_active",
     "created_at",
     "updated_at",
+    "permissions",
 }
+# `/api/users/me` adds what you may give the accounts you create.
+CURRENT_USER_FIELDS = PUBLIC_USER_FIELDS | {"new_account_roles"}
 
 TEST_CLIENT_IP = "127.0.0.1"
 
@@ -200,9 +204,10 @@ def assert_unauthorized(response: httpx.Response, code: str) -> dict[str, Any]:
     return body
 
 
-def assert_public_user(body: Any) -> None:
-    """`body` is a user as the API shows one: exactly the public fields."""
-    assert set(body) == PUBLIC_USER_FIELDS
+def assert_public_user(body: Any, *, current: bool = False) -> None:
+    """`body` is a user as the API shows one, the current user at /me if `current`: exactly
+    the public fields."""
+    assert set(body) == (CURRENT_USER_FIELDS if current else PUBLIC_USER_FIELDS)
 
 
 # --- Running apps --------------------------------------------------------------------------
@@ -305,6 +310,7 @@ async def running_app(
     Without, it uses its own engine on `settings.DATABASE_URL`, as in production.
     """
     app = create_app(settings)
+    app.add_middleware(ErrorRecorder, openapi=app.openapi)
     async with LifespanManager(app):
         if connection is not None:
             app.dependency_overrides[get_sessionmaker] = lambda: savepoint_sessions(connection)

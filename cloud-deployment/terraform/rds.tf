@@ -40,8 +40,8 @@ resource "aws_db_parameter_group" "postgres" {
     value = "1"
   }
 
-  # pg_stat_statements for the slow-query view (README, "Slow queries"); loading a library
-  # takes a restart, so RDS applies it at the next reboot.
+  # pg_stat_statements for the slow-query view (docs/operations.md, "Slow queries"); loading a
+  # library takes a restart, so RDS applies it at the next reboot.
   parameter {
     name         = "shared_preload_libraries"
     value        = "pg_stat_statements"

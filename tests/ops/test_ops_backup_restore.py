@@ -508,9 +508,9 @@ def test_restore_at_a_terminal_goes_ahead_only_on_yes(database: URL, tmp_path: P
 def test_restore_latest_as_documented_restores_into_the_compose_database_container(
     database: URL, tmp_path: Path, present: tuple[str, ...], chosen: str, backend: str
 ) -> None:
-    """README's `cloud-deployment/scripts/restore.sh latest`, from the repository root, with no
-    DATABASE_URL, PG* or POSTGRES_* variable: production's database container when there is
-    one, and the backend that goes with it."""
+    """docs/operations.md's `cloud-deployment/scripts/restore.sh latest`, from the repository
+    root, with no DATABASE_URL, PG* or POSTGRES_* variable: production's database container
+    when there is one, and the backend that goes with it."""
     repository = tmp_path / "repository"
     copy_of_scripts(repository)
     toolbox = Toolbox(tmp_path / "tools")

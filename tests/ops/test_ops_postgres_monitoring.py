@@ -1,7 +1,7 @@
 """PostgreSQL's side of monitoring, on a real PostgreSQL set up as production's: the role
-postgres-exporter signs in as (monitoring/postgres/postgres-exporter-role.sh), and the README's
-slow-query command, run as written through a stand-in `docker` whose `docker exec` runs psql
-on this machine."""
+postgres-exporter signs in as (monitoring/postgres/postgres-exporter-role.sh), and the
+slow-query command of docs/operations.md, run as written through a stand-in `docker` whose
+`docker exec` runs psql on this machine."""
 
 import os
 import subprocess
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from container_fixtures import readme_block
+from docs_support import doc_block
 from monitoring_support import (
     EXPORTER_ROLE,
     EXPORTER_ROLE_SCRIPT,
@@ -19,7 +19,7 @@ from monitoring_support import (
 from ops_support import PG_BIN, SHELLCHECK, TOOLS_HINT, Toolbox, database_container
 from sqlalchemy.engine import URL
 
-# The names the README's commands use: the Compose defaults.
+# The names the guides' commands use: the Compose defaults.
 DATABASE = "order_system"
 EXPORTER_PASSWORD = "exporter-role-test-password"
 
@@ -111,7 +111,7 @@ def test_the_readme_slow_query_command_lists_the_slowest_statements_first(
     toolbox = Toolbox(tmp_path / "tools")
     toolbox.state = {"containers": [database_container(database, "order_system_db_prod")]}
     toolbox.save()
-    command = readme_block("slow-queries")
+    command = doc_block("slow-queries")
     # Twice: the extension is created by the first run and left as it is by the second.
     for _ in range(2):
         shown = subprocess.run(

@@ -22,6 +22,7 @@ ORDER_FIELDS = {
     "items",
     "created_at",
     "updated_at",
+    "allowed_transitions",
 }
 ITEM_FIELDS = {"product_id", "product_name", "sku", "unit_price", "quantity", "line_total"}
 

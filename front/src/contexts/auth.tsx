@@ -16,7 +16,7 @@ import { createApiClient, unwrap, type ApiClient, type Schemas } from "@/lib/api
 import { browserTabs, singleTab } from "@/lib/api/coordination";
 import { AuthSession, type SessionStatus } from "@/lib/api/session";
 
-export type User = Schemas["UserPublic"];
+export type User = Schemas["CurrentUserPublic"];
 export type AuthStatus = "loading" | "signedIn" | "signedOut";
 
 interface AuthContextValue {

@@ -3,15 +3,26 @@ from typing import Annotated
 from fastapi import APIRouter, Cookie, Depends, Form, Response, status
 
 from app.auth import service
-from app.auth.exceptions import RefreshTokenMissing
+from app.auth.exceptions import (
+    InvalidCredentials,
+    InvalidRefreshToken,
+    RefreshTokenMissing,
+    RefreshTokenReused,
+    RegistrationClosed,
+    TooManyLoginAttempts,
+    TooManyRegistrations,
+)
 from app.auth.schemas import AccessToken, LoginRequest, PasswordForm, RefreshRequest, TokenPair
 from app.core.config import Settings
 from app.core.dependencies import ClientAddressDep, SessionDep, SettingsDep, ThrottleDep
-from app.core.errors import error_responses
-from app.core.routing import StrictJSONRoute
+from app.core.error_docs import errors
+from app.core.errors import RateLimited
+from app.core.routing import ApiRoute
+from app.users import service as users_service
+from app.users.exceptions import EmailTaken, UsernameTaken
 from app.users.schemas import UserPublic, UserRegister
 
-router = APIRouter(prefix="/api/auth", tags=["auth"], route_class=StrictJSONRoute)
+router = APIRouter(prefix="/api/auth", tags=["auth"], route_class=ApiRoute)
 
 REFRESH_COOKIE = "refresh_token"
 REFRESH_COOKIE_PATH = "/api/auth"
@@ -76,11 +87,14 @@ class SignIn:
         )
 
 
+# nginx rate-limits every /api/auth/ route (`rate_limited`) besides the API's own throttles.
+_SIGN_IN_ERRORS = (InvalidCredentials, TooManyLoginAttempts, RateLimited)
+
 SignInDep = Annotated[SignIn, Depends()]
 RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE, include_in_schema=False)]
 
 
-@router.post("/login", responses=error_responses(401, 429, body=True))
+@router.post("/login", responses=errors(*_SIGN_IN_ERRORS))
 async def login(credentials: LoginRequest, sign_in: SignInDep) -> TokenPair | AccessToken:
     """Sign in with a username and password. API clients get both tokens in the body; a
     browser asks for `refresh_cookie` and gets its refresh token as an httpOnly cookie."""
@@ -88,7 +102,7 @@ async def login(credentials: LoginRequest, sign_in: SignInDep) -> TokenPair | Ac
     return _deliver(pair, sign_in.response, sign_in.settings, cookie=credentials.refresh_cookie)
 
 
-@router.post("/token", responses=error_responses(401, 429, body=True))
+@router.post("/token", responses=errors(*_SIGN_IN_ERRORS))
 async def login_with_form(form: Annotated[PasswordForm, Form()], sign_in: SignInDep) -> TokenPair:
     """The OAuth2 password flow, for Swagger's Authorize button and OAuth2 clients. It never
     sets the cookie: a form any site can post must not sign a browser into someone's account."""
@@ -97,7 +111,10 @@ async def login_with_form(form: Annotated[PasswordForm, Form()], sign_in: SignIn
     return pair
 
 
-@router.post("/refresh", responses=error_responses(401, body=True))
+@router.post(
+    "/refresh",
+    responses=errors(RefreshTokenMissing, InvalidRefreshToken, RefreshTokenReused, RateLimited),
+)
 async def refresh_tokens(
     response: Response,
     session: SessionDep,
@@ -117,7 +134,9 @@ async def refresh_tokens(
 
 
 @router.post(
-    "/logout", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401, body=True)
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(RefreshTokenMissing, RateLimited),
 )
 async def logout(
     response: Response,
@@ -144,7 +163,9 @@ async def logout(
 @router.post(
     "/register",
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(403, 409, 429, body=True),
+    responses=errors(
+        RegistrationClosed, UsernameTaken, EmailTaken, TooManyRegistrations, RateLimited
+    ),
 )
 async def register(
     data: UserRegister,
@@ -158,4 +179,6 @@ async def register(
     user = await service.register(
         session, data, client_ip=client_address, throttle=throttle, settings=settings
     )
-    return UserPublic.model_validate(user)
+    return UserPublic.of(
+        user, permissions=users_service.permissions(actor=user, target=user, settings=settings)
+    )

@@ -2,13 +2,16 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StringConstraints
 
-from app.core.schemas import InputModel, LoginName, OutputModel, RequestModel
+from app.core.schemas import InputModel, LoginName, OutputModel, RequestModel, example_body
+from app.users.schemas import EXAMPLE_PASSWORD, EXAMPLE_USERNAME
 
 # Long enough for any real credential, short enough that nobody hashes a megabyte.
 CredentialText = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
 
 class LoginRequest(InputModel):
+    model_config = example_body({"username": EXAMPLE_USERNAME, "password": EXAMPLE_PASSWORD})
+
     username: LoginName
     password: CredentialText
     refresh_cookie: StrictBool = Field(
@@ -25,14 +28,17 @@ class PasswordForm(RequestModel):
     Scopes and client credentials are accepted and not used."""
 
     grant_type: Literal["password"] | None = None
-    username: LoginName
-    password: CredentialText
+    # Swagger fills a form field by field: a form takes its examples on its fields.
+    username: LoginName = Field(examples=[EXAMPLE_USERNAME])
+    password: CredentialText = Field(examples=[EXAMPLE_PASSWORD])
     scope: str = ""
     client_id: str | None = None
     client_secret: str | None = None
 
 
 class RefreshRequest(InputModel):
+    model_config = example_body({"refresh_token": "kX3v9Qb2LwT7mN4pR8sY1cZ6hJ0fD5gAeUoI2qWlE-w"})
+
     refresh_token: CredentialText | None = None
 
 

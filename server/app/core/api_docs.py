@@ -3,7 +3,7 @@ pages work without internet access (FastAPI's defaults load them from a CDN) and
 Content-Security-Policy that names no other host.
 
 The files come from the `fastapi-standalone-docs` wheel, which ships swagger-ui-dist and
-ReDoc's standalone bundle pinned (README, Dependencies and why). Its `StandaloneDocs` helper is
+ReDoc's standalone bundle pinned (docs/dependencies.md). Its `StandaloneDocs` helper is
 not used: it replaces functions in `fastapi.applications` for every app in the process; the
 routes below are FastAPI's documented way to serve the pages with self-hosted assets.
 """

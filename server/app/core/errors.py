@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, create_model
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -17,68 +17,110 @@ from starlette.routing import Match
 logger = structlog.get_logger(__name__)
 
 
+class ErrorBody(BaseModel):
+    """Every error's body: what went wrong for a person, and a machine `code` to branch on."""
+
+    detail: str
+    code: str
+
+
 class AppError(Exception):
-    """A failure the client can act on. Services raise these and know nothing of HTTP."""
+    """A failure the client can act on. Services raise these and know nothing of HTTP.
+
+    Each concrete error declares its `status_code`, `code`, default `detail`, the `remedy` (what
+    a client should do, for docs/errors.md) and, if its body says more, the `fields` model of
+    what it adds. From these `__init_subclass__` derives `body`, the model the handler renders
+    and OpenAPI documents, with `code` a `Literal` clients discriminate on. Categories that are
+    never raised themselves (`Conflict`, `Forbidden`) are declared `abstract=True`.
+    """
 
     status_code: ClassVar[int] = HTTPStatus.BAD_REQUEST
-    code: ClassVar[str] = "bad_request"
-    detail: ClassVar[str] = "Bad request"
+    code: ClassVar[str]
+    detail: ClassVar[str]
+    remedy: ClassVar[str]
+    fields: ClassVar[type[BaseModel] | None] = None
+    body: ClassVar[type[ErrorBody]]
+    declared: ClassVar[list[type["AppError"]]] = []
+
+    def __init_subclass__(cls, *, abstract: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if abstract:
+            return
+        definitions: dict[str, Any] = {"code": (Literal[cls.code], ...)}
+        if cls.fields is not None:
+            definitions |= {name: (f.annotation, f) for name, f in cls.fields.model_fields.items()}
+        cls.body = create_model(
+            cls.__name__ + "Body",
+            __base__=ErrorBody,
+            __doc__=f"{cls.status_code} `{cls.code}`: {cls.detail}",
+            **definitions,
+        )
+        AppError.declared.append(cls)
 
     def __init__(
         self,
         detail: str | None = None,
         *,
         headers: dict[str, str] | None = None,
-        **data: Any,
+        fields: BaseModel | None = None,
     ) -> None:
         self.message = detail or self.detail
         self.headers = headers
-        self.data = data
+        self.extra = fields.model_dump() if fields is not None else {}
         super().__init__(self.message)
 
+    def content(self) -> dict[str, Any]:
+        """The body as JSON, checked against the declared `body` on the way."""
+        body = self.body.model_validate({"detail": self.message, "code": self.code, **self.extra})
+        return body.model_dump(mode="json")
 
-class NotFound(AppError):
+
+class NotFound(AppError, abstract=True):
     status_code = HTTPStatus.NOT_FOUND
-    code = "not_found"
-    detail = "Not found"
 
 
-class Conflict(AppError):
+class Conflict(AppError, abstract=True):
     status_code = HTTPStatus.CONFLICT
-    code = "conflict"
-    detail = "Conflict"
 
 
-class Forbidden(AppError):
+class Forbidden(AppError, abstract=True):
     status_code = HTTPStatus.FORBIDDEN
-    code = "forbidden"
-    detail = "You are not allowed to do this"
 
 
 class Unauthorized(AppError):
     status_code = HTTPStatus.UNAUTHORIZED
     code = "not_authenticated"
     detail = "Not authenticated"
+    remedy = "Send `Authorization: Bearer <access token>`; get one from /api/auth/login."
 
-    def __init__(self, detail: str | None = None, **data: Any) -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"}, **data)
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-class TooManyRequests(AppError):
+class RetryAfter(BaseModel):
+    retry_after: int = Field(description="Seconds until there is room again, as `Retry-After`")
+
+
+class TooManyRequests(AppError, abstract=True):
     """A limit on attempts was reached; `Retry-After` says when there is room again."""
 
     status_code = HTTPStatus.TOO_MANY_REQUESTS
-    code = "too_many_requests"
-    detail = "Too many requests; try again later"
+    fields = RetryAfter
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
+        super().__init__(
+            headers={"Retry-After": str(retry_after)}, fields=RetryAfter(retry_after=retry_after)
+        )
 
 
 class DatabaseUnavailable(AppError):
     status_code = HTTPStatus.SERVICE_UNAVAILABLE
     code = "database_unavailable"
     detail = "The database is unavailable, try again shortly"
+    remedy = (
+        "Retry after `Retry-After` seconds. Operators: check the database is up and reachable "
+        "(`docker compose ps db`, the API's `database_unavailable` log lines)."
+    )
     # Seconds a client should wait: about what a database restart or failover takes.
     retry_after: ClassVar[int] = 5
 
@@ -91,43 +133,145 @@ class DatabaseBusy(DatabaseUnavailable):
 
     code = "database_busy"
     detail = "The database is too busy to answer in time; nothing was saved, try again shortly"
+    remedy = (
+        "Retry after `Retry-After` seconds. Operators: a pool too small for the load, or long "
+        "locks (DATABASE_POOL_SIZE, DATABASE_LOCK_TIMEOUT, DATABASE_STATEMENT_TIMEOUT)."
+    )
     retry_after = 1
 
 
 class ConcurrentUpdate(Conflict):
     code = "concurrent_update"
     detail = "A concurrent change got in the way; nothing was saved, retry the request"
+    remedy = "Retry the same request: nothing was saved."
 
 
 class UnstorableValue(AppError):
     status_code = HTTPStatus.UNPROCESSABLE_ENTITY
     code = "unstorable_value"
     detail = "A value in the request is outside what the database can store or compare"
+    remedy = "Send smaller numbers or nearer dates; the schema states each field's range."
 
 
 class ConstraintViolation(Conflict):
     code = "constraint_violation"
     detail = "The change conflicts with data stored meanwhile; nothing was saved"
+    remedy = "Reload what you changed and try again: someone else changed it meanwhile."
 
 
-def _error_response(
-    status_code: int,
-    detail: Any,
-    code: str,
-    *,
-    headers: dict[str, str] | None = None,
-    **data: Any,
-) -> JSONResponse:
-    return JSONResponse(
-        status_code=int(status_code),
-        content=jsonable_encoder({"detail": detail, "code": code, **data}),
-        headers=headers,
+class InvalidField(BaseModel):
+    type: str = Field(description="Pydantic's error type, e.g. `string_too_short`: translatable")
+    loc: list[str | int] = Field(description="Where: `body`, `query`, ... then the field's path")
+    msg: str
+    ctx: dict[str, Any] | None = None
+
+
+class InvalidFields(BaseModel):
+    detail: list[InvalidField] = Field(description="One entry per invalid field")
+
+
+class RequestInvalid(AppError):
+    """Input that doesn't fit the schema, one entry per invalid field."""
+
+    status_code = HTTPStatus.UNPROCESSABLE_ENTITY
+    code = "validation_error"
+    detail = "Some input doesn't fit the schema"
+    remedy = "Fix each field `detail` lists (`loc` says where, `msg` what is wrong)."
+    fields = InvalidFields
+
+    def __init__(self, errors: list[InvalidField]) -> None:
+        super().__init__(fields=InvalidFields(detail=errors))
+
+    def content(self) -> dict[str, Any]:
+        return self.body.model_validate({"code": self.code, **self.extra}).model_dump(
+            mode="json", exclude_none=True
+        )
+
+
+class BodyNotReadable(AppError):
+    code = "bad_request"
+    detail = "There was an error parsing the body"
+    remedy = "Send the body as UTF-8 JSON (or the form the route documents)."
+
+
+class RequestTooLarge(AppError):
+    """Answered by nginx (client_max_body_size), in front of every deployment."""
+
+    status_code = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    code = "request_too_large"
+    detail = "Request body too large: 1 MB at most"
+    remedy = "Send a body under 1 MB."
+
+
+class RateLimited(AppError):
+    """Answered by nginx (limit_req) before the request reaches the API."""
+
+    status_code = HTTPStatus.TOO_MANY_REQUESTS
+    code = "rate_limited"
+    detail = "Too many requests, slow down"
+    remedy = "Wait `Retry-After` seconds, then send fewer requests per second."
+
+
+class ApiUnavailable(AppError):
+    """Answered by nginx when no API instance answers."""
+
+    status_code = HTTPStatus.BAD_GATEWAY
+    code = "api_unavailable"
+    detail = "The API is unavailable, try again shortly"
+    remedy = "Retry shortly. Operators: check the API containers (`docker compose ps backend`)."
+
+
+class ApiTimeout(AppError):
+    """Answered by nginx when the API takes longer than its proxy_read_timeout."""
+
+    status_code = HTTPStatus.GATEWAY_TIMEOUT
+    code = "api_timeout"
+    detail = "The API did not answer in time"
+    remedy = (
+        "Retry shortly; a write may have been saved, so read it back first. Operators: the "
+        "API's slow requests (`duration_ms` in its access log)."
     )
 
 
+class InternalError(AppError):
+    status_code = HTTPStatus.INTERNAL_SERVER_ERROR
+    code = "internal_error"
+    detail = "Internal server error"
+    remedy = "A bug: report it with the response's `X-Request-ID`, which the API's logs carry."
+
+
+class UnknownPath(AppError):
+    """No route at this path: per path, so on no operation of the OpenAPI document."""
+
+    status_code = HTTPStatus.NOT_FOUND
+    code = "not_found"
+    detail = "Not Found"
+    remedy = "Check the path against the OpenAPI document (/api/openapi.json)."
+
+
+class MethodNotAllowed(AppError):
+    """A method the path doesn't serve: per path, so on no operation of the document."""
+
+    status_code = HTTPStatus.METHOD_NOT_ALLOWED
+    code = "method_not_allowed"
+    detail = "Method Not Allowed"
+    remedy = "Use one of the methods the `Allow` header lists."
+
+
+# What nginx answers on API paths, in front of every deployment (nginx/snippets).
+PROXY_ERRORS: tuple[type[AppError], ...] = (
+    RequestTooLarge,
+    RateLimited,
+    ApiUnavailable,
+    ApiTimeout,
+)
+# Errors no single route raises: documented in docs/errors.md, not on an operation.
+PATH_ERRORS: tuple[type[AppError], ...] = (UnknownPath, MethodNotAllowed)
+
+
 def _render(error: AppError) -> JSONResponse:
-    return _error_response(
-        error.status_code, error.message, error.code, headers=error.headers, **error.data
+    return JSONResponse(
+        status_code=int(error.status_code), content=error.content(), headers=error.headers
     )
 
 
@@ -160,27 +304,43 @@ def _allowed_methods(request: Request) -> str:
     )
 
 
+# What Starlette and FastAPI raise before a route's code runs.
+_HTTP_ERRORS = {
+    error.status_code: error for error in (BodyNotReadable, UnknownPath, MethodNotAllowed)
+}
+
+
 async def _http_error_handler(request: Request, error: Exception) -> JSONResponse:
     error = cast(StarletteHTTPException, error)
     headers = dict(error.headers) if error.headers else {}
     if error.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
         headers["Allow"] = _allowed_methods(request)
-    return _error_response(
-        error.status_code,
-        error.detail,
-        _code_for_status(error.status_code),
-        headers=headers or None,
-    )
+    declared = _HTTP_ERRORS.get(error.status_code)
+    if declared is None:
+        # Only a status no route of this API raises; rendered the same way all the same.
+        return JSONResponse(
+            status_code=error.status_code,
+            content={"detail": error.detail, "code": _code_for_status(error.status_code)},
+            headers=headers or None,
+        )
+    return _render(declared(error.detail, headers=headers or None))
+
+
+_FIELD_KEYS = frozenset(InvalidField.model_fields)
 
 
 async def _validation_error_handler(_: Request, error: Exception) -> JSONResponse:
     error = cast(RequestValidationError, error)
-    # The offending input is left out: it may be a password or a megabyte of text.
+    # The offending input is left out before encoding: it may be a password, a megabyte of
+    # text or bytes that aren't UTF-8. jsonable_encoder: a `ctx` may hold the exception a
+    # validator raised.
     errors = [
-        {key: value for key, value in item.items() if key not in {"input", "url"}}
+        InvalidField.model_validate(
+            jsonable_encoder({key: value for key, value in item.items() if key in _FIELD_KEYS})
+        )
         for item in error.errors()
     ]
-    return _error_response(HTTPStatus.UNPROCESSABLE_ENTITY, errors, "validation_error")
+    return _render(RequestInvalid(errors))
 
 
 # Serialization failure and deadlock: the transaction was rolled back and may simply be retried.
@@ -247,9 +407,7 @@ async def _database_error_handler(request: Request, error: Exception) -> JSONRes
 
 async def _unexpected_error_handler(_: Request, error: Exception) -> JSONResponse:
     logger.error("unhandled_error", exc_info=error)
-    return _error_response(
-        HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error", "internal_error"
-    )
+    return _render(InternalError())
 
 
 def register_error_handlers(app: FastAPI) -> None:
@@ -268,51 +426,3 @@ def register_error_handlers(app: FastAPI) -> None:
     ):
         app.add_exception_handler(database_error, _database_error_handler)
     app.add_exception_handler(Exception, _unexpected_error_handler)
-
-
-class ErrorBody(BaseModel):
-    detail: str
-    code: str
-
-
-class InvalidField(BaseModel):
-    type: str
-    loc: list[str | int]
-    msg: str
-    ctx: dict[str, Any] | None = None
-
-
-class ValidationErrorBody(BaseModel):
-    """A 422 for input that doesn't fit the schema: one entry per invalid field."""
-
-    detail: list[InvalidField]
-    code: Literal["validation_error"]
-
-
-# Any route with a body can answer these, before its own code runs.
-_BODY_ERRORS = {
-    HTTPStatus.BAD_REQUEST: "The body could not be read, e.g. it is not UTF-8",
-    # nginx's client_max_body_size, in front of every deployment.
-    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "The body is over 1 MB (refused by the proxy)",
-}
-
-
-def error_responses(*status_codes: int, body: bool = False) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the errors a route can return, so Swagger tells the truth.
-
-    `body=True` adds those of a route that takes a body. A route that lists 422 refuses some
-    valid-looking input itself, so its 422 is either body; without it, FastAPI documents the
-    validation errors alone.
-    """
-    descriptions = {HTTPStatus(code): HTTPStatus(code).phrase for code in status_codes}
-    if body:
-        descriptions = _BODY_ERRORS | descriptions
-    return {
-        int(status): {
-            "model": ErrorBody | ValidationErrorBody
-            if status == HTTPStatus.UNPROCESSABLE_ENTITY
-            else ErrorBody,
-            "description": description,
-        }
-        for status, description in descriptions.items()
-    }

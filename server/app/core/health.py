@@ -61,6 +61,8 @@ def database_probe(engine: AsyncEngine) -> DatabaseProbe:
     responses={503: {"model": Health, "description": "The database does not answer"}},
 )
 async def health(request: Request, response: Response) -> Health:
+    """Whether the API and its database answer: 200, or 503 while the database does not.
+    Public, and cheap to poll: one database check per second serves every caller."""
     if await request.app.state.database_probe():
         return Health(status="healthy", database="connected")
     response.status_code = 503

@@ -3,7 +3,7 @@
 import base64
 import binascii
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -21,6 +21,7 @@ from app.core.schemas import MAX_AMOUNT, MAX_ROW_ID, RequestModel
 
 ItemT = TypeVar("ItemT")
 RowT = TypeVar("RowT")
+MappedT = TypeVar("MappedT")
 
 MAX_PAGE_SIZE = 100
 MAX_CURSOR_LENGTH = 512
@@ -32,6 +33,11 @@ class InvalidCursor(AppError):
     status_code = HTTPStatus.UNPROCESSABLE_ENTITY
     code = "invalid_cursor"
     detail = "The cursor is not one this list gave out for this sort; start again without it"
+    remedy = "Start again from the first page, without `cursor`, and keep the same `sort`."
+
+
+class OffsetLimit(BaseModel):
+    max_offset: int
 
 
 class OffsetTooLarge(AppError):
@@ -42,8 +48,15 @@ class OffsetTooLarge(AppError):
         "as `cursor`"
     )
 
+    remedy = "Page on with each page's `next_cursor` instead of `offset`."
+    fields = OffsetLimit
+
     def __init__(self) -> None:
-        super().__init__(max_offset=MAX_OFFSET)
+        super().__init__(fields=OffsetLimit(max_offset=MAX_OFFSET))
+
+
+# What paging itself can refuse, on every list route.
+PAGE_ERRORS = (InvalidCursor, OffsetTooLarge)
 
 
 class PageParams(RequestModel):
@@ -100,6 +113,10 @@ class PageResult(Generic[RowT]):
     rows: Sequence[RowT]
     total: int
     next_cursor: str | None
+
+    def map(self, convert: Callable[[RowT], MappedT]) -> "PageResult[MappedT]":
+        """The same page with each row converted, e.g. into a response model."""
+        return PageResult([convert(row) for row in self.rows], self.total, self.next_cursor)
 
 
 @dataclass(frozen=True)

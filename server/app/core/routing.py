@@ -1,5 +1,5 @@
-"""The route class of the API's routers (JSON bodies are read strictly), and the `not_me`
-path convertor."""
+"""The route class of the API's routers (JSON bodies are read strictly, every error is
+documented), and the `not_me` path convertor."""
 
 import json
 from collections import Counter
@@ -7,8 +7,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.dependencies.utils import get_dependant
 from fastapi.routing import APIRoute
 from starlette.convertors import StringConvertor, register_url_convertor
+from starlette.routing import compile_path
+
+from app.core.error_docs import with_route_errors
 
 
 class NotMeConvertor(StringConvertor):
@@ -49,3 +53,20 @@ class StrictJSONRoute(APIRoute):
             return await handle(StrictJSONRequest(request.scope, request.receive))
 
         return handle_strictly
+
+
+class ApiRoute(StrictJSONRoute):
+    """The API's routes: strict JSON, and every error each can answer in its responses."""
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        dependant = get_dependant(path=compile_path(path)[1], call=endpoint)
+        super().__init__(
+            path, endpoint, responses=with_route_errors(responses or {}, dependant), **kwargs
+        )

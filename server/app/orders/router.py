@@ -3,11 +3,21 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from app.core.dependencies import ReadSessionDep, SessionDep, SettingsDep, ThrottleDep
-from app.core.errors import error_responses
-from app.core.pagination import Page
-from app.core.routing import StrictJSONRoute
+from app.core.error_docs import errors
+from app.core.pagination import PAGE_ERRORS, Page
+from app.core.routing import ApiRoute
 from app.core.schemas import RowId
 from app.orders import service
+from app.orders.exceptions import (
+    IdempotencyKeyReused,
+    InvalidTransition,
+    OrderNotFound,
+    OrderTooLarge,
+    ProductsUnavailable,
+    TooManyOrders,
+    TooManyPendingOrders,
+)
+from app.orders.models import Order
 from app.orders.schemas import (
     OrderCreate,
     OrderListParams,
@@ -15,13 +25,15 @@ from app.orders.schemas import (
     OrderStatusChange,
     OrderStatusHistoryPublic,
 )
+from app.products.exceptions import InsufficientStock
 from app.users.dependencies import AdminUser, CurrentUser
+from app.users.exceptions import AdminRequired
+from app.users.models import User
 
 router = APIRouter(
     prefix="/api/orders",
     tags=["orders"],
-    responses=error_responses(401),
-    route_class=StrictJSONRoute,
+    route_class=ApiRoute,
 )
 
 IdempotencyKeyHeader = Annotated[
@@ -33,6 +45,10 @@ IdempotencyKeyHeader = Annotated[
         description="Repeat a request with the same key to get the same order, never a second",
     ),
 ]
+
+
+def _public(order: Order, viewer: User) -> OrderPublic:
+    return OrderPublic.of(order, allowed_transitions=service.allowed_transitions(viewer, order))
 
 
 _BY_ID = {"order_id": "$response.body#/id"}
@@ -59,7 +75,14 @@ _ORDER_LINKS = {
             "description": "A repeat of an Idempotency-Key",
             "links": _ORDER_LINKS,
         },
-        **error_responses(409, 422, 429, body=True),
+        **errors(
+            TooManyOrders,
+            TooManyPendingOrders,
+            ProductsUnavailable,
+            InsufficientStock,
+            OrderTooLarge,
+            IdempotencyKeyReused,
+        ),
     },
 )
 async def create_order(
@@ -88,60 +111,65 @@ async def create_order(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return OrderPublic.model_validate(order)
+    return _public(order, customer)
 
 
-@router.get("", responses=error_responses(403, 422))
+@router.get("", responses=errors(AdminRequired, *PAGE_ERRORS))
 async def list_orders(
     params: Annotated[OrderListParams, Query()], viewer: CurrentUser, session: ReadSessionDep
 ) -> Page[OrderPublic]:
     """Your orders; admins see everyone's and may filter by `user_id`."""
     page = await service.list_orders(session, viewer=viewer, params=params)
-    return Page[OrderPublic].of(page, params)
+    return Page[OrderPublic].of(page.map(lambda order: _public(order, viewer)), params)
 
 
-@router.get("/by-number/{order_number}", responses=error_responses(404))
+@router.get("/by-number/{order_number}", responses=errors(OrderNotFound))
 async def read_order_by_number(
     order_number: Annotated[str, Path(max_length=32)], viewer: CurrentUser, session: ReadSessionDep
 ) -> OrderPublic:
+    """An order by its number (`ORD-20261123-000042`): your own, or anyone's for admins."""
     order = await service.get_order_by_number(session, viewer=viewer, order_number=order_number)
-    return OrderPublic.model_validate(order)
+    return _public(order, viewer)
 
 
-@router.get("/{order_id}", responses=error_responses(404))
+@router.get("/{order_id}", responses=errors(OrderNotFound))
 async def read_order(order_id: RowId, viewer: CurrentUser, session: ReadSessionDep) -> OrderPublic:
+    """An order by id: your own, or anyone's for admins (someone else's is a 404 to a
+    customer)."""
     order = await service.get_order(session, viewer=viewer, order_id=order_id)
-    return OrderPublic.model_validate(order)
+    return _public(order, viewer)
 
 
-@router.get("/{order_id}/history", responses=error_responses(404))
+@router.get("/{order_id}/history", responses=errors(OrderNotFound))
 async def read_order_history(
     order_id: RowId, viewer: CurrentUser, session: ReadSessionDep
 ) -> list[OrderStatusHistoryPublic]:
-    """Every status change of the order, oldest first, starting with its creation."""
+    """Every status change of the order, oldest first, starting with its creation: your own
+    orders, or anyone's for admins."""
     history = await service.status_history(session, viewer=viewer, order_id=order_id)
     return [OrderStatusHistoryPublic.model_validate(entry) for entry in history]
 
 
 @router.post(
     "/{order_id}/cancel",
-    responses={200: {"links": _ORDER_LINKS}, **error_responses(404, 409)},
+    responses={200: {"links": _ORDER_LINKS}, **errors(OrderNotFound, InvalidTransition)},
 )
 async def cancel_order(order_id: RowId, actor: CurrentUser, session: SessionDep) -> OrderPublic:
     """Customers cancel their own pending orders; admins pending or paid ones. Restocks."""
     order = await service.cancel_order(session, actor=actor, order_id=order_id)
-    return OrderPublic.model_validate(order)
+    return _public(order, actor)
 
 
 @router.patch(
     "/{order_id}/status",
-    responses={200: {"links": _ORDER_LINKS}, **error_responses(403, 404, 409, body=True)},
+    responses={200: {"links": _ORDER_LINKS}, **errors(OrderNotFound, InvalidTransition)},
 )
 async def change_order_status(
     order_id: RowId, change: OrderStatusChange, actor: AdminUser, session: SessionDep
 ) -> OrderPublic:
-    """pending → paid | cancelled, paid → shipped | cancelled, shipped → completed."""
+    """Move an order on; admins only. pending → paid | cancelled, paid → shipped |
+    cancelled, shipped → completed; a cancellation restocks."""
     order = await service.change_status(
         session, actor=actor, order_id=order_id, status=change.status
     )
-    return OrderPublic.model_validate(order)
+    return _public(order, actor)

@@ -11,6 +11,7 @@ from app.core.schemas import (
     Money,
     OutputModel,
     WholeNumber,
+    example_body,
 )
 from app.orders.models import OrderStatus
 
@@ -26,6 +27,10 @@ class OrderLineInput(InputModel):
 
 
 class OrderCreate(InputModel):
+    model_config = example_body(
+        {"items": [{"product_id": 1, "quantity": 2}], "note": "Please leave at the front door."}
+    )
+
     items: list[OrderLineInput] = Field(min_length=1, max_length=MAX_ORDER_LINES)
     note: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
@@ -47,6 +52,8 @@ class OrderItemPublic(OutputModel):
 
 
 class OrderPublic(OutputModel):
+    """An order, with the status changes the current user may make to it."""
+
     id: int
     order_number: str
     user_id: int
@@ -56,9 +63,16 @@ class OrderPublic(OutputModel):
     items: list[OrderItemPublic]
     created_at: datetime
     updated_at: datetime
+    allowed_transitions: list[OrderStatus] = Field(
+        description="The statuses you may move this order to now, in workflow order: "
+        "`cancelled` through `POST /api/orders/{order_id}/cancel`; admins make any of them "
+        "through `PATCH /api/orders/{order_id}/status`. Any other change is refused."
+    )
 
 
 class OrderStatusChange(InputModel):
+    model_config = example_body({"status": "paid"})
+
     status: OrderStatus
 
 

@@ -27,7 +27,7 @@ from app.orders.exceptions import (
 )
 from app.orders.models import IdempotencyKey, Order, OrderItem, OrderStatus, OrderStatusHistory
 from app.orders.schemas import OrderCreate, OrderListParams, OrderSort
-from app.products.exceptions import InsufficientStock
+from app.products.exceptions import InsufficientStock, StockShortage
 from app.products.models import ProductStatus
 from app.products.stock import lock_products, move_stock
 from app.users.exceptions import AdminRequired
@@ -94,11 +94,11 @@ async def _place_order(
     if unavailable:
         raise ProductsUnavailable(unavailable)
     short = [
-        {
-            "product_id": product_id,
-            "requested": quantity,
-            "available": products[product_id].stock_quantity,
-        }
+        StockShortage(
+            product_id=product_id,
+            requested=quantity,
+            available=products[product_id].stock_quantity,
+        )
         for product_id, quantity in sorted(quantities.items())
         if products[product_id].stock_quantity < quantity
     ]
@@ -294,10 +294,20 @@ def _record_change(
     metrics.count_on_commit(session, metrics.ORDER_STATUS_CHANGES.labels(status=to))
 
 
+def allowed_transitions(actor: User, order: Order) -> list[OrderStatus]:
+    """The statuses `actor` may move the order to now, in workflow order: admins along the
+    workflow, customers to cancelled while their order is pending. What `_transition` enforces."""
+    allowed = TRANSITIONS[order.status]
+    if not actor.role.is_admin:
+        owner_may_cancel = order.user_id == actor.id and order.status in CUSTOMER_CANCELLABLE
+        allowed = allowed & {OrderStatus.CANCELLED} if owner_may_cancel else frozenset()
+    return [status for status in OrderStatus if status in allowed]
+
+
 async def _transition(
     session: AsyncSession, order: Order, *, to: OrderStatus, actor: User
 ) -> Order:
-    if to not in TRANSITIONS[order.status]:
+    if to not in allowed_transitions(actor, order):
         raise InvalidTransition(order.status, to)
     if to is OrderStatus.CANCELLED:
         # Under the order's lock, so a second cancel finds it cancelled and restocks nothing.
@@ -309,8 +319,6 @@ async def _transition(
 
 async def cancel_order(session: AsyncSession, *, actor: User, order_id: int) -> Order:
     order = await _lock_order(session, viewer=actor, order_id=order_id)
-    if not actor.role.is_admin and order.status not in CUSTOMER_CANCELLABLE:
-        raise InvalidTransition(order.status, OrderStatus.CANCELLED)
     return await _transition(session, order, to=OrderStatus.CANCELLED, actor=actor)
 
 

@@ -13,6 +13,7 @@ from app.core.schemas import (
     NotNull,
     OutputModel,
     WholeNumber,
+    example_body,
 )
 from app.products.models import ProductStatus
 from app.products.stock import MAX_STOCK
@@ -60,6 +61,17 @@ class ProductPublic(OutputModel):
 
 
 class ProductCreate(InputModel):
+    model_config = example_body(
+        {
+            "name": "Stoneware Teapot, 1.2 l",
+            "sku": "KIT-TEAPOT-012",
+            "description": "Glazed stoneware with a steel infuser; dishwasher safe.",
+            "price": "34.90",
+            "stock_quantity": 25,
+            "status": "active",
+        }
+    )
+
     name: ProductName
     sku: Sku
     description: Description | None = None
@@ -71,6 +83,8 @@ class ProductCreate(InputModel):
 class ProductUpdate(InputModel):
     """No `stock_quantity`: stock only moves through the stock endpoint and orders."""
 
+    model_config = example_body({"price": "29.90", "status": "inactive"})
+
     name: Annotated[ProductName | None, NotNull] = None
     sku: Annotated[Sku | None, NotNull] = None
     description: Description | None = None
@@ -79,6 +93,8 @@ class ProductUpdate(InputModel):
 
 
 class StockAdjustment(InputModel):
+    model_config = example_body({"delta": 12})
+
     delta: Annotated[
         int,
         Field(ge=-MAX_STOCK, le=MAX_STOCK),

@@ -11,7 +11,9 @@ from app.products.exceptions import (
     InsufficientStock,
     ProductNotFound,
     SkuTaken,
+    StockLimit,
     StockLimitExceeded,
+    StockShortage,
 )
 from app.products.models import Product, ProductStatus, ProductStatusCount
 from app.products.schemas import ProductCreate, ProductListParams, ProductSort, ProductUpdate
@@ -152,8 +154,8 @@ async def adjust_stock(session: AsyncSession, *, product_id: int, delta: int) ->
         raise ProductNotFound
     if delta < 0:
         raise InsufficientStock(
-            [{"product_id": product_id, "requested": -delta, "available": available}]
+            [StockShortage(product_id=product_id, requested=-delta, available=available)]
         )
     raise StockLimitExceeded(
-        product_id=product_id, available=available, delta=delta, maximum=stock.MAX_STOCK
+        StockLimit(product_id=product_id, available=available, delta=delta, maximum=stock.MAX_STOCK)
     )

@@ -3,15 +3,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.core.dependencies import ReadSessionDep
-from app.core.errors import error_responses
-from app.core.routing import StrictJSONRoute
+from app.core.routing import ApiRoute
 from app.stats import service
 from app.stats.schemas import Stats
 from app.users.dependencies import AdminUser
 
-router = APIRouter(
-    prefix="/api/stats", tags=["stats"], responses=error_responses(401), route_class=StrictJSONRoute
-)
+router = APIRouter(prefix="/api/stats", tags=["stats"], route_class=ApiRoute)
 
 LowStockParam = Annotated[
     int,
@@ -23,9 +20,10 @@ LowStockParam = Annotated[
 ]
 
 
-@router.get("", responses=error_responses(403))
+@router.get("")
 async def read_stats(
     _: AdminUser, session: ReadSessionDep, low_stock: LowStockParam = service.DEFAULT_LOW_STOCK
 ) -> Stats:
-    """Counts of users, products and orders, orders and their totals by status, and revenue."""
+    """Counts of users, products and orders, orders and their totals by status, and revenue;
+    admins only."""
     return await service.read_stats(session, low_stock=low_stock)

@@ -6,6 +6,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from app.core.dependencies import ReadSessionmakerDep, SettingsDep
+from app.core.error_docs import raises
 from app.core.errors import Unauthorized
 from app.core.security import InvalidAccessToken, decode_access_token
 from app.users.exceptions import AdminRequired, InvalidToken
@@ -15,6 +16,7 @@ from app.users.models import User
 bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
+@raises(Unauthorized, InvalidToken)
 async def get_current_user(
     request: Request,
     sessions: ReadSessionmakerDep,
@@ -42,6 +44,7 @@ async def get_current_user(
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
+@raises(AdminRequired)
 async def require_admin(user: CurrentUser) -> User:
     if not user.role.is_admin:
         raise AdminRequired

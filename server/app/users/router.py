@@ -2,14 +2,32 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from app.core.config import Settings
 from app.core.dependencies import ReadSessionDep, SessionDep, SettingsDep, ThrottleDep
-from app.core.errors import error_responses
-from app.core.pagination import Page
-from app.core.routing import StrictJSONRoute
+from app.core.error_docs import errors
+from app.core.errors import RateLimited
+from app.core.pagination import PAGE_ERRORS, Page
+from app.core.routing import ApiRoute
 from app.core.schemas import RowId
 from app.users import service
 from app.users.dependencies import AdminUser, CurrentUser
+from app.users.exceptions import (
+    CannotChangeOwnAccess,
+    CannotDeleteSelf,
+    EmailTaken,
+    FirstSuperuserProtected,
+    IncorrectPassword,
+    RoleNotAssignable,
+    TooManyEmailChanges,
+    TooManyPasswordAttempts,
+    UserHasOrders,
+    UsernameTaken,
+    UserNotFound,
+    UserNotManageable,
+)
+from app.users.models import User
 from app.users.schemas import (
+    CurrentUserPublic,
     PasswordChange,
     UserCreate,
     UserListParams,
@@ -18,29 +36,47 @@ from app.users.schemas import (
     UserUpdateMe,
 )
 
-router = APIRouter(
-    prefix="/api/users", tags=["users"], responses=error_responses(401), route_class=StrictJSONRoute
-)
+router = APIRouter(prefix="/api/users", tags=["users"], route_class=ApiRoute)
+
+
+def _public(user: User, viewer: User, settings: Settings) -> UserPublic:
+    return UserPublic.of(
+        user, permissions=service.permissions(actor=viewer, target=user, settings=settings)
+    )
+
+
+def _current(user: User, settings: Settings) -> CurrentUserPublic:
+    return CurrentUserPublic.of(
+        user,
+        permissions=service.permissions(actor=user, target=user, settings=settings),
+        new_account_roles=service.grantable_roles(user),
+    )
 
 
 @router.get("/me")
-async def read_me(user: CurrentUser) -> UserPublic:
-    return UserPublic.model_validate(user)
+async def read_me(user: CurrentUser, settings: SettingsDep) -> CurrentUserPublic:
+    """Your own account, for any signed-in user, with the roles you may give a new account."""
+    return _current(user, settings)
 
 
-@router.patch("/me", responses=error_responses(409, 429, body=True))
+@router.patch("/me", responses=errors(UserNotFound, EmailTaken, TooManyEmailChanges))
 async def update_me(
-    changes: UserUpdateMe, user: CurrentUser, session: SessionDep, throttle: ThrottleDep
-) -> UserPublic:
-    """Change your own email or full name; a few email changes an hour."""
+    changes: UserUpdateMe,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    throttle: ThrottleDep,
+) -> CurrentUserPublic:
+    """Change your own email or full name, for any signed-in user; a few email changes an
+    hour. Role, status and password change elsewhere."""
     updated = await service.update_me(session, user, changes, throttle=throttle)
-    return UserPublic.model_validate(updated)
+    return _current(updated, settings)
 
 
 @router.post(
     "/me/password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(400, 429, body=True),
+    responses=errors(UserNotFound, IncorrectPassword, TooManyPasswordAttempts, RateLimited),
 )
 async def change_my_password(
     data: PasswordChange, user: CurrentUser, session: SessionDep, throttle: ThrottleDep
@@ -50,31 +86,53 @@ async def change_my_password(
     await service.change_password(session, user, data, throttle=throttle)
 
 
-@router.get("", responses=error_responses(403, 422))
+@router.get("", responses=errors(*PAGE_ERRORS))
 async def list_users(
-    params: Annotated[UserListParams, Query()], _: AdminUser, session: ReadSessionDep
+    params: Annotated[UserListParams, Query()],
+    actor: AdminUser,
+    session: ReadSessionDep,
+    settings: SettingsDep,
 ) -> Page[UserPublic]:
+    """Every account, paged, searchable by username or email; admins only."""
     page = await service.list_users(session, params)
-    return Page[UserPublic].of(page, params)
+    return Page[UserPublic].of(page.map(lambda user: _public(user, actor, settings)), params)
 
 
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409, body=True)
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(RoleNotAssignable, UsernameTaken, EmailTaken),
 )
-async def create_user(data: UserCreate, actor: AdminUser, session: SessionDep) -> UserPublic:
+async def create_user(
+    data: UserCreate, actor: AdminUser, session: SessionDep, settings: SettingsDep
+) -> UserPublic:
     """Admins create `user`s; only a superadmin creates admins and superadmins."""
-    return UserPublic.model_validate(await service.create_user(session, actor=actor, data=data))
+    created = await service.create_user(session, actor=actor, data=data)
+    return _public(created, actor, settings)
 
 
-@router.get("/{user_id:not_me}", responses=error_responses(404))
-async def read_user(user_id: RowId, viewer: CurrentUser, session: ReadSessionDep) -> UserPublic:
-    """Yourself, or anyone if you are an admin."""
-    return UserPublic.model_validate(
-        await service.get_visible_user(session, viewer=viewer, user_id=user_id)
-    )
+@router.get("/{user_id:not_me}", responses=errors(UserNotFound))
+async def read_user(
+    user_id: RowId, viewer: CurrentUser, session: ReadSessionDep, settings: SettingsDep
+) -> UserPublic:
+    """An account by id: your own, or anyone's for admins (someone else's is a 404 to a
+    user)."""
+    user = await service.get_visible_user(session, viewer=viewer, user_id=user_id)
+    return _public(user, viewer, settings)
 
 
-@router.patch("/{user_id:not_me}", responses=error_responses(403, 404, 409, body=True))
+@router.patch(
+    "/{user_id:not_me}",
+    responses=errors(
+        UserNotFound,
+        RoleNotAssignable,
+        UserNotManageable,
+        CannotChangeOwnAccess,
+        FirstSuperuserProtected,
+        UsernameTaken,
+        EmailTaken,
+    ),
+)
 async def update_user(
     user_id: RowId,
     changes: UserUpdate,
@@ -82,20 +140,28 @@ async def update_user(
     session: SessionDep,
     settings: SettingsDep,
 ) -> UserPublic:
+    """Change someone's account; admins only. Admins manage `user`s, superadmins anyone,
+    nobody their own role or active state; a new password or a deactivation ends the
+    account's sessions. The first superuser is never demoted or deactivated. What the caller
+    may change is in each user's `permissions`."""
     target = await service.lock_user(session, user_id)
     updated = await service.update_user(
         session, actor=actor, target=target, changes=changes, settings=settings
     )
-    return UserPublic.model_validate(updated)
+    return _public(updated, actor, settings)
 
 
 @router.delete(
     "/{user_id:not_me}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(403, 404, 409),
+    responses=errors(
+        UserNotFound, UserNotManageable, CannotDeleteSelf, FirstSuperuserProtected, UserHasOrders
+    ),
 )
 async def delete_user(
     user_id: RowId, actor: AdminUser, session: SessionDep, settings: SettingsDep
 ) -> None:
+    """Delete an account; admins only, under the same rules as changing it. Not yourself,
+    not the first superuser, and not an account with orders (deactivate it instead)."""
     target = await service.lock_user(session, user_id)
     await service.delete_user(session, actor=actor, target=target, settings=settings)

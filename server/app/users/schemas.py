@@ -1,17 +1,65 @@
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field, StrictBool, StringConstraints
 
 from app.core.pagination import PageParams
-from app.core.schemas import InputModel, NotNull, OutputModel, Password, Username
+from app.core.schemas import (
+    InputModel,
+    NotNull,
+    OutputModel,
+    Password,
+    Username,
+    example_body,
+)
 from app.users.models import UserRole
 
 FullName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 UserSort = Literal["username", "-username", "email", "-email", "created_at", "-created_at"]
 
+# The account the examples follow through Swagger: registered, signed in, its password changed.
+EXAMPLE_USERNAME = "alice.martin"
+EXAMPLE_PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - a documented example
+
+
+class UserRefusal(StrEnum):
+    """Why the current user may not do something to an account: `not_admin` (only admins
+    manage accounts), `self` (your own account, changed through `/api/users/me`),
+    `higher_role` (only a superadmin manages admins and superadmins), `first_superuser` (it
+    stays an active superadmin and is never deleted)."""
+
+    NOT_ADMIN = "not_admin"
+    SELF = "self"
+    HIGHER_ROLE = "higher_role"
+    FIRST_SUPERUSER = "first_superuser"
+
+
+class UserActionVerdict(OutputModel):
+    allowed: bool
+    refused_because: UserRefusal | None = Field(description="Why not, when not allowed")
+
+
+class UserPermissions(OutputModel):
+    """What the current user may do with this account now; the API refuses anything else."""
+
+    edit: UserActionVerdict = Field(
+        description="Change its email, full name or password (`PATCH /api/users/{user_id}`)"
+    )
+    change_access: UserActionVerdict = Field(description="Change its role or its active state")
+    delete: UserActionVerdict = Field(
+        description="Delete it, as far as roles go: an account that placed orders is still "
+        "refused (`user_has_orders`), to be deactivated instead"
+    )
+    assignable_roles: list[UserRole] = Field(
+        description="The roles `PATCH` accepts for it: its own role alone unless "
+        "`change_access` is allowed; none unless `edit` is"
+    )
+
 
 class UserPublic(OutputModel):
+    """An account, with what the current user may do with it."""
+
     id: int
     username: str
     email: str
@@ -20,9 +68,28 @@ class UserPublic(OutputModel):
     is_active: bool
     created_at: datetime
     updated_at: datetime
+    permissions: UserPermissions
+
+
+class CurrentUserPublic(UserPublic):
+    """Your own account, as `/api/users/me` shows it."""
+
+    new_account_roles: list[UserRole] = Field(
+        description="The roles you may give an account you create (`POST /api/users`); "
+        "none unless you are an admin"
+    )
 
 
 class UserRegister(InputModel):
+    model_config = example_body(
+        {
+            "username": EXAMPLE_USERNAME,
+            "email": "alice.martin@example.com",
+            "password": EXAMPLE_PASSWORD,
+            "full_name": "Alice Martin",
+        }
+    )
+
     username: Username
     email: EmailStr
     password: Password
@@ -30,17 +97,32 @@ class UserRegister(InputModel):
 
 
 class UserCreate(UserRegister):
+    model_config = example_body(
+        {
+            "username": "tom.berg",
+            "email": "tom.berg@example.com",
+            "password": "Warehouse-shift-2026",
+            "full_name": "Tom Berg",
+            "role": "user",
+            "is_active": True,
+        }
+    )
+
     role: UserRole = UserRole.USER
     # JSON true or false only: "0" or "no" for a flag that locks someone out is a mistake.
     is_active: StrictBool = True
 
 
 class UserUpdateMe(InputModel):
+    model_config = example_body({"email": "alice.m@example.org", "full_name": "Alice Martin-Berg"})
+
     email: Annotated[EmailStr | None, NotNull] = None
     full_name: FullName | None = None
 
 
 class UserUpdate(UserUpdateMe):
+    model_config = example_body({"full_name": "Thomas Berg", "is_active": False})
+
     role: Annotated[UserRole | None, NotNull] = None
     is_active: Annotated[StrictBool | None, NotNull] = None
     password: Annotated[Password | None, NotNull] = None
@@ -53,6 +135,10 @@ class PasswordSet(InputModel):
 
 
 class PasswordChange(InputModel):
+    model_config = example_body(
+        {"current_password": EXAMPLE_PASSWORD, "new_password": "staple-battery-horse-correct"}
+    )
+
     current_password: Annotated[str, StringConstraints(max_length=1024)]
     new_password: Password
 

@@ -7,12 +7,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
 from app.core.database import violated_constraint
+from app.core.errors import AppError
 from app.core.pagination import PageResult, contains_pattern, order_by, paginate, sort_columns
 from app.core.schemas import canonical_username
 from app.core.security import hash_password, verify_password
 from app.core.throttle import LimitName, Throttle
 from app.refresh_tokens import service as refresh_tokens
 from app.users.exceptions import (
+    AdminRequired,
+    CannotChangeOwnAccess,
     CannotDeleteSelf,
     EmailTaken,
     FirstSuperuserProtected,
@@ -28,8 +31,11 @@ from app.users.exceptions import (
 from app.users.models import User, UserRole
 from app.users.schemas import (
     PasswordChange,
+    UserActionVerdict,
     UserCreate,
     UserListParams,
+    UserPermissions,
+    UserRefusal,
     UserRegister,
     UserSort,
     UserUpdate,
@@ -137,15 +143,85 @@ async def register_user(
     return user
 
 
+def grantable_roles(actor: User) -> list[UserRole]:
+    """The roles `actor` may give an account: a superadmin any, an admin `user` only."""
+    if actor.role is UserRole.SUPERADMIN:
+        return [UserRole.USER, UserRole.ADMIN, UserRole.SUPERADMIN]
+    return [UserRole.USER] if actor.role.is_admin else []
+
+
 def _ensure_can_grant(actor: User, role: UserRole) -> None:
-    if role is not UserRole.USER and actor.role is not UserRole.SUPERADMIN:
+    if role not in grantable_roles(actor):
         raise RoleNotAssignable
 
 
-def _ensure_can_manage(actor: User, target: User) -> None:
+def _edit_refusal(actor: User, target: User) -> UserRefusal | None:
+    if not actor.role.is_admin:
+        return UserRefusal.NOT_ADMIN
     # An admin who could edit another admin could also take over a superadmin's account.
     if actor.role is not UserRole.SUPERADMIN and target.role is not UserRole.USER:
-        raise UserNotManageable
+        return UserRefusal.HIGHER_ROLE
+    return None
+
+
+def _access_change_refusal(actor: User, target: User, settings: Settings) -> UserRefusal | None:
+    """Changing the role or the active state: the first superuser stays, so someone can
+    always manage everyone, and nobody demotes or locks out themselves by a slip."""
+    refusal = _edit_refusal(actor, target)
+    if refusal is not None:
+        return refusal
+    if is_first_superuser(target, settings):
+        return UserRefusal.FIRST_SUPERUSER
+    return UserRefusal.SELF if target.id == actor.id else None
+
+
+def _delete_refusal(actor: User, target: User, settings: Settings) -> UserRefusal | None:
+    if not actor.role.is_admin:
+        return UserRefusal.NOT_ADMIN
+    if target.id == actor.id:
+        return UserRefusal.SELF
+    if is_first_superuser(target, settings):
+        return UserRefusal.FIRST_SUPERUSER
+    return _edit_refusal(actor, target)
+
+
+_REFUSAL_ERRORS: dict[UserRefusal, type[AppError]] = {
+    UserRefusal.NOT_ADMIN: AdminRequired,
+    UserRefusal.SELF: CannotChangeOwnAccess,
+    UserRefusal.HIGHER_ROLE: UserNotManageable,
+    UserRefusal.FIRST_SUPERUSER: FirstSuperuserProtected,
+}
+_DELETE_REFUSAL_ERRORS = _REFUSAL_ERRORS | {UserRefusal.SELF: CannotDeleteSelf}
+
+
+def _ensure_allowed(
+    refusal: UserRefusal | None, errors: dict[UserRefusal, type[AppError]] = _REFUSAL_ERRORS
+) -> None:
+    if refusal is not None:
+        raise errors[refusal]
+
+
+def _verdict(refusal: UserRefusal | None) -> UserActionVerdict:
+    return UserActionVerdict(allowed=refusal is None, refused_because=refusal)
+
+
+def permissions(*, actor: User, target: User, settings: Settings) -> UserPermissions:
+    """What `actor` may do with `target`'s account: what `update_user` and `delete_user`
+    accept, from the same checks."""
+    edit = _edit_refusal(actor, target)
+    access_change = _access_change_refusal(actor, target, settings)
+    if edit is not None:
+        assignable_roles = []
+    elif access_change is not None:
+        assignable_roles = [target.role]
+    else:
+        assignable_roles = grantable_roles(actor)
+    return UserPermissions(
+        edit=_verdict(edit),
+        change_access=_verdict(access_change),
+        delete=_verdict(_delete_refusal(actor, target, settings)),
+        assignable_roles=assignable_roles,
+    )
 
 
 async def create_user(session: AsyncSession, *, actor: User, data: UserCreate) -> User:
@@ -184,12 +260,11 @@ async def update_user(
     changes: UserUpdate,
     settings: Settings,
 ) -> User:
-    _ensure_can_manage(actor, target)
+    _ensure_allowed(_edit_refusal(actor, target))
     if changes.role is not None:
         _ensure_can_grant(actor, changes.role)
-    demoted = changes.role not in (None, UserRole.SUPERADMIN)
-    if is_first_superuser(target, settings) and (changes.is_active is False or demoted):
-        raise FirstSuperuserProtected
+    if changes.role not in (None, target.role) or changes.is_active not in (None, target.is_active):
+        _ensure_allowed(_access_change_refusal(actor, target, settings))
     fields = changes.model_dump(exclude_unset=True, exclude={"password"})
     if changes.password is not None:
         fields["hashed_password"] = await hash_password(changes.password)
@@ -203,11 +278,7 @@ async def update_user(
 async def delete_user(
     session: AsyncSession, *, actor: User, target: User, settings: Settings
 ) -> None:
-    if target.id == actor.id:
-        raise CannotDeleteSelf
-    if is_first_superuser(target, settings):
-        raise FirstSuperuserProtected
-    _ensure_can_manage(actor, target)
+    _ensure_allowed(_delete_refusal(actor, target, settings), _DELETE_REFUSAL_ERRORS)
     await session.delete(target)
     try:
         await session.flush()

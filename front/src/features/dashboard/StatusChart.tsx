@@ -3,7 +3,7 @@
 import { useTranslations } from "next-intl";
 import Link from "next/link";
 
-import type { OrderStatus } from "@/features/orders/rules";
+import type { OrderStatus } from "@/lib/api/enums";
 
 import { barPercents } from "./bars";
 

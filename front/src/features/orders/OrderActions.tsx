@@ -5,11 +5,17 @@ import { useEffect, useRef, useState } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { ConfirmDialog } from "@/components/ui/ConfirmDialog";
-import { useAuth } from "@/contexts/auth";
+import type { OrderStatus } from "@/lib/api/enums";
 import { useApiErrorText } from "@/lib/i18n/errorText";
 
 import { useCancelOrder, useChangeOrderStatus, type Order } from "./queries";
-import { canCancel, statusActions, type ForwardStatus } from "./rules";
+
+/** A status an order moves forward to: nothing leads back to pending, cancelling is apart. */
+type ForwardStatus = Exclude<OrderStatus, "pending" | "cancelled">;
+
+function isForward(status: OrderStatus): status is ForwardStatus {
+  return status !== "pending" && status !== "cancelled";
+}
 
 /** An action waiting for confirmation: a next status, or cancelling. */
 type Asked = { kind: "status"; status: ForwardStatus } | { kind: "cancel" } | null;
@@ -19,10 +25,9 @@ interface OrderActionsProps {
   onDone(message: string): void;
 }
 
-/** The status changes the viewer may make to this order, each confirmed first. */
+/** The status changes the API allows the viewer on this order, each confirmed first. */
 export function OrderActions({ order, onDone }: OrderActionsProps) {
   const t = useTranslations("orders");
-  const { user } = useAuth();
   const errorText = useApiErrorText("orders");
   const [asked, setAsked] = useState<Asked>(null);
   const changeStatus = useChangeOrderStatus(order.id);
@@ -37,11 +42,8 @@ export function OrderActions({ order, onDone }: OrderActionsProps) {
     }
   }, [actionsDone]);
 
-  if (!user) {
-    return null;
-  }
-  const nextStatuses = statusActions(order.status, user.role);
-  const cancellable = canCancel(order, user);
+  const nextStatuses = order.allowed_transitions.filter(isForward);
+  const cancellable = order.allowed_transitions.includes("cancelled");
   const mutation = asked?.kind === "cancel" ? cancel : changeStatus;
 
   function close() {

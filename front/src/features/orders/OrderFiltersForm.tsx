@@ -5,9 +5,9 @@ import { useState, type FormEvent } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { Field, SelectField } from "@/components/ui/Field";
+import { ORDER_STATUSES, type OrderStatus } from "@/lib/api/enums";
 
 import { hasFilters, NO_FILTERS, type OrderFilters } from "./filters";
-import { ORDER_STATUSES, type OrderStatus } from "./rules";
 
 interface OrderFiltersFormProps {
   filters: OrderFilters;

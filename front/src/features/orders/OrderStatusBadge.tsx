@@ -2,7 +2,7 @@
 
 import { useTranslations } from "next-intl";
 
-import type { OrderStatus } from "./rules";
+import type { OrderStatus } from "@/lib/api/enums";
 
 // The colour only adds to the text; every status reads out by its name.
 const STYLES: Record<OrderStatus, string> = {

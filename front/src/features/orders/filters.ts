@@ -1,7 +1,6 @@
 /** The order list's filters, kept in the address so that back, reload and links keep them. */
 import { compactQuery, oneOf, parseOffset } from "@/lib/addressFilters";
-
-import { ORDER_STATUSES, type OrderStatus } from "./rules";
+import { ORDER_STATUSES, type OrderStatus } from "@/lib/api/enums";
 
 export interface OrderFilters {
   status: OrderStatus | null;

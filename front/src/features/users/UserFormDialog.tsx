@@ -9,12 +9,12 @@ import { Dialog } from "@/components/ui/Dialog";
 import { DialogButtons } from "@/components/ui/DialogButtons";
 import { SelectField } from "@/components/ui/Field";
 import { useAuth } from "@/contexts/auth";
+import { USER_ROLES, type UserRole } from "@/lib/api/enums";
 import { asApiError } from "@/lib/api/errors";
 import { useFieldErrorText, useFormErrorSummary } from "@/lib/i18n/errorText";
 
 import { ActiveCheckbox } from "./ActiveCheckbox";
 import { useSaveUser, type User } from "./queries";
-import { assignableRoles, USER_ROLES, type UserRole } from "./rules";
 
 interface UserFormDialogProps {
   /** The account to edit; null to create one. */
@@ -23,7 +23,7 @@ interface UserFormDialogProps {
   onSaved(message: string): void;
 }
 
-/** Creates an account, or changes one's role and active state; only allowed roles are offered. */
+/** Creates an account, or changes one's role and active state; only the roles the API allows are offered. */
 export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) {
   const t = useTranslations("users");
   const tCommon = useTranslations("common");
@@ -32,15 +32,7 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
   const error = save.error ? asApiError(save.error) : null;
   const fieldError = useFieldErrorText("users");
   const errorSummary = useFormErrorSummary("users");
-  const roles = assignableRoles(actor?.role ?? "user");
-
-  function roleHint(): string | undefined {
-    if (roles.length < USER_ROLES.length) {
-      return t("form.roleHint");
-    }
-    // Which superadmin is the protected first one only the API knows: it refuses if need be.
-    return user?.role === "superadmin" ? t("form.firstSuperuserHint") : undefined;
-  }
+  const roles = (user ? user.permissions.assignable_roles : actor?.new_account_roles) ?? [];
 
   function close() {
     save.reset();
@@ -83,7 +75,7 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
           label={t("form.role")}
           name="role"
           defaultValue={user?.role ?? "user"}
-          hint={roleHint()}
+          hint={roles.length < USER_ROLES.length ? t("form.roleHint") : undefined}
           options={roles.map((role: UserRole) => ({ value: role, label: tCommon(`roles.${role}`) }))}
           error={fieldError(error, "role")}
         />

@@ -8,7 +8,6 @@ import { cellClass, DataTable, RecordCard, type Column } from "@/components/ui/D
 import { formatDate } from "@/lib/dates";
 
 import type { User } from "./queries";
-import { manageVerdict } from "./rules";
 
 interface UserTableProps {
   users: readonly User[];
@@ -19,24 +18,25 @@ interface UserTableProps {
 
 type UserRowProps = Omit<UserTableProps, "users"> & { user: User };
 
-/** Edit and delete where the rules allow it, else why not; and the account's orders. */
-function UserActions({ user, actor, onEdit, onDelete }: UserRowProps) {
+/** Edit and delete where the API allows them, else why not; and the account's orders. */
+function UserActions({ user, onEdit, onDelete }: UserRowProps) {
   const t = useTranslations("users");
-  const verdict = manageVerdict(actor, user);
+  const { change_access: changeAccess, delete: deletion } = user.permissions;
+  // The rules that refuse one refuse the other, so deleting's reason says why for both.
+  const locked = !changeAccess.allowed && !deletion.allowed ? deletion.refused_because : null;
   return (
     <div className="flex flex-wrap items-center gap-2">
-      {verdict.allowed ? (
-        <>
-          <Button variant="secondary" aria-label={t("editLabel", { username: user.username })} onClick={() => onEdit(user)}>
-            {t("edit")}
-          </Button>
-          <Button variant="ghost" aria-label={t("deleteLabel", { username: user.username })} onClick={() => onDelete(user)}>
-            {t("deleteAction")}
-          </Button>
-        </>
-      ) : (
-        verdict.reason !== "notAdmin" && <span className="text-xs text-slate-600">{t(`locked.${verdict.reason}`)}</span>
+      {changeAccess.allowed && (
+        <Button variant="secondary" aria-label={t("editLabel", { username: user.username })} onClick={() => onEdit(user)}>
+          {t("edit")}
+        </Button>
       )}
+      {deletion.allowed && (
+        <Button variant="ghost" aria-label={t("deleteLabel", { username: user.username })} onClick={() => onDelete(user)}>
+          {t("deleteAction")}
+        </Button>
+      )}
+      {locked && locked !== "not_admin" && <span className="text-xs text-slate-600">{t(`locked.${locked}`)}</span>}
       <Link
         href={`/orders?customer=${encodeURIComponent(user.username)}`}
         aria-label={t("ordersLabel", { username: user.username })}

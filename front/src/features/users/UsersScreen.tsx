@@ -10,12 +10,12 @@ import { Field, SelectField } from "@/components/ui/Field";
 import { Pagination } from "@/components/ui/Pagination";
 import { QueryView } from "@/components/ui/States";
 import { useAuth } from "@/contexts/auth";
+import { USER_ROLES, type UserRole } from "@/lib/api/enums";
 import { PAGE_SIZE } from "@/lib/queries";
 import { useDebouncedValue } from "@/lib/useDebouncedValue";
 
 import { DeleteUserDialog } from "./DeleteUserDialog";
 import { useUsers, type User } from "./queries";
-import { USER_ROLES, type UserRole } from "./rules";
 import { UserFormDialog } from "./UserFormDialog";
 import { UserTable } from "./UserTable";
 

@@ -4,9 +4,8 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 
 import { useApi } from "@/contexts/auth";
 import { unwrap, type Schemas } from "@/lib/api/client";
+import type { UserRole } from "@/lib/api/enums";
 import { pageQuery, useInvalidatingMutation } from "@/lib/queries";
-
-import type { UserRole } from "./rules";
 
 export type User = Schemas["UserPublic"];
 export type UserCreate = Schemas["UserCreate"];

@@ -1,6 +1,6 @@
 import createClient, { type Client } from "openapi-fetch";
 
-import { ApiError, asApiError, toApiError } from "./errors";
+import { ApiError, UNEXPECTED_RESPONSE, asApiError, toApiError } from "./errors";
 import type { components, paths } from "./schema";
 import type { AuthSession } from "./session";
 
@@ -31,7 +31,7 @@ export async function unwrap<T>(call: Promise<CallResult<T>>): Promise<T> {
     throw toApiError(response.status, error, response.headers);
   }
   if (data === undefined && response.status !== 204) {
-    throw new ApiError({ status: response.status, code: "unexpected_response", message: "Empty response" });
+    throw new ApiError({ status: response.status, code: UNEXPECTED_RESPONSE, message: "Empty response" });
   }
   return data as T;
 }

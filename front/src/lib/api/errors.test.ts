@@ -68,7 +68,7 @@ describe("toApiError", () => {
     });
     const fromHeader = toApiError(
       429,
-      { detail: "Too many requests", code: "too_many_requests" },
+      { detail: "Too many requests, slow down", code: "rate_limited" },
       new Headers({ "Retry-After": "12" }),
     );
 

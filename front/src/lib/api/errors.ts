@@ -1,8 +1,16 @@
 /**
- * Every API error body is `{detail, code, ...}` (server/app/core/errors.py). `ApiError` carries
- * what a screen needs to show it: the machine code to translate, the field errors of a 422 and
- * the per-product shortages of a 409 `insufficient_stock`.
+ * Every API error body is `{detail, code, ...}` (server/app/core/errors.py), each code's typed in
+ * the generated schema. `ApiError` carries what a screen needs to show it: the machine code to
+ * translate, the field errors of a 422 and the per-product shortages of a 409 `insufficient_stock`.
  */
+import type { components } from "./schema";
+
+type Schemas = components["schemas"];
+type InvalidField = Schemas["InvalidField"];
+type StockShortage = Schemas["StockShortage"];
+
+/** Every error body the API documents: a union discriminated on `code`. */
+export type ErrorBody = Extract<Schemas[keyof Schemas], { code: string; detail: unknown }>;
 
 /** One field's problem in a 422 `validation_error`, keyed by its path without `body`/`query`. */
 export interface FieldError {
@@ -24,9 +32,11 @@ export interface StockProblem {
 export const NETWORK_ERROR = "network_error";
 export const UNEXPECTED_RESPONSE = "unexpected_response";
 
+export type ApiErrorCode = ErrorBody["code"] | typeof NETWORK_ERROR | typeof UNEXPECTED_RESPONSE;
+
 export class ApiError extends Error {
   readonly status: number;
-  readonly code: string;
+  readonly code: ApiErrorCode;
   readonly fieldErrors: readonly FieldError[];
   readonly stockProblems: readonly StockProblem[];
   /** Seconds to wait, from a 429's `retry_after` or `Retry-After`. */
@@ -36,7 +46,7 @@ export class ApiError extends Error {
 
   constructor(init: {
     status: number;
-    code: string;
+    code: ApiErrorCode;
     message: string;
     fieldErrors?: readonly FieldError[];
     stockProblems?: readonly StockProblem[];
@@ -63,49 +73,21 @@ export class ApiError extends Error {
   }
 }
 
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isInteger(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value);
-}
-
 // `loc` is e.g. ["body", "items", 0, "quantity"]; the field is what follows the location kind.
 const LOCATION_KINDS = new Set(["body", "query", "path", "header", "cookie"]);
 
-function toFieldError(item: unknown): FieldError | null {
-  if (!isObject(item) || !Array.isArray(item.loc)) {
-    return null;
-  }
-  const path = item.loc.filter((part): part is string | number =>
-    typeof part === "string" || typeof part === "number",
-  );
-  const [first, ...rest] = path;
-  const fieldPath = typeof first === "string" && LOCATION_KINDS.has(first) ? rest : path;
-  return {
-    field: fieldPath.join("."),
-    type: typeof item.type === "string" ? item.type : "value_error",
-    message: typeof item.msg === "string" ? item.msg : "",
-    context: isObject(item.ctx) ? item.ctx : {},
-  };
+function toFieldError({ loc, type, msg, ctx }: InvalidField): FieldError {
+  const [first, ...rest] = loc;
+  const fieldPath = typeof first === "string" && LOCATION_KINDS.has(first) ? rest : loc;
+  return { field: fieldPath.join("."), type, message: msg, context: ctx ?? {} };
 }
 
-function toStockProblem(item: unknown): StockProblem | null {
-  if (!isObject(item)) {
-    return null;
-  }
-  const { product_id: productId, requested, available } = item;
-  if (!isInteger(productId) || !isInteger(requested) || !isInteger(available)) {
-    return null;
-  }
+function toStockProblem({ product_id: productId, requested, available }: StockShortage): StockProblem {
   return { productId, requested, available };
 }
 
-function retryAfterSeconds(body: JsonObject, headers: Headers | undefined): number | null {
-  if (isInteger(body.retry_after)) {
+function retryAfterSeconds(body: ErrorBody | null, headers: Headers | undefined): number | null {
+  if (body !== null && "retry_after" in body) {
     return body.retry_after;
   }
   const header = headers?.get("Retry-After");
@@ -113,35 +95,34 @@ function retryAfterSeconds(body: JsonObject, headers: Headers | undefined): numb
   return Number.isNaN(seconds) ? null : seconds;
 }
 
-function present<T>(value: T | null): value is T {
-  return value !== null;
+/** A body with a string `code` is the API's: its shape is the one the schema gives that code. */
+function isErrorBody(body: unknown): body is ErrorBody {
+  return typeof body === "object" && body !== null && typeof (body as { code?: unknown }).code === "string";
 }
 
 /** The `ApiError` for a response that failed with `status` and the parsed JSON `body`. */
 export function toApiError(status: number, body: unknown, headers?: Headers): ApiError {
-  if (!isObject(body) || typeof body.code !== "string") {
+  if (!isErrorBody(body)) {
     return new ApiError({
       status,
       code: UNEXPECTED_RESPONSE,
       message: `Unexpected response (HTTP ${status})`,
-      retryAfter: isObject(body) ? retryAfterSeconds(body, headers) : null,
+      retryAfter: retryAfterSeconds(null, headers),
     });
   }
-  const fieldErrors = Array.isArray(body.detail)
-    ? body.detail.map(toFieldError).filter(present)
-    : [];
+  const fieldErrors = body.code === "validation_error" ? body.detail.map(toFieldError) : [];
   const message =
-    typeof body.detail === "string"
-      ? body.detail
-      : fieldErrors.map((error) => `${error.field}: ${error.message}`).join("; ") || body.code;
+    body.code === "validation_error"
+      ? fieldErrors.map((error) => `${error.field}: ${error.message}`).join("; ") || body.code
+      : body.detail;
   return new ApiError({
     status,
     code: body.code,
     message,
     fieldErrors,
-    stockProblems: Array.isArray(body.items) ? body.items.map(toStockProblem).filter(present) : [],
+    stockProblems: body.code === "insufficient_stock" ? body.items.map(toStockProblem) : [],
     retryAfter: retryAfterSeconds(body, headers),
-    productIds: Array.isArray(body.product_ids) ? body.product_ids.filter(isInteger) : [],
+    productIds: body.code === "products_unavailable" ? body.product_ids : [],
   });
 }
 

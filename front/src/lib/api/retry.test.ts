@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 
-import { ApiError, NETWORK_ERROR } from "./errors";
+import { ApiError, type ApiErrorCode, NETWORK_ERROR } from "./errors";
 import { shouldRetry } from "./retry";
 
-const error = (status: number, code: string) => new ApiError({ status, code, message: code });
+const error = (status: number, code: ApiErrorCode) => new ApiError({ status, code, message: code });
 
 describe("shouldRetry", () => {
   it("retries a lost connection and a server failure, twice at most", () => {

@@ -116,7 +116,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Health */
+        /**
+         * Health
+         * @description Whether the API and its database answer: 200, or 503 while the database does not.
+         *     Public, and cheap to poll: one database check per second serves every caller.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -162,7 +166,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read Order By Number */
+        /**
+         * Read Order By Number
+         * @description An order by its number (`ORD-20261123-000042`): your own, or anyone's for admins.
+         */
         get: operations["read_order_by_number"];
         put?: never;
         post?: never;
@@ -179,7 +186,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read Order */
+        /**
+         * Read Order
+         * @description An order by id: your own, or anyone's for admins (someone else's is a 404 to a
+         *     customer).
+         */
         get: operations["read_order"];
         put?: never;
         post?: never;
@@ -218,7 +229,8 @@ export interface paths {
         };
         /**
          * Read Order History
-         * @description Every status change of the order, oldest first, starting with its creation.
+         * @description Every status change of the order, oldest first, starting with its creation: your own
+         *     orders, or anyone's for admins.
          */
         get: operations["read_order_history"];
         put?: never;
@@ -244,7 +256,8 @@ export interface paths {
         head?: never;
         /**
          * Change Order Status
-         * @description pending → paid | cancelled, paid → shipped | cancelled, shipped → completed.
+         * @description Move an order on; admins only. pending → paid | cancelled, paid → shipped |
+         *     cancelled, shipped → completed; a cancellation restocks.
          */
         patch: operations["change_order_status"];
         trace?: never;
@@ -258,11 +271,15 @@ export interface paths {
         };
         /**
          * List Products
-         * @description Active products; admins see all but archived ones unless they filter by `status`.
+         * @description The catalogue, paged, for any signed-in user: customers see active products; admins
+         *     see all but archived ones unless they filter by `status`.
          */
         get: operations["list_products"];
         put?: never;
-        /** Create Product */
+        /**
+         * Create Product
+         * @description Add a product to the catalogue; admins only. SKUs are unique whatever their case.
+         */
         post: operations["create_product"];
         delete?: never;
         options?: never;
@@ -279,21 +296,22 @@ export interface paths {
         };
         /**
          * Read Product
-         * @description Any product for admins; customers only find active ones.
+         * @description A product by id, for any signed-in user: admins find any, customers active ones.
          */
         get: operations["read_product"];
         put?: never;
         post?: never;
         /**
          * Delete Product
-         * @description Deletes the product, or archives it if orders reference it.
+         * @description Delete the product, or archive it if orders reference it; admins only.
          */
         delete: operations["delete_product"];
         options?: never;
         head?: never;
         /**
          * Update Product
-         * @description Change any field but the stock, which moves through `POST /{product_id}/stock`.
+         * @description Change any field but the stock, which moves through `POST /{product_id}/stock`;
+         *     admins only. Orders already placed keep the name, SKU and price they were placed at.
          */
         patch: operations["update_product"];
         trace?: never;
@@ -309,7 +327,7 @@ export interface paths {
         put?: never;
         /**
          * Adjust Product Stock
-         * @description Add to or take from the stock atomically; it never goes below zero.
+         * @description Add to or take from the stock atomically; admins only. It never goes below zero.
          */
         post: operations["adjust_product_stock"];
         delete?: never;
@@ -327,7 +345,8 @@ export interface paths {
         };
         /**
          * Read Stats
-         * @description Counts of users, products and orders, orders and their totals by status, and revenue.
+         * @description Counts of users, products and orders, orders and their totals by status, and revenue;
+         *     admins only.
          */
         get: operations["read_stats"];
         put?: never;
@@ -345,7 +364,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Users */
+        /**
+         * List Users
+         * @description Every account, paged, searchable by username or email; admins only.
+         */
         get: operations["list_users"];
         put?: never;
         /**
@@ -366,7 +388,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read Me */
+        /**
+         * Read Me
+         * @description Your own account, for any signed-in user, with the roles you may give a new account.
+         */
         get: operations["read_me"];
         put?: never;
         post?: never;
@@ -375,7 +400,8 @@ export interface paths {
         head?: never;
         /**
          * Update Me
-         * @description Change your own email or full name; a few email changes an hour.
+         * @description Change your own email or full name, for any signed-in user; a few email changes an
+         *     hour. Role, status and password change elsewhere.
          */
         patch: operations["update_me"];
         trace?: never;
@@ -410,16 +436,27 @@ export interface paths {
         };
         /**
          * Read User
-         * @description Yourself, or anyone if you are an admin.
+         * @description An account by id: your own, or anyone's for admins (someone else's is a 404 to a
+         *     user).
          */
         get: operations["read_user"];
         put?: never;
         post?: never;
-        /** Delete User */
+        /**
+         * Delete User
+         * @description Delete an account; admins only, under the same rules as changing it. Not yourself,
+         *     not the first superuser, and not an account with orders (deactivate it instead).
+         */
         delete: operations["delete_user"];
         options?: never;
         head?: never;
-        /** Update User */
+        /**
+         * Update User
+         * @description Change someone's account; admins only. Admins manage `user`s, superadmins anyone,
+         *     nobody their own role or active state; a new password or a deactivation ends the
+         *     account's sessions. The first superuser is never demoted or deactivated. What the caller
+         *     may change is in each user's `permissions`.
+         */
         patch: operations["update_user"];
         trace?: never;
     };
@@ -443,17 +480,194 @@ export interface components {
              */
             token_type: "bearer";
         };
-        /** ErrorBody */
-        ErrorBody: {
-            /** Code */
-            code: string;
+        /**
+         * AdminRequiredBody
+         * @description 403 `admin_required`: This needs the admin role
+         */
+        AdminRequiredBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "admin_required";
             /** Detail */
             detail: string;
         };
-        /** HTTPValidationError */
-        HTTPValidationError: {
+        /**
+         * ApiTimeoutBody
+         * @description 504 `api_timeout`: The API did not answer in time
+         */
+        ApiTimeoutBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "api_timeout";
             /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
+            detail: string;
+        };
+        /**
+         * ApiUnavailableBody
+         * @description 502 `api_unavailable`: The API is unavailable, try again shortly
+         */
+        ApiUnavailableBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "api_unavailable";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * BodyNotReadableBody
+         * @description 400 `bad_request`: There was an error parsing the body
+         */
+        BodyNotReadableBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "bad_request";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * CannotChangeOwnAccessBody
+         * @description 409 `cannot_change_own_access`: You can't change your own role or active state
+         */
+        CannotChangeOwnAccessBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "cannot_change_own_access";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * CannotDeleteSelfBody
+         * @description 409 `cannot_delete_self`: You can't delete your own account
+         */
+        CannotDeleteSelfBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "cannot_delete_self";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * ConcurrentUpdateBody
+         * @description 409 `concurrent_update`: A concurrent change got in the way; nothing was saved, retry the request
+         */
+        ConcurrentUpdateBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "concurrent_update";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * ConstraintViolationBody
+         * @description 409 `constraint_violation`: The change conflicts with data stored meanwhile; nothing was saved
+         */
+        ConstraintViolationBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "constraint_violation";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * CurrentUserPublic
+         * @description Your own account, as `/api/users/me` shows it.
+         */
+        CurrentUserPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Email */
+            email: string;
+            /** Full Name */
+            full_name: string | null;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /**
+             * New Account Roles
+             * @description The roles you may give an account you create (`POST /api/users`); none unless you are an admin
+             */
+            new_account_roles: components["schemas"]["UserRole"][];
+            permissions: components["schemas"]["UserPermissions"];
+            role: components["schemas"]["UserRole"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Username */
+            username: string;
+        };
+        /**
+         * DatabaseBusyBody
+         * @description 503 `database_busy`: The database is too busy to answer in time; nothing was saved, try again shortly
+         */
+        DatabaseBusyBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "database_busy";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * DatabaseUnavailableBody
+         * @description 503 `database_unavailable`: The database is unavailable, try again shortly
+         */
+        DatabaseUnavailableBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "database_unavailable";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * EmailTakenBody
+         * @description 409 `email_taken`: This email is already registered
+         */
+        EmailTakenBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "email_taken";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * FirstSuperuserProtectedBody
+         * @description 409 `first_superuser_protected`: The first superuser can't be deleted, deactivated or demoted
+         */
+        FirstSuperuserProtectedBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "first_superuser_protected";
+            /** Detail */
+            detail: string;
         };
         /** Health */
         Health: {
@@ -468,20 +682,153 @@ export interface components {
              */
             status: "healthy" | "unhealthy";
         };
+        /**
+         * IdempotencyKeyReusedBody
+         * @description 422 `idempotency_key_reused`: This Idempotency-Key was already used with a different request body
+         */
+        IdempotencyKeyReusedBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "idempotency_key_reused";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * IncorrectPasswordBody
+         * @description 400 `incorrect_password`: The current password is incorrect
+         */
+        IncorrectPasswordBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "incorrect_password";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * InsufficientStockBody
+         * @description 409 `insufficient_stock`: Not enough stock
+         */
+        InsufficientStockBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "insufficient_stock";
+            /** Detail */
+            detail: string;
+            /** Items */
+            items: components["schemas"]["StockShortage"][];
+        };
+        /**
+         * InternalErrorBody
+         * @description 500 `internal_error`: Internal server error
+         */
+        InternalErrorBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "internal_error";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * InvalidCredentialsBody
+         * @description 401 `invalid_credentials`: Incorrect username or password
+         */
+        InvalidCredentialsBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "invalid_credentials";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * InvalidCursorBody
+         * @description 422 `invalid_cursor`: The cursor is not one this list gave out for this sort; start again without it
+         */
+        InvalidCursorBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "invalid_cursor";
+            /** Detail */
+            detail: string;
+        };
         /** InvalidField */
         InvalidField: {
             /** Ctx */
             ctx?: {
                 [key: string]: unknown;
             } | null;
-            /** Loc */
+            /**
+             * Loc
+             * @description Where: `body`, `query`, ... then the field's path
+             */
             loc: (string | number)[];
             /** Msg */
             msg: string;
-            /** Type */
+            /**
+             * Type
+             * @description Pydantic's error type, e.g. `string_too_short`: translatable
+             */
             type: string;
         };
-        /** LoginRequest */
+        /**
+         * InvalidRefreshTokenBody
+         * @description 401 `invalid_refresh_token`: The refresh token is invalid or expired
+         */
+        InvalidRefreshTokenBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "invalid_refresh_token";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * InvalidTokenBody
+         * @description 401 `invalid_token`: Could not validate credentials
+         */
+        InvalidTokenBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "invalid_token";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * InvalidTransitionBody
+         * @description 409 `invalid_status_transition`: This status change is not allowed
+         */
+        InvalidTransitionBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "invalid_status_transition";
+            current_status: components["schemas"]["OrderStatus"];
+            /** Detail */
+            detail: string;
+            requested_status: components["schemas"]["OrderStatus"];
+        };
+        /**
+         * LoginRequest
+         * @example {
+         *       "password": "correct-horse-battery-staple",
+         *       "username": "alice.martin"
+         *     }
+         */
         LoginRequest: {
             /** Password */
             password: string;
@@ -494,7 +841,33 @@ export interface components {
             /** Username */
             username: string;
         };
-        /** OrderCreate */
+        /**
+         * OffsetTooLargeBody
+         * @description 422 `offset_too_large`: offset may be at most 10,000; to go deeper, pass each page's `next_cursor` as `cursor`
+         */
+        OffsetTooLargeBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "offset_too_large";
+            /** Detail */
+            detail: string;
+            /** Max Offset */
+            max_offset: number;
+        };
+        /**
+         * OrderCreate
+         * @example {
+         *       "items": [
+         *         {
+         *           "product_id": 1,
+         *           "quantity": 2
+         *         }
+         *       ],
+         *       "note": "Please leave at the front door."
+         *     }
+         */
         OrderCreate: {
             /** Items */
             items: components["schemas"]["OrderLineInput"][];
@@ -529,8 +902,29 @@ export interface components {
             /** Quantity */
             quantity: number;
         };
-        /** OrderPublic */
+        /**
+         * OrderNotFoundBody
+         * @description 404 `order_not_found`: Order not found
+         */
+        OrderNotFoundBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "order_not_found";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * OrderPublic
+         * @description An order, with the status changes the current user may make to it.
+         */
         OrderPublic: {
+            /**
+             * Allowed Transitions
+             * @description The statuses you may move this order to now, in workflow order: `cancelled` through `POST /api/orders/{order_id}/cancel`; admins make any of them through `PATCH /api/orders/{order_id}/status`. Any other change is refused.
+             */
+            allowed_transitions: components["schemas"]["OrderStatus"][];
             /**
              * Created At
              * Format: date-time
@@ -563,7 +957,12 @@ export interface components {
          * @enum {string}
          */
         OrderStatus: "pending" | "paid" | "shipped" | "completed" | "cancelled";
-        /** OrderStatusChange */
+        /**
+         * OrderStatusChange
+         * @example {
+         *       "status": "paid"
+         *     }
+         */
         OrderStatusChange: {
             status: components["schemas"]["OrderStatus"];
         };
@@ -597,6 +996,19 @@ export interface components {
              * @example 19.90
              */
             total_amount: string;
+        };
+        /**
+         * OrderTooLargeBody
+         * @description 422 `order_too_large`: The order total exceeds 9,999,999,999.99
+         */
+        OrderTooLargeBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "order_too_large";
+            /** Detail */
+            detail: string;
         };
         /** Page[OrderPublic] */
         Page_OrderPublic_: {
@@ -655,7 +1067,13 @@ export interface components {
              */
             total: number;
         };
-        /** PasswordChange */
+        /**
+         * PasswordChange
+         * @example {
+         *       "current_password": "correct-horse-battery-staple",
+         *       "new_password": "staple-battery-horse-correct"
+         *     }
+         */
         PasswordChange: {
             /** Current Password */
             current_password: string;
@@ -678,17 +1096,33 @@ export interface components {
             client_secret?: string | null;
             /** Grant Type */
             grant_type?: "password" | null;
-            /** Password */
+            /**
+             * Password
+             * @example correct-horse-battery-staple
+             */
             password: string;
             /**
              * Scope
              * @default
              */
             scope: string;
-            /** Username */
+            /**
+             * Username
+             * @example alice.martin
+             */
             username: string;
         };
-        /** ProductCreate */
+        /**
+         * ProductCreate
+         * @example {
+         *       "description": "Glazed stoneware with a steel infuser; dishwasher safe.",
+         *       "name": "Stoneware Teapot, 1.2 l",
+         *       "price": "34.90",
+         *       "sku": "KIT-TEAPOT-012",
+         *       "status": "active",
+         *       "stock_quantity": 25
+         *     }
+         */
         ProductCreate: {
             /** Description */
             description?: string | null;
@@ -702,6 +1136,19 @@ export interface components {
             status: components["schemas"]["ProductStatus"];
             /** Stock Quantity */
             stock_quantity: number;
+        };
+        /**
+         * ProductNotFoundBody
+         * @description 404 `product_not_found`: Product not found
+         */
+        ProductNotFoundBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "product_not_found";
+            /** Detail */
+            detail: string;
         };
         /** ProductPublic */
         ProductPublic: {
@@ -740,6 +1187,10 @@ export interface components {
         /**
          * ProductUpdate
          * @description No `stock_quantity`: stock only moves through the stock endpoint and orders.
+         * @example {
+         *       "price": "29.90",
+         *       "status": "inactive"
+         *     }
          */
         ProductUpdate: {
             /** Description */
@@ -752,10 +1203,137 @@ export interface components {
             sku?: string;
             status?: components["schemas"]["ProductStatus"];
         };
-        /** RefreshRequest */
+        /**
+         * ProductsUnavailableBody
+         * @description 422 `products_unavailable`: Some products don't exist or can't be ordered
+         */
+        ProductsUnavailableBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "products_unavailable";
+            /** Detail */
+            detail: string;
+            /** Product Ids */
+            product_ids: number[];
+        };
+        /**
+         * RateLimitedBody
+         * @description 429 `rate_limited`: Too many requests, slow down
+         */
+        RateLimitedBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "rate_limited";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * RefreshRequest
+         * @example {
+         *       "refresh_token": "kX3v9Qb2LwT7mN4pR8sY1cZ6hJ0fD5gAeUoI2qWlE-w"
+         *     }
+         */
         RefreshRequest: {
             /** Refresh Token */
             refresh_token?: string | null;
+        };
+        /**
+         * RefreshTokenMissingBody
+         * @description 401 `refresh_token_missing`: No refresh token in the body or the cookie
+         */
+        RefreshTokenMissingBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "refresh_token_missing";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * RefreshTokenReusedBody
+         * @description 401 `refresh_token_reused`: This refresh token was already used; every session it belongs to is now signed out
+         */
+        RefreshTokenReusedBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "refresh_token_reused";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * RegistrationClosedBody
+         * @description 403 `registration_disabled`: Registration is disabled
+         */
+        RegistrationClosedBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "registration_disabled";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * RequestInvalidBody
+         * @description 422 `validation_error`: Some input doesn't fit the schema
+         */
+        RequestInvalidBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "validation_error";
+            /**
+             * Detail
+             * @description One entry per invalid field
+             */
+            detail: components["schemas"]["InvalidField"][];
+        };
+        /**
+         * RequestTooLargeBody
+         * @description 413 `request_too_large`: Request body too large: 1 MB at most
+         */
+        RequestTooLargeBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "request_too_large";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * RoleNotAssignableBody
+         * @description 403 `role_not_assignable`: Only a superadmin can grant the admin or superadmin role
+         */
+        RoleNotAssignableBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "role_not_assignable";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * SkuTakenBody
+         * @description 409 `sku_taken`: Another product already has this SKU
+         */
+        SkuTakenBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "sku_taken";
+            /** Detail */
+            detail: string;
         };
         /** Stats */
         Stats: {
@@ -775,13 +1353,51 @@ export interface components {
             /** Users */
             users: number;
         };
-        /** StockAdjustment */
+        /**
+         * StockAdjustment
+         * @example {
+         *       "delta": 12
+         *     }
+         */
         StockAdjustment: {
             /**
              * Delta
              * @description Added to the stock; negative to take stock away. Never zero.
              */
             delta: number;
+        };
+        /**
+         * StockLimitExceededBody
+         * @description 409 `stock_limit_exceeded`: The stock can't exceed its maximum
+         */
+        StockLimitExceededBody: {
+            /** Available */
+            available: number;
+            /**
+             * Code
+             * @constant
+             */
+            code: "stock_limit_exceeded";
+            /** Delta */
+            delta: number;
+            /** Detail */
+            detail: string;
+            /** Maximum */
+            maximum: number;
+            /** Product Id */
+            product_id: number;
+        };
+        /**
+         * StockShortage
+         * @description One product the stock can't cover.
+         */
+        StockShortage: {
+            /** Available */
+            available: number;
+            /** Product Id */
+            product_id: number;
+            /** Requested */
+            requested: number;
         };
         /**
          * TokenPair
@@ -801,7 +1417,155 @@ export interface components {
              */
             token_type: "bearer";
         };
-        /** UserCreate */
+        /**
+         * TooManyEmailChangesBody
+         * @description 429 `too_many_email_changes`: Too many email changes; try again later
+         */
+        TooManyEmailChangesBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "too_many_email_changes";
+            /** Detail */
+            detail: string;
+            /**
+             * Retry After
+             * @description Seconds until there is room again, as `Retry-After`
+             */
+            retry_after: number;
+        };
+        /**
+         * TooManyLoginAttemptsBody
+         * @description 429 `too_many_login_attempts`: Too many sign-in attempts; try again later
+         */
+        TooManyLoginAttemptsBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "too_many_login_attempts";
+            /** Detail */
+            detail: string;
+            /**
+             * Retry After
+             * @description Seconds until there is room again, as `Retry-After`
+             */
+            retry_after: number;
+        };
+        /**
+         * TooManyOrdersBody
+         * @description 429 `too_many_orders`: Too many orders placed in a short time; try again later
+         */
+        TooManyOrdersBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "too_many_orders";
+            /** Detail */
+            detail: string;
+            /**
+             * Retry After
+             * @description Seconds until there is room again, as `Retry-After`
+             */
+            retry_after: number;
+        };
+        /**
+         * TooManyPasswordAttemptsBody
+         * @description 429 `too_many_password_attempts`: Too many attempts at the current password; try again later
+         */
+        TooManyPasswordAttemptsBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "too_many_password_attempts";
+            /** Detail */
+            detail: string;
+            /**
+             * Retry After
+             * @description Seconds until there is room again, as `Retry-After`
+             */
+            retry_after: number;
+        };
+        /**
+         * TooManyPendingOrdersBody
+         * @description 409 `too_many_pending_orders`: You have too many pending orders; pay for or cancel one first
+         */
+        TooManyPendingOrdersBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "too_many_pending_orders";
+            /** Detail */
+            detail: string;
+            /** Limit */
+            limit: number;
+        };
+        /**
+         * TooManyRegistrationsBody
+         * @description 429 `too_many_registrations`: Too many registrations from this address; try again later
+         */
+        TooManyRegistrationsBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "too_many_registrations";
+            /** Detail */
+            detail: string;
+            /**
+             * Retry After
+             * @description Seconds until there is room again, as `Retry-After`
+             */
+            retry_after: number;
+        };
+        /**
+         * UnauthorizedBody
+         * @description 401 `not_authenticated`: Not authenticated
+         */
+        UnauthorizedBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "not_authenticated";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * UnstorableValueBody
+         * @description 422 `unstorable_value`: A value in the request is outside what the database can store or compare
+         */
+        UnstorableValueBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "unstorable_value";
+            /** Detail */
+            detail: string;
+        };
+        /** UserActionVerdict */
+        UserActionVerdict: {
+            /** Allowed */
+            allowed: boolean;
+            /** @description Why not, when not allowed */
+            refused_because: components["schemas"]["UserRefusal"] | null;
+        };
+        /**
+         * UserCreate
+         * @example {
+         *       "email": "tom.berg@example.com",
+         *       "full_name": "Tom Berg",
+         *       "is_active": true,
+         *       "password": "Warehouse-shift-2026",
+         *       "role": "user",
+         *       "username": "tom.berg"
+         *     }
+         */
         UserCreate: {
             /**
              * Email
@@ -826,7 +1590,66 @@ export interface components {
             /** Username */
             username: string;
         };
-        /** UserPublic */
+        /**
+         * UserHasOrdersBody
+         * @description 409 `user_has_orders`: This user has orders; deactivate the account instead
+         */
+        UserHasOrdersBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "user_has_orders";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * UserNotFoundBody
+         * @description 404 `user_not_found`: User not found
+         */
+        UserNotFoundBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "user_not_found";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * UserNotManageableBody
+         * @description 403 `user_not_manageable`: Only a superadmin can change an admin or superadmin
+         */
+        UserNotManageableBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "user_not_manageable";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * UserPermissions
+         * @description What the current user may do with this account now; the API refuses anything else.
+         */
+        UserPermissions: {
+            /**
+             * Assignable Roles
+             * @description The roles `PATCH` accepts for it: its own role alone unless `change_access` is allowed; none unless `edit` is
+             */
+            assignable_roles: components["schemas"]["UserRole"][];
+            /** @description Change its role or its active state */
+            change_access: components["schemas"]["UserActionVerdict"];
+            /** @description Delete it, as far as roles go: an account that placed orders is still refused (`user_has_orders`), to be deactivated instead */
+            delete: components["schemas"]["UserActionVerdict"];
+            /** @description Change its email, full name or password (`PATCH /api/users/{user_id}`) */
+            edit: components["schemas"]["UserActionVerdict"];
+        };
+        /**
+         * UserPublic
+         * @description An account, with what the current user may do with it.
+         */
         UserPublic: {
             /**
              * Created At
@@ -841,6 +1664,7 @@ export interface components {
             id: number;
             /** Is Active */
             is_active: boolean;
+            permissions: components["schemas"]["UserPermissions"];
             role: components["schemas"]["UserRole"];
             /**
              * Updated At
@@ -850,7 +1674,24 @@ export interface components {
             /** Username */
             username: string;
         };
-        /** UserRegister */
+        /**
+         * UserRefusal
+         * @description Why the current user may not do something to an account: `not_admin` (only admins
+         *     manage accounts), `self` (your own account, changed through `/api/users/me`),
+         *     `higher_role` (only a superadmin manages admins and superadmins), `first_superuser` (it
+         *     stays an active superadmin and is never deleted).
+         * @enum {string}
+         */
+        UserRefusal: "not_admin" | "self" | "higher_role" | "first_superuser";
+        /**
+         * UserRegister
+         * @example {
+         *       "email": "alice.martin@example.com",
+         *       "full_name": "Alice Martin",
+         *       "password": "correct-horse-battery-staple",
+         *       "username": "alice.martin"
+         *     }
+         */
         UserRegister: {
             /**
              * Email
@@ -873,7 +1714,13 @@ export interface components {
          * @enum {string}
          */
         UserRole: "superadmin" | "admin" | "user";
-        /** UserUpdate */
+        /**
+         * UserUpdate
+         * @example {
+         *       "full_name": "Thomas Berg",
+         *       "is_active": false
+         *     }
+         */
         UserUpdate: {
             /**
              * Email
@@ -892,7 +1739,13 @@ export interface components {
             password?: string;
             role?: components["schemas"]["UserRole"];
         };
-        /** UserUpdateMe */
+        /**
+         * UserUpdateMe
+         * @example {
+         *       "email": "alice.m@example.org",
+         *       "full_name": "Alice Martin-Berg"
+         *     }
+         */
         UserUpdateMe: {
             /**
              * Email
@@ -902,31 +1755,18 @@ export interface components {
             /** Full Name */
             full_name?: string | null;
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Context */
-            ctx?: Record<string, never>;
-            /** Input */
-            input?: unknown;
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
-        };
         /**
-         * ValidationErrorBody
-         * @description A 422 for input that doesn't fit the schema: one entry per invalid field.
+         * UsernameTakenBody
+         * @description 409 `username_taken`: This username is already taken
          */
-        ValidationErrorBody: {
+        UsernameTakenBody: {
             /**
              * Code
              * @constant
              */
-            code: "validation_error";
+            code: "username_taken";
             /** Detail */
-            detail: components["schemas"]["InvalidField"][];
+            detail: string;
         };
     };
     responses: never;
@@ -959,49 +1799,94 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"] | components["schemas"]["AccessToken"];
                 };
             };
-            /** @description The body could not be read, e.g. it is not UTF-8 */
+            /** @description Bad Request: `bad_request` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["BodyNotReadableBody"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `invalid_credentials` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["InvalidCredentialsBody"];
                 };
             };
-            /** @description The body is over 1 MB (refused by the proxy) */
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Request Entity Too Large: `request_too_large` */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RequestTooLargeBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Too Many Requests: `rate_limited`, `too_many_login_attempts` */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RateLimitedBody"] | components["schemas"]["TooManyLoginAttemptsBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -1026,40 +1911,94 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body could not be read, e.g. it is not UTF-8 */
+            /** @description Bad Request: `bad_request` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["BodyNotReadableBody"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `refresh_token_missing` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RefreshTokenMissingBody"];
                 };
             };
-            /** @description The body is over 1 MB (refused by the proxy) */
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Request Entity Too Large: `request_too_large` */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RequestTooLargeBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Too Many Requests: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimitedBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -1086,40 +2025,94 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"] | components["schemas"]["AccessToken"];
                 };
             };
-            /** @description The body could not be read, e.g. it is not UTF-8 */
+            /** @description Bad Request: `bad_request` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["BodyNotReadableBody"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `invalid_refresh_token`, `refresh_token_reused`, `refresh_token_missing` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["InvalidRefreshTokenBody"] | components["schemas"]["RefreshTokenReusedBody"] | components["schemas"]["RefreshTokenMissingBody"];
                 };
             };
-            /** @description The body is over 1 MB (refused by the proxy) */
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Request Entity Too Large: `request_too_large` */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RequestTooLargeBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Too Many Requests: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimitedBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -1146,58 +2139,94 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
-            /** @description The body could not be read, e.g. it is not UTF-8 */
+            /** @description Bad Request: `bad_request` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["BodyNotReadableBody"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden: `registration_disabled` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RegistrationClosedBody"];
                 };
             };
-            /** @description Conflict */
+            /** @description Conflict: `username_taken`, `email_taken`, `concurrent_update`, `constraint_violation` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UsernameTakenBody"] | components["schemas"]["EmailTakenBody"] | components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
                 };
             };
-            /** @description The body is over 1 MB (refused by the proxy) */
+            /** @description Request Entity Too Large: `request_too_large` */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RequestTooLargeBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Too Many Requests: `rate_limited`, `too_many_registrations` */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RateLimitedBody"] | components["schemas"]["TooManyRegistrationsBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -1224,49 +2253,94 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description The body could not be read, e.g. it is not UTF-8 */
+            /** @description Bad Request: `bad_request` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["BodyNotReadableBody"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `invalid_credentials` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["InvalidCredentialsBody"];
                 };
             };
-            /** @description The body is over 1 MB (refused by the proxy) */
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Request Entity Too Large: `request_too_large` */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RequestTooLargeBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Too Many Requests: `rate_limited`, `too_many_login_attempts` */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RateLimitedBody"] | components["schemas"]["TooManyLoginAttemptsBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -1333,31 +2407,76 @@ export interface operations {
                     "application/json": components["schemas"]["Page_OrderPublic_"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden: `admin_required` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["AdminRequiredBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `invalid_cursor`, `offset_too_large`, `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["ValidationErrorBody"];
+                    "application/json": components["schemas"]["InvalidCursorBody"] | components["schemas"]["OffsetTooLargeBody"] | components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -1396,58 +2515,94 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPublic"];
                 };
             };
-            /** @description The body could not be read, e.g. it is not UTF-8 */
+            /** @description Bad Request: `bad_request` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["BodyNotReadableBody"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description Conflict */
+            /** @description Conflict: `too_many_pending_orders`, `insufficient_stock`, `concurrent_update`, `constraint_violation` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["TooManyPendingOrdersBody"] | components["schemas"]["InsufficientStockBody"] | components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
                 };
             };
-            /** @description The body is over 1 MB (refused by the proxy) */
+            /** @description Request Entity Too Large: `request_too_large` */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RequestTooLargeBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description Unprocessable Entity: `products_unavailable`, `idempotency_key_reused`, `order_too_large`, `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["ValidationErrorBody"];
+                    "application/json": components["schemas"]["ProductsUnavailableBody"] | components["schemas"]["IdempotencyKeyReusedBody"] | components["schemas"]["OrderTooLargeBody"] | components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Too Many Requests: `too_many_orders` */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["TooManyOrdersBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -1472,31 +2627,76 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPublic"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not Found: `order_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["OrderNotFoundBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -1521,31 +2721,76 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPublic"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not Found: `order_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["OrderNotFoundBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -1570,40 +2815,76 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPublic"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not Found: `order_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["OrderNotFoundBody"];
                 };
             };
-            /** @description Conflict */
+            /** @description Conflict: `invalid_status_transition`, `concurrent_update`, `constraint_violation` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["InvalidTransitionBody"] | components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -1628,31 +2909,76 @@ export interface operations {
                     "application/json": components["schemas"]["OrderStatusHistoryPublic"][];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not Found: `order_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["OrderNotFoundBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -1681,67 +3007,103 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPublic"];
                 };
             };
-            /** @description The body could not be read, e.g. it is not UTF-8 */
+            /** @description Bad Request: `bad_request` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["BodyNotReadableBody"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden: `admin_required` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["AdminRequiredBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not Found: `order_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["OrderNotFoundBody"];
                 };
             };
-            /** @description Conflict */
+            /** @description Conflict: `invalid_status_transition`, `concurrent_update`, `constraint_violation` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["InvalidTransitionBody"] | components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
                 };
             };
-            /** @description The body is over 1 MB (refused by the proxy) */
+            /** @description Request Entity Too Large: `request_too_large` */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RequestTooLargeBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -1782,22 +3144,67 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ProductPublic_"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `invalid_cursor`, `offset_too_large`, `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["ValidationErrorBody"];
+                    "application/json": components["schemas"]["InvalidCursorBody"] | components["schemas"]["OffsetTooLargeBody"] | components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -1824,58 +3231,94 @@ export interface operations {
                     "application/json": components["schemas"]["ProductPublic"];
                 };
             };
-            /** @description The body could not be read, e.g. it is not UTF-8 */
+            /** @description Bad Request: `bad_request` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["BodyNotReadableBody"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden: `admin_required` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["AdminRequiredBody"];
                 };
             };
-            /** @description Conflict */
+            /** @description Conflict: `sku_taken`, `concurrent_update`, `constraint_violation` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["SkuTakenBody"] | components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
                 };
             };
-            /** @description The body is over 1 MB (refused by the proxy) */
+            /** @description Request Entity Too Large: `request_too_large` */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RequestTooLargeBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -1900,31 +3343,76 @@ export interface operations {
                     "application/json": components["schemas"]["ProductPublic"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not Found: `product_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ProductNotFoundBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -1947,40 +3435,85 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden: `admin_required` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["AdminRequiredBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not Found: `product_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ProductNotFoundBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -2009,67 +3542,103 @@ export interface operations {
                     "application/json": components["schemas"]["ProductPublic"];
                 };
             };
-            /** @description The body could not be read, e.g. it is not UTF-8 */
+            /** @description Bad Request: `bad_request` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["BodyNotReadableBody"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden: `admin_required` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["AdminRequiredBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not Found: `product_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ProductNotFoundBody"];
                 };
             };
-            /** @description Conflict */
+            /** @description Conflict: `sku_taken`, `concurrent_update`, `constraint_violation` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["SkuTakenBody"] | components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
                 };
             };
-            /** @description The body is over 1 MB (refused by the proxy) */
+            /** @description Request Entity Too Large: `request_too_large` */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RequestTooLargeBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -2098,67 +3667,103 @@ export interface operations {
                     "application/json": components["schemas"]["ProductPublic"];
                 };
             };
-            /** @description The body could not be read, e.g. it is not UTF-8 */
+            /** @description Bad Request: `bad_request` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["BodyNotReadableBody"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden: `admin_required` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["AdminRequiredBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not Found: `product_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ProductNotFoundBody"];
                 };
             };
-            /** @description Conflict */
+            /** @description Conflict: `insufficient_stock`, `stock_limit_exceeded`, `concurrent_update`, `constraint_violation` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["InsufficientStockBody"] | components["schemas"]["StockLimitExceededBody"] | components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
                 };
             };
-            /** @description The body is over 1 MB (refused by the proxy) */
+            /** @description Request Entity Too Large: `request_too_large` */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RequestTooLargeBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -2184,31 +3789,76 @@ export interface operations {
                     "application/json": components["schemas"]["Stats"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden: `admin_required` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["AdminRequiredBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -2243,31 +3893,76 @@ export interface operations {
                     "application/json": components["schemas"]["Page_UserPublic_"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden: `admin_required` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["AdminRequiredBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `invalid_cursor`, `offset_too_large`, `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["ValidationErrorBody"];
+                    "application/json": components["schemas"]["InvalidCursorBody"] | components["schemas"]["OffsetTooLargeBody"] | components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -2294,58 +3989,94 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
-            /** @description The body could not be read, e.g. it is not UTF-8 */
+            /** @description Bad Request: `bad_request` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["BodyNotReadableBody"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden: `role_not_assignable`, `admin_required` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RoleNotAssignableBody"] | components["schemas"]["AdminRequiredBody"];
                 };
             };
-            /** @description Conflict */
+            /** @description Conflict: `username_taken`, `email_taken`, `concurrent_update`, `constraint_violation` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UsernameTakenBody"] | components["schemas"]["EmailTakenBody"] | components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
                 };
             };
-            /** @description The body is over 1 MB (refused by the proxy) */
+            /** @description Request Entity Too Large: `request_too_large` */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RequestTooLargeBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -2365,16 +4096,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserPublic"];
+                    "application/json": components["schemas"]["CurrentUserPublic"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
+                };
+            };
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -2398,61 +4174,106 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserPublic"];
+                    "application/json": components["schemas"]["CurrentUserPublic"];
                 };
             };
-            /** @description The body could not be read, e.g. it is not UTF-8 */
+            /** @description Bad Request: `bad_request` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["BodyNotReadableBody"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description Conflict */
+            /** @description Not Found: `user_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserNotFoundBody"];
+                };
+            };
+            /** @description Conflict: `email_taken`, `concurrent_update`, `constraint_violation` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["EmailTakenBody"] | components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
                 };
             };
-            /** @description The body is over 1 MB (refused by the proxy) */
+            /** @description Request Entity Too Large: `request_too_large` */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RequestTooLargeBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Too Many Requests: `too_many_email_changes` */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["TooManyEmailChangesBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -2477,49 +4298,103 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Bad Request: `incorrect_password`, `bad_request` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["IncorrectPasswordBody"] | components["schemas"]["BodyNotReadableBody"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description The body is over 1 MB (refused by the proxy) */
+            /** @description Not Found: `user_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserNotFoundBody"];
+                };
+            };
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Request Entity Too Large: `request_too_large` */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RequestTooLargeBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Too Many Requests: `rate_limited`, `too_many_password_attempts` */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RateLimitedBody"] | components["schemas"]["TooManyPasswordAttemptsBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -2544,31 +4419,76 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not Found: `user_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UserNotFoundBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -2591,49 +4511,85 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden: `user_not_manageable`, `admin_required` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UserNotManageableBody"] | components["schemas"]["AdminRequiredBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not Found: `user_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UserNotFoundBody"];
                 };
             };
-            /** @description Conflict */
+            /** @description Conflict: `first_superuser_protected`, `user_has_orders`, `cannot_delete_self`, `concurrent_update`, `constraint_violation` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["FirstSuperuserProtectedBody"] | components["schemas"]["UserHasOrdersBody"] | components["schemas"]["CannotDeleteSelfBody"] | components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
@@ -2662,67 +4618,103 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
-            /** @description The body could not be read, e.g. it is not UTF-8 */
+            /** @description Bad Request: `bad_request` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["BodyNotReadableBody"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden: `role_not_assignable`, `user_not_manageable`, `admin_required` */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RoleNotAssignableBody"] | components["schemas"]["UserNotManageableBody"] | components["schemas"]["AdminRequiredBody"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not Found: `user_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UserNotFoundBody"];
                 };
             };
-            /** @description Conflict */
+            /** @description Conflict: `username_taken`, `email_taken`, `first_superuser_protected`, `cannot_change_own_access`, `concurrent_update`, `constraint_violation` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["UsernameTakenBody"] | components["schemas"]["EmailTakenBody"] | components["schemas"]["FirstSuperuserProtectedBody"] | components["schemas"]["CannotChangeOwnAccessBody"] | components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
                 };
             };
-            /** @description The body is over 1 MB (refused by the proxy) */
+            /** @description Request Entity Too Large: `request_too_large` */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["RequestTooLargeBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
                 };
             };
         };
