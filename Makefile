@@ -126,10 +126,11 @@ fuzz: $(INSTALLED)  ## Schema fuzzing at length, from a new seed each run: FUZZ_
 	FUZZ_SEED=$$seed FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),500) FUZZ_SCENARIOS=$(or $(FUZZ_SCENARIOS),200) \
 		$(PYTHON) -m pytest tests/fuzz --hypothesis-seed=$$seed $(FUZZ_ARGS)
 
-lint: $(INSTALLED)  ## ruff (with its security rules) and mypy, and the dependency audit
+lint: $(INSTALLED)  ## ruff (with its security rules), mypy, the import contracts, and the dependency audit
 	$(RUFF) check server tests monitoring
 	$(RUFF) format --check server tests monitoring
 	cd server && ../$(VENV)/bin/mypy app devtools ../tests ../monitoring/alertmanager
+	cd server && ../$(VENV)/bin/lint-imports --no-cache
 	$(PYTHON) -m devtools.audit
 
 fmt: $(INSTALLED)  ## Format and autofix

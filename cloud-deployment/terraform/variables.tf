@@ -429,13 +429,13 @@ variable "secret_recovery_window_days" {
 # --- PostgreSQL ----------------------------------------------------------------------------
 
 variable "db_engine_version" {
-  description = "RDS PostgreSQL version: a major (17) lets RDS pick and upgrade the minor, or a full one (17.4)."
+  description = "RDS PostgreSQL version: a major (18, the one the tests run on) lets RDS pick and upgrade the minor, or a full one (18.6). 17 is for a database not yet upgraded."
   type        = string
-  default     = "17"
+  default     = "18"
 
   validation {
-    condition     = can(regex("^(16|17)(\\.[0-9]+)?$", var.db_engine_version))
-    error_message = "db_engine_version must be PostgreSQL 16 or 17, e.g. 17 or 16.8."
+    condition     = can(regex("^(17|18)(\\.[0-9]+)?$", var.db_engine_version))
+    error_message = "db_engine_version must be PostgreSQL 18 (or 17, not yet upgraded), e.g. 18 or 18.6."
   }
 }
 

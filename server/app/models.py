@@ -1,9 +1,9 @@
 """Every ORM model, imported once so `Base.metadata` knows all tables (Alembic, tests)."""
 
-from app.auth.models import RefreshToken
 from app.core.database import Base
 from app.orders.models import IdempotencyKey, Order, OrderItem, OrderStatusHistory
 from app.products.models import Product
+from app.refresh_tokens.models import RefreshToken
 from app.users.models import User
 
 __all__ = [

@@ -16,8 +16,8 @@ from jose import jwt
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import RefreshToken
 from app.core.config import Settings
+from app.refresh_tokens.models import RefreshToken
 from app.users.models import User
 
 REFRESH_COOKIE = "refresh_token"

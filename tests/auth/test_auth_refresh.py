@@ -9,8 +9,8 @@ from helpers import LOGOUT_URL, REFRESH_URL, assert_unauthorized, read_me, refre
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import RefreshToken
 from app.core.config import Settings
+from app.refresh_tokens.models import RefreshToken
 from app.users.models import User
 
 

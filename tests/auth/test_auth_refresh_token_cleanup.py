@@ -13,7 +13,7 @@ from helpers import (
 )
 from sqlalchemy import select, update
 
-from app.auth.models import RefreshToken
+from app.refresh_tokens.models import RefreshToken
 
 # Far beyond what a sweep takes; only a broken sweeper makes a test wait this long.
 WAIT_SECONDS = 60.0

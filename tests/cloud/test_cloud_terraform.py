@@ -32,6 +32,7 @@ from cloud_support import (
     variable_default,
     variables,
 )
+from helpers import TESTS_POSTGRES_MAJOR
 
 # Every check skipped in the code, and why; a new skip has to be added here on purpose.
 EXPECTED_SKIPS = {
@@ -169,7 +170,7 @@ def test_variables_that_take_a_fixed_form_are_validated() -> None:
         "redis_num_cache_clusters",
     ):
         assert all_blocks(declared[name], "validation"), f"{name} has no validation"
-    assert re.fullmatch(r"1[67](\.\d+)?", variable_default("db_engine_version"))
+    assert re.fullmatch(rf"{TESTS_POSTGRES_MAJOR}(\.\d+)?", variable_default("db_engine_version"))
 
 
 def test_tfvars_example_sets_every_required_variable_and_only_declared_ones() -> None:

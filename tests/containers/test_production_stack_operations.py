@@ -167,7 +167,7 @@ def made(production_stack: Stack) -> Iterator[list[tuple[str, str]]]:
 
 
 def containerfile(build: str) -> str:
-    return f"FROM docker.io/library/redis:7-alpine\nRUN echo {build} > /build\n"
+    return f"FROM docker.io/library/redis:7.4-alpine\nRUN echo {build} > /build\n"
 
 
 def planted(engine: Engine, made: list[tuple[str, str]]) -> dict[str, str]:
@@ -179,7 +179,7 @@ def planted(engine: Engine, made: list[tuple[str, str]]) -> dict[str, str]:
     engine.docker(
         "run", "--name", f"{name}-stopped", "--label", label,
         "--volume", f"{name}-data:/data",
-        "docker.io/library/redis:7-alpine", "sh", "-c", "echo kept > /data/file",
+        "docker.io/library/redis:7.4-alpine", "sh", "-c", "echo kept > /data/file",
     )  # fmt: skip
     # A tag built again: the first image loses it and dangles, as a release's does.
     tag = f"{name}:latest"
@@ -189,7 +189,7 @@ def planted(engine: Engine, made: list[tuple[str, str]]) -> dict[str, str]:
     engine.docker("image", "rm", tag)
     engine.docker(
         "container", "create", "--name", f"{name}-keep", "--label", label,
-        "--label", "order_system.keep=rollback", "docker.io/library/redis:7-alpine",
+        "--label", "order_system.keep=rollback", "docker.io/library/redis:7.4-alpine",
     )  # fmt: skip
     engine.docker("network", "create", "--label", label, f"{name}-net")
     things = {
@@ -244,7 +244,7 @@ def test_prune_takes_old_unused_things_but_never_a_volume(
     assert set(engine_state(engine)["volumes"]) == set(before["volumes"])
     content = engine.docker(
         "run", "--rm", "--volume", f"{plant['volume']}:/data",
-        "docker.io/library/redis:7-alpine", "cat", "/data/file",
+        "docker.io/library/redis:7.4-alpine", "cat", "/data/file",
     )  # fmt: skip
     assert content.stdout == "kept\n"
     assert engine.exists("container", plant["kept"])
@@ -262,7 +262,7 @@ def test_only_oversized_logs_are_emptied_and_only_by_root(
     made.append(("container", chatty))
     engine.docker(
         "run", "--detach", "--name", chatty, "--label", f"{TEST_LABEL}={chatty}",
-        "docker.io/library/redis:7-alpine",
+        "docker.io/library/redis:7.4-alpine",
         "sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x | fold -w 100; sleep 600",
     )  # fmt: skip
     chatty_log = Path(engine.inspect(chatty)["LogPath"])
@@ -311,7 +311,7 @@ def test_nginx_logs_in_files_are_rotated_and_reopened(
     # The official image with its log links replaced by files.
     engine.docker(
         "run", "--detach", "--name", name, "--label", f"{TEST_LABEL}={name}",
-        "--entrypoint", "sh", "docker.io/library/nginx:alpine",
+        "--entrypoint", "sh", "docker.io/library/nginx:1.30-alpine",
         "-c", "rm /var/log/nginx/*.log && exec nginx -g 'daemon off;'",
     )  # fmt: skip
 

@@ -1,15 +1,17 @@
+from collections.abc import Awaitable, Callable
+
 import pytest
 from conftest import MakeSettings
-from fastapi import FastAPI, Request
+from fastapi import Request
 from helpers import running_app
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from app.core.config import Settings
 from app.core.database import create_engine
-from app.core.dependencies import get_sessionmaker
+from app.core.dependencies import get_read_sessionmaker, get_sessionmaker
 
 
 async def _limits(make_settings: MakeSettings, *, time_limits: bool) -> tuple[str, str]:
@@ -34,26 +36,26 @@ async def test_maintenance_sessions_run_without_time_limits(make_settings: MakeS
     assert await _limits(make_settings, time_limits=False) == ("0", "0")
 
 
-async def _in_one_transaction(app: FastAPI, method: str) -> bool:
-    """Whether the session a `method` request gets runs its statements in one transaction:
-    an id assigned by one statement is still assigned at the next only inside a transaction."""
-    request = Request({"type": "http", "method": method, "app": app, "headers": []})
-    sessions = await get_sessionmaker(request)
+async def _in_one_transaction(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    """Whether these sessions run their statements in one transaction: an id assigned by one
+    statement is still assigned at the next only inside a transaction."""
     async with sessions() as session:
-        await session.execute(text("SELECT pg_current_xact_id()"))
-        assigned = await session.scalar(text("SELECT pg_current_xact_id_if_assigned()"))
+        await session.execute(select(func.pg_current_xact_id()))
+        assigned = await session.scalar(select(func.pg_current_xact_id_if_assigned()))
     return assigned is not None
 
 
 @pytest.mark.parametrize(
-    ("method", "transaction"),
-    [("GET", False), ("HEAD", False), ("POST", True), ("PATCH", True), ("DELETE", True)],
+    ("sessionmaker_of", "transaction"), [(get_read_sessionmaker, False), (get_sessionmaker, True)]
 )
-async def test_requests_that_only_read_run_without_a_transaction(
-    settings: Settings, method: str, transaction: bool
+async def test_routes_that_only_read_run_without_a_transaction(
+    settings: Settings,
+    sessionmaker_of: Callable[[Request], Awaitable[async_sessionmaker[AsyncSession]]],
+    transaction: bool,
 ) -> None:
     async with running_app(settings) as app:
-        assert await _in_one_transaction(app, method) is transaction
+        request = Request({"type": "http", "app": app})
+        assert await _in_one_transaction(await sessionmaker_of(request)) is transaction
 
 
 async def test_the_pool_recovers_from_connections_the_server_dropped(settings: Settings) -> None:

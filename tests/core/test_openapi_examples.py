@@ -16,8 +16,8 @@ from fastapi import FastAPI
 from helpers import assert_ok
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import refresh_tokens
-from app.auth.models import RefreshToken
+from app.refresh_tokens import service as refresh_tokens
+from app.refresh_tokens.models import RefreshToken
 from app.users.models import UserRole
 
 FORM = "application/x-www-form-urlencoded"

@@ -15,6 +15,7 @@ from deploy_support import (
     services,
     write_env_file,
 )
+from helpers import TESTS_POSTGRES_MAJOR
 
 # The names the guides' `docker exec` commands use; the API and the SPA have none, so that
 # `--scale` can run several of each (test_compose_validation.py).
@@ -68,15 +69,16 @@ def test_every_service_has_a_healthcheck(dev: dict[str, dict[str, Any]]) -> None
         assert healthcheck["test"][0] in {"CMD", "CMD-SHELL"}, name
 
 
-def test_the_database_is_a_supported_postgres_on_a_named_volume(
+def test_the_database_is_the_tests_postgres_major_on_a_named_volume(
     model: dict[str, Any], dev: dict[str, dict[str, Any]]
 ) -> None:
     db = dev["db"]
-    match = re.fullmatch(r"docker\.io/library/postgres:(\d+)-alpine", db["image"])
+    match = re.fullmatch(r"docker\.io/library/postgres:(\d+)\.\d+-alpine", db["image"])
     assert match, db["image"]
-    assert int(match.group(1)) >= 15, "a supported major version"
+    assert int(match.group(1)) == TESTS_POSTGRES_MAJOR
+    # Where the image of 18 and later keeps a directory per major.
     volumes = [(v["type"], v["source"], v["target"]) for v in db["volumes"]]
-    assert volumes == [("volume", "postgres_data", "/var/lib/postgresql/data")]
+    assert volumes == [("volume", "postgres_data", "/var/lib/postgresql")]
     assert "postgres_data" in model["volumes"]
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
 
@@ -125,7 +127,7 @@ def test_nginx_serves_port_80_with_the_repository_config(
     dev: dict[str, dict[str, Any]],
 ) -> None:
     nginx = dev["nginx"]
-    assert nginx["image"] == "docker.io/library/nginx:alpine"
+    assert nginx["image"] == "docker.io/library/nginx:1.30-alpine"
     assert [(p.get("host_ip"), p["target"], p["published"]) for p in nginx["ports"]] == [
         (None, 80, "80")
     ]

@@ -172,7 +172,7 @@ def test_the_backend_shares_the_login_throttle_through_redis(prod: Services) -> 
     assert prod["backend"]["environment"]["REDIS_URL"] == f"redis://:{password}@redis:6379/0"
     assert prod["backend"]["depends_on"]["redis"]["condition"] == "service_healthy"
     redis = prod["redis"]
-    assert redis["image"] == "docker.io/library/redis:7-alpine"
+    assert redis["image"] == "docker.io/library/redis:7.4-alpine"
     command = redis["command"]
     assert command[command.index("--requirepass") + 1] == password
     assert redis["environment"]["REDISCLI_AUTH"] == password
@@ -194,7 +194,7 @@ def test_the_backend_container_is_locked_down(prod: Services) -> None:
 
 def test_nginx_terminates_tls_with_the_production_config(prod: Services) -> None:
     nginx = prod["nginx"]
-    assert nginx["image"] == "docker.io/library/nginx:alpine"
+    assert nginx["image"] == "docker.io/library/nginx:1.30-alpine"
     assert bind_mounts(nginx) == {
         "/etc/nginx/conf.d/default.conf": ("nginx/nginx.production.conf", True),
         "/etc/nginx/snippets": ("nginx/snippets", True),

@@ -29,6 +29,7 @@ from deploy_support import (
     tool,
     write_env_file,
 )
+from engine_support import STANDINS
 
 COMPOSE_FILES = [DEV_COMPOSE, PROD_COMPOSE]
 FILE_IDS = ["dev", "production"]
@@ -213,3 +214,36 @@ def test_the_api_and_spa_healthchecks_are_one_shell_command_each(
     source.write_text(script)
     result = run([node, "--check", source])
     assert result.returncode == 0, result.stderr
+
+
+GRAFANA = "docker.io/grafana/grafana:"
+
+
+def _published_images(tmp_path: Path) -> set[str]:
+    """The images the Compose files run, and those the Dockerfiles build on."""
+    images = {
+        service["image"]
+        for compose_file in COMPOSE_FILES
+        for service in resolved(compose_file, tmp_path).values()
+        if "build" not in service
+    }
+    for dockerfile in (DOCKERFILE, FRONT_DOCKERFILE):
+        images |= {stage.base for stage in parse_dockerfile(dockerfile)}
+    return images
+
+
+def test_every_image_is_pinned_to_a_minor_version(tmp_path: Path) -> None:
+    # `nginx:alpine` or `postgres:17-alpine` would move under a redeploy without a commit.
+    for image in _published_images(tmp_path):
+        tag = image.rpartition(":")[2]
+        assert re.match(r"v?\d+\.\d+", tag), image
+
+
+def test_every_image_has_a_stand_in_of_that_name_for_the_container_tests(
+    tmp_path: Path,
+) -> None:
+    """Renaming an image's tag renames its stand-in too, or the container tests would look
+    for an image nothing builds; Grafana alone has none, and they leave it out."""
+    built_here = {tag for standin in STANDINS for tag in standin.tags}
+    images = _published_images(tmp_path)
+    assert {image for image in images if not image.startswith(GRAFANA)} <= built_here

@@ -35,7 +35,8 @@ def test_it_builds_in_one_stage_and_runs_the_standalone_server_in_another(
 ) -> None:
     assert len(stages) >= 2
     assert all(
-        re.fullmatch(r"docker\.io/library/node:2[0-9]-alpine", stage.base) for stage in stages
+        re.fullmatch(r"docker\.io/library/node:2[0-9]\.[0-9]+-alpine", stage.base)
+        for stage in stages
     ), [stage.base for stage in stages]
     builds = " ".join(step.value for stage in stages[:-1] for step in stage.all("RUN"))
     assert "next build" in builds

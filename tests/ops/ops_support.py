@@ -391,7 +391,7 @@ def container(
     created: str = "2026-01-01 10:00:00 +0000 UTC",
     size: str = "0B (virtual 150MB)",
     image: str = "sha256:" + "0" * 64,
-    config_image: str = "postgres:17-alpine",
+    config_image: str = "postgres:18.6-alpine",
     labels: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
     local_exec: bool = False,

@@ -221,7 +221,7 @@ def test_backup_reads_the_pg_variables_and_tools_from_path(database: URL, tmp_pa
 def test_backup_runs_on_busybox_as_the_compose_backup_service_runs_it(
     database: URL, tmp_path: Path
 ) -> None:
-    """docker-compose.production.yml's `backup` service runs this script in postgres:17-alpine:
+    """docker-compose.production.yml's `backup` service runs this script in postgres:18.6-alpine:
     bash, busybox's find, stat, sort and date (no numfmt), PG* variables, PostgreSQL's
     programs on PATH, `--output-dir /backups --retention-days N`."""
     toolbox = Toolbox(tmp_path / "tools", docker=False, busybox=True)

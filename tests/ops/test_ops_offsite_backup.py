@@ -387,7 +387,7 @@ def test_the_metrics_file_says_when_and_how_big_for_each_kind(
 def test_the_compose_backup_service_writes_its_metrics_on_busybox(
     database: URL, host: Host, tmp_path: Path
 ) -> None:
-    """postgres:17-alpine's bash and busybox (awk, date, mv), BACKUP_METRICS_FILE as the
+    """postgres:18.6-alpine's bash and busybox (awk, date, mv), BACKUP_METRICS_FILE as the
     Compose file sets it, into a directory it makes readable for node-exporter; the
     offsite series the host's cron wrote stay as they were."""
     toolbox = Toolbox(tmp_path / "tools", docker=False, busybox=True)

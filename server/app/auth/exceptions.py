@@ -7,15 +7,6 @@ class InvalidCredentials(Unauthorized):
     remedy = "Check the username and password; repeated failures are throttled."
 
 
-class InvalidToken(Unauthorized):
-    code = "invalid_token"
-    detail = "Could not validate credentials"
-    remedy = (
-        "The access token expired, or the account was deactivated or changed its password: "
-        "refresh it at /api/auth/refresh or sign in again."
-    )
-
-
 class InvalidRefreshToken(Unauthorized):
     code = "invalid_refresh_token"
     detail = "The refresh token is invalid or expired"
@@ -38,12 +29,6 @@ class RegistrationClosed(Forbidden):
     code = "registration_disabled"
     detail = "Registration is disabled"
     remedy = "Ask an admin for an account (ALLOW_REGISTRATION is off)."
-
-
-class AdminRequired(Forbidden):
-    code = "admin_required"
-    detail = "This needs the admin role"
-    remedy = "Sign in as an admin, or ask one to do it."
 
 
 class TooManyLoginAttempts(TooManyRequests):

@@ -1,11 +1,16 @@
-"""Sign-in, token refresh with rotation and reuse detection, sign-out, registration."""
+"""Sign-in, token refresh with rotation and reuse detection, sign-out, registration.
+
+Unlike the other services, this one commits, twice, where the request layer can't: a sign-in
+ends its read before bcrypt, so waiting sign-ins hold no pooled connection; and a reused
+refresh token's family is revoked for good although the request then fails.
+"""
 
 from datetime import UTC, datetime, timedelta
 
 from limits import parse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import login_throttle, refresh_tokens
+from app.auth import login_throttle
 from app.auth.exceptions import (
     InvalidCredentials,
     InvalidRefreshToken,
@@ -13,13 +18,14 @@ from app.auth.exceptions import (
     RegistrationClosed,
     TooManyRegistrations,
 )
-from app.auth.models import RefreshToken
-from app.auth.refresh_tokens import Family
 from app.auth.schemas import TokenPair
 from app.core import metrics
 from app.core.config import Settings
 from app.core.security import burn_password_check, create_access_token, verify_password
 from app.core.throttle import LimitName, Throttle
+from app.refresh_tokens import service as refresh_tokens
+from app.refresh_tokens.models import RefreshToken
+from app.refresh_tokens.service import Family
 from app.users import service as users_service
 from app.users.models import User
 from app.users.schemas import UserRegister

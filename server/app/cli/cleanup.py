@@ -14,9 +14,9 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, Row, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.auth import refresh_tokens
 from app.core.database import create_sessionmaker
 from app.orders.models import Order, OrderStatus
+from app.refresh_tokens import service as refresh_tokens
 
 
 class FinishedStatus(StrEnum):

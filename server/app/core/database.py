@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Enum, MetaData, func
+from sqlalchemy import DateTime, Enum, MetaData, event, func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, ORMExecuteState, Session, mapped_column
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
 from app.core import metrics
@@ -128,11 +128,36 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+class WriteOnReadSession(RuntimeError):
+    """A route that declared it only reads (`ReadSessionDep`) tried to write: a bug."""
+
+
+class ReadOnlySession(Session):
+    """The session of routes that only read. It refuses every write, flushed or executed, so
+    a route that writes on it fails in tests as in production, where its autocommit would
+    otherwise keep each statement at once, outside any transaction."""
+
+
+@event.listens_for(ReadOnlySession, "before_flush")
+def _refuse_flush(session: Session, flush_context: object, instances: object) -> None:
+    raise WriteOnReadSession("an object was added, changed or deleted on a read session")
+
+
+@event.listens_for(ReadOnlySession, "do_orm_execute")
+def _refuse_writing_statements(execution: ORMExecuteState) -> None:
+    if not execution.is_select:
+        raise WriteOnReadSession(f"not a SELECT on a read session: {execution.statement}")
+
+
 def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions in autocommit, for requests that only read: no BEGIN and no COMMIT, two round
+    """Sessions in autocommit, for routes that only read: no BEGIN and no COMMIT, two round
     trips fewer. Each statement sees its own snapshot, which reads built as one statement
     (a page with its total, an order with its lines) don't notice."""
-    return create_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
+    return async_sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"),
+        expire_on_commit=False,
+        sync_session_class=ReadOnlySession,
+    )
 
 
 def violated_constraint(error: IntegrityError) -> str | None:

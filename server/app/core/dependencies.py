@@ -1,6 +1,7 @@
 """Request-scoped dependencies shared by every domain."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -8,8 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
 from app.core.throttle import Throttle
-
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 # `async def` even where nothing is awaited: FastAPI runs plain functions in the threadpool,
@@ -20,19 +19,23 @@ async def get_settings_from_app(request: Request) -> Settings:
 
 
 async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
-    """Safe methods only read (RFC 9110 9.2.1), so they skip the transaction."""
-    state = request.app.state
-    sessionmaker: async_sessionmaker[AsyncSession] = (
-        state.read_sessionmaker if request.method in SAFE_METHODS else state.sessionmaker
-    )
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     return sessionmaker
 
 
-async def get_session(
-    sessionmaker: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)],
+async def get_read_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.read_sessionmaker
+    return sessionmaker
+
+
+SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
+ReadSessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_read_sessionmaker)]
+
+
+@asynccontextmanager
+async def _request_session(
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[AsyncSession]:
-    """One transaction per request that writes: committed when the endpoint returns, rolled
-    back on error."""
     async with sessionmaker() as session:
         try:
             yield session
@@ -40,6 +43,21 @@ async def get_session(
             await session.rollback()
             raise
         await session.commit()
+
+
+async def get_session(sessionmaker: SessionmakerDep) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the endpoint returns, rolled back on
+    error."""
+    async with _request_session(sessionmaker) as session:
+        yield session
+
+
+async def get_read_session(sessionmaker: ReadSessionmakerDep) -> AsyncIterator[AsyncSession]:
+    """A session for a route that only reads: in autocommit, no transaction to begin or end,
+    and refusing any write (`ReadOnlySession`); the commit at the end flushes, so a change
+    left pending fails the request too instead of vanishing."""
+    async with _request_session(sessionmaker) as session:
+        yield session
 
 
 async def get_throttle(request: Request) -> Throttle:
@@ -57,5 +75,8 @@ async def get_client_address(request: Request) -> str:
 SettingsDep = Annotated[Settings, Depends(get_settings_from_app)]
 ThrottleDep = Annotated[Throttle, Depends(get_throttle)]
 ClientAddressDep = Annotated[str, Depends(get_client_address)]
-# scope="function": commit before the response is sent, so a failed commit can't follow a 200.
+# Each route declares which session it takes: SessionDep for one that writes, ReadSessionDep
+# for one that only reads. scope="function": commit before the response is sent, so a failed
+# commit can't follow a 200.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from http import HTTPStatus
-from typing import Annotated, Any, Generic, Self, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar, get_args
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy import ColumnElement, Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import ColumnProperty, InstrumentedAttribute
 
 from app.core.errors import AppError
 from app.core.schemas import MAX_AMOUNT, MAX_ROW_ID, RequestModel
@@ -185,6 +185,23 @@ class SortOrder:
 
 def _is_row_id(value: object) -> bool:
     return type(value) is int and 1 <= value <= MAX_ROW_ID
+
+
+def sort_columns(sorts: object, model: type[Any]) -> dict[str, InstrumentedAttribute[Any]]:
+    """The column behind each name of a list's sort Literal (`"price"` and `"-price"` both
+    sort `model.price`). The Literal in the list's schema is the one allow-list: it validates
+    the request and, through this, chooses the column; a name that is no column of `model`
+    fails here, at import."""
+    columns: dict[str, InstrumentedAttribute[Any]] = {}
+    for name in {sort.removeprefix("-") for sort in get_args(sorts)}:
+        column = getattr(model, name, None)
+        if not (
+            isinstance(column, InstrumentedAttribute)
+            and isinstance(column.property, ColumnProperty)
+        ):
+            raise TypeError(f"sort {name!r} is not a column of {model.__name__}")
+        columns[name] = column
+    return columns
 
 
 def order_by(

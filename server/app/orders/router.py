@@ -2,9 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
-from app.auth.dependencies import AdminUser, CurrentUser
-from app.auth.exceptions import AdminRequired
-from app.core.dependencies import SessionDep, SettingsDep, ThrottleDep
+from app.core.dependencies import ReadSessionDep, SessionDep, SettingsDep, ThrottleDep
 from app.core.error_docs import errors
 from app.core.pagination import PAGE_ERRORS, Page
 from app.core.routing import ApiRoute
@@ -28,6 +26,8 @@ from app.orders.schemas import (
     OrderStatusHistoryPublic,
 )
 from app.products.exceptions import InsufficientStock
+from app.users.dependencies import AdminUser, CurrentUser
+from app.users.exceptions import AdminRequired
 from app.users.models import User
 
 router = APIRouter(
@@ -116,7 +116,7 @@ async def create_order(
 
 @router.get("", responses=errors(AdminRequired, *PAGE_ERRORS))
 async def list_orders(
-    params: Annotated[OrderListParams, Query()], viewer: CurrentUser, session: SessionDep
+    params: Annotated[OrderListParams, Query()], viewer: CurrentUser, session: ReadSessionDep
 ) -> Page[OrderPublic]:
     """Your orders; admins see everyone's and may filter by `user_id`."""
     page = await service.list_orders(session, viewer=viewer, params=params)
@@ -125,7 +125,7 @@ async def list_orders(
 
 @router.get("/by-number/{order_number}", responses=errors(OrderNotFound))
 async def read_order_by_number(
-    order_number: Annotated[str, Path(max_length=32)], viewer: CurrentUser, session: SessionDep
+    order_number: Annotated[str, Path(max_length=32)], viewer: CurrentUser, session: ReadSessionDep
 ) -> OrderPublic:
     """An order by its number (`ORD-20261123-000042`): your own, or anyone's for admins."""
     order = await service.get_order_by_number(session, viewer=viewer, order_number=order_number)
@@ -133,7 +133,7 @@ async def read_order_by_number(
 
 
 @router.get("/{order_id}", responses=errors(OrderNotFound))
-async def read_order(order_id: RowId, viewer: CurrentUser, session: SessionDep) -> OrderPublic:
+async def read_order(order_id: RowId, viewer: CurrentUser, session: ReadSessionDep) -> OrderPublic:
     """An order by id: your own, or anyone's for admins (someone else's is a 404 to a
     customer)."""
     order = await service.get_order(session, viewer=viewer, order_id=order_id)
@@ -142,7 +142,7 @@ async def read_order(order_id: RowId, viewer: CurrentUser, session: SessionDep) 
 
 @router.get("/{order_id}/history", responses=errors(OrderNotFound))
 async def read_order_history(
-    order_id: RowId, viewer: CurrentUser, session: SessionDep
+    order_id: RowId, viewer: CurrentUser, session: ReadSessionDep
 ) -> list[OrderStatusHistoryPublic]:
     """Every status change of the order, oldest first, starting with its creation: your own
     orders, or anyone's for admins."""

@@ -12,9 +12,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.auth.exceptions import AdminRequired
 from app.core import metrics
-from app.core.pagination import PageResult, order_by, paginate
+from app.core.pagination import PageResult, order_by, paginate, sort_columns
 from app.core.schemas import MAX_AMOUNT
 from app.core.throttle import LimitName, Throttle
 from app.orders.exceptions import (
@@ -27,10 +26,11 @@ from app.orders.exceptions import (
     TooManyPendingOrders,
 )
 from app.orders.models import IdempotencyKey, Order, OrderItem, OrderStatus, OrderStatusHistory
-from app.orders.schemas import OrderCreate, OrderListParams
+from app.orders.schemas import OrderCreate, OrderListParams, OrderSort
 from app.products.exceptions import InsufficientStock, StockShortage
 from app.products.models import ProductStatus
 from app.products.stock import lock_products, move_stock
+from app.users.exceptions import AdminRequired
 from app.users.models import User, UserRole
 
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
@@ -50,7 +50,7 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 # Customers may only take back an order nobody has acted on yet.
 CUSTOMER_CANCELLABLE = frozenset({OrderStatus.PENDING})
 
-_SORT_COLUMNS = {"created_at": Order.created_at, "total_amount": Order.total_amount}
+_SORT_COLUMNS = sort_columns(OrderSort, Order)
 
 
 def _with_items() -> Select[Order]:

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.auth import refresh_tokens
 from app.core import metrics
 from app.core.config import Settings
 from app.orders import service
+from app.refresh_tokens import service as refresh_tokens
 
 # The advisory lock the sweeper holds while it works (a key of its own; see PENDING_CAP_LOCK).
 SWEEPER_LOCK = 16_002

@@ -2,8 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.auth.dependencies import AdminUser, CurrentUser
-from app.core.dependencies import SessionDep
+from app.core.dependencies import ReadSessionDep, SessionDep
 from app.core.error_docs import errors
 from app.core.pagination import PAGE_ERRORS, Page
 from app.core.routing import ApiRoute
@@ -22,6 +21,7 @@ from app.products.schemas import (
     ProductUpdate,
     StockAdjustment,
 )
+from app.users.dependencies import AdminUser, CurrentUser
 
 router = APIRouter(
     prefix="/api/products",
@@ -32,7 +32,7 @@ router = APIRouter(
 
 @router.get("", responses=errors(*PAGE_ERRORS))
 async def list_products(
-    params: Annotated[ProductListParams, Query()], viewer: CurrentUser, session: SessionDep
+    params: Annotated[ProductListParams, Query()], viewer: CurrentUser, session: ReadSessionDep
 ) -> Page[ProductPublic]:
     """The catalogue, paged, for any signed-in user: customers see active products; admins
     see all but archived ones unless they filter by `status`."""
@@ -62,7 +62,7 @@ async def create_product(data: ProductCreate, _: AdminUser, session: SessionDep)
 
 @router.get("/{product_id}", responses=errors(ProductNotFound))
 async def read_product(
-    product_id: RowId, viewer: CurrentUser, session: SessionDep
+    product_id: RowId, viewer: CurrentUser, session: ReadSessionDep
 ) -> ProductPublic:
     """A product by id, for any signed-in user: admins find any, customers active ones."""
     product = await service.get_visible_product(session, viewer=viewer, product_id=product_id)

@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.database import violated_constraint
-from app.core.pagination import PageResult, contains_pattern, order_by, paginate
+from app.core.pagination import PageResult, contains_pattern, order_by, paginate, sort_columns
 from app.products import stock
 from app.products.exceptions import (
     InsufficientStock,
@@ -16,15 +16,10 @@ from app.products.exceptions import (
     StockShortage,
 )
 from app.products.models import Product, ProductStatus, ProductStatusCount
-from app.products.schemas import ProductCreate, ProductListParams, ProductUpdate
+from app.products.schemas import ProductCreate, ProductListParams, ProductSort, ProductUpdate
 from app.users.models import User
 
-_SORT_COLUMNS = {
-    "name": Product.name,
-    "price": Product.price,
-    "stock_quantity": Product.stock_quantity,
-    "created_at": Product.created_at,
-}
+_SORT_COLUMNS = sort_columns(ProductSort, Product)
 _REFERENCED_BY_ORDERS = "fk_order_items_product_id_products"
 
 

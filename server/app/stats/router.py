@@ -2,11 +2,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.auth.dependencies import AdminUser
-from app.core.dependencies import SessionDep
+from app.core.dependencies import ReadSessionDep
 from app.core.routing import ApiRoute
 from app.stats import service
 from app.stats.schemas import Stats
+from app.users.dependencies import AdminUser
 
 router = APIRouter(prefix="/api/stats", tags=["stats"], route_class=ApiRoute)
 
@@ -22,7 +22,7 @@ LowStockParam = Annotated[
 
 @router.get("")
 async def read_stats(
-    _: AdminUser, session: SessionDep, low_stock: LowStockParam = service.DEFAULT_LOW_STOCK
+    _: AdminUser, session: ReadSessionDep, low_stock: LowStockParam = service.DEFAULT_LOW_STOCK
 ) -> Stats:
     """Counts of users, products and orders, orders and their totals by status, and revenue;
     admins only."""

@@ -1,4 +1,26 @@
-from app.core.errors import AppError, Conflict, Forbidden, NotFound, TooManyRequests
+from app.core.errors import (
+    AppError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
+
+
+class InvalidToken(Unauthorized):
+    code = "invalid_token"
+    detail = "Could not validate credentials"
+    remedy = (
+        "The access token expired, or the account was deactivated or changed its password: "
+        "refresh it at /api/auth/refresh or sign in again."
+    )
+
+
+class AdminRequired(Forbidden):
+    code = "admin_required"
+    detail = "This needs the admin role"
+    remedy = "Sign in as an admin, or ask one to do it."
 
 
 class UserNotFound(NotFound):

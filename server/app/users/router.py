@@ -2,15 +2,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.auth.dependencies import AdminUser, CurrentUser
 from app.core.config import Settings
-from app.core.dependencies import SessionDep, SettingsDep, ThrottleDep
+from app.core.dependencies import ReadSessionDep, SessionDep, SettingsDep, ThrottleDep
 from app.core.error_docs import errors
 from app.core.errors import RateLimited
 from app.core.pagination import PAGE_ERRORS, Page
 from app.core.routing import ApiRoute
 from app.core.schemas import RowId
 from app.users import service
+from app.users.dependencies import AdminUser, CurrentUser
 from app.users.exceptions import (
     CannotChangeOwnAccess,
     CannotDeleteSelf,
@@ -90,7 +90,7 @@ async def change_my_password(
 async def list_users(
     params: Annotated[UserListParams, Query()],
     actor: AdminUser,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
 ) -> Page[UserPublic]:
     """Every account, paged, searchable by username or email; admins only."""
@@ -113,7 +113,7 @@ async def create_user(
 
 @router.get("/{user_id:not_me}", responses=errors(UserNotFound))
 async def read_user(
-    user_id: RowId, viewer: CurrentUser, session: SessionDep, settings: SettingsDep
+    user_id: RowId, viewer: CurrentUser, session: ReadSessionDep, settings: SettingsDep
 ) -> UserPublic:
     """An account by id: your own, or anyone's for admins (someone else's is a 404 to a
     user)."""

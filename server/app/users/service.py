@@ -5,16 +5,16 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import refresh_tokens
-from app.auth.exceptions import AdminRequired
 from app.core.config import Settings
 from app.core.database import violated_constraint
 from app.core.errors import AppError
-from app.core.pagination import PageResult, contains_pattern, order_by, paginate
+from app.core.pagination import PageResult, contains_pattern, order_by, paginate, sort_columns
 from app.core.schemas import canonical_username
 from app.core.security import hash_password, verify_password
 from app.core.throttle import LimitName, Throttle
+from app.refresh_tokens import service as refresh_tokens
 from app.users.exceptions import (
+    AdminRequired,
     CannotChangeOwnAccess,
     CannotDeleteSelf,
     EmailTaken,
@@ -37,11 +37,12 @@ from app.users.schemas import (
     UserPermissions,
     UserRefusal,
     UserRegister,
+    UserSort,
     UserUpdate,
     UserUpdateMe,
 )
 
-_SORT_COLUMNS = {"username": User.username, "email": User.email, "created_at": User.created_at}
+_SORT_COLUMNS = sort_columns(UserSort, User)
 _UNIQUE_VIOLATIONS = {"uq_users_username_lower": UsernameTaken, "uq_users_email_lower": EmailTaken}
 # Checks of the current password, per user: a stolen access token must not become a way to
 # guess the password behind it, nor to keep bcrypt (and the API) busy.
@@ -297,9 +298,8 @@ async def change_password(
     retry_after = await throttle.reserve(LimitName.PASSWORD, [limit])
     if retry_after is not None:
         raise TooManyPasswordAttempts(retry_after=retry_after)
-    # End the read before bcrypt, which may queue for the hashing limit: waiting requests
-    # must not hold pooled connections that every other request needs.
-    await session.commit()
+    # `session` has read nothing yet (the current user came from a read of its own), so no
+    # connection is held while bcrypt, which may queue for the hashing limit, runs.
     if not await verify_password(data.current_password, user.hashed_password):
         raise IncorrectPassword
     await throttle.forget(LimitName.PASSWORD, [limit])

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import RefreshToken
+from app.refresh_tokens.models import RefreshToken
 
 
 def _digest(token: str) -> str:

@@ -5,11 +5,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from app.auth.exceptions import AdminRequired, InvalidToken
-from app.core.dependencies import SessionDep, SettingsDep
+from app.core.dependencies import ReadSessionmakerDep, SettingsDep
 from app.core.error_docs import raises
 from app.core.errors import Unauthorized
 from app.core.security import InvalidAccessToken, decode_access_token
+from app.users.exceptions import AdminRequired, InvalidToken
 from app.users.models import User
 
 # Swagger's Authorize button posts the OAuth2 password form here.
@@ -19,7 +19,7 @@ bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=Fals
 @raises(Unauthorized, InvalidToken)
 async def get_current_user(
     request: Request,
-    session: SessionDep,
+    sessions: ReadSessionmakerDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(bearer_scheme)],
 ) -> User:
@@ -30,8 +30,11 @@ async def get_current_user(
     except InvalidAccessToken:
         raise InvalidToken from None
     # Looked up on every request, so deactivating or deleting a user, or changing their
-    # password (which moves their token version on), takes effect at once.
-    user = await session.get(User, claims.user_id)
+    # password (which moves their token version on), takes effect at once. In a short read of
+    # its own, whichever session the route takes: its connection is back in the pool before
+    # the route starts, not held beside the route's own while it writes or checks a password.
+    async with sessions() as session:
+        user = await session.get(User, claims.user_id)
     if user is None or not user.is_active or user.token_version != claims.token_version:
         raise InvalidToken
     request.state.user_id = user.id
