@@ -33,13 +33,25 @@ export function ProductFilters({ filters, showStatus, onChange }: ProductFilters
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
   useEffect(() => () => clearTimeout(timer.current), []);
 
+  function applySearch(value: string) {
+    clearTimeout(timer.current);
+    timer.current = undefined;
+    setSentSearch(value.trim());
+    onChange({ search: value.trim() });
+  }
+
   function typeSearch(value: string) {
     setSearch(value);
     clearTimeout(timer.current);
-    timer.current = setTimeout(() => {
-      setSentSearch(value.trim());
-      onChange({ search: value.trim() });
-    }, SEARCH_DEBOUNCE_MS);
+    timer.current = setTimeout(() => applySearch(value), SEARCH_DEBOUNCE_MS);
+  }
+
+  // Leaving the box applies a pending search at once: applied later, its address change
+  // would override a navigation the user started meanwhile (a click on "Cart").
+  function leaveSearch() {
+    if (timer.current !== undefined) {
+      applySearch(search);
+    }
   }
 
   return (
@@ -51,6 +63,7 @@ export function ProductFilters({ filters, showStatus, onChange }: ProductFilters
         value={search}
         maxLength={100}
         onChange={(event) => typeSearch(event.target.value)}
+        onBlur={leaveSearch}
       />
       {showStatus && (
         <SelectField
