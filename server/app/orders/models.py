@@ -32,7 +32,7 @@ class OrderStatus(StrEnum):
 order_number_sequence = Sequence("order_number_seq", metadata=Base.metadata)
 
 # Rows written by hand (psql) get the UTC date; the service numbers every order it places
-# with `order_number`, in the shop's time zone.
+# with `new_order_number`, in the shop's time zone.
 ORDER_NUMBER_DEFAULT = text(
     "'ORD-' || to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD') || '-' "
     "|| to_char(nextval('order_number_seq'), 'FM999999000000')"
