@@ -46,6 +46,8 @@ locals {
     { name = "FIRST_SUPERUSER", value = var.first_superuser },
     { name = "FIRST_SUPERUSER_EMAIL", value = var.first_superuser_email },
     { name = "ALLOW_REGISTRATION", value = tostring(var.allow_registration) },
+    { name = "CURRENCY", value = var.currency },
+    { name = "BUSINESS_TIMEZONE", value = var.business_timezone },
     { name = "BACKEND_CORS_ORIGINS", value = join(",", var.backend_cors_origins) },
     { name = "LOG_LEVEL", value = var.log_level },
     # What one customer may hold and ask for (.env.example explains each).

@@ -343,6 +343,23 @@ variable "allow_registration" {
   default     = true
 }
 
+variable "currency" {
+  description = "CURRENCY: ISO 4217 code, upper case, of the currency every amount is in."
+  type        = string
+  default     = "CNY"
+
+  validation {
+    condition     = can(regex("^[A-Z]{3}$", var.currency))
+    error_message = "currency must be an ISO 4217 code such as CNY or EUR."
+  }
+}
+
+variable "business_timezone" {
+  description = "BUSINESS_TIMEZONE: IANA time zone of the shop's day (order numbers' dates, daily figures)."
+  type        = string
+  default     = "Asia/Shanghai"
+}
+
 variable "backend_cors_origins" {
   description = "BACKEND_CORS_ORIGINS: browser origins allowed to call the API cross-origin. Empty when the site and /api share the ALB's host name, as here."
   type        = list(string)

@@ -21,6 +21,7 @@ from app.core.errors import register_error_handlers
 from app.core.health import database_probe
 from app.core.health import router as health_router
 from app.core.logging import AccessLogMiddleware, configure_logging
+from app.core.shop_config import router as shop_config_router
 from app.core.throttle import LimitName, Throttle
 from app.orders.models import OrderStatus
 from app.orders.router import router as orders_router
@@ -54,6 +55,10 @@ OPENAPI_TAGS = [
         "order and move it through pending → paid → shipped → completed.",
     },
     {"name": "stats", "description": "Counts, revenue and low stock, for admins."},
+    {
+        "name": "config",
+        "description": "The shop's currency, time zone and sign-up policy; public.",
+    },
     {
         "name": "health",
         "description": "Whether the API and its database answer; public, for probes and operators.",
@@ -137,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     register_error_handlers(app)
     app.include_router(health_router)
+    app.include_router(shop_config_router)
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(orders_router)

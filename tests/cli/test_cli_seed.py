@@ -73,13 +73,20 @@ def test_seed_demo_writes_consistent_orders_in_batches(database: URL) -> None:
             SELECT h.to_status FROM order_status_history h
             WHERE h.order_id = o.id ORDER BY h.changed_at DESC, h.id DESC LIMIT 1)
     """) == 0  # fmt: skip
-    # Numbers from the sequence, dated like the order; all within the last 180 days.
+    # Numbers from the sequence, dated like the order on the shop's clock (the default
+    # BUSINESS_TIMEZONE, Asia/Shanghai); all within the last 180 days.
     assert _count(database, """
         SELECT count(*) FROM orders
-        WHERE order_number !~ ('^ORD-' || to_char(created_at AT TIME ZONE 'UTC', 'YYYYMMDD')
-                               || '-[0-9]{6,}$')
+        WHERE order_number !~ ('^ORD-' || to_char(created_at AT TIME ZONE 'Asia/Shanghai',
+                                                  'YYYYMMDD') || '-[0-9]{6,}$')
            OR created_at < now() - interval '181 days' OR created_at > now()
     """) == 0  # fmt: skip
+    # Those placed in Shanghai's small hours are dated a day later than in UTC.
+    assert _count(database, """
+        SELECT count(*) FROM orders
+        WHERE (created_at AT TIME ZONE 'Asia/Shanghai')::date
+           <> (created_at AT TIME ZONE 'UTC')::date
+    """) > 0  # fmt: skip
     assert _count(database, "SELECT count(DISTINCT order_number) FROM orders") == orders
     assert _count(database, "SELECT last_value FROM order_number_seq") == orders
     # Staff move orders along: the admin that was there before the seed.

@@ -231,6 +231,34 @@ def test_a_malformed_value_is_named_without_echoing_it() -> None:
     assert "soon-ish" not in str(raised.value)
 
 
+def test_the_shop_defaults_to_yuan_on_shanghai_time() -> None:
+    settings = load_settings(_env_file=None)
+    assert (settings.CURRENCY, settings.BUSINESS_TIMEZONE) == ("CNY", "Asia/Shanghai")
+    assert settings.business_timezone.key == "Asia/Shanghai"
+
+
+def test_the_shop_takes_any_iso_currency_and_iana_time_zone() -> None:
+    settings = load_settings(_env_file=None, CURRENCY="EUR", BUSINESS_TIMEZONE="Europe/Paris")
+    assert (settings.CURRENCY, settings.BUSINESS_TIMEZONE) == ("EUR", "Europe/Paris")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("CURRENCY", "RMB"),
+        ("CURRENCY", "cny"),
+        ("CURRENCY", ""),
+        ("BUSINESS_TIMEZONE", "Asia/Beijing"),
+        ("BUSINESS_TIMEZONE", "../../etc/passwd"),
+        ("BUSINESS_TIMEZONE", ""),
+    ],
+)
+def test_an_unknown_currency_or_time_zone_is_refused_by_name(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(_env_file=None, **{variable: value})
+    assert [problem.split(":")[0] for problem in raised.value.problems] == [variable]
+
+
 def test_database_url_is_composed_from_postgres_variables() -> None:
     settings = load_settings(
         _env_file=None,

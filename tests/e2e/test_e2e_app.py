@@ -289,6 +289,10 @@ async def test_staff_move_an_order_through_the_workflow_and_the_customer_sees_ea
         await customer.goto(f"/orders/{order['id']}")
         await expect(customer.get_by_test_id("order-status")).to_have_text(status)
     await expect(admin.get_by_role("button", name="Cancel order")).to_have_count(0)
+    # Times on the shop's clock, labelled with its zone (BUSINESS_TIMEZONE's default).
+    await expect(
+        customer.get_by_text(re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2} \(Asia/Shanghai\)$")).first
+    ).to_be_visible()
     await screenshot(admin, "order-admin")
     await screenshot(customer, "order-phone")
 
@@ -392,6 +396,7 @@ async def test_an_order_over_the_stock_shows_the_stock_error_on_its_line(
 
 
 async def test_the_interface_switches_to_simplified_chinese(screens: Screens, stack: Stack) -> None:
+    product = await stack.add_product(stock=5, price="12.50")
     username = await stack.add_customer()
     page = await screens.signed_in(username, CUSTOMER_PASSWORD)
     await page.get_by_label("Language").select_option("zh-CN")
@@ -399,6 +404,11 @@ async def test_the_interface_switches_to_simplified_chinese(screens: Screens, st
     await expect(navigation.get_by_role("link", name="订单")).to_be_visible()
     await page.reload()
     await expect(page.get_by_role("navigation").get_by_role("link", name="订单")).to_be_visible()
+    # Prices in the shop's currency (CURRENCY's default) as Chinese writes yuan: ¥, not CN¥.
+    await page.goto(f"/products?search={product['sku']}")
+    await expect(page.get_by_role("row", name=re.compile(product["name"]))).to_contain_text(
+        re.compile(r"(?<!CN)¥12\.50")
+    )
     await screenshot(page, "products-zh-CN")
 
 
@@ -421,7 +431,9 @@ async def test_the_products_list_keeps_its_search_filter_and_sort_in_the_address
     await expect(search).to_have_value("Teapot")
     await expect(page.get_by_label("Sort by")).to_have_value("-price")
     await expect(page.get_by_label("Status")).to_have_value("active")
-    await expect(page.get_by_role("row", name=re.compile("Teapot")).first).to_contain_text("30.00")
+    await expect(page.get_by_role("row", name=re.compile("Teapot")).first).to_contain_text(
+        "CN¥30.00"
+    )
 
     await page.goto("/products")
     await expect(search).to_have_value("")

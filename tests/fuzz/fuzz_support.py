@@ -192,6 +192,7 @@ async def seed_shop(session: AsyncSession) -> None:
             session,
             customer=customer,
             max_pending=1,
+            business_timezone="Asia/Shanghai",
             data=OrderCreate(
                 items=[OrderLineInput(product_id=product.id, quantity=1) for product in active]
             ),

@@ -1,11 +1,33 @@
 /** Dates and times from the API (ISO 8601 instants) for display, and date inputs for queries. */
 
-export function formatDateTime(iso: string, locale: string): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+// Latin digits and a 24-hour clock, whatever the visitor's language: the parts are joined below.
+const DATE_TIME_PARTS = {
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+  numberingSystem: "latn",
+} as const;
+
+/**
+ * An instant on the shop's clock, labelled with its time zone (an IANA name), the same in
+ * every language: "2026-12-06 20:15 (Asia/Shanghai)". Staff and customers in other zones read
+ * the time the shop's order numbers and daily figures go by.
+ */
+export function formatDateTime(iso: string, timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-US", { ...DATE_TIME_PARTS, timeZone })
+      .formatToParts(new Date(iso))
+      .map((part) => [part.type, part.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} (${timeZone})`;
 }
 
-export function formatDate(iso: string, locale: string): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: "medium" }).format(new Date(iso));
+/** The day of an instant on the shop's clock, in the visitor's language. */
+export function formatDate(iso: string, { locale, timeZone }: { locale: string; timeZone: string }): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone }).format(new Date(iso));
 }
 
 const DATE_INPUT = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -15,12 +15,9 @@ export function sumMoney(amounts: readonly Big[]): MoneyString {
   return amounts.reduce((total, amount) => total.plus(amount), new Big(0)).toFixed(2);
 }
 
-/** An amount for display in `locale`, from its exact decimal string. */
-export function formatMoney(amount: MoneyString, locale: string): string {
-  const formatter = new Intl.NumberFormat(locale, {
-    minimumFractionDigits: 2,
-    maximumFractionDigits: 2,
-  });
+/** An amount for display in `locale`, in the shop's `currency` (ISO 4217), from its exact decimal string. */
+export function formatMoney(amount: MoneyString, { locale, currency }: { locale: string; currency: string }): string {
+  const formatter = new Intl.NumberFormat(locale, { style: "currency", currency });
   // Intl formats decimal strings exactly (no float on the way), as ES2023 specifies.
   return formatter.format(amount as `${number}`);
 }

@@ -196,7 +196,8 @@ def seed_demo(
     ] = None,
 ) -> None:
     """Load realistic demo data: products, customers and orders with lines and history."""
-    if _settings().is_production:
+    settings = _settings()
+    if settings.is_production:
         # The demo customers share one published password.
         _fail("seed-demo refuses production: its users' password is printed for anyone")
     if orders and not (products and users):
@@ -206,7 +207,13 @@ def seed_demo(
     started = time.perf_counter()
     with _progress(f"Seeding (--seed {chosen_seed})", products + users + orders) as advance:
         report = _on_database(
-            lambda engine: seed.seed_demo(engine, size, seed=chosen_seed, on_progress=advance)
+            lambda engine: seed.seed_demo(
+                engine,
+                size,
+                seed=chosen_seed,
+                business_timezone=settings.business_timezone,
+                on_progress=advance,
+            )
         )
     console.print(
         f"Created {report.products} products (SKUs {report.sku_prefix}*), "

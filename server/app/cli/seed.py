@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import accumulate
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -184,12 +185,21 @@ class _Rows:
 class _Seeder:
     """One seeding: its random generator, run number and clock, and what it writes."""
 
-    def __init__(self, connection: AsyncConnection, driver: Any, *, seed: int, run: int) -> None:
+    def __init__(
+        self,
+        connection: AsyncConnection,
+        driver: Any,
+        *,
+        seed: int,
+        run: int,
+        business_timezone: ZoneInfo,
+    ) -> None:
         self.connection = connection
         self.driver = driver  # the asyncpg connection under `connection`, for COPY
         self.rng = random.Random(seed)  # noqa: S311 - repeatable demo data, not secrets
         self.run = run
         self.now = datetime.now(UTC)
+        self.business_timezone = business_timezone  # the date in order numbers
 
     async def reserve_ids(self, table: str, count: int) -> list[int]:
         """`count` ids from the table's own sequence, so later inserts never collide."""
@@ -345,7 +355,9 @@ async def _order_batch(
         rows.add(
             Order,
             id=order_id,
-            order_number=f"ORD-{created_at:%Y%m%d}-{number:06d}",
+            order_number=(
+                f"ORD-{created_at.astimezone(seeder.business_timezone):%Y%m%d}-{number:06d}"
+            ),
             user_id=customer,
             status=path[-1].value,
             total_amount=total,
@@ -373,17 +385,21 @@ async def seed_demo(
     size: DemoSize,
     *,
     seed: int,
+    business_timezone: ZoneInfo,
     on_progress: Callable[[int], None] = lambda rows: None,
 ) -> SeedReport:
-    """Load the demo data in one transaction; `on_progress` hears of every product, user and
-    order written, in batches."""
+    """Load the demo data in one transaction, its orders numbered with their dates in
+    `business_timezone`; `on_progress` hears of every product, user and order written, in
+    batches."""
     hashed_password = await hash_password(DEMO_PASSWORD)  # one bcrypt hash for every customer
     async with engine.begin() as connection:
         # Two seeds at once would pick the same run number; the second waits for the first.
         await connection.execute(select(func.pg_advisory_xact_lock(func.hashtext("seed-demo"))))
         run = await _next_run(connection)
         driver = (await connection.get_raw_connection()).driver_connection
-        seeder = _Seeder(connection, driver, seed=seed, run=run)
+        seeder = _Seeder(
+            connection, driver, seed=seed, run=run, business_timezone=business_timezone
+        )
 
         products = await seeder.products(size.products)
         on_progress(size.products)

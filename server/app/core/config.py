@@ -7,7 +7,9 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pycountry
 from limits import RateLimitItem, parse
 from pydantic import (
     AfterValidator,
@@ -115,6 +117,26 @@ def _check_rate_limit(value: str) -> str:
 RateLimit = Annotated[str, AfterValidator(_check_rate_limit)]
 
 
+def _check_currency(value: str) -> str:
+    # pycountry ignores case; ISO 4217 codes are upper case, as clients' formatters expect.
+    currency = pycountry.currencies.get(alpha_3=value)
+    if currency is None or currency.alpha_3 != value:
+        raise ValueError("must be an ISO 4217 currency code such as `CNY` or `EUR`")
+    return value
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("must be an IANA time zone such as `Asia/Shanghai` or `UTC`") from None
+    return value
+
+
+CurrencyCode = Annotated[str, AfterValidator(_check_currency)]
+TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
@@ -166,6 +188,12 @@ class Settings(BaseSettings):
     ] = []
     ALLOW_REGISTRATION: bool = True
     REDIS_URL: SecretStr | None = None
+
+    # --- The shop's money and clock, which clients read from GET /api/config ---
+    # The currency every amount is in (amounts carry no currency of their own).
+    CURRENCY: CurrencyCode = "CNY"
+    # The shop's day: the date in order numbers, and the days that figures are counted by.
+    BUSINESS_TIMEZONE: TimeZoneName = "Asia/Shanghai"
 
     # --- Orders: what one customer may hold and ask for ---
     # A pending order older than this is cancelled and its stock returned (0: never).
@@ -226,6 +254,10 @@ class Settings(BaseSettings):
             port=self.POSTGRES_PORT,
             database=self.POSTGRES_DB,
         )
+
+    @property
+    def business_timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.BUSINESS_TIMEZONE)
 
     @property
     def order_rate_limit(self) -> RateLimitItem:

@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     Numeric,
@@ -30,12 +31,31 @@ class OrderStatus(StrEnum):
 
 order_number_sequence = Sequence("order_number_seq", metadata=Base.metadata)
 
-# `ORD-20261123-000042`: the date of ordering and a sequence number of at least six digits,
-# produced by PostgreSQL in the INSERT itself, so two orders can never share one.
+# Rows written by hand (psql) get the UTC date; the service numbers every order it places
+# with `new_order_number`, in the shop's time zone.
 ORDER_NUMBER_DEFAULT = text(
     "'ORD-' || to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD') || '-' "
     "|| to_char(nextval('order_number_seq'), 'FM999999000000')"
 )
+
+
+def business_date(moment: ColumnElement[datetime], timezone: str) -> ColumnElement[str]:
+    """`20261207`: the day `moment` falls on in `timezone` (an IANA name)."""
+    return func.to_char(func.timezone(timezone, moment), "YYYYMMDD")
+
+
+def new_order_number(
+    timezone: str, *, at: ColumnElement[datetime] | None = None
+) -> ColumnElement[str]:
+    """`ORD-20261123-000042`: the business date of ordering (`at`, the transaction's `now()`
+    unless given) and a sequence number of at least six digits, produced by PostgreSQL in the
+    INSERT itself, so two orders can never share one."""
+    return func.concat(
+        "ORD-",
+        business_date(func.now() if at is None else at, timezone),
+        "-",
+        func.to_char(order_number_sequence.next_value(), "FM999999000000"),
+    )
 
 
 class Order(TimestampMixin, Base):

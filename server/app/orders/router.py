@@ -107,6 +107,7 @@ async def create_order(
         customer=customer,
         data=data,
         max_pending=settings.MAX_PENDING_ORDERS_PER_USER,
+        business_timezone=settings.BUSINESS_TIMEZONE,
         idempotency_key=idempotency_key,
     )
     if not created:

@@ -25,7 +25,14 @@ from app.orders.exceptions import (
     TooManyOrders,
     TooManyPendingOrders,
 )
-from app.orders.models import IdempotencyKey, Order, OrderItem, OrderStatus, OrderStatusHistory
+from app.orders.models import (
+    IdempotencyKey,
+    Order,
+    OrderItem,
+    OrderStatus,
+    OrderStatusHistory,
+    new_order_number,
+)
 from app.orders.schemas import OrderCreate, OrderListParams, OrderSort
 from app.products.exceptions import InsufficientStock, StockShortage
 from app.products.models import ProductStatus
@@ -80,7 +87,12 @@ async def _ensure_below_pending_cap(session: AsyncSession, customer: User, cap: 
 
 
 async def _place_order(
-    session: AsyncSession, *, customer: User, data: OrderCreate, max_pending: int
+    session: AsyncSession,
+    *,
+    customer: User,
+    data: OrderCreate,
+    max_pending: int,
+    business_timezone: str,
 ) -> Order:
     """Check, take the stock and write the order, its lines and its first history entry."""
     await _ensure_below_pending_cap(session, customer, max_pending)
@@ -122,7 +134,13 @@ async def _place_order(
     await move_stock(
         session, {product_id: -quantity for product_id, quantity in quantities.items()}
     )
-    order = Order(user_id=customer.id, total_amount=total, note=data.note, items=items)
+    order = Order(
+        order_number=new_order_number(business_timezone),
+        user_id=customer.id,
+        total_amount=total,
+        note=data.note,
+        items=items,
+    )
     session.add(order)
     await session.flush()
     session.add(
@@ -146,10 +164,12 @@ async def create_order(
     customer: User,
     data: OrderCreate,
     max_pending: int,
+    business_timezone: str,
     idempotency_key: str | None = None,
 ) -> tuple[Order, bool]:
     """Place an order; returns it and whether it is new. A customer holding `max_pending`
-    pending orders places no more, though a repeat still finds the order it placed.
+    pending orders places no more, though a repeat still finds the order it placed. Its
+    number carries the date in `business_timezone`.
 
     With an idempotency key, the first request claims the key by inserting it; a concurrent
     repeat waits on that row's unique index until the first commits, then finds the key taken
@@ -157,7 +177,11 @@ async def create_order(
     """
     if idempotency_key is None:
         return await _place_order(
-            session, customer=customer, data=data, max_pending=max_pending
+            session,
+            customer=customer,
+            data=data,
+            max_pending=max_pending,
+            business_timezone=business_timezone,
         ), True
     request_hash = _request_hash(data)
     await session.execute(
@@ -184,7 +208,13 @@ async def create_order(
         if existing.request_hash != request_hash:
             raise IdempotencyKeyReused
         return await _get_order(session, existing.order_id), False
-    order = await _place_order(session, customer=customer, data=data, max_pending=max_pending)
+    order = await _place_order(
+        session,
+        customer=customer,
+        data=data,
+        max_pending=max_pending,
+        business_timezone=business_timezone,
+    )
     await session.execute(
         update(IdempotencyKey).where(IdempotencyKey.id == claimed).values(order_id=order.id)
     )

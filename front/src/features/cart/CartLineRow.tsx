@@ -1,13 +1,13 @@
 "use client";
 
-import { useLocale, useTranslations } from "next-intl";
+import { useTranslations } from "next-intl";
 import { useId } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { cellClass } from "@/components/ui/DataTable";
+import { useShopFormat } from "@/contexts/shop";
 import type { StockProblem } from "@/lib/api/errors";
 import { cartLineTotal, MAX_LINE_QUANTITY, type CartLine } from "@/lib/cart";
-import { formatMoney } from "@/lib/money";
 
 interface CartLineRowProps {
   line: CartLine;
@@ -19,7 +19,7 @@ interface CartLineRowProps {
 
 export function CartLineRow({ line, stockProblem, unavailable, onQuantity, onRemove }: CartLineRowProps) {
   const t = useTranslations("cart");
-  const locale = useLocale();
+  const format = useShopFormat();
   const problemId = useId();
   // A shortage the visitor already fixed by lowering the quantity is no longer shown.
   const short = stockProblem !== undefined && line.quantity > stockProblem.available;
@@ -39,7 +39,7 @@ export function CartLineRow({ line, stockProblem, unavailable, onQuantity, onRem
           </span>
         )}
       </th>
-      <td className={cellClass(true)}>{formatMoney(line.unitPrice, locale)}</td>
+      <td className={cellClass(true)}>{format.money(line.unitPrice)}</td>
       <td className={cellClass()}>
         <input
           type="number"
@@ -59,7 +59,7 @@ export function CartLineRow({ line, stockProblem, unavailable, onQuantity, onRem
           className="min-h-10 w-24 rounded-md border border-slate-300 px-2 py-1 text-right aria-invalid:border-red-600"
         />
       </td>
-      <td className={cellClass(true)}>{formatMoney(cartLineTotal(line), locale)}</td>
+      <td className={cellClass(true)}>{format.money(cartLineTotal(line))}</td>
       <td className={cellClass()}>
         <Button variant="ghost" aria-label={t("removeLabel", { name: line.name })} onClick={onRemove}>
           {t("remove")}

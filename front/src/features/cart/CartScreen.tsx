@@ -1,6 +1,6 @@
 "use client";
 
-import { useLocale, useTranslations } from "next-intl";
+import { useTranslations } from "next-intl";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useRef, useState } from "react";
@@ -12,17 +12,17 @@ import { DataTable, type Column } from "@/components/ui/DataTable";
 import { TextAreaField } from "@/components/ui/Field";
 import { EmptyState } from "@/components/ui/States";
 import { useCart } from "@/contexts/cart";
+import { useShopFormat } from "@/contexts/shop";
 import { asApiError } from "@/lib/api/errors";
 import { orderItems } from "@/lib/cart";
 import { useApiErrorText } from "@/lib/i18n/errorText";
-import { formatMoney } from "@/lib/money";
 
 import { CartLineRow } from "./CartLineRow";
 import { usePlaceOrder } from "./usePlaceOrder";
 
 export function CartScreen() {
   const t = useTranslations("cart");
-  const locale = useLocale();
+  const format = useShopFormat();
   const router = useRouter();
   const cart = useCart();
   const placeOrder = usePlaceOrder();
@@ -91,7 +91,7 @@ export function CartScreen() {
       </DataTable>
       <div className="flex flex-col items-end gap-1">
         <p aria-live="polite" className="text-lg font-semibold">
-          {t("total")}: <span className="tabular-nums">{formatMoney(cart.total, locale)}</span>
+          {t("total")}: <span className="tabular-nums">{format.money(cart.total)}</span>
         </p>
         <p className="text-xs text-slate-600">{t("priceNote")}</p>
       </div>

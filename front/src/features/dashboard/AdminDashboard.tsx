@@ -6,8 +6,8 @@ import type { ReactNode } from "react";
 import { cellClass, DataTable, type Column } from "@/components/ui/DataTable";
 import { Panel } from "@/components/ui/Panel";
 import { QueryView } from "@/components/ui/States";
+import { useShopFormat } from "@/contexts/shop";
 import type { Schemas } from "@/lib/api/client";
-import { formatMoney } from "@/lib/money";
 
 import { LOW_STOCK_THRESHOLD, useLowStockProducts, useStats } from "./queries";
 import { StatusChart } from "./StatusChart";
@@ -28,10 +28,11 @@ function Figure({ label, value, hint }: { label: string; value: ReactNode; hint?
 function Figures({ stats }: { stats: Stats }) {
   const t = useTranslations("dashboard.figures");
   const locale = useLocale();
+  const format = useShopFormat();
   const count = new Intl.NumberFormat(locale);
   return (
     <dl aria-label={t("label")} className="grid grid-cols-2 gap-3 md:grid-cols-5">
-      <Figure label={t("revenue")} value={formatMoney(stats.revenue, locale)} hint={t("revenueHint")} />
+      <Figure label={t("revenue")} value={format.money(stats.revenue)} hint={t("revenueHint")} />
       <Figure label={t("orders")} value={count.format(stats.orders)} />
       <Figure label={t("products")} value={count.format(stats.products)} />
       <Figure label={t("lowStock")} value={count.format(stats.low_stock_products)} />
@@ -87,6 +88,7 @@ export function AdminDashboard() {
 function StoreOverview({ stats }: { stats: Stats }) {
   const t = useTranslations("dashboard.charts");
   const locale = useLocale();
+  const format = useShopFormat();
   const byStatus = stats.orders_by_status;
   return (
     <div className="flex flex-col gap-4">
@@ -108,7 +110,7 @@ function StoreOverview({ stats }: { stats: Stats }) {
             status: total.status,
             // Only the bar's length comes from a float; the text is the exact amount.
             value: Number(total.total_amount),
-            text: formatMoney(total.total_amount, locale),
+            text: format.money(total.total_amount),
           }))}
         />
       </div>

@@ -1,6 +1,6 @@
 "use client";
 
-import { useLocale, useTranslations } from "next-intl";
+import { useTranslations } from "next-intl";
 import Link from "next/link";
 import { useState, type ReactNode } from "react";
 
@@ -10,8 +10,7 @@ import { cellClass, DataTable, type Column } from "@/components/ui/DataTable";
 import { Panel } from "@/components/ui/Panel";
 import { QueryView } from "@/components/ui/States";
 import { useAuth } from "@/contexts/auth";
-import { formatDateTime } from "@/lib/dates";
-import { formatMoney } from "@/lib/money";
+import { useShopFormat } from "@/contexts/shop";
 
 import { CustomerName } from "./CustomerName";
 import { OrderActions } from "./OrderActions";
@@ -30,7 +29,7 @@ function Term({ label, children }: { label: string; children: ReactNode }) {
 
 function ItemsTable({ order }: { order: Order }) {
   const t = useTranslations("orders.detail");
-  const locale = useLocale();
+  const format = useShopFormat();
   const columns: Column[] = [
     { label: t("product") },
     { label: t("sku") },
@@ -47,7 +46,7 @@ function ItemsTable({ order }: { order: Order }) {
       footer={
         <tr className="border-t-2 border-slate-300">
           <th scope="row" colSpan={4} className={`${cellClass()} text-right`}>{t("total")}</th>
-          <td className={`${cellClass(true)} font-semibold`}>{formatMoney(order.total_amount, locale)}</td>
+          <td className={`${cellClass(true)} font-semibold`}>{format.money(order.total_amount)}</td>
         </tr>
       }
     >
@@ -55,9 +54,9 @@ function ItemsTable({ order }: { order: Order }) {
         <tr key={item.product_id} className="border-t border-slate-200">
           <th scope="row" className={`${cellClass()} font-medium`}>{item.product_name}</th>
           <td className={`${cellClass()} font-mono text-xs`}>{item.sku}</td>
-          <td className={cellClass(true)}>{formatMoney(item.unit_price, locale)}</td>
+          <td className={cellClass(true)}>{format.money(item.unit_price)}</td>
           <td className={cellClass(true)}>{item.quantity}</td>
-          <td className={cellClass(true)}>{formatMoney(item.line_total, locale)}</td>
+          <td className={cellClass(true)}>{format.money(item.line_total)}</td>
         </tr>
       ))}
     </DataTable>
@@ -66,7 +65,7 @@ function ItemsTable({ order }: { order: Order }) {
 
 function OrderDetail({ order }: { order: Order }) {
   const t = useTranslations("orders.detail");
-  const locale = useLocale();
+  const format = useShopFormat();
   const { isAdmin } = useAuth();
   const [notice, setNotice] = useState("");
   return (
@@ -91,14 +90,14 @@ function OrderDetail({ order }: { order: Order }) {
         <div className="order-first flex min-w-0 flex-col gap-4 lg:order-none">
           <Panel title={t("summary")}>
             <dl className="flex flex-col gap-3">
-              <Term label={t("placed")}>{formatDateTime(order.created_at, locale)}</Term>
-              <Term label={t("updated")}>{formatDateTime(order.updated_at, locale)}</Term>
+              <Term label={t("placed")}>{format.dateTime(order.created_at)}</Term>
+              <Term label={t("updated")}>{format.dateTime(order.updated_at)}</Term>
               {isAdmin && (
                 <Term label={t("customer")}>
                   <CustomerName userId={order.user_id} />
                 </Term>
               )}
-              <Term label={t("total")}>{formatMoney(order.total_amount, locale)}</Term>
+              <Term label={t("total")}>{format.money(order.total_amount)}</Term>
               {order.note && <Term label={t("note")}>{order.note}</Term>}
             </dl>
           </Panel>

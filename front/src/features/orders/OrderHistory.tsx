@@ -1,10 +1,10 @@
 "use client";
 
-import { useLocale, useTranslations } from "next-intl";
+import { useTranslations } from "next-intl";
 
 import { QueryView } from "@/components/ui/States";
 import { useAuth } from "@/contexts/auth";
-import { formatDateTime } from "@/lib/dates";
+import { useShopFormat } from "@/contexts/shop";
 
 import { useOrderHistory, useUser, type OrderHistoryEntry } from "./queries";
 
@@ -29,7 +29,7 @@ function ChangedBy({ entry }: { entry: OrderHistoryEntry }) {
 
 export function OrderHistory({ orderId }: { orderId: number }) {
   const t = useTranslations("orders");
-  const locale = useLocale();
+  const format = useShopFormat();
   return (
     <QueryView query={useOrderHistory(orderId)}>
       {(history) => (
@@ -45,7 +45,7 @@ export function OrderHistory({ orderId }: { orderId: number }) {
                     })}
               </p>
               <p className="text-slate-600">
-                <time dateTime={entry.changed_at}>{formatDateTime(entry.changed_at, locale)}</time>{" "}
+                <time dateTime={entry.changed_at}>{format.dateTime(entry.changed_at)}</time>{" "}
                 <ChangedBy entry={entry} />
               </p>
             </li>

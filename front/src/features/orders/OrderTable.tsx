@@ -1,11 +1,10 @@
 "use client";
 
-import { useLocale, useTranslations } from "next-intl";
+import { useTranslations } from "next-intl";
 import Link from "next/link";
 
 import { cellClass, DataTable, RecordCard, type Column } from "@/components/ui/DataTable";
-import { formatDateTime } from "@/lib/dates";
-import { formatMoney } from "@/lib/money";
+import { useShopFormat } from "@/contexts/shop";
 
 import { CustomerName } from "./CustomerName";
 import { OrderStatusBadge } from "./OrderStatusBadge";
@@ -24,7 +23,7 @@ function itemCount(order: Order): number {
 /** On a phone, one card per order; the same facts as a table row. */
 function OrderCard({ order, showCustomer }: { order: Order; showCustomer: boolean }) {
   const t = useTranslations("orders");
-  const locale = useLocale();
+  const format = useShopFormat();
   return (
     <RecordCard>
       <div className="flex items-center justify-between gap-2">
@@ -34,7 +33,7 @@ function OrderCard({ order, showCustomer }: { order: Order; showCustomer: boolea
         <OrderStatusBadge status={order.status} />
       </div>
       <p className="mt-1 text-slate-600">
-        {formatDateTime(order.created_at, locale)}
+        {format.dateTime(order.created_at)}
         {showCustomer && (
           <>
             {" · "}
@@ -44,7 +43,7 @@ function OrderCard({ order, showCustomer }: { order: Order; showCustomer: boolea
       </p>
       <p className="mt-1 flex justify-between text-slate-900">
         <span>{t("itemCount", { count: itemCount(order) })}</span>
-        <span className="font-semibold tabular-nums">{formatMoney(order.total_amount, locale)}</span>
+        <span className="font-semibold tabular-nums">{format.money(order.total_amount)}</span>
       </p>
     </RecordCard>
   );
@@ -53,7 +52,7 @@ function OrderCard({ order, showCustomer }: { order: Order; showCustomer: boolea
 /** Orders as a table, as cards on a phone; the number links to the detail. */
 export function OrderTable({ orders, showCustomer, caption }: OrderTableProps) {
   const t = useTranslations("orders");
-  const locale = useLocale();
+  const format = useShopFormat();
   const columns: Column[] = [
     { label: t("columns.number") },
     { label: t("columns.date") },
@@ -78,7 +77,7 @@ export function OrderTable({ orders, showCustomer, caption }: OrderTableProps) {
               {order.order_number}
             </Link>
           </th>
-          <td className={cellClass()}>{formatDateTime(order.created_at, locale)}</td>
+          <td className={cellClass()}>{format.dateTime(order.created_at)}</td>
           {showCustomer && (
             <td className={cellClass()}>
               <CustomerName userId={order.user_id} />
@@ -88,7 +87,7 @@ export function OrderTable({ orders, showCustomer, caption }: OrderTableProps) {
             <OrderStatusBadge status={order.status} />
           </td>
           <td className={cellClass(true)}>{t("itemCount", { count: itemCount(order) })}</td>
-          <td className={cellClass(true)}>{formatMoney(order.total_amount, locale)}</td>
+          <td className={cellClass(true)}>{format.money(order.total_amount)}</td>
         </tr>
       ))}
     </DataTable>

@@ -1,10 +1,10 @@
 "use client";
 
-import { useLocale, useTranslations } from "next-intl";
+import { useTranslations } from "next-intl";
 
 import { Button } from "@/components/ui/Button";
 import { cellClass, DataTable, type Column } from "@/components/ui/DataTable";
-import { formatMoney } from "@/lib/money";
+import { useShopFormat } from "@/contexts/shop";
 
 import type { Product } from "./queries";
 
@@ -20,7 +20,7 @@ interface ProductTableProps {
 
 export function ProductTable({ products, isAdmin, inCart, ...actions }: ProductTableProps) {
   const t = useTranslations("products");
-  const locale = useLocale();
+  const format = useShopFormat();
 
   const adminActions = (product: Product) => [
     { label: t("edit"), name: t("editLabel", { name: product.name }), run: () => actions.onEdit(product) },
@@ -58,7 +58,7 @@ export function ProductTable({ products, isAdmin, inCart, ...actions }: ProductT
               )}
             </th>
             <td className={`${cellClass()} font-mono text-xs`}>{product.sku}</td>
-            <td className={cellClass(true)}>{formatMoney(product.price, locale)}</td>
+            <td className={cellClass(true)}>{format.money(product.price)}</td>
             <td className={cellClass(true)}>
               {product.stock_quantity > 0 ? product.stock_quantity : t("outOfStock")}
             </td>

@@ -1,14 +1,14 @@
 "use client";
 
-import { useLocale, useTranslations } from "next-intl";
+import { useTranslations } from "next-intl";
 import { useState, type FormEvent } from "react";
 
 import { ErrorAlert } from "@/components/ui/Alert";
 import { Field } from "@/components/ui/Field";
 import { Panel } from "@/components/ui/Panel";
 import type { User } from "@/contexts/auth";
+import { useShopFormat } from "@/contexts/shop";
 import { asApiError } from "@/lib/api/errors";
-import { formatDate } from "@/lib/dates";
 import { formText } from "@/lib/forms";
 import { useFieldErrorText, useFormErrorSummary } from "@/lib/i18n/errorText";
 
@@ -32,7 +32,7 @@ function changesOf(user: User, form: FormData): ProfileChanges {
 export function DetailsForm({ user }: { user: User }) {
   const t = useTranslations("profile.details");
   const tRoles = useTranslations("common.roles");
-  const locale = useLocale();
+  const format = useShopFormat();
   const update = useUpdateProfile();
   const error = update.error ? asApiError(update.error) : null;
   const fieldError = useFieldErrorText("profile");
@@ -68,7 +68,7 @@ export function DetailsForm({ user }: { user: User }) {
         </div>
         <div>
           <dt className="text-slate-600">{t("memberSince")}</dt>
-          <dd className="font-medium text-slate-900">{formatDate(user.created_at, locale)}</dd>
+          <dd className="font-medium text-slate-900">{format.date(user.created_at)}</dd>
         </div>
       </dl>
       <form onSubmit={handleSubmit} className="flex flex-col gap-3">

@@ -1,11 +1,11 @@
 "use client";
 
-import { useLocale, useTranslations } from "next-intl";
+import { useTranslations } from "next-intl";
 import Link from "next/link";
 
 import { Button } from "@/components/ui/Button";
 import { cellClass, DataTable, RecordCard, type Column } from "@/components/ui/DataTable";
-import { formatDate } from "@/lib/dates";
+import { useShopFormat } from "@/contexts/shop";
 
 import type { User } from "./queries";
 
@@ -71,7 +71,7 @@ function UserName({ user, actor }: { user: User; actor: User }) {
 /** On a phone, one card per account; the same facts as a table row. */
 function UserCard(props: UserRowProps) {
   const tRoles = useTranslations("common.roles");
-  const locale = useLocale();
+  const format = useShopFormat();
   const { user } = props;
   return (
     <RecordCard>
@@ -83,7 +83,7 @@ function UserCard(props: UserRowProps) {
       </div>
       <p className="mt-1 break-all text-slate-600">{user.email}</p>
       <p className="mt-1 text-slate-600">
-        {tRoles(user.role)} · {formatDate(user.created_at, locale)}
+        {tRoles(user.role)} · {format.date(user.created_at)}
       </p>
       <div className="mt-2">
         <UserActions {...props} />
@@ -96,7 +96,7 @@ function UserCard(props: UserRowProps) {
 export function UserTable({ users, ...actions }: UserTableProps) {
   const t = useTranslations("users");
   const tRoles = useTranslations("common.roles");
-  const locale = useLocale();
+  const format = useShopFormat();
   const columns: Column[] = (["username", "email", "role", "status", "created", "actions"] as const).map(
     (name) => ({ label: t(`columns.${name}`) }),
   );
@@ -119,7 +119,7 @@ export function UserTable({ users, ...actions }: UserTableProps) {
           <td className={cellClass()}>
             <ActiveState user={user} />
           </td>
-          <td className={cellClass()}>{formatDate(user.created_at, locale)}</td>
+          <td className={cellClass()}>{format.date(user.created_at)}</td>
           <td className={cellClass()}>
             <UserActions user={user} {...actions} />
           </td>

@@ -109,6 +109,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Shop Config
+         * @description The shop's currency, time zone and sign-up policy, for any client, signed in or not.
+         */
+        get: operations["read_shop_config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -1322,6 +1342,24 @@ export interface components {
             /** Detail */
             detail: string;
         };
+        /** ShopConfig */
+        ShopConfig: {
+            /**
+             * Allow Registration
+             * @description Whether anyone may sign up
+             */
+            allow_registration: boolean;
+            /**
+             * Business Timezone
+             * @description IANA time zone of the shop's day: order numbers' dates and daily figures
+             */
+            business_timezone: string;
+            /**
+             * Currency
+             * @description ISO 4217 code of the currency every amount is in
+             */
+            currency: string;
+        };
         /**
          * SkuTakenBody
          * @description 409 `sku_taken`: Another product already has this SKU
@@ -2305,6 +2343,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RateLimitedBody"] | components["schemas"]["TooManyLoginAttemptsBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
+                };
+            };
+        };
+    };
+    read_shop_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShopConfig"];
+                };
+            };
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
                 };
             };
             /** @description Internal Server Error: `internal_error` */

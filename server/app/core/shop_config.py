@@ -1,0 +1,33 @@
+"""What every client needs to know about the shop before anything else: its currency, its
+clock and whether it takes sign-ups. Public, and only what the settings make public."""
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+
+from app.core.dependencies import SettingsDep
+from app.core.routing import ApiRoute
+
+# The settings change only with a restart: a minute in caches spares the API a request per
+# page load, and a new value reaches every browser within a minute.
+CACHE_CONTROL = "public, max-age=60"
+
+router = APIRouter(prefix="/api/config", tags=["config"], route_class=ApiRoute)
+
+
+class ShopConfig(BaseModel):
+    currency: str = Field(description="ISO 4217 code of the currency every amount is in")
+    business_timezone: str = Field(
+        description="IANA time zone of the shop's day: order numbers' dates and daily figures"
+    )
+    allow_registration: bool = Field(description="Whether anyone may sign up")
+
+
+@router.get("")
+async def read_shop_config(settings: SettingsDep, response: Response) -> ShopConfig:
+    """The shop's currency, time zone and sign-up policy, for any client, signed in or not."""
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return ShopConfig(
+        currency=settings.CURRENCY,
+        business_timezone=settings.BUSINESS_TIMEZONE,
+        allow_registration=settings.ALLOW_REGISTRATION,
+    )
