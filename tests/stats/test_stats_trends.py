@@ -10,8 +10,15 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from conftest import AuthHeaders, ProductFactory, Serve, UserFactory
-from helpers import LiveShop, assert_error, assert_ok, assert_unauthorized, read_ok
-from sqlalchemy.ext.asyncio import AsyncSession
+from helpers import (
+    LiveShop,
+    assert_error,
+    assert_ok,
+    assert_unauthorized,
+    count_statements,
+    read_ok,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.orders.models import Order, OrderItem, OrderStatus
 from app.products.models import Product
@@ -323,6 +330,27 @@ async def test_limit_is_from_one_to_fifty(
     response = await client.get(TOP_URL, params={"limit": limit}, headers=staff)
     body = assert_error(response, 422, "validation_error")
     assert body["detail"][0]["loc"] == ["query", "limit"]
+
+
+@pytest.mark.parametrize("url", [DAILY_URL, TOP_URL])
+async def test_one_statement_answers_however_long_the_period(
+    client: httpx.AsyncClient,
+    staff: Headers,
+    make_product: ProductFactory,
+    sell: Sales,
+    engine: AsyncEngine,
+    url: str,
+) -> None:
+    lamp = await make_product()
+    for moment in ("2025-03-02 04:00", "2025-08-02 04:00", "2026-01-02 04:00"):
+        await sell(at(moment), (lamp, 1))
+    counts = []
+    for first in ("2026-01-01", "2025-02-01"):
+        with count_statements(engine) as statements:
+            await read_ok(client, url, staff, **between(first, "2026-01-31"))
+        counts.append(len([sql for sql in statements if sql.lstrip().startswith("SELECT")]))
+    # The user lookup, then the answer.
+    assert counts == [2, 2]
 
 
 # --- Who may ask, and asking at once -------------------------------------------------------
