@@ -97,6 +97,9 @@ REFUSES_SOME_VALID_INPUT = {
     "list_products": "422",
     "list_orders": "422",
     "list_users": "422",
+    # `from` after `to` (today when left out), or more than 366 days between them.
+    "read_daily_stats": "422",
+    "read_top_products": "422",
     # A current password that isn't the caller's.
     "change_my_password": "400",
     # A name or email taken; both also count towards limits per address or user (429).

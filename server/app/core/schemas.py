@@ -2,7 +2,7 @@
 
 import re
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Self
 
@@ -236,6 +236,19 @@ IsoDateTime = Annotated[
     BeforeValidator(_require_iso_datetime),
     AfterValidator(_in_utc),
 ]
+
+
+def _require_iso_date(value: object) -> object:
+    # Pydantic would also read "0" as 1970-01-01, or a date-time at midnight as its date.
+    if isinstance(value, str) and not ISO_DATE.fullmatch(value):
+        raise PydanticCustomError("date_format", "Expected an ISO 8601 date, YYYY-MM-DD")
+    return value
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A calendar date as the schema promises: "2026-01-31" and nothing else.
+IsoDate = Annotated[date, BeforeValidator(_require_iso_date)]
+
 Money = Annotated[
     Decimal,
     PlainSerializer(lambda amount: f"{amount:.2f}", return_type=str, when_used="json"),

@@ -377,6 +377,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/stats/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Daily Stats
+         * @description Orders and revenue per business day (BUSINESS_TIMEZONE), every day of the period
+         *     listed, the last 30 by default; at most 366 days. Admins only.
+         */
+        get: operations["read_daily_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/top-products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Top Products
+         * @description The best sellers of the period, by units sold and by revenue, the last 30 business days
+         *     by default; at most 366 days. Admins only.
+         */
+        get: operations["read_top_products"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users": {
         parameters: {
             query?: never;
@@ -637,6 +679,24 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** DailyStats */
+        DailyStats: {
+            /**
+             * Days
+             * @description Every day of the period in order, none left out
+             */
+            days: components["schemas"]["DayTotal"][];
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
+        };
         /**
          * DatabaseBusyBody
          * @description 503 `database_busy`: The database is too busy to answer in time; nothing was saved, try again shortly
@@ -662,6 +722,54 @@ export interface components {
             code: "database_unavailable";
             /** Detail */
             detail: string;
+        };
+        /**
+         * DateRangeReversedBody
+         * @description 422 `date_range_reversed`: `from` is after `to`
+         */
+        DateRangeReversedBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "date_range_reversed";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * DateRangeTooLongBody
+         * @description 422 `date_range_too_long`: The date range is too long
+         */
+        DateRangeTooLongBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "date_range_too_long";
+            /** Detail */
+            detail: string;
+            /** Max Days */
+            max_days: number;
+        };
+        /** DayTotal */
+        DayTotal: {
+            /**
+             * Date
+             * Format: date
+             * @description A business day, in BUSINESS_TIMEZONE
+             */
+            date: string;
+            /**
+             * Orders
+             * @description Orders placed that day that count for revenue: paid, shipped or completed
+             */
+            orders: number;
+            /**
+             * Revenue
+             * @description Their total
+             * @example 19.90
+             */
+            revenue: string;
         };
         /**
          * EmailTakenBody
@@ -1199,6 +1307,29 @@ export interface components {
              */
             updated_at: string;
         };
+        /** ProductSales */
+        ProductSales: {
+            /**
+             * Name
+             * @description The product's current name
+             */
+            name: string;
+            /** Product Id */
+            product_id: number;
+            /**
+             * Quantity
+             * @description Units sold in paid, shipped or completed orders
+             */
+            quantity: number;
+            /**
+             * Revenue
+             * @description What those units brought in
+             * @example 19.90
+             */
+            revenue: string;
+            /** Sku */
+            sku: string;
+        };
         /**
          * ProductStatus
          * @enum {string}
@@ -1559,6 +1690,29 @@ export interface components {
              * @description Seconds until there is room again, as `Retry-After`
              */
             retry_after: number;
+        };
+        /** TopProducts */
+        TopProducts: {
+            /**
+             * By Quantity
+             * @description Most units first; ties by revenue, then by product id
+             */
+            by_quantity: components["schemas"]["ProductSales"][];
+            /**
+             * By Revenue
+             * @description Most revenue first; ties by units, then by product id
+             */
+            by_revenue: components["schemas"]["ProductSales"][];
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
         };
         /**
          * UnauthorizedBody
@@ -3926,6 +4080,202 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
+                };
+            };
+        };
+    };
+    read_daily_stats: {
+        parameters: {
+            query?: {
+                /** @description First business day, inclusive; by default 29 days before `to` */
+                from?: string | null;
+                /** @description Last business day, inclusive; by default today in the business timezone */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DailyStats"];
+                };
+            };
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
+                };
+            };
+            /** @description Forbidden: `admin_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRequiredBody"];
+                };
+            };
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `date_range_reversed`, `date_range_too_long`, `validation_error`, `unstorable_value` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DateRangeReversedBody"] | components["schemas"]["DateRangeTooLongBody"] | components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
+                };
+            };
+        };
+    };
+    read_top_products: {
+        parameters: {
+            query?: {
+                /** @description First business day, inclusive; by default 29 days before `to` */
+                from?: string | null;
+                /** @description Last business day, inclusive; by default today in the business timezone */
+                to?: string | null;
+                /** @description Per ranking */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopProducts"];
+                };
+            };
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
+                };
+            };
+            /** @description Forbidden: `admin_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRequiredBody"];
+                };
+            };
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `date_range_reversed`, `date_range_too_long`, `validation_error`, `unstorable_value` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DateRangeReversedBody"] | components["schemas"]["DateRangeTooLongBody"] | components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
                 };
             };
             /** @description Internal Server Error: `internal_error` */
