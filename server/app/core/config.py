@@ -19,7 +19,6 @@ from pydantic import (
     SecretStr,
     ValidationError,
     computed_field,
-    field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -206,24 +205,12 @@ class Settings(BaseSettings):
     # Orders one account may place, in `limits` notation (per process, or shared via Redis).
     ORDER_RATE_LIMIT: RateLimit = "30/minute"
 
-    # The shop's clock, an IANA name: where its days begin and end, for stats and exports.
-    BUSINESS_TIMEZONE: str = "Asia/Shanghai"
-
     # The commit the image was built from (its GIT_COMMIT build argument), which
     # `order_system_build_info` shows.
     GIT_COMMIT: str = Field(default="unknown", pattern=r"^[0-9A-Za-z._-]{1,64}$")
 
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     LOG_FORMAT: Literal["json", "text"] | None = None
-
-    @field_validator("BUSINESS_TIMEZONE")
-    @classmethod
-    def _check_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("must be an IANA time zone name such as `Asia/Shanghai`") from None
-        return value
 
     @model_validator(mode="after")
     def _fill_in_secret_key(self) -> Self:
