@@ -107,6 +107,6 @@ async def sign_in(page: Page, username: str, password: str) -> None:
 async def add_to_cart_and_open_it(page: Page, product: dict[str, Any]) -> None:
     await page.goto("/products")
     await page.get_by_role("searchbox", name="Search products").fill(product["sku"])
-    await page.get_by_role("button", name=f"Add {product['name']} to cart").click()
+    await page.get_by_role("button", name=f"Add to cart: {product['name']}").click()
     await page.get_by_role("link", name=re.compile(r"^Cart")).first.click()
     await expect(page.get_by_role("heading", name="Cart")).to_be_visible()
