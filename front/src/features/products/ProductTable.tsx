@@ -60,11 +60,6 @@ function ProductActions({ product, isAdmin, inCart, ...actions }: ProductRowProp
   );
 }
 
-function StockState({ product }: { product: Product }) {
-  const t = useTranslations("products");
-  return product.stock_quantity > 0 ? product.stock_quantity : t("outOfStock");
-}
-
 /** On a phone, one card per product: name, price, stock and the actions, without scrolling sideways. */
 function ProductCard(props: ProductRowProps) {
   const t = useTranslations("products");
@@ -80,7 +75,7 @@ function ProductCard(props: ProductRowProps) {
       <p className="mt-1 text-slate-600">
         <span className="font-mono text-xs">{product.sku}</span>
         {" · "}
-        {t("columns.stock")}: <StockState product={product} />
+        {product.stock_quantity > 0 ? t("inStock", { count: product.stock_quantity }) : t("outOfStock")}
         {isAdmin && ` · ${t(`statuses.${product.status}`)}`}
       </p>
       <div className="mt-2">
@@ -124,7 +119,7 @@ export function ProductTable({ products, ...props }: ProductTableProps) {
           <td className={`${cellClass()} font-mono text-xs`}>{product.sku}</td>
           <td className={cellClass(true)}>{formatMoney(product.price, locale)}</td>
           <td className={cellClass(true)}>
-            <StockState product={product} />
+            {product.stock_quantity > 0 ? product.stock_quantity : t("outOfStock")}
           </td>
           {props.isAdmin && <td className={cellClass()}>{t(`statuses.${product.status}`)}</td>}
           <td className={cellClass()}>
