@@ -110,6 +110,8 @@ async def sign_in(page: Page, username: str, password: str) -> None:
 async def add_to_cart_and_open_it(page: Page, product: dict[str, Any]) -> None:
     await page.goto("/products")
     await page.get_by_role("searchbox", name="Search products").fill(product["sku"])
+    # The search applies once typing pauses; leaving before then, it would bring the page back.
+    await expect(page).to_have_url(re.compile(r"[?&]search="))
     await page.get_by_role("button", name=f"Add to cart: {product['name']}").click()
     await page.get_by_role("link", name=re.compile(r"^Cart")).first.click()
     await expect(page.get_by_role("heading", name="Cart")).to_be_visible()
