@@ -18,6 +18,9 @@ from nginx_support import REPO_ROOT, require_tool, serving
 from playwright.async_api import ConsoleMessage, Error, Page, expect
 
 FRONT_DIR = REPO_ROOT / "front"
+# axe-core, Deque's accessibility engine, from the tests' own npm packages (tests/tools).
+AXE_SCRIPT = REPO_ROOT / "tests" / "tools" / "node_modules" / "axe-core" / "axe.min.js"
+LANGUAGES = ("en", "zh-CN")
 STANDALONE_DIR = FRONT_DIR / ".next" / "standalone"
 ARTIFACTS_DIR = Path(os.environ.get("E2E_ARTIFACTS", REPO_ROOT / "test-artifacts" / "e2e"))
 CHROMIUM = "/usr/bin/chromium"
@@ -107,6 +110,28 @@ async def sign_in(page: Page, username: str, password: str) -> None:
 async def add_to_cart_and_open_it(page: Page, product: dict[str, Any]) -> None:
     await page.goto("/products")
     await page.get_by_role("searchbox", name="Search products").fill(product["sku"])
-    await page.get_by_role("button", name=f"Add {product['name']} to cart").click()
+    # The search applies once typing pauses; leaving before then, it would bring the page back.
+    await expect(page).to_have_url(re.compile(r"[?&]search="))
+    await page.get_by_role("button", name=f"Add to cart: {product['name']}").click()
     await page.get_by_role("link", name=re.compile(r"^Cart")).first.click()
     await expect(page.get_by_role("heading", name="Cart")).to_be_visible()
+
+
+async def use_language(page: Page, base_url: str, language: str) -> None:
+    """The interface language from the next page on, chosen as the language switch does (its
+    cookie)."""
+    await page.context.add_cookies([{"name": "NEXT_LOCALE", "value": language, "url": base_url}])
+
+
+async def axe_violations(page: Page) -> list[str]:
+    """What axe-core finds broken on the page as it stands (all its default rules, WCAG 2.x A
+    and AA and its best practices): one line per rule, with the elements that break it."""
+    assert AXE_SCRIPT.exists(), f"{AXE_SCRIPT} is missing: run `make test` (it installs it)"
+    # Evaluated through the DevTools protocol, so the page's Content-Security-Policy, which
+    # refuses inline scripts, does not apply to it.
+    await page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
+    results = await page.evaluate("() => axe.run(document, { resultTypes: ['violations'] })")
+    return [
+        f"{violation['id']}: {[node['target'] for node in violation['nodes']]}"
+        for violation in results["violations"]
+    ]

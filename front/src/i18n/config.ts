@@ -13,3 +13,12 @@ export function localeFromAcceptLanguage(header: string | null): Locale {
   const preferred = (header ?? "").split(",").map((part) => part.trim().toLowerCase());
   return preferred.some((tag) => tag.startsWith("zh")) ? "zh-CN" : DEFAULT_LOCALE;
 }
+
+/** The language the server would pick, read in the browser: the chosen one, else the browser's. */
+export function localeInBrowser(cookie: string, languages: readonly string[]): Locale {
+  const chosen = cookie
+    .split(";")
+    .map((part) => part.trim().split("="))
+    .find(([name]) => name === LOCALE_COOKIE)?.[1];
+  return isLocale(chosen) ? chosen : localeFromAcceptLanguage(languages.join(","));
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { LOCALES, localeFromAcceptLanguage } from "./config";
+import { LOCALES, localeFromAcceptLanguage, localeInBrowser } from "./config";
 import { MESSAGES } from "./messages";
 
 type Tree = { [key: string]: string | Tree };
@@ -53,5 +53,14 @@ describe("localeFromAcceptLanguage", () => {
     expect(localeFromAcceptLanguage("zh-CN,zh;q=0.9,en;q=0.8")).toBe("zh-CN");
     expect(localeFromAcceptLanguage("en-US,en;q=0.9")).toBe("en");
     expect(localeFromAcceptLanguage(null)).toBe("en");
+  });
+});
+
+describe("localeInBrowser", () => {
+  it("prefers the chosen language, then the browser's, as the server does", () => {
+    expect(localeInBrowser("theme=dark; NEXT_LOCALE=zh-CN", ["en-US"])).toBe("zh-CN");
+    expect(localeInBrowser("NEXT_LOCALE=en", ["zh-CN", "zh"])).toBe("en");
+    expect(localeInBrowser("NEXT_LOCALE=fr", ["zh-TW"])).toBe("zh-CN");
+    expect(localeInBrowser("", ["de-DE", "en"])).toBe("en");
   });
 });

@@ -38,8 +38,15 @@ export function RecordCard({ children }: { children: ReactNode }) {
  * there a list of cards when it has them.
  */
 export function DataTable({ caption, columns, minWidthRem, bare = false, footer, cards, children }: DataTableProps) {
+  // Where the table scrolls sideways, a keyboard scrolls it too: the frame takes the focus, so
+  // it is a group named like the table (not a landmark: a panel around it may bear that name).
   const table = (
-    <div className={`overflow-x-auto ${bare ? "" : "rounded-lg border border-slate-200 bg-white"}`}>
+    <div
+      role="group"
+      aria-label={caption}
+      tabIndex={0}
+      className={`overflow-x-auto focus-visible:outline-2 focus-visible:outline-blue-700 ${bare ? "" : "rounded-lg border border-slate-200 bg-white"}`}
+    >
       <table className="w-full text-left text-sm" style={{ minWidth: `${minWidthRem}rem` }}>
         <caption className="sr-only">{caption}</caption>
         <thead className="bg-slate-100 text-slate-700">

@@ -6,20 +6,20 @@ import { useState } from "react";
 import { PageHeading } from "@/components/layout/PageHeading";
 import { StatusMessage } from "@/components/ui/Alert";
 import { Button } from "@/components/ui/Button";
-import { Field, SelectField } from "@/components/ui/Field";
+import { SelectField } from "@/components/ui/Field";
 import { Pagination } from "@/components/ui/Pagination";
+import { SearchField } from "@/components/ui/SearchField";
 import { QueryView } from "@/components/ui/States";
 import { useAuth } from "@/contexts/auth";
-import { USER_ROLES, type UserRole } from "@/lib/api/enums";
+import { oneOf, useAddressFilters } from "@/lib/addressFilters";
+import { USER_ROLES } from "@/lib/api/enums";
 import { PAGE_SIZE } from "@/lib/queries";
-import { useDebouncedValue } from "@/lib/useDebouncedValue";
 
 import { DeleteUserDialog } from "./DeleteUserDialog";
+import { parseUserFilters, userFiltersQuery } from "./filters";
 import { useUsers, type User } from "./queries";
 import { UserFormDialog } from "./UserFormDialog";
 import { UserTable } from "./UserTable";
-
-const SEARCH_DEBOUNCE_MS = 300;
 
 type OpenDialog = { kind: "create" } | { kind: "edit" | "delete"; user: User } | null;
 
@@ -31,13 +31,10 @@ export function UsersScreen() {
 function UsersManager({ actor }: { actor: User }) {
   const t = useTranslations("users");
   const tCommon = useTranslations("common");
-  const [search, setSearch] = useState("");
-  const [role, setRole] = useState<UserRole | null>(null);
-  const [offset, setOffset] = useState(0);
+  const { filters, update } = useAddressFilters({ path: "/users", parse: parseUserFilters, toQuery: userFiltersQuery });
   const [dialog, setDialog] = useState<OpenDialog>(null);
   const [notice, setNotice] = useState("");
-  const debouncedSearch = useDebouncedValue(search, SEARCH_DEBOUNCE_MS);
-  const users = useUsers({ search: debouncedSearch, role, offset });
+  const users = useUsers(filters);
 
   return (
     <section>
@@ -45,24 +42,17 @@ function UsersManager({ actor }: { actor: User }) {
         {t("title")}
       </PageHeading>
       <div role="search" className="mb-4 grid grid-cols-1 gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2">
-        <Field
+        <SearchField
           label={t("search")}
           hint={t("searchHint")}
-          type="search"
-          value={search}
           maxLength={100}
-          onChange={(event) => {
-            setSearch(event.target.value);
-            setOffset(0);
-          }}
+          applied={filters.search}
+          onApply={(search) => update({ search })}
         />
         <SelectField
           label={t("columns.role")}
-          value={role ?? ""}
-          onChange={(event) => {
-            setRole(USER_ROLES.find((option) => option === event.target.value) ?? null);
-            setOffset(0);
-          }}
+          value={filters.role ?? ""}
+          onChange={(event) => update({ role: oneOf(USER_ROLES, event.target.value) })}
           options={[
             { value: "", label: t("allRoles") },
             ...USER_ROLES.map((option) => ({ value: option, label: tCommon(`roles.${option}`) })),
@@ -79,7 +69,7 @@ function UsersManager({ actor }: { actor: User }) {
               onEdit={(user) => setDialog({ kind: "edit", user })}
               onDelete={(user) => setDialog({ kind: "delete", user })}
             />
-            <Pagination offset={offset} limit={PAGE_SIZE} total={page.total} onChange={setOffset} />
+            <Pagination offset={filters.offset} limit={PAGE_SIZE} total={page.total} onChange={(offset) => update({ offset })} />
           </div>
         )}
       </QueryView>
