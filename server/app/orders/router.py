@@ -199,8 +199,8 @@ async def change_order_statuses(
         sessions, actor=actor, order_ids=change.ids, status=change.status
     )
     return [
-        OrderNotChanged(id=order_id, code=outcome.code, detail=outcome.message)
+        OrderNotChanged(id=order_id, ok=False, code=outcome.code, detail=outcome.message)
         if isinstance(outcome, OrderNotFound | InvalidTransition)
-        else OrderChanged(id=order_id, order=_public(outcome, actor))
+        else OrderChanged(id=order_id, ok=True, order=_public(outcome, actor))
         for order_id, outcome in zip(change.ids, outcomes, strict=True)
     ]

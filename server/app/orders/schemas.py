@@ -102,7 +102,7 @@ class OrderBulkStatusChange(InputModel):
 
 class OrderChanged(OutputModel):
     id: int
-    ok: Literal[True] = True
+    ok: Literal[True]
     order: OrderPublic
 
 
@@ -110,12 +110,13 @@ class OrderNotChanged(OutputModel):
     """The error `PATCH /api/orders/{order_id}/status` would have answered for this order."""
 
     id: int
-    ok: Literal[False] = False
+    ok: Literal[False]
     code: str
     detail: str
 
 
-OrderChangeResult = Annotated[OrderChanged | OrderNotChanged, Field(discriminator="ok")]
+# `ok` tells them apart; not an OpenAPI discriminator, whose mapping keys are strings only.
+OrderChangeResult = OrderChanged | OrderNotChanged
 
 
 class OrderStatusHistoryPublic(OutputModel):

@@ -905,10 +905,10 @@ export interface components {
             /** Id */
             id: number;
             /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
+             * Ok
+             * @constant
              */
-            ok: "true";
+            ok: true;
             order: components["schemas"]["OrderPublic"];
         };
         /**
@@ -969,10 +969,10 @@ export interface components {
             /** Id */
             id: number;
             /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
+             * Ok
+             * @constant
              */
-            ok: "false";
+            ok: false;
         };
         /**
          * OrderNotFoundBody
