@@ -26,12 +26,11 @@ export function BulkStatusBar({ orders, selection, onDone }: BulkStatusBarProps)
   const t = useTranslations("orders");
   const [status, setStatus] = useState<OrderStatus>("paid");
   const [confirming, setConfirming] = useState(false);
-  const pageSelected = orders.length > 0 && orders.length === selection.selected.size;
 
   return (
     <div className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3">
       <label className="flex items-center gap-2 text-sm">
-        <input type="checkbox" className="size-4" checked={pageSelected} onChange={selection.toggleAll} />
+        <input type="checkbox" className="size-4" checked={selection.all} onChange={selection.toggleAll} />
         {t("bulk.selectAll")}
       </label>
       <p className="text-sm text-slate-700" aria-live="polite">

@@ -14,6 +14,8 @@ import type { Order } from "./queries";
 /** Admins' choice of orders to move together. */
 export interface OrderSelection {
   selected: ReadonlySet<number>;
+  /** Every order of the page is selected. */
+  all: boolean;
   toggle(id: number): void;
   toggleAll(): void;
 }

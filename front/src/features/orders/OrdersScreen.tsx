@@ -42,8 +42,10 @@ export function OrdersScreen() {
   const title = isAdmin ? t("titleAll") : t("title");
 
   function selectionOf(page: readonly Order[]): OrderSelection {
+    const all = page.length > 0 && page.every((order) => selected.has(order.id));
     return {
       selected,
+      all,
       toggle: (id) => {
         const next = new Set(selected);
         if (!next.delete(id)) {
@@ -51,8 +53,7 @@ export function OrdersScreen() {
         }
         setSelected(next);
       },
-      toggleAll: () =>
-        setSelected(page.every((order) => selected.has(order.id)) ? new Set() : new Set(page.map((order) => order.id))),
+      toggleAll: () => setSelected(all ? new Set() : new Set(page.map((order) => order.id))),
     };
   }
   const customerError = customer.notFound ? t("filters.customerNotFound", { username: filters.customer }) : null;
