@@ -1,7 +1,7 @@
 "use client";
 
 import { useTranslations } from "next-intl";
-import { useState, type FormEvent } from "react";
+import { useState, type KeyboardEvent, type SyntheticEvent } from "react";
 
 import { Button } from "@/components/ui/Button";
 import { Field, SelectField } from "@/components/ui/Field";
@@ -34,11 +34,18 @@ export function OrderFiltersForm({ filters, isAdmin, customerError, onChange }: 
   const search = useDraft(filters.search);
   const customer = useDraft(filters.customer);
 
-  function apply(event?: FormEvent) {
+  function apply(event?: SyntheticEvent) {
     event?.preventDefault();
     const changes = { search: search.value.trim(), customer: customer.value.trim() };
     if (changes.search !== filters.search || changes.customer !== filters.customer) {
       onChange(changes);
+    }
+  }
+
+  // The form has several fields and no submit button, so Enter does not submit it by itself.
+  function applyOnEnter(event: KeyboardEvent) {
+    if (event.key === "Enter") {
+      apply(event);
     }
   }
 
@@ -58,6 +65,7 @@ export function OrderFiltersForm({ filters, isAdmin, customerError, onChange }: 
         autoComplete="off"
         spellCheck={false}
         onChange={(event) => search.setValue(event.target.value)}
+        onKeyDown={applyOnEnter}
         onBlur={() => apply()}
       />
       <SelectField
@@ -78,6 +86,7 @@ export function OrderFiltersForm({ filters, isAdmin, customerError, onChange }: 
           autoComplete="off"
           spellCheck={false}
           onChange={(event) => customer.setValue(event.target.value)}
+          onKeyDown={applyOnEnter}
           onBlur={() => apply()}
         />
       )}
