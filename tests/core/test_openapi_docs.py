@@ -25,6 +25,7 @@ BODY_ROUTES = [
     ("post", "/api/products/{product_id}/stock"),
     ("post", "/api/orders"),
     ("patch", "/api/orders/{order_id}/status"),
+    ("post", "/api/orders/bulk-status"),
 ]
 
 

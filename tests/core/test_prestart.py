@@ -112,10 +112,36 @@ def _schema(connection: Connection) -> tuple[str | None, Schema]:
     }
 
 
-def _conflict_with_head(before: Schema) -> tuple[str, str, Schema]:
+def _index_names(connection: Connection) -> set[str]:
+    inspector = inspect(connection)
+    return {
+        index["name"]
+        for table in inspector.get_table_names()
+        for index in inspector.get_indexes(table)
+        if index["name"] is not None
+    }
+
+
+def _conflict_with_new_index(before: Schema, indexes: set[str]) -> tuple[str, str, Schema]:
+    """For a migration that only adds indexes: the last one, made by hand first (on `id`, as
+    only its name matters); the columns stay as they were."""
+    table, name = [
+        (table.name, index.name)
+        for table in Base.metadata.sorted_tables
+        for index in sorted(table.indexes, key=lambda index: str(index.name))
+        if index.name is not None and index.name not in indexes
+    ][-1]
+    return (
+        f'CREATE INDEX "{name}" ON "{table}" (id)',
+        f'DuplicateTableError: relation "{name}" already exists',
+        before,
+    )
+
+
+def _conflict_with_head(before: Schema, indexes: set[str]) -> tuple[str, str, Schema]:
     """DDL that makes the newest migration fail after its first step: the last table it
-    creates, or else the last column it adds, made by hand first. Returns the DDL, the error
-    the migration meets, and the schema the DDL leaves."""
+    creates, or else the last column it adds, or else the last index, made by hand first.
+    Returns the DDL, the error the migration meets, and the schema the DDL leaves."""
     tables = [table for table in Base.metadata.sorted_tables if table.name not in before]
     if tables:
         name = tables[-1].name
@@ -124,12 +150,15 @@ def _conflict_with_head(before: Schema) -> tuple[str, str, Schema]:
             f'DuplicateTableError: relation "{name}" already exists',
             before | {name: {"id"}},
         )
-    table, column = [
+    columns = [
         (table.name, column.name)
         for table in Base.metadata.sorted_tables
         for column in table.columns
         if column.name not in before[table.name]
-    ][-1]
+    ]
+    if not columns:
+        return _conflict_with_new_index(before, indexes)
+    table, column = columns[-1]
     return (
         f'ALTER TABLE "{table}" ADD COLUMN "{column}" integer',
         f'DuplicateColumnError: column "{column}" of relation "{table}" already exists',
@@ -149,14 +178,15 @@ async def _execute(url: URL, ddl: str) -> None:
 def test_prestart_stops_with_one_line_naming_the_migration_that_failed(
     scratch_database_url: URL, tmp_path: Path
 ) -> None:
-    """A table or column made by hand where the newest migration makes one: that migration
+    """A table, column or index made by hand where the newest migration makes one: that migration
     fails midway, the schema stays at the revision before, and prestart says so in one line."""
     head = ScriptDirectory.from_config(alembic_config()).get_revision("head")
     assert head is not None
     assert isinstance(head.down_revision, str)
     command.upgrade(alembic_config(scratch_database_url), head.down_revision)
     _, before = asyncio.run(inspect_database(scratch_database_url, _schema))
-    ddl, error, after = _conflict_with_head(before)
+    indexes = asyncio.run(inspect_database(scratch_database_url, _index_names))
+    ddl, error, after = _conflict_with_head(before, indexes)
     asyncio.run(_execute(scratch_database_url, ddl))
 
     prestart_run = _prestart_process(scratch_database_url, tmp_path)

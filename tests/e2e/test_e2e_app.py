@@ -616,3 +616,63 @@ async def test_axe_finds_nothing_broken_on_any_main_screen(
             await page.goto(path)
             await check(page, f"{viewer} {path}")
     assert found == {}
+
+
+async def test_staff_find_an_order_by_its_last_digits_and_the_search_stays_in_the_address(
+    screens: Screens, stack: Stack
+) -> None:
+    _, order = await stack.customer_with_order(1)
+    last_digits = order["order_number"][-6:]
+    page = await screens.signed_in(SUPERUSER, SUPERUSER_PASSWORD)
+    await page.goto("/orders")
+
+    search = page.get_by_role("searchbox", name="Order number")
+    await search.fill(last_digits)
+    await search.press("Enter")
+
+    await expect(page).to_have_url(re.compile(rf"/orders\?search={last_digits}$"))
+    rows = page.get_by_role("row", name=re.compile(r"ORD-"))
+    await expect(rows).to_have_count(1)
+    await expect(rows).to_contain_text(order["order_number"])
+    await page.reload()
+    await expect(search).to_have_value(last_digits)
+    await expect(rows).to_have_count(1)
+
+
+async def test_staff_move_selected_orders_to_one_status_and_see_each_result(
+    screens: Screens, stack: Stack
+) -> None:
+    product = await stack.add_product(stock=10)
+    username = await stack.add_customer()
+    orders = [await stack.place_order(username, product["id"], 1) for _ in range(3)]
+    async with stack.api(await stack.admin_token()) as client:
+        cancelled = await client.post(f"/api/orders/{orders[0]['id']}/cancel")
+    assert cancelled.status_code == 200, cancelled.text
+    page = await screens.signed_in(SUPERUSER, SUPERUSER_PASSWORD)
+    await page.goto(f"/orders?search={username}")
+    await expect(page.get_by_role("row", name=re.compile(r"ORD-"))).to_have_count(3)
+
+    for order in orders:
+        await page.get_by_role("checkbox", name=f"Select order {order['order_number']}").check()
+    await expect(page.get_by_text("3 orders selected")).to_be_visible()
+    await page.get_by_label("New status").select_option("paid")
+    await page.get_by_role("button", name="Apply to selected").click()
+    dialog = page.get_by_role("dialog")
+    await expect(dialog).to_contain_text(orders[1]["order_number"])
+    await dialog.get_by_role("button", name="Yes, mark 3 orders as Paid").click()
+
+    results = dialog.get_by_role("list", name="Result per order")
+    await expect(dialog.get_by_role("heading", name="2 of 3 orders changed")).to_be_visible()
+    await expect(results.get_by_role("listitem")).to_have_count(3)
+    await expect(results.get_by_role("listitem").filter(has_text="now Paid")).to_have_count(2)
+    await expect(
+        results.get_by_role("listitem").filter(has_text=orders[0]["order_number"])
+    ).to_contain_text("no longer possible")
+    await screenshot(page, "orders-bulk-status")
+    await dialog.get_by_role("button", name="Close").first.click()
+    statuses = {order["id"]: order["status"] for order in await stack.orders_of(username)}
+    assert statuses == {
+        orders[0]["id"]: "cancelled",
+        orders[1]["id"]: "paid",
+        orders[2]["id"]: "paid",
+    }

@@ -91,3 +91,44 @@ async def test_racing_cancels_restock_once(live_shop: LiveShop) -> None:
 
     assert sorted(response.status_code for response in responses) == [200, 409, 409]
     assert await live_shop.stock(product_id) == 10
+
+
+async def test_overlapping_bulk_changes_and_a_customer_cancel_leave_each_order_consistent(
+    live_shop: LiveShop,
+) -> None:
+    product_id = await live_shop.add_product(stock=100)
+    owner = live_shop.customer_headers[0]
+    ids = [
+        (
+            await live_shop.client.post(
+                ORDERS_URL, json={"items": lines((product_id, 1))}, headers=owner
+            )
+        ).json()["id"]
+        for _ in range(8)
+    ]
+    bulk = f"{ORDERS_URL}/bulk-status"
+    admin = live_shop.admin_headers
+
+    paying, cancelling, customer_cancel = await asyncio.gather(
+        live_shop.client.post(bulk, json={"ids": ids, "status": "paid"}, headers=admin),
+        live_shop.client.post(bulk, json={"ids": ids[::-1], "status": "cancelled"}, headers=admin),
+        live_shop.client.post(f"{ORDERS_URL}/{ids[3]}/cancel", headers=owner),
+    )
+
+    assert paying.status_code == cancelling.status_code == 200
+    assert customer_cancel.status_code in {200, 409}
+    changes = Counter(result["id"] for result in paying.json() + cancelling.json() if result["ok"])
+    changes[ids[3]] += customer_cancel.status_code == 200
+    for order_id in ids:
+        history = (
+            await live_shop.client.get(f"{ORDERS_URL}/{order_id}/history", headers=admin)
+        ).json()
+        steps = [(entry["from_status"], entry["to_status"]) for entry in history]
+        # One entry per change that succeeded, each starting where the one before ended.
+        assert len(steps) == 1 + changes[order_id]
+        assert all(steps[n][0] == steps[n - 1][1] for n in range(1, len(steps)))
+        final = (await live_shop.client.get(f"{ORDERS_URL}/{order_id}", headers=admin)).json()
+        # Paid or pending, whichever came first, the bulk cancel or the customer cancels it.
+        assert final["status"] == steps[-1][1] == "cancelled"
+    # Each order restocked exactly once.
+    assert await live_shop.stock(product_id) == 100

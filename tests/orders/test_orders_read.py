@@ -22,6 +22,7 @@ ROUTES = [
     ("GET", f"{ORDERS_URL}/1/history"),
     ("POST", f"{ORDERS_URL}/1/cancel"),
     ("PATCH", f"{ORDERS_URL}/1/status"),
+    ("POST", f"{ORDERS_URL}/bulk-status"),
 ]
 
 

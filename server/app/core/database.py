@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Enum, MetaData, event, func
+from sqlalchemy import DateTime, Enum, Index, MetaData, event, func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, ORMExecuteState, Session, mapped_column
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    InstrumentedAttribute,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    mapped_column,
+)
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
 from app.core import metrics
@@ -38,6 +45,17 @@ class Base(DeclarativeBase):
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+def trigram_index(name: str, column: InstrumentedAttribute[str]) -> Index:
+    """Serves the case-insensitive substring search (`lower(column) LIKE '%term%'`)."""
+    expression = func.lower(column).label(f"lower_{column.key}")
+    return Index(
+        name,
+        expression,
+        postgresql_using="gin",
+        postgresql_ops={expression.name: "gin_trgm_ops"},
+    )
 
 
 def string_enum(values: type[StrEnum], *, name: str) -> Enum:

@@ -251,7 +251,11 @@ async def paginate(
     return PageResult(rows[: page.limit], total or 0, next_cursor)
 
 
+def escape_like(term: str) -> str:
+    """`term` as literal text inside a LIKE pattern, with `\\` as the escape."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def contains_pattern(term: str) -> str:
     """An ILIKE pattern matching `term` literally anywhere, with `\\` as the escape."""
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{escape_like(term)}%"

@@ -94,6 +94,16 @@ class Order(TimestampMixin, Base):
     )
 
 
+# The search by an order number's last digits: `reverse(order_number) LIKE '24%'`, a prefix
+# range of this index (text_pattern_ops, whatever the database's collation).
+_reversed_number = func.reverse(Order.order_number).label("reverse_order_number")
+Index(
+    "ix_orders_order_number_reversed",
+    _reversed_number,
+    postgresql_ops={_reversed_number.name: "text_pattern_ops"},
+)
+
+
 class OrderItem(Base):
     __tablename__ = "order_items"
     __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)

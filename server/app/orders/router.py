@@ -2,7 +2,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
-from app.core.dependencies import ReadSessionDep, SessionDep, SettingsDep, ThrottleDep
+from app.core.dependencies import (
+    ReadSessionDep,
+    SessionDep,
+    SessionmakerDep,
+    SettingsDep,
+    ThrottleDep,
+)
 from app.core.error_docs import errors
 from app.core.pagination import PAGE_ERRORS, Page
 from app.core.routing import ApiRoute
@@ -19,8 +25,12 @@ from app.orders.exceptions import (
 )
 from app.orders.models import Order
 from app.orders.schemas import (
+    OrderBulkStatusChange,
+    OrderChanged,
+    OrderChangeResult,
     OrderCreate,
     OrderListParams,
+    OrderNotChanged,
     OrderPublic,
     OrderStatusChange,
     OrderStatusHistoryPublic,
@@ -119,7 +129,8 @@ async def create_order(
 async def list_orders(
     params: Annotated[OrderListParams, Query()], viewer: CurrentUser, session: ReadSessionDep
 ) -> Page[OrderPublic]:
-    """Your orders; admins see everyone's and may filter by `user_id`."""
+    """Your orders; admins see everyone's and may filter by `user_id`. `search` finds an
+    order by the end of its number, and for admins also by its customer."""
     page = await service.list_orders(session, viewer=viewer, params=params)
     return Page[OrderPublic].of(page.map(lambda order: _public(order, viewer)), params)
 
@@ -174,3 +185,23 @@ async def change_order_status(
         session, actor=actor, order_id=order_id, status=change.status
     )
     return _public(order, actor)
+
+
+@router.post("/bulk-status")
+async def change_order_statuses(
+    change: OrderBulkStatusChange, actor: AdminUser, sessions: SessionmakerDep
+) -> list[OrderChangeResult]:
+    """Move up to 100 orders to one status; admins only. Each order moves in a transaction of
+    its own along the workflow of `PATCH /api/orders/{order_id}/status`; the answer has one
+    result per id, in the order given: the order moved, or the `code` and `detail` of the
+    error its single change would have answered (`order_not_found`,
+    `invalid_status_transition`)."""
+    outcomes = await service.change_statuses(
+        sessions, actor=actor, order_ids=change.ids, status=change.status
+    )
+    return [
+        OrderNotChanged(id=order_id, ok=False, code=outcome.code, detail=outcome.message)
+        if isinstance(outcome, OrderNotFound | InvalidTransition)
+        else OrderChanged(id=order_id, ok=True, order=_public(outcome, actor))
+        for order_id, outcome in zip(change.ids, outcomes, strict=True)
+    ]

@@ -1,7 +1,8 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from app.core.pagination import PageParams
 from app.core.schemas import (
@@ -17,6 +18,9 @@ from app.orders.models import OrderStatus
 
 MAX_ORDER_LINES = 100
 MAX_LINE_QUANTITY = 100_000
+MIN_SEARCH_LENGTH = 2
+MAX_SEARCH_LENGTH = 64
+MAX_BULK_ORDERS = 100
 
 OrderSort = Literal["created_at", "-created_at", "total_amount", "-total_amount"]
 
@@ -76,6 +80,45 @@ class OrderStatusChange(InputModel):
     status: OrderStatus
 
 
+def _reject_duplicates(ids: list[int]) -> list[int]:
+    if len(set(ids)) != len(ids):
+        raise PydanticCustomError("duplicate_ids", "Each order may be listed only once")
+    return ids
+
+
+OrderId = Annotated[int, Field(ge=1, le=MAX_ROW_ID), WholeNumber]
+
+
+class OrderBulkStatusChange(InputModel):
+    model_config = example_body({"ids": [1, 2, 3], "status": "shipped"})
+
+    ids: Annotated[
+        list[OrderId],
+        Field(min_length=1, max_length=MAX_BULK_ORDERS, json_schema_extra={"uniqueItems": True}),
+        AfterValidator(_reject_duplicates),
+    ] = Field(description=f"1 to {MAX_BULK_ORDERS} order ids, each once")
+    status: OrderStatus
+
+
+class OrderChanged(OutputModel):
+    id: int
+    ok: Literal[True]
+    order: OrderPublic
+
+
+class OrderNotChanged(OutputModel):
+    """The error `PATCH /api/orders/{order_id}/status` would have answered for this order."""
+
+    id: int
+    ok: Literal[False]
+    code: str
+    detail: str
+
+
+# `ok` tells them apart; not an OpenAPI discriminator, whose mapping keys are strings only.
+OrderChangeResult = OrderChanged | OrderNotChanged
+
+
 class OrderStatusHistoryPublic(OutputModel):
     from_status: OrderStatus | None
     to_status: OrderStatus
@@ -85,6 +128,23 @@ class OrderStatusHistoryPublic(OutputModel):
 
 
 class OrderListParams(PageParams):
+    search: (
+        Annotated[
+            str,
+            StringConstraints(
+                strip_whitespace=True,
+                min_length=MIN_SEARCH_LENGTH,
+                max_length=MAX_SEARCH_LENGTH,
+                pattern=r"^[^\x00-\x1f\x7f]*$",
+            ),
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description=f"The end of the order number, at least {MIN_SEARCH_LENGTH} characters "
+        "(`42`, `000042` or the whole `ORD-20261123-000042`, any case); admins also find "
+        "orders whose customer's username or email contains it, any case",
+    )
     status: OrderStatus | None = None
     created_from: IsoDateTime | None = Field(
         default=None, description="Inclusive lower bound; UTC unless it has an offset"

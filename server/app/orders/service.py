@@ -7,13 +7,20 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from limits import RateLimitItem
-from sqlalchemy import ColumnElement, Select, and_, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, any_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import metrics
-from app.core.pagination import PageResult, order_by, paginate, sort_columns
+from app.core.pagination import (
+    PageResult,
+    contains_pattern,
+    escape_like,
+    order_by,
+    paginate,
+    sort_columns,
+)
 from app.core.schemas import MAX_AMOUNT
 from app.core.throttle import LimitName, Throttle
 from app.orders.exceptions import (
@@ -253,10 +260,34 @@ async def get_order_by_number(session: AsyncSession, *, viewer: User, order_numb
     return order
 
 
+def _search(term: str, *, by_customer: bool) -> ColumnElement[bool]:
+    """Orders whose number ends with `term`, any case: `reverse(order_number) LIKE '24%'`, a
+    prefix range of ix_orders_order_number_reversed. `by_customer`: also those of customers
+    whose username or email contains it, through the users' trigram indexes."""
+    number_end = func.reverse(Order.order_number).like(
+        escape_like(term.upper()[::-1]) + "%", escape="\\"
+    )
+    if not by_customer:
+        return number_end
+    pattern = func.lower(contains_pattern(term))
+    customers = select(User.id).where(
+        or_(
+            func.lower(User.username).like(pattern, escape="\\"),
+            func.lower(User.email).like(pattern, escape="\\"),
+        )
+    )
+    # `= ANY(ARRAY(subquery))`: the customers' ids are found first, and each side of the OR
+    # is then an index lookup, ORed as bitmaps. An `IN (subquery)` instead makes PostgreSQL
+    # scan every order.
+    return or_(number_end, Order.user_id == any_(func.array(customers.scalar_subquery())))
+
+
 async def list_orders(
     session: AsyncSession, *, viewer: User, params: OrderListParams
 ) -> PageResult[Order]:
     statement = _with_items()
+    if params.search:
+        statement = statement.where(_search(params.search, by_customer=viewer.role.is_admin))
     if not viewer.role.is_admin:
         if params.user_id is not None:
             raise AdminRequired("Only admins filter orders by user")
@@ -357,6 +388,29 @@ async def change_status(
 ) -> Order:
     order = await _lock_order(session, viewer=actor, order_id=order_id)
     return await _transition(session, order, to=status, actor=actor)
+
+
+async def change_statuses(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    actor: User,
+    order_ids: Sequence[int],
+    status: OrderStatus,
+) -> list[Order | OrderNotFound | InvalidTransition]:
+    """`change_status` for each order in turn, each in a transaction of its own: one that
+    can't move is refused as it would be alone and leaves the others moving. Per id, the
+    order moved or the error refusing it. One order lock at a time, so a bulk change never
+    deadlocks against another or against a single change."""
+    outcomes: list[Order | OrderNotFound | InvalidTransition] = []
+    for order_id in order_ids:
+        try:
+            async with sessions() as session, session.begin():
+                order = await change_status(session, actor=actor, order_id=order_id, status=status)
+        except (OrderNotFound, InvalidTransition) as refusal:
+            outcomes.append(refusal)
+        else:
+            outcomes.append(order)
+    return outcomes
 
 
 def _overdue(ttl: timedelta) -> ColumnElement[bool]:

@@ -1,10 +1,10 @@
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, Numeric, String, Text, func, text
-from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
+from sqlalchemy import BigInteger, CheckConstraint, Index, Numeric, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.database import Base, TimestampMixin, string_enum
+from app.core.database import Base, TimestampMixin, string_enum, trigram_index
 
 
 class ProductStatus(StrEnum):
@@ -52,16 +52,5 @@ class ProductStatusCount(Base):
     products: Mapped[int] = mapped_column(BigInteger)
 
 
-def _trigram_index(name: str, column: InstrumentedAttribute[str]) -> Index:
-    """Serves the case-insensitive substring search (`ILIKE '%term%'`) on the column."""
-    expression = func.lower(column).label(f"lower_{column.key}")
-    return Index(
-        name,
-        expression,
-        postgresql_using="gin",
-        postgresql_ops={expression.name: "gin_trgm_ops"},
-    )
-
-
-_trigram_index("ix_products_name_trgm", Product.name)
-_trigram_index("ix_products_sku_trgm", Product.sku)
+trigram_index("ix_products_name_trgm", Product.name)
+trigram_index("ix_products_sku_trgm", Product.sku)

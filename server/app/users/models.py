@@ -3,7 +3,7 @@ from enum import StrEnum
 from sqlalchemy import Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.database import Base, TimestampMixin, string_enum
+from app.core.database import Base, TimestampMixin, string_enum, trigram_index
 
 
 class UserRole(StrEnum):
@@ -37,3 +37,8 @@ class User(TimestampMixin, Base):
     hashed_password: Mapped[str] = mapped_column(String(255))
     # In every access token; moved on by a password change, which ends the tokens before it.
     token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+# Admins' search of orders by part of the customer's username or email.
+trigram_index("ix_users_username_trgm", User.username)
+trigram_index("ix_users_email_trgm", User.email)

@@ -12,6 +12,7 @@ const RECENT_ORDERS = 5;
 export function CustomerDashboard() {
   const t = useTranslations("dashboard.recent");
   const orders = useOrders({
+    search: null,
     status: null,
     userId: null,
     createdFrom: null,

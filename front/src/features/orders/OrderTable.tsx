@@ -10,10 +10,34 @@ import { CustomerName } from "./CustomerName";
 import { OrderStatusBadge } from "./OrderStatusBadge";
 import type { Order } from "./queries";
 
+/** Admins' choice of orders to move together. */
+export interface OrderSelection {
+  selected: ReadonlySet<number>;
+  /** Every order of the page is selected. */
+  all: boolean;
+  toggle(id: number): void;
+  toggleAll(): void;
+}
+
 interface OrderTableProps {
   orders: readonly Order[];
   showCustomer: boolean;
   caption: string;
+  selection?: OrderSelection;
+}
+
+/** A checkbox named after the order it selects, so that a screen reader says which. */
+function SelectOrder({ order, selection }: { order: Order; selection: OrderSelection }) {
+  const t = useTranslations("orders.bulk");
+  return (
+    <input
+      type="checkbox"
+      className="size-4"
+      aria-label={t("select", { number: order.order_number })}
+      checked={selection.selected.has(order.id)}
+      onChange={() => selection.toggle(order.id)}
+    />
+  );
 }
 
 function itemCount(order: Order): number {
@@ -21,12 +45,13 @@ function itemCount(order: Order): number {
 }
 
 /** On a phone, one card per order; the same facts as a table row. */
-function OrderCard({ order, showCustomer }: { order: Order; showCustomer: boolean }) {
+function OrderCard({ order, showCustomer, selection }: { order: Order; showCustomer: boolean; selection?: OrderSelection }) {
   const t = useTranslations("orders");
   const format = useShopFormat();
   return (
     <RecordCard>
       <div className="flex items-center justify-between gap-2">
+        {selection && <SelectOrder order={order} selection={selection} />}
         <Link href={`/orders/${order.id}`} className="font-mono font-medium text-blue-700 underline underline-offset-2">
           {order.order_number}
         </Link>
@@ -50,10 +75,11 @@ function OrderCard({ order, showCustomer }: { order: Order; showCustomer: boolea
 }
 
 /** Orders as a table, as cards on a phone; the number links to the detail. */
-export function OrderTable({ orders, showCustomer, caption }: OrderTableProps) {
+export function OrderTable({ orders, showCustomer, caption, selection }: OrderTableProps) {
   const t = useTranslations("orders");
   const format = useShopFormat();
   const columns: Column[] = [
+    ...(selection ? [{ label: t("bulk.column"), labelHidden: true }] : []),
     { label: t("columns.number") },
     { label: t("columns.date") },
     ...(showCustomer ? [{ label: t("columns.customer") }] : []),
@@ -67,11 +93,16 @@ export function OrderTable({ orders, showCustomer, caption }: OrderTableProps) {
       columns={columns}
       minWidthRem={36}
       cards={orders.map((order) => (
-        <OrderCard key={order.id} order={order} showCustomer={showCustomer} />
+        <OrderCard key={order.id} order={order} showCustomer={showCustomer} selection={selection} />
       ))}
     >
       {orders.map((order) => (
         <tr key={order.id} className="border-t border-slate-200">
+          {selection && (
+            <td className={cellClass()}>
+              <SelectOrder order={order} selection={selection} />
+            </td>
+          )}
           <th scope="row" className={`${cellClass()} font-medium`}>
             <Link href={`/orders/${order.id}`} className="whitespace-nowrap font-mono text-blue-700 underline underline-offset-2">
               {order.order_number}

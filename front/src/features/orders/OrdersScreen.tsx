@@ -2,6 +2,7 @@
 
 import { useTranslations } from "next-intl";
 import Link from "next/link";
+import { useState } from "react";
 
 import { PageHeading } from "@/components/layout/PageHeading";
 import { Pagination } from "@/components/ui/Pagination";
@@ -11,10 +12,11 @@ import { useAddressFilters } from "@/lib/addressFilters";
 import { dayStartInstant } from "@/lib/dates";
 import { PAGE_SIZE } from "@/lib/queries";
 
-import { hasFilters, orderFiltersQuery, parseOrderFilters } from "./filters";
+import { hasFilters, orderFiltersQuery, parseOrderFilters, searchSent } from "./filters";
 import { OrderFiltersForm } from "./OrderFiltersForm";
-import { OrderTable } from "./OrderTable";
-import { useOrders } from "./queries";
+import { BulkStatusBar } from "./BulkStatusBar";
+import { OrderTable, type OrderSelection } from "./OrderTable";
+import { useOrders, type Order } from "./queries";
 import { useCustomer } from "./useCustomer";
 
 export function OrdersScreen() {
@@ -24,6 +26,7 @@ export function OrdersScreen() {
   const customer = useCustomer(isAdmin ? filters.customer : "");
   const orders = useOrders(
     {
+      search: searchSent(filters),
       status: filters.status,
       userId: customer.userId,
       createdFrom: dayStartInstant(filters.from),
@@ -34,7 +37,25 @@ export function OrdersScreen() {
     { enabled: !customer.isPending && !customer.notFound && !customer.error },
   );
 
+  const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
+
   const title = isAdmin ? t("titleAll") : t("title");
+
+  function selectionOf(page: readonly Order[]): OrderSelection {
+    const all = page.length > 0 && page.every((order) => selected.has(order.id));
+    return {
+      selected,
+      all,
+      toggle: (id) => {
+        const next = new Set(selected);
+        if (!next.delete(id)) {
+          next.add(id);
+        }
+        setSelected(next);
+      },
+      toggleAll: () => setSelected(all ? new Set() : new Set(page.map((order) => order.id))),
+    };
+  }
   const customerError = customer.notFound ? t("filters.customerNotFound", { username: filters.customer }) : null;
 
   function list() {
@@ -63,7 +84,19 @@ export function OrdersScreen() {
       >
         {(page) => (
           <div className="flex flex-col gap-4" aria-busy={orders.isFetching}>
-            <OrderTable orders={page.items} showCustomer={isAdmin} caption={title} />
+            {isAdmin && (
+              <BulkStatusBar
+                orders={page.items.filter((order) => selected.has(order.id))}
+                selection={selectionOf(page.items)}
+                onDone={() => setSelected(new Set())}
+              />
+            )}
+            <OrderTable
+              orders={page.items}
+              showCustomer={isAdmin}
+              caption={title}
+              selection={isAdmin ? selectionOf(page.items) : undefined}
+            />
             <Pagination offset={filters.offset} limit={PAGE_SIZE} total={page.total} onChange={(offset) => update({ offset })} />
           </div>
         )}
@@ -74,7 +107,7 @@ export function OrdersScreen() {
   return (
     <section>
       <PageHeading>{title}</PageHeading>
-      <OrderFiltersForm filters={filters} showCustomer={isAdmin} customerError={customerError} onChange={update} />
+      <OrderFiltersForm filters={filters} isAdmin={isAdmin} customerError={customerError} onChange={update} />
       {list()}
     </section>
   );

@@ -10,8 +10,10 @@ import { PAGE_SIZE } from "@/lib/queries";
 
 export type Order = Schemas["OrderPublic"];
 export type OrderHistoryEntry = Schemas["OrderStatusHistoryPublic"];
+export type OrderChangeResult = Schemas["OrderChanged"] | Schemas["OrderNotChanged"];
 
 export interface OrderListQuery {
+  search: string | null;
   status: OrderStatus | null;
   userId: number | null;
   /** ISO instants: `createdFrom` inclusive, `createdTo` exclusive, as the API reads them. */
@@ -25,6 +27,7 @@ const ORDERS_KEY = ["orders"] as const;
 
 function sameFilters(a: OrderListQuery, b: OrderListQuery): boolean {
   return (
+    a.search === b.search &&
     a.status === b.status &&
     a.userId === b.userId &&
     a.createdFrom === b.createdFrom &&
@@ -42,6 +45,7 @@ export function useOrders(query: OrderListQuery, options: { enabled?: boolean } 
         api.GET("/api/orders", {
           params: {
             query: {
+              search: query.search ?? undefined,
               status: query.status ?? undefined,
               user_id: query.userId ?? undefined,
               created_from: query.createdFrom ?? undefined,
@@ -119,6 +123,17 @@ export function useCancelOrder(id: number) {
   return useOrderChange(() =>
     unwrap(api.POST("/api/orders/{order_id}/cancel", { params: { path: { order_id: id } } })),
   );
+}
+
+/** One status for many orders (admins): a result per order; every list and figure moved. */
+export function useChangeOrderStatuses() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ ids, status }: { ids: readonly number[]; status: OrderStatus }) =>
+      unwrap(api.POST("/api/orders/bulk-status", { body: { ids: [...ids], status } })),
+    onSuccess: () => queryClient.invalidateQueries(),
+  });
 }
 
 /** A user's public record, for admins showing whose order it is (cached per user). */

@@ -9,8 +9,9 @@ type Schemas = components["schemas"];
 type InvalidField = Schemas["InvalidField"];
 type StockShortage = Schemas["StockShortage"];
 
-/** Every error body the API documents: a union discriminated on `code`. */
-export type ErrorBody = Extract<Schemas[keyof Schemas], { code: string; detail: unknown }>;
+/** Every error body the API documents: a union discriminated on `code`. A bulk change's
+ * refused result (`OrderNotChanged`, with `ok`) carries a code too, but is no error body. */
+export type ErrorBody = Exclude<Extract<Schemas[keyof Schemas], { code: string; detail: unknown }>, { ok: boolean }>;
 
 /** One field's problem in a 422 `validation_error`, keyed by its path without `body`/`query`. */
 export interface FieldError {

@@ -159,7 +159,8 @@ export interface paths {
         };
         /**
          * List Orders
-         * @description Your orders; admins see everyone's and may filter by `user_id`.
+         * @description Your orders; admins see everyone's and may filter by `user_id`. `search` finds an
+         *     order by the end of its number, and for admins also by its customer.
          */
         get: operations["list_orders"];
         put?: never;
@@ -173,6 +174,30 @@ export interface paths {
          *     `PENDING_ORDER_TTL_SECONDS`: it is cancelled and its stock returned.
          */
         post: operations["create_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/bulk-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change Order Statuses
+         * @description Move up to 100 orders to one status; admins only. Each order moves in a transaction of
+         *     its own along the workflow of `PATCH /api/orders/{order_id}/status`; the answer has one
+         *     result per id, in the order given: the order moved, or the `code` and `detail` of the
+         *     error its single change would have answered (`order_not_found`,
+         *     `invalid_status_transition`).
+         */
+        post: operations["change_order_statuses"];
         delete?: never;
         options?: never;
         head?: never;
@@ -985,6 +1010,36 @@ export interface components {
             max_offset: number;
         };
         /**
+         * OrderBulkStatusChange
+         * @example {
+         *       "ids": [
+         *         1,
+         *         2,
+         *         3
+         *       ],
+         *       "status": "shipped"
+         *     }
+         */
+        OrderBulkStatusChange: {
+            /**
+             * Ids
+             * @description 1 to 100 order ids, each once
+             */
+            ids: number[];
+            status: components["schemas"]["OrderStatus"];
+        };
+        /** OrderChanged */
+        OrderChanged: {
+            /** Id */
+            id: number;
+            /**
+             * Ok
+             * @constant
+             */
+            ok: true;
+            order: components["schemas"]["OrderPublic"];
+        };
+        /**
          * OrderCreate
          * @example {
          *       "items": [
@@ -1029,6 +1084,23 @@ export interface components {
             product_id: number;
             /** Quantity */
             quantity: number;
+        };
+        /**
+         * OrderNotChanged
+         * @description The error `PATCH /api/orders/{order_id}/status` would have answered for this order.
+         */
+        OrderNotChanged: {
+            /** Code */
+            code: string;
+            /** Detail */
+            detail: string;
+            /** Id */
+            id: number;
+            /**
+             * Ok
+             * @constant
+             */
+            ok: false;
         };
         /**
          * OrderNotFoundBody
@@ -2640,6 +2712,8 @@ export interface operations {
                 offset?: number;
                 /** @description The `next_cursor` of the previous page, for keyset pagination: as fast deep in the list as on its first page, and stable while rows are added. Keep the same filters and `sort`; `offset` must then be 0. */
                 cursor?: string | null;
+                /** @description The end of the order number, at least 2 characters (`42`, `000042` or the whole `ORD-20261123-000042`, any case); admins also find orders whose customer's username or email contains it, any case */
+                search?: string | null;
                 status?: components["schemas"]["OrderStatus"] | null;
                 /** @description Inclusive lower bound; UTC unless it has an offset */
                 created_from?: string | null;
@@ -2824,6 +2898,120 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TooManyOrdersBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
+                };
+            };
+        };
+    };
+    change_order_statuses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderBulkStatusChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["OrderChanged"] | components["schemas"]["OrderNotChanged"])[];
+                };
+            };
+            /** @description Bad Request: `bad_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BodyNotReadableBody"];
+                };
+            };
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
+                };
+            };
+            /** @description Forbidden: `admin_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRequiredBody"];
+                };
+            };
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Request Entity Too Large: `request_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestTooLargeBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
                 };
             };
             /** @description Internal Server Error: `internal_error` */
