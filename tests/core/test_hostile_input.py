@@ -182,6 +182,9 @@ async def test_a_huge_string_is_a_422_naming_the_field(
         ("PUT", "/api/products", "GET, POST"),
         ("GET", LOGIN_URL, "POST"),
         ("DELETE", "/api/orders/1/cancel", "POST"),
+        # A fixed segment beside an id is not an id: no GET of an order named bulk-status.
+        ("GET", "/api/orders/bulk-status", "POST"),
+        ("OPTIONS", "/api/orders/bulk-status", "POST"),
     ],
 )
 async def test_a_405_allows_every_method_the_path_serves(

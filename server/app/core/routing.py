@@ -1,7 +1,8 @@
 """The route class of the API's routers (JSON bodies are read strictly, every error is
-documented), and the `not_me` path convertor."""
+documented), and the path convertors that keep fixed segments out of a route's id."""
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -15,16 +16,20 @@ from starlette.routing import compile_path
 from app.core.error_docs import with_route_errors
 
 
-class NotMeConvertor(StringConvertor):
-    """A path segment other than `me`: `/api/users/{user_id:not_me}` leaves `/api/users/me`
-    to its own routes, so `DELETE /api/users/me` is a 405 naming what /me serves rather than
-    a 422 about an id. Any other segment still reaches the route, whose validation answers
-    a malformed id with a 422."""
+def id_segment_convertor(*fixed_segments: str) -> StringConvertor:
+    """A path segment other than the fixed ones beside it: `/api/users/{user_id:not_me}`
+    leaves `/api/users/me` to its own routes, so `DELETE /api/users/me` is a 405 naming what
+    /me serves (in `Allow`) rather than a 422 about an id. Any other segment still reaches
+    the route, whose validation answers a malformed id with a 422."""
 
-    regex = "(?!me$)[^/]+"
+    class IdSegmentConvertor(StringConvertor):
+        regex = f"(?!(?:{'|'.join(map(re.escape, fixed_segments))})$)[^/]+"
+
+    return IdSegmentConvertor()
 
 
-register_url_convertor("not_me", NotMeConvertor())
+register_url_convertor("not_me", id_segment_convertor("me"))
+register_url_convertor("order_id", id_segment_convertor("bulk-status"))
 
 
 def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

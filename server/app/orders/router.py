@@ -144,7 +144,7 @@ async def read_order_by_number(
     return _public(order, viewer)
 
 
-@router.get("/{order_id}", responses=errors(OrderNotFound))
+@router.get("/{order_id:order_id}", responses=errors(OrderNotFound))
 async def read_order(order_id: RowId, viewer: CurrentUser, session: ReadSessionDep) -> OrderPublic:
     """An order by id: your own, or anyone's for admins (someone else's is a 404 to a
     customer)."""
@@ -152,7 +152,7 @@ async def read_order(order_id: RowId, viewer: CurrentUser, session: ReadSessionD
     return _public(order, viewer)
 
 
-@router.get("/{order_id}/history", responses=errors(OrderNotFound))
+@router.get("/{order_id:order_id}/history", responses=errors(OrderNotFound))
 async def read_order_history(
     order_id: RowId, viewer: CurrentUser, session: ReadSessionDep
 ) -> list[OrderStatusHistoryPublic]:
@@ -163,7 +163,7 @@ async def read_order_history(
 
 
 @router.post(
-    "/{order_id}/cancel",
+    "/{order_id:order_id}/cancel",
     responses={200: {"links": _ORDER_LINKS}, **errors(OrderNotFound, InvalidTransition)},
 )
 async def cancel_order(order_id: RowId, actor: CurrentUser, session: SessionDep) -> OrderPublic:
@@ -173,7 +173,7 @@ async def cancel_order(order_id: RowId, actor: CurrentUser, session: SessionDep)
 
 
 @router.patch(
-    "/{order_id}/status",
+    "/{order_id:order_id}/status",
     responses={200: {"links": _ORDER_LINKS}, **errors(OrderNotFound, InvalidTransition)},
 )
 async def change_order_status(
