@@ -311,11 +311,33 @@ preview_prune() {
 	log "Containers and images: up to $(human_size "$bytes") would be freed (images share layers, so it can be less), plus the build cache above"
 }
 
+# image_count: how many images the engine holds, intermediate ones included.
+image_count() {
+	local listing
+	listing=$(docker image ls --all --quiet) || die "docker image ls failed"
+	grep -c . <<<"$listing" || true
+}
+
+# prune_images HOURS: docker image prune, again while a failed pass still freed something.
+# podman removes an image's dangling parents with it and stops at one a container still holds
+# ("image is in use by a container"), after the image itself is gone; the next pass leaves
+# that parent alone, as it should.
+prune_images() {
+	local before after
+	before=$(image_count)
+	until docker image prune --force --filter "until=${1}h"; do
+		after=$(image_count)
+		((after < before)) || die "docker image prune failed and freed nothing"
+		log "  (an image a container still holds was left; pruning the rest)"
+		before=$after
+	done
+}
+
 prune() {
 	local hours=$((DAYS * 24))
 	step "Pruning stopped containers, dangling images, unused networks and build cache older than $DAYS days (until=${hours}h)"
 	docker container prune --force --filter "until=${hours}h" --filter "label!=$KEEP_LABEL"
-	docker image prune --force --filter "until=${hours}h"
+	prune_images "$hours"
 	docker network prune --force --filter "until=${hours}h"
 	# podman answers Not Found: it has no BuildKit cache, and keeps its build cache as the
 	# dangling images pruned above.

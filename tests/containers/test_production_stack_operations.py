@@ -166,14 +166,14 @@ def made(production_stack: Stack) -> Iterator[list[tuple[str, str]]]:
         production_stack.engine.docker(kind, "rm", "--force", name, check=False)
 
 
-def containerfile(build: str) -> str:
-    return f"FROM docker.io/library/redis:7.4-alpine\nRUN echo {build} > /build\n"
+def containerfile(build: str, base: str = "docker.io/library/redis:7.4-alpine") -> str:
+    return f"FROM {base}\nRUN echo {build} > /build\n"
 
 
 def planted(engine: Engine, made: list[tuple[str, str]]) -> dict[str, str]:
     """What a prune should take: a stopped container, a dangling image, a network no container
-    is on; and what it must keep: a volume with data, and a stopped container labelled as
-    deploy.sh labels its rollback holders."""
+    is on; and what it must keep: a volume with data, a stopped container labelled as deploy.sh
+    labels its rollback holders, and the dangling image that container holds."""
     name = f"cleanup-{uuid.uuid4().hex[:8]}"
     label = f"{TEST_LABEL}={name}"
     engine.docker(
@@ -181,26 +181,36 @@ def planted(engine: Engine, made: list[tuple[str, str]]) -> dict[str, str]:
         "--volume", f"{name}-data:/data",
         "docker.io/library/redis:7.4-alpine", "sh", "-c", "echo kept > /data/file",
     )  # fmt: skip
-    # A tag built again: the first image loses it and dangles, as a release's does.
-    tag = f"{name}:latest"
-    engine.docker("build", "--tag", tag, "--label", label, "-", input=containerfile("first"))
-    image = engine.docker("image", "inspect", "--format", "{{.Id}}", tag).stdout.strip()
-    engine.docker("build", "--tag", tag, "--label", label, "-", input=containerfile("second"))
-    engine.docker("image", "rm", tag)
+
+    def build(tag: str, containerfile_text: str) -> str:
+        engine.docker("build", "--tag", tag, "--label", label, "-", input=containerfile_text)
+        return engine.docker("image", "inspect", "--format", "{{.Id}}", tag).stdout.strip()
+
+    # Tags built again, as releases are: the first release dangles but a container still holds
+    # it, and an image built FROM it dangles unused. podman removes an image's dangling parents
+    # with it, so pruning the second reaches the first, which must stay.
+    release, child = f"{name}:latest", f"{name}-child:latest"
+    held = build(release, containerfile("first"))
     engine.docker(
         "container", "create", "--name", f"{name}-keep", "--label", label,
-        "--label", "order_system.keep=rollback", "docker.io/library/redis:7.4-alpine",
+        "--label", "order_system.keep=rollback", release,
     )  # fmt: skip
+    image = build(child, containerfile("child", base=held))
+    build(child, containerfile("second"))
+    build(release, containerfile("third"))
+    engine.docker("image", "rm", child, release)
     engine.docker("network", "create", "--label", label, f"{name}-net")
     things = {
         "container": f"{name}-stopped",
         "image": image,
+        "held": held,
         "network": f"{name}-net",
         "volume": f"{name}-data",
         "kept": f"{name}-keep",
     }
     made.extend(
-        [("volume", things["volume"]), ("image", image), ("network", things["network"])]
+        [("volume", things["volume"]), ("image", held), ("image", image)]
+        + [("network", things["network"])]
         + [("container", things[key]) for key in ("container", "kept")]
     )
     return things
@@ -218,6 +228,7 @@ def test_a_dry_run_lists_what_would_go_and_changes_nothing(
         out = result.stdout
         assert plant["container"] in out
         assert plant["image"].removeprefix("sha256:")[:12] in out
+        assert plant["held"].removeprefix("sha256:")[:12] not in out
         assert plant["network"] in out
         assert "Dry run: nothing was changed." in out
 
@@ -248,6 +259,7 @@ def test_prune_takes_old_unused_things_but_never_a_volume(
     )  # fmt: skip
     assert content.stdout == "kept\n"
     assert engine.exists("container", plant["kept"])
+    assert engine.exists("image", plant["held"])
     # What runs is not touched.
     production_stack.wait_healthy()
     with client(production_ports) as session:
