@@ -11,5 +11,8 @@ export default defineConfig({
   test: {
     environment: "node",
     include: ["src/**/*.test.ts"],
+    // A visitor far from the shop's zones (and with daylight saving time of its own): the date
+    // helpers must never lean on the machine's clock.
+    env: { TZ: "Pacific/Chatham" },
   },
 });

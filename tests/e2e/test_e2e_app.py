@@ -107,7 +107,8 @@ class Stack:
     async def place_order(self, username: str, product_id: int, quantity: int) -> dict[str, Any]:
         async with self.api(await self.token(username, CUSTOMER_PASSWORD)) as client:
             response = await client.post(
-                "/api/orders", json={"items": [{"product_id": product_id, "quantity": quantity}]}
+                "/api/orders",
+                json={"items": [{"product_id": product_id, "quantity": quantity}]},
             )
         assert response.status_code == 201, response.text
         order: dict[str, Any] = response.json()
@@ -608,7 +609,10 @@ async def test_axe_finds_nothing_broken_on_any_main_screen(
             ["/products", "/cart", "/orders", order_page, "/dashboard", "/profile"],
         ),
         "customer on a phone": (phone, ["/products", "/orders", order_page]),
-        "admin": (admin, ["/products", "/orders", order_page, "/users", "/dashboard", "/profile"]),
+        "admin": (
+            admin,
+            ["/products", "/orders", order_page, "/users", "/dashboard", "/profile"],
+        ),
     }
     for viewer, (page, paths) in visits.items():
         await use_language(page, stack.base_url, language)
@@ -676,3 +680,122 @@ async def test_staff_move_selected_orders_to_one_status_and_see_each_result(
         orders[1]["id"]: "paid",
         orders[2]["id"]: "paid",
     }
+
+
+# The dashboard's trends, as each language names them.
+TRENDS = {
+    "en": {
+        "chart": "Chart of orders and revenue per day",
+        "table": "Orders and revenue per day",
+        "period": "Period",
+        "last_7_days": "Last 7 days",
+        "from": "From",
+        "to": "To",
+        "reversed": "The start date is after the end date.",
+        "too_long": "Choose at most 366 days.",
+        "show_table": "Show as a table",
+        "by_revenue": "By revenue",
+    },
+    "zh-CN": {
+        "chart": "每日订单数与营业额图表",
+        "table": "每日订单数与营业额",
+        "period": "时间段",
+        "last_7_days": "最近 7 天",
+        "from": "开始日期",
+        "to": "结束日期",
+        "reversed": "开始日期晚于结束日期。",
+        "too_long": "最多只能选择 366 天。",
+        "show_table": "以表格显示",
+        "by_revenue": "按营业额",
+    },
+}
+
+# Each row of the trend table as (business date, orders, revenue) with the amount's digits only,
+# so that it compares with the API's decimal string in either language.
+TREND_ROWS_SCRIPT = """table => [...table.tBodies[0].rows].map(row => [
+    row.querySelector('time').getAttribute('datetime'),
+    row.cells[1].textContent.replace(/[^0-9]/g, ''),
+    row.cells[2].textContent.replace(/[^0-9.]/g, ''),
+])"""
+
+
+async def trend_rows_of_api(stack: Stack, **period: str) -> list[list[str]]:
+    async with stack.api(await stack.admin_token()) as client:
+        response = await client.get("/api/stats/daily", params=period)
+    assert response.status_code == 200, response.text
+    return [[day["date"], str(day["orders"]), day["revenue"]] for day in response.json()["days"]]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_the_dashboard_charts_30_business_days_with_their_numbers_and_a_period_picker(
+    screens: Screens, stack: Stack, language: str
+) -> None:
+    names = TRENDS[language]
+    product = await stack.add_product(stock=10, price="99.00")
+    username = await stack.add_customer()
+    order = await stack.place_order(username, product["id"], 5)
+    async with stack.api(await stack.admin_token()) as client:
+        paid = await client.patch(f"/api/orders/{order['id']}/status", json={"status": "paid"})
+    assert paid.status_code == 200, paid.text
+    last_30_days = await trend_rows_of_api(stack)
+    today = last_30_days[-1][0]
+    assert len(last_30_days) == 30
+    assert int(last_30_days[-1][1]) >= 1
+
+    page = await screens.signed_in(SUPERUSER, SUPERUSER_PASSWORD)
+    await use_language(page, stack.base_url, language)
+    await page.goto("/dashboard")
+    chart = page.get_by_role("img", name=re.compile(names["chart"]))
+    await expect(chart.locator(".recharts-wrapper > svg.recharts-surface")).to_be_visible()
+    # Today's paid order is drawn: a bar stands above the axis.
+    await expect(chart.locator(".recharts-bar-rectangle path").first).to_be_attached()
+    table = page.get_by_role("table", name=re.compile(names["table"]))
+    await expect(table.locator("tbody tr")).to_have_count(30)
+    assert await table.evaluate(TREND_ROWS_SCRIPT) == last_30_days
+    best = page.get_by_role("table", name=names["by_revenue"])
+    await expect(best.get_by_role("row", name=re.compile(product["name"]))).to_contain_text(
+        re.compile(r"¥495\.00")
+    )
+    await page.get_by_role("button", name=names["show_table"]).click()
+    await expect(table).to_be_visible()
+    await screenshot(page, f"dashboard-trends-{language}")
+
+    await page.get_by_label(names["period"], exact=True).select_option(label=names["last_7_days"])
+    await expect(page).to_have_url(re.compile(rf"/dashboard\?from=\d{{4}}-\d\d-\d\d&to={today}$"))
+    await expect(table.locator("tbody tr")).to_have_count(7)
+    assert await table.evaluate(TREND_ROWS_SCRIPT) == last_30_days[-7:]
+
+    first_day = last_30_days[-3][0]
+    await page.get_by_label(names["from"], exact=True).fill(first_day)
+    await expect(page).to_have_url(re.compile(rf"/dashboard\?from={first_day}&to={today}$"))
+    await expect(table.locator("tbody tr")).to_have_count(3)
+    assert await table.evaluate(TREND_ROWS_SCRIPT) == await trend_rows_of_api(
+        stack, **{"from": first_day, "to": today}
+    )
+    await page.reload()
+    await expect(table.locator("tbody tr")).to_have_count(3)
+
+    # A period that ends before it starts is refused beside the field; nothing is asked.
+    await page.get_by_label(names["to"], exact=True).fill(last_30_days[0][0])
+    await expect(page.get_by_text(names["reversed"])).to_be_visible()
+    await expect(page.get_by_label(names["to"], exact=True)).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    await expect(table).to_have_count(0)
+    # So is one longer than the API serves, even when written into the address by hand.
+    await page.goto("/dashboard?from=2024-01-01&to=2025-01-01")
+    await expect(page.get_by_text(names["too_long"])).to_be_visible()
+    await expect(page.get_by_label(names["from"], exact=True)).to_have_value("2024-01-01")
+    await expect(table).to_have_count(0)
+
+
+async def test_the_dashboard_fits_a_phone_without_scrolling_sideways(
+    screens: Screens, stack: Stack
+) -> None:
+    phone = await screens.signed_in(SUPERUSER, SUPERUSER_PASSWORD, phone=True)
+    await phone.goto("/dashboard")
+    await expect(phone.locator(".recharts-wrapper > svg.recharts-surface")).to_be_visible()
+    await expect(phone.locator("[aria-busy=true], main .animate-spin")).to_have_count(0)
+    width = await phone.evaluate("() => document.scrollingElement.scrollWidth")
+    assert width <= PHONE["width"], width
+    await screenshot(phone, "dashboard-phone")

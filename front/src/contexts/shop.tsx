@@ -39,14 +39,23 @@ export interface ShopFormat {
   date: (iso: string) => string;
 }
 
-/** Amounts in the shop's currency and times on its clock, in the visitor's language. */
-export function useShopFormat(): ShopFormat {
+function useLoadedShopConfig(): ShopConfig {
   const config = useContext(ShopConfigContext);
   if (!config) {
-    throw new Error("useShopFormat needs a <ShopConfigProvider>");
+    throw new Error("the shop's config needs a <ShopConfigProvider>");
   }
+  return config;
+}
+
+/** The IANA zone of the shop's clock: business dates ("today", date filters) are days there. */
+export function useBusinessTimeZone(): string {
+  return useLoadedShopConfig().business_timezone;
+}
+
+/** Amounts in the shop's currency and times on its clock, in the visitor's language. */
+export function useShopFormat(): ShopFormat {
   const locale = useLocale();
-  const { currency, business_timezone: timeZone } = config;
+  const { currency, business_timezone: timeZone } = useLoadedShopConfig();
   return useMemo(
     () => ({
       money: (amount) => formatMoney(amount, { locale, currency }),

@@ -34,10 +34,11 @@ interface AddressFilters<Filters> {
 }
 
 /**
- * A list's filters kept in the address, so that reload, back and forward and links keep them.
- * `update` starts again at the first page unless it sets the offset itself.
+ * A screen's filters kept in the address, so that reload, back and forward and links keep them.
+ * On a paged list (filters with an `offset`) `update` starts again at the first page unless it
+ * sets the offset itself.
  */
-export function useAddressFilters<Filters extends { offset: number }>({ path, parse, toQuery }: AddressFilters<Filters>) {
+export function useAddressFilters<Filters extends object>({ path, parse, toQuery }: AddressFilters<Filters>) {
   const router = useRouter();
   const searchParams = useSearchParams();
   const filters = useMemo(() => parse(searchParams), [parse, searchParams]);
@@ -51,7 +52,8 @@ export function useAddressFilters<Filters extends { offset: number }>({ path, pa
 
   const update = useCallback(
     (changes: Partial<Filters>) => {
-      const next = { ...requested.current, offset: 0, ...changes };
+      const firstPage = "offset" in requested.current ? { offset: 0 } : {};
+      const next = { ...requested.current, ...firstPage, ...changes };
       requested.current = next;
       const query = toQuery(next);
       router.replace(query ? `${path}?${query}` : path, { scroll: false });

@@ -11,6 +11,7 @@ import type { Schemas } from "@/lib/api/client";
 
 import { LOW_STOCK_THRESHOLD, useLowStockProducts, useStats } from "./queries";
 import { StatusChart } from "./StatusChart";
+import { Trends } from "./Trends";
 
 type Stats = Schemas["Stats"];
 type ProductPage = Schemas["Page_ProductPublic_"];
@@ -93,6 +94,7 @@ function StoreOverview({ stats }: { stats: Stats }) {
   return (
     <div className="flex flex-col gap-4">
       <Figures stats={stats} />
+      <Trends />
       <div className="grid gap-4 lg:grid-cols-2">
         <StatusChart
           title={t("ordersByStatus")}

@@ -5,9 +5,12 @@ import { useQuery } from "@tanstack/react-query";
 import { useApi } from "@/contexts/auth";
 import { unwrap } from "@/lib/api/client";
 
+import type { Period } from "./period";
+
 /** Below this stock an active product counts as low, here and in the store figures. */
 export const LOW_STOCK_THRESHOLD = 10;
 export const LOW_STOCK_SHOWN = 10;
+export const TOP_PRODUCTS_SHOWN = 5;
 
 export function useStats() {
   const api = useApi();
@@ -37,5 +40,32 @@ export function useLowStockProducts() {
           signal,
         }),
       ),
+  });
+}
+
+/** The period's business days, each with its orders and revenue; asked only for a valid period. */
+export function useDailyStats(period: Period, { enabled }: { enabled: boolean }) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ["stats", "daily", period.from, period.to],
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/stats/daily", { params: { query: { from: period.from, to: period.to } }, signal })),
+    enabled,
+  });
+}
+
+/** The period's best sellers, by units and by revenue. */
+export function useTopProducts(period: Period, { enabled }: { enabled: boolean }) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ["stats", "topProducts", period.from, period.to, TOP_PRODUCTS_SHOWN],
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.GET("/api/stats/top-products", {
+          params: { query: { from: period.from, to: period.to, limit: TOP_PRODUCTS_SHOWN } },
+          signal,
+        }),
+      ),
+    enabled,
   });
 }

@@ -8,6 +8,7 @@ import { PageHeading } from "@/components/layout/PageHeading";
 import { Pagination } from "@/components/ui/Pagination";
 import { EmptyState, ErrorState, QueryView } from "@/components/ui/States";
 import { useAuth } from "@/contexts/auth";
+import { useBusinessTimeZone } from "@/contexts/shop";
 import { useAddressFilters } from "@/lib/addressFilters";
 import { dayStartInstant } from "@/lib/dates";
 import { PAGE_SIZE } from "@/lib/queries";
@@ -24,13 +25,14 @@ export function OrdersScreen() {
   const { isAdmin } = useAuth();
   const { filters, update } = useAddressFilters({ path: "/orders", parse: parseOrderFilters, toQuery: orderFiltersQuery });
   const customer = useCustomer(isAdmin ? filters.customer : "");
+  const timeZone = useBusinessTimeZone();
   const orders = useOrders(
     {
       search: searchSent(filters),
       status: filters.status,
       userId: customer.userId,
-      createdFrom: dayStartInstant(filters.from),
-      createdTo: dayStartInstant(filters.to, 1),
+      createdFrom: dayStartInstant(filters.from, timeZone),
+      createdTo: dayStartInstant(filters.to, timeZone, 1),
       offset: filters.offset,
     },
     // Without the customer's id the list would show everyone's orders under their name.
