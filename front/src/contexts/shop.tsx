@@ -33,6 +33,15 @@ export function ShopConfigProvider({ children }: { children: ReactNode }) {
   );
 }
 
+/** The shop's config, inside a <ShopConfigProvider>. */
+export function useShopConfigValue(): ShopConfig {
+  const config = useContext(ShopConfigContext);
+  if (!config) {
+    throw new Error("useShopConfigValue needs a <ShopConfigProvider>");
+  }
+  return config;
+}
+
 export interface ShopFormat {
   money: (amount: MoneyString) => string;
   dateTime: (iso: string) => string;
@@ -41,10 +50,7 @@ export interface ShopFormat {
 
 /** Amounts in the shop's currency and times on its clock, in the visitor's language. */
 export function useShopFormat(): ShopFormat {
-  const config = useContext(ShopConfigContext);
-  if (!config) {
-    throw new Error("useShopFormat needs a <ShopConfigProvider>");
-  }
+  const config = useShopConfigValue();
   const locale = useLocale();
   const { currency, business_timezone: timeZone } = config;
   return useMemo(
