@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from app.core.addresses import EXAMPLE_ADDRESS
 from app.core.config import Settings
 from app.core.migrations import alembic_config
 from app.core.security import create_access_token, password_context
@@ -229,7 +230,10 @@ class UserFactory:
         email: str | None = None,
         password: str = DEFAULT_PASSWORD,
         is_active: bool = True,
+        default_shipping_address: dict[str, Any] | None = EXAMPLE_ADDRESS,
     ) -> User:
+        """A user as registered; with a default shipping address unless told otherwise, so
+        that their orders need none of their own."""
         self._count += 1
         username = username or f"{role.value}{self._count}"
         user = await users_service.register_user(
@@ -242,6 +246,7 @@ class UserFactory:
             role=role,
             is_active=is_active,
         )
+        user.default_shipping_address = default_shipping_address
         await self._session.commit()
         return user
 

@@ -41,6 +41,7 @@ from tenacity import (
     wait_fixed,
 )
 
+from app.core.addresses import EXAMPLE_ADDRESS
 from app.core.config import Environment, Settings, load_settings
 from app.core.database import Base, ReadOnlySession
 from app.core.dependencies import get_read_sessionmaker, get_sessionmaker
@@ -101,8 +102,8 @@ PUBLIC_USER_FIELDS = {
     "updated_at",
     "permissions",
 }
-# `/api/users/me` adds what you may give the accounts you create.
-CURRENT_USER_FIELDS = PUBLIC_USER_FIELDS | {"new_account_roles"}
+# `/api/users/me` adds what you may give the accounts you create, and your default address.
+CURRENT_USER_FIELDS = PUBLIC_USER_FIELDS | {"new_account_roles", "default_shipping_address"}
 
 TEST_CLIENT_IP = "127.0.0.1"
 
@@ -421,6 +422,9 @@ async def open_live_shop(settings: Settings) -> AsyncIterator[LiveShop]:
                 )
                 for index in range(LIVE_SHOP_CUSTOMERS + 1)
             ]
+            # Their orders ship to their default address.
+            for user in users:
+                user.default_shipping_address = EXAMPLE_ADDRESS
         headers = [
             bearer(create_access_token(subject=user.id, settings=settings)) for user in users
         ]

@@ -55,6 +55,7 @@ locals {
     { name = "ORDER_SWEEP_INTERVAL_SECONDS", value = tostring(var.order_sweep_interval_seconds) },
     { name = "MAX_PENDING_ORDERS_PER_USER", value = tostring(var.max_pending_orders_per_user) },
     { name = "ORDER_RATE_LIMIT", value = var.order_rate_limit },
+    { name = "ORDERS_REQUIRE_SHIPPING_ADDRESS", value = tostring(var.orders_require_shipping_address) },
     # uvicorn worker processes per task (server/docker-entrypoint.sh).
     { name = "WEB_CONCURRENCY", value = tostring(var.backend_workers) },
     # uvicorn believes X-Forwarded-For only from these addresses: the ALB's subnets. The login

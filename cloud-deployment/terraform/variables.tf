@@ -421,6 +421,12 @@ variable "order_rate_limit" {
   default     = "30/minute"
 }
 
+variable "orders_require_shipping_address" {
+  description = "ORDERS_REQUIRE_SHIPPING_ADDRESS: whether an order needs a shipping address; false for a shop that only hands goods over the counter."
+  type        = bool
+  default     = true
+}
+
 variable "log_retention_days" {
   description = "Days CloudWatch keeps the logs of the tasks, the VPC, the database, Redis and the WAF."
   type        = number

@@ -8,7 +8,7 @@ import re
 import uuid
 
 from container_fixtures import Stack, http_client
-from e2e_support import add_to_cart_and_open_it, sign_in
+from e2e_support import add_to_cart_and_open_it, fill_shipping_address, sign_in
 from playwright.async_api import Browser, expect
 
 SUPERUSER = ("superAdmin", "admin123")  # docker-compose.yml's development defaults
@@ -157,6 +157,7 @@ async def test_a_customer_signs_in_orders_and_sees_the_order_pending(
     await sign_in(page, username, "container-customer")
     await expect(page).not_to_have_url(re.compile(r"/login"), timeout=30_000)
     await add_to_cart_and_open_it(page, product)
+    await fill_shipping_address(page)
     await page.get_by_role("button", name="Place order").click()
     await expect(page).to_have_url(re.compile(r"/orders/\d+$"), timeout=30_000)
     await expect(page.get_by_text("Pending").first).to_be_visible()

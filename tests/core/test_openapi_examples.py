@@ -100,7 +100,8 @@ async def _the_products_ordered(shop: Shop, example: Example) -> Call:
     return await _customer(shop, example)
 
 
-async def _a_pending_order(shop: Shop, example: Example) -> Call:
+async def _a_paid_order(shop: Shop, example: Example) -> Call:
+    """Ready to be shipped, as the example does."""
     product = await shop.make_product()
     placed = await shop.client.post(
         "/api/orders",
@@ -108,7 +109,12 @@ async def _a_pending_order(shop: Shop, example: Example) -> Call:
         headers=(await _customer(shop, example)).headers,
     )
     order_id = assert_ok(placed, 201)["id"]
-    return Call((await _admin(shop, example)).headers, {"order_id": order_id})
+    admin_headers = (await _admin(shop, example)).headers
+    paid = await shop.client.patch(
+        f"/api/orders/{order_id}/status", json={"status": "paid"}, headers=admin_headers
+    )
+    assert_ok(paid)
+    return Call(admin_headers, {"order_id": order_id})
 
 
 # Per operation with a body: the least its example needs to be accepted.
@@ -126,7 +132,7 @@ ARRANGEMENTS: dict[str, Arrangement] = {
     "update_product": _a_product_to_manage,
     "adjust_product_stock": _a_product_to_manage,
     "create_order": _the_products_ordered,
-    "change_order_status": _a_pending_order,
+    "change_order_status": _a_paid_order,
     # Ids of orders that don't exist are answered per id, in a 200.
     "change_order_statuses": _admin,
 }

@@ -17,13 +17,17 @@ async def test_the_shop_config_is_public_and_cacheable(
         "currency": "CNY",
         "business_timezone": "Asia/Shanghai",
         "allow_registration": True,
+        "require_shipping_address": True,
     }
     assert response.headers["Cache-Control"] == "public, max-age=60"
 
 
 async def test_the_shop_config_follows_the_settings(serve: Serve) -> None:
     async with serve(
-        CURRENCY="EUR", BUSINESS_TIMEZONE="Europe/Paris", ALLOW_REGISTRATION=False
+        CURRENCY="EUR",
+        BUSINESS_TIMEZONE="Europe/Paris",
+        ALLOW_REGISTRATION=False,
+        ORDERS_REQUIRE_SHIPPING_ADDRESS=False,
     ) as client:
         response = await client.get(CONFIG_URL)
 
@@ -31,6 +35,7 @@ async def test_the_shop_config_follows_the_settings(serve: Serve) -> None:
         "currency": "EUR",
         "business_timezone": "Europe/Paris",
         "allow_registration": False,
+        "require_shipping_address": False,
     }
 
 

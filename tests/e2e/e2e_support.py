@@ -117,6 +117,24 @@ async def add_to_cart_and_open_it(page: Page, product: dict[str, Any]) -> None:
     await expect(page.get_by_role("heading", name="Cart")).to_be_visible()
 
 
+# What the e2e customers ship to, as the checkout form and the API take it.
+E2E_ADDRESS = {
+    "recipient": "Mei Chen",
+    "phone": "+86 21 5555 0142",
+    "line1": "200 Huaihai Middle Road",
+    "city": "Shanghai",
+    "country": "CN",
+}
+
+
+async def fill_shipping_address(page: Page, address: dict[str, str] = E2E_ADDRESS) -> None:
+    """The checkout's address fields, in English, filled in with `address`."""
+    labels = {"recipient": "Recipient", "phone": "Phone", "line1": "Address", "city": "City"}
+    for name, label in labels.items():
+        await page.get_by_label(label, exact=True).fill(address[name])
+    await page.get_by_label("Country", exact=True).select_option(address["country"])
+
+
 async def use_language(page: Page, base_url: str, language: str) -> None:
     """The interface language from the next page on, chosen as the language switch does (its
     cookie)."""

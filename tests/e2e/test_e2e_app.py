@@ -13,6 +13,7 @@ import httpx
 import pytest
 from e2e_support import (
     CUSTOMER_PASSWORD,
+    E2E_ADDRESS,
     LANGUAGES,
     SUPERUSER,
     SUPERUSER_PASSWORD,
@@ -20,6 +21,7 @@ from e2e_support import (
     BrowserProblems,
     add_to_cart_and_open_it,
     axe_violations,
+    fill_shipping_address,
     running_spa,
     screenshot,
     sign_in,
@@ -75,7 +77,8 @@ class Stack:
         return product
 
     async def add_customer(self, *, role: str = "user") -> str:
-        """A new account with CUSTOMER_PASSWORD: a customer unless `role` says otherwise."""
+        """A new account with CUSTOMER_PASSWORD, E2E_ADDRESS its default shipping address: a
+        customer unless `role` says otherwise."""
         username = f"{role}_{uuid.uuid4().hex[:8]}"
         async with self.api(await self.admin_token()) as client:
             response = await client.post(
@@ -88,6 +91,11 @@ class Stack:
                 },
             )
         assert response.status_code == 201, response.text
+        async with self.api(await self.token(username, CUSTOMER_PASSWORD)) as client:
+            response = await client.patch(
+                "/api/users/me", json={"default_shipping_address": E2E_ADDRESS}
+            )
+        assert response.status_code == 200, response.text
         return username
 
     async def set_active(self, username: str, *, active: bool) -> None:
@@ -235,16 +243,27 @@ async def test_a_new_customer_registers_orders_and_sees_the_order_pending(
     await add_to_cart_and_open_it(page, product)
     await page.get_by_label(f"Quantity of {product['name']}").fill("3")
     await expect(page.get_by_text("37.50").first).to_be_visible()
+    # A new account has no default address: the checkout asks for one, and keeps it.
+    await fill_shipping_address(page)
+    await page.get_by_label("Save as my default address").check()
     await screenshot(page, "cart")
     await page.get_by_role("button", name="Place order").click()
 
     await expect(page).to_have_url(re.compile(r"/orders/\d+$"))
     await expect(page.get_by_text("Pending").first).to_be_visible()
+    await expect(page.get_by_text(E2E_ADDRESS["line1"])).to_be_visible()
     await screenshot(page, "order-detail")
     orders = await stack.orders_of(username)
     assert [(order["id"], order["status"], order["total_amount"]) for order in orders] == [
         (order_id_from(page), "pending", "37.50")
     ]
+    assert orders[0]["shipping_address"] == E2E_ADDRESS | {
+        "line2": None,
+        "region": None,
+        "postal_code": None,
+    }
+    await page.goto("/profile")
+    await expect(page.get_by_label("Recipient", exact=True)).to_have_value(E2E_ADDRESS["recipient"])
 
 
 async def test_a_checkout_submitted_twice_or_retried_makes_one_order(
@@ -288,10 +307,15 @@ async def test_staff_move_an_order_through_the_workflow_and_the_customer_sees_ea
     await admin.goto(f"/orders/{order['id']}")
     for status in ("Paid", "Shipped", "Completed"):
         await admin.get_by_role("button", name=f"Mark as {status.lower()}").click()
+        if status == "Shipped":
+            await admin.get_by_label("Carrier (optional)").fill("SF Express")
+            await admin.get_by_label("Tracking number (optional)").fill("SF1234567890")
         await admin.get_by_role("button", name=f"Yes, mark as {status}").click()
         await expect(admin.get_by_test_id("order-status")).to_have_text(status)
         await customer.goto(f"/orders/{order['id']}")
         await expect(customer.get_by_test_id("order-status")).to_have_text(status)
+    await expect(customer.get_by_test_id("tracking-number")).to_have_text("SF1234567890")
+    await expect(customer.get_by_text("SF Express").first).to_be_visible()
     await expect(admin.get_by_role("button", name="Cancel order")).to_have_count(0)
     # Times on the shop's clock, labelled with its zone (BUSINESS_TIMEZONE's default).
     await expect(

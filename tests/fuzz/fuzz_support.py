@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app import main
+from app.core.addresses import EXAMPLE_ADDRESS
 from app.core.config import Settings
 from app.core.password_rules import BCRYPT_MAX_BYTES
 from app.core.security import create_access_token, hash_password
@@ -172,6 +173,7 @@ async def seed_shop(session: AsyncSession) -> None:
             username=f"victim{index}",
             email=f"victim{index}@example.com",
             hashed_password=await hash_password("victim-password"),
+            default_shipping_address=EXAMPLE_ADDRESS,
         )
         for index in range(VICTIM_CUSTOMERS)
     ]
@@ -196,6 +198,7 @@ async def seed_shop(session: AsyncSession) -> None:
             customer=customer,
             max_pending=1,
             business_timezone="Asia/Shanghai",
+            require_shipping_address=True,
             data=OrderCreate(
                 items=[OrderLineInput(product_id=product.id, quantity=1) for product in active]
             ),

@@ -19,6 +19,9 @@ ORDER_FIELDS = {
     "status",
     "total_amount",
     "note",
+    "shipping_address",
+    "carrier",
+    "tracking_number",
     "items",
     "created_at",
     "updated_at",
@@ -72,6 +75,19 @@ async def walk_to(
     }[status]
     for step in path:
         assert_ok(await set_status(client, admin_headers, order_id, step))
+
+
+def listed(response: httpx.Response) -> list[dict[str, Any]]:
+    """A 200 whose body is a list: a bulk change's results, an order's history."""
+    assert response.status_code == 200, response.text
+    body: list[dict[str, Any]] = response.json()
+    return body
+
+
+async def order_history(
+    client: httpx.AsyncClient, headers: dict[str, str], order_id: int
+) -> list[dict[str, Any]]:
+    return listed(await client.get(f"{ORDERS_URL}/{order_id}/history", headers=headers))
 
 
 async def current_stock(session: AsyncSession, product: Product) -> int:

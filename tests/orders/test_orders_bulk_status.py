@@ -6,7 +6,15 @@ import httpx
 import pytest
 from conftest import AuthHeaders, ProductFactory
 from helpers import assert_error, assert_ok
-from orders_support import ORDERS_URL, current_stock, placed_order, set_status, walk_to
+from orders_support import (
+    ORDERS_URL,
+    current_stock,
+    listed,
+    order_history,
+    placed_order,
+    set_status,
+    walk_to,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.orders.models import OrderStatus
@@ -15,19 +23,6 @@ from app.users.models import User
 
 BULK_URL = f"{ORDERS_URL}/bulk-status"
 MISSING_ID = 999_999
-
-
-def _listed(response: httpx.Response) -> list[dict[str, Any]]:
-    """A 200 whose body is a list: the bulk change's results, an order's history."""
-    assert response.status_code == 200, response.text
-    body: list[dict[str, Any]] = response.json()
-    return body
-
-
-async def _history(
-    client: httpx.AsyncClient, headers: dict[str, str], order_id: int
-) -> list[dict[str, Any]]:
-    return _listed(await client.get(f"{ORDERS_URL}/{order_id}/history", headers=headers))
 
 
 async def test_each_order_moves_or_is_refused_as_its_single_change_would_be(
@@ -50,7 +45,7 @@ async def test_each_order_moves_or_is_refused_as_its_single_change_would_be(
         headers=admin_headers,
     )
 
-    results = _listed(response)
+    results = listed(response)
     assert [result["id"] for result in results] == [second, MISSING_ID, shipped, first]
     moved = [results[0], results[3]]
     assert all(result["ok"] for result in moved)
@@ -79,13 +74,13 @@ async def test_each_order_moves_or_is_refused_as_its_single_change_would_be(
         "detail": refused["detail"],
     }
     for order_id in (first, second):
-        history = await _history(client, admin_headers, order_id)
+        history = await order_history(client, admin_headers, order_id)
         assert [(entry["from_status"], entry["to_status"]) for entry in history] == [
             (None, "pending"),
             ("pending", "paid"),
         ]
         assert history[-1]["changed_by"] == admin.id
-    assert len(await _history(client, admin_headers, shipped)) == 3
+    assert len(await order_history(client, admin_headers, shipped)) == 3
 
 
 async def test_a_bulk_cancellation_restocks_each_order_once(
@@ -100,7 +95,7 @@ async def test_a_bulk_cancellation_restocks_each_order_once(
     ids = [(await placed_order(client, auth_headers(user), (product, 2)))["id"] for _ in range(3)]
     assert await current_stock(session, product) == 4
 
-    results = _listed(
+    results = listed(
         await client.post(
             BULK_URL, json={"ids": ids, "status": "cancelled"}, headers=auth_headers(admin)
         )
@@ -147,7 +142,7 @@ async def test_a_hundred_ids_are_accepted(
     client: httpx.AsyncClient, auth_headers: AuthHeaders, admin: User
 ) -> None:
     ids = list(range(MAX_BULK_ORDERS, 0, -1))
-    results = _listed(
+    results = listed(
         await client.post(
             BULK_URL, json={"ids": ids, "status": "paid"}, headers=auth_headers(admin)
         )

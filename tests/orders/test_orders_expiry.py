@@ -63,6 +63,8 @@ async def test_the_apps_sweeper_expires_a_pending_order_and_returns_its_stock(
             "to_status": "cancelled",
             "changed_by": None,
             "reason": "expired",
+            "carrier": None,
+            "tracking_number": None,
             "changed_at": None,
         }
         assert history[0]["reason"] is None

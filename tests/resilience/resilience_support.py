@@ -21,6 +21,7 @@ from sqlalchemy import NullPool, func, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from app.core.addresses import EXAMPLE_ADDRESS
 from app.orders.models import Order, OrderItem, OrderStatus, OrderStatusHistory
 from app.products.models import Product
 
@@ -184,7 +185,9 @@ async def place_order(
     items = [
         {"product_id": product, "quantity": quantity} for product, quantity in quantities.items()
     ]
-    return await client.post("/api/orders", json={"items": items}, headers=headers)
+    return await client.post(
+        "/api/orders", json={"items": items, "shipping_address": EXAMPLE_ADDRESS}, headers=headers
+    )
 
 
 async def assert_no_partial_orders(url: URL, initial_stock: dict[int, int]) -> int:

@@ -33,29 +33,30 @@ export function ShopConfigProvider({ children }: { children: ReactNode }) {
   );
 }
 
+/** The shop's config, inside a <ShopConfigProvider>. */
+export function useShopConfigValue(): ShopConfig {
+  const config = useContext(ShopConfigContext);
+  if (!config) {
+    throw new Error("useShopConfigValue needs a <ShopConfigProvider>");
+  }
+  return config;
+}
+
 export interface ShopFormat {
   money: (amount: MoneyString) => string;
   dateTime: (iso: string) => string;
   date: (iso: string) => string;
 }
 
-function useLoadedShopConfig(): ShopConfig {
-  const config = useContext(ShopConfigContext);
-  if (!config) {
-    throw new Error("the shop's config needs a <ShopConfigProvider>");
-  }
-  return config;
-}
-
 /** The IANA zone of the shop's clock: business dates ("today", date filters) are days there. */
 export function useBusinessTimeZone(): string {
-  return useLoadedShopConfig().business_timezone;
+  return useShopConfigValue().business_timezone;
 }
 
 /** Amounts in the shop's currency and times on its clock, in the visitor's language. */
 export function useShopFormat(): ShopFormat {
   const locale = useLocale();
-  const { currency, business_timezone: timeZone } = useLoadedShopConfig();
+  const { currency, business_timezone: timeZone } = useShopConfigValue();
   return useMemo(
     () => ({
       money: (amount) => formatMoney(amount, { locale, currency }),

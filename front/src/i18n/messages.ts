@@ -10,6 +10,7 @@ import enDashboard from "@messages/en/dashboard.json";
 import enOrders from "@messages/en/orders.json";
 import enProducts from "@messages/en/products.json";
 import enProfile from "@messages/en/profile.json";
+import enShipping from "@messages/en/shipping.json";
 import enUsers from "@messages/en/users.json";
 import zhAuth from "@messages/zh-CN/auth.json";
 import zhCart from "@messages/zh-CN/cart.json";
@@ -18,6 +19,7 @@ import zhDashboard from "@messages/zh-CN/dashboard.json";
 import zhOrders from "@messages/zh-CN/orders.json";
 import zhProducts from "@messages/zh-CN/products.json";
 import zhProfile from "@messages/zh-CN/profile.json";
+import zhShipping from "@messages/zh-CN/shipping.json";
 import zhUsers from "@messages/zh-CN/users.json";
 
 import type { Locale } from "./config";
@@ -31,6 +33,7 @@ const en = {
   orders: enOrders,
   users: enUsers,
   profile: enProfile,
+  shipping: enShipping,
 };
 
 export type Messages = typeof en;
@@ -44,6 +47,7 @@ const zhCN: Messages = {
   orders: zhOrders,
   users: zhUsers,
   profile: zhProfile,
+  shipping: zhShipping,
 };
 
 export const MESSAGES: Record<Locale, Messages> = { en, "zh-CN": zhCN };

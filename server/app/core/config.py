@@ -204,6 +204,9 @@ class Settings(BaseSettings):
     MAX_PENDING_ORDERS_PER_USER: int = Field(default=5, ge=1)
     # Orders one account may place, in `limits` notation (per process, or shared via Redis).
     ORDER_RATE_LIMIT: RateLimit = "30/minute"
+    # Whether an order needs a shipping address (its own, or the customer's default); off
+    # for shops that only hand goods over the counter.
+    ORDERS_REQUIRE_SHIPPING_ADDRESS: bool = True
 
     # The commit the image was built from (its GIT_COMMIT build argument), which
     # `order_system_build_info` shows.

@@ -145,6 +145,16 @@ Username = Annotated[
 ]
 
 
+def _blank_to_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+# An optional text field left blank (or all spaces) is null: `Annotated[Text | None, BlankIsNull]`.
+BlankIsNull = BeforeValidator(_blank_to_none)
+# One line of text: no line breaks or other control characters.
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+
+
 def _reject_text_and_booleans(value: object) -> object:
     if isinstance(value, bool | str):
         raise PydanticCustomError("int_type", "Input should be a valid integer")

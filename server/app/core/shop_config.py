@@ -20,14 +20,20 @@ class ShopConfig(BaseModel):
         description="IANA time zone of the shop's day: order numbers' dates and daily figures"
     )
     allow_registration: bool = Field(description="Whether anyone may sign up")
+    require_shipping_address: bool = Field(
+        description="Whether an order needs a shipping address (its own or the customer's "
+        "default); false in a shop that hands goods over the counter"
+    )
 
 
 @router.get("")
 async def read_shop_config(settings: SettingsDep, response: Response) -> ShopConfig:
-    """The shop's currency, time zone and sign-up policy, for any client, signed in or not."""
+    """The shop's currency, time zone, sign-up policy and whether orders need a shipping
+    address, for any client, signed in or not."""
     response.headers["Cache-Control"] = CACHE_CONTROL
     return ShopConfig(
         currency=settings.CURRENCY,
         business_timezone=settings.BUSINESS_TIMEZONE,
         allow_registration=settings.ALLOW_REGISTRATION,
+        require_shipping_address=settings.ORDERS_REQUIRE_SHIPPING_ADDRESS,
     )

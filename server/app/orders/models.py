@@ -2,6 +2,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.database import Base, TimestampMixin, string_enum
@@ -28,6 +30,9 @@ class OrderStatus(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 
+
+# The longest carrier name or tracking number.
+SHIPMENT_FIELD_LENGTH = 64
 
 order_number_sequence = Sequence("order_number_seq", metadata=Base.metadata)
 
@@ -88,6 +93,12 @@ class Order(TimestampMixin, Base):
     )
     total_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     note: Mapped[str | None] = mapped_column(Text)
+    # A snapshot of the address (a `ShippingAddress`), kept whole as JSONB: read and written
+    # as one value, never searched by its parts; a profile's later changes don't touch it.
+    shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # Given when the order is marked shipped.
+    carrier: Mapped[str | None] = mapped_column(String(SHIPMENT_FIELD_LENGTH))
+    tracking_number: Mapped[str | None] = mapped_column(String(SHIPMENT_FIELD_LENGTH))
 
     items: Mapped[list["OrderItem"]] = relationship(
         lazy="raise", order_by="OrderItem.id", passive_deletes=True
@@ -137,6 +148,9 @@ class OrderStatusHistory(Base):
     changed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Why, when it wasn't a person's choice: `expired`.
     reason: Mapped[str | None] = mapped_column(String(64))
+    # The shipment's, when this change marked the order shipped.
+    carrier: Mapped[str | None] = mapped_column(String(SHIPMENT_FIELD_LENGTH))
+    tracking_number: Mapped[str | None] = mapped_column(String(SHIPMENT_FIELD_LENGTH))
     changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 

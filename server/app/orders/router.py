@@ -104,7 +104,10 @@ async def create_order(
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> OrderPublic:
-    """Place an order at today's prices; the stock is taken in the same transaction.
+    """Place an order at today's prices; the stock is taken in the same transaction. It
+    ships to `shipping_address`, or to your default one when left out; with neither, a 422
+    names `shipping_address` (unless the shop runs with `ORDERS_REQUIRE_SHIPPING_ADDRESS`
+    off). The order keeps its own copy of the address.
 
     Customers hold at most `MAX_PENDING_ORDERS_PER_USER` pending orders (409
     `too_many_pending_orders`), and everyone places at most `ORDER_RATE_LIMIT` (429
@@ -118,6 +121,7 @@ async def create_order(
         data=data,
         max_pending=settings.MAX_PENDING_ORDERS_PER_USER,
         business_timezone=settings.BUSINESS_TIMEZONE,
+        require_shipping_address=settings.ORDERS_REQUIRE_SHIPPING_ADDRESS,
         idempotency_key=idempotency_key,
     )
     if not created:
@@ -180,10 +184,10 @@ async def change_order_status(
     order_id: RowId, change: OrderStatusChange, actor: AdminUser, session: SessionDep
 ) -> OrderPublic:
     """Move an order on; admins only. pending → paid | cancelled, paid → shipped |
-    cancelled, shipped → completed; a cancellation restocks."""
-    order = await service.change_status(
-        session, actor=actor, order_id=order_id, status=change.status
-    )
+    cancelled, shipped → completed; a cancellation restocks. A change to `shipped` may give
+    the `carrier` and `tracking_number`, which the order and its history then show; any
+    other change that gives them is a 422."""
+    order = await service.change_status(session, actor=actor, order_id=order_id, change=change)
     return _public(order, actor)
 
 
@@ -195,9 +199,10 @@ async def change_order_statuses(
     its own along the workflow of `PATCH /api/orders/{order_id}/status`; the answer has one
     result per id, in the order given: the order moved, or the `code` and `detail` of the
     error its single change would have answered (`order_not_found`,
-    `invalid_status_transition`)."""
+    `invalid_status_transition`). A `carrier` and `tracking_number` given with `shipped`
+    go on every order moved."""
     outcomes = await service.change_statuses(
-        sessions, actor=actor, order_ids=change.ids, status=change.status
+        sessions, actor=actor, order_ids=change.ids, change=change
     )
     return [
         OrderNotChanged(id=order_id, ok=False, code=outcome.code, detail=outcome.message)

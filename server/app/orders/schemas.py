@@ -1,12 +1,15 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo
 from pydantic_core import PydanticCustomError
 
+from app.core.addresses import EXAMPLE_ADDRESS, ShippingAddress
 from app.core.pagination import PageParams
 from app.core.schemas import (
     MAX_ROW_ID,
+    ONE_LINE,
+    BlankIsNull,
     InputModel,
     IsoDateTime,
     Money,
@@ -14,7 +17,7 @@ from app.core.schemas import (
     WholeNumber,
     example_body,
 )
-from app.orders.models import OrderStatus
+from app.orders.models import SHIPMENT_FIELD_LENGTH, OrderStatus
 
 MAX_ORDER_LINES = 100
 MAX_LINE_QUANTITY = 100_000
@@ -32,11 +35,21 @@ class OrderLineInput(InputModel):
 
 class OrderCreate(InputModel):
     model_config = example_body(
-        {"items": [{"product_id": 1, "quantity": 2}], "note": "Please leave at the front door."}
+        {
+            "items": [{"product_id": 1, "quantity": 2}],
+            "note": "Please leave at the front door.",
+            "shipping_address": EXAMPLE_ADDRESS,
+        }
     )
 
     items: list[OrderLineInput] = Field(min_length=1, max_length=MAX_ORDER_LINES)
     note: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    shipping_address: ShippingAddress | None = Field(
+        default=None,
+        description="Where to ship the order; the order keeps this copy. Left out (or null): "
+        "your `default_shipping_address`. With neither, the order is refused (422 naming "
+        "`shipping_address`) unless the shop runs with `ORDERS_REQUIRE_SHIPPING_ADDRESS` off.",
+    )
 
     def quantities(self) -> dict[int, int]:
         """Requested quantity per product; a product on several lines counts once, summed."""
@@ -64,6 +77,11 @@ class OrderPublic(OutputModel):
     status: OrderStatus
     total_amount: Money
     note: str | None
+    shipping_address: ShippingAddress | None = Field(
+        description="A copy taken when the order was placed"
+    )
+    carrier: str | None = Field(description="Given when the order was marked shipped")
+    tracking_number: str | None = Field(description="Given when the order was marked shipped")
     items: list[OrderItemPublic]
     created_at: datetime
     updated_at: datetime
@@ -74,10 +92,41 @@ class OrderPublic(OutputModel):
     )
 
 
+def _only_when_shipping(value: str | None, info: ValidationInfo) -> str | None:
+    if value is not None and info.data.get("status") is not OrderStatus.SHIPPED:
+        raise PydanticCustomError(
+            "shipment_needs_shipped", "Only a change to `shipped` carries a shipment's details"
+        )
+    return value
+
+
+ShipmentField = Annotated[
+    Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True,
+            max_length=SHIPMENT_FIELD_LENGTH,
+            pattern=ONE_LINE,
+        ),
+    ]
+    | None,
+    BlankIsNull,
+    AfterValidator(_only_when_shipping),
+]
+
+
 class OrderStatusChange(InputModel):
-    model_config = example_body({"status": "paid"})
+    model_config = example_body(
+        {"status": "shipped", "carrier": "SF Express", "tracking_number": "SF1234567890"}
+    )
 
     status: OrderStatus
+    carrier: ShipmentField = Field(
+        default=None, description="With status `shipped` only: who carries the parcel"
+    )
+    tracking_number: ShipmentField = Field(
+        default=None, description="With status `shipped` only: the carrier's parcel number"
+    )
 
 
 def _reject_duplicates(ids: list[int]) -> list[int]:
@@ -89,15 +138,14 @@ def _reject_duplicates(ids: list[int]) -> list[int]:
 OrderId = Annotated[int, Field(ge=1, le=MAX_ROW_ID), WholeNumber]
 
 
-class OrderBulkStatusChange(InputModel):
-    model_config = example_body({"ids": [1, 2, 3], "status": "shipped"})
+class OrderBulkStatusChange(OrderStatusChange):
+    model_config = example_body({"ids": [1, 2, 3], "status": "shipped", "carrier": "SF Express"})
 
     ids: Annotated[
         list[OrderId],
         Field(min_length=1, max_length=MAX_BULK_ORDERS, json_schema_extra={"uniqueItems": True}),
         AfterValidator(_reject_duplicates),
     ] = Field(description=f"1 to {MAX_BULK_ORDERS} order ids, each once")
-    status: OrderStatus
 
 
 class OrderChanged(OutputModel):
@@ -124,6 +172,8 @@ class OrderStatusHistoryPublic(OutputModel):
     to_status: OrderStatus
     changed_by: int | None = Field(description="Who made the change; null for the system")
     reason: str | None = Field(description="Why the system made it: `expired`")
+    carrier: str | None = Field(description="Given with a change to `shipped`")
+    tracking_number: str | None = Field(description="Given with a change to `shipped`")
     changed_at: datetime
 
 

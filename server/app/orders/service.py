@@ -5,6 +5,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from limits import RateLimitItem
 from sqlalchemy import ColumnElement, Select, and_, any_, delete, func, or_, select, update
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import metrics
+from app.core.errors import InvalidField, RequestInvalid
 from app.core.pagination import (
     PageResult,
     contains_pattern,
@@ -40,7 +42,7 @@ from app.orders.models import (
     OrderStatusHistory,
     new_order_number,
 )
-from app.orders.schemas import OrderCreate, OrderListParams, OrderSort
+from app.orders.schemas import OrderCreate, OrderListParams, OrderSort, OrderStatusChange
 from app.products.exceptions import InsufficientStock, StockShortage
 from app.products.models import ProductStatus
 from app.products.stock import lock_products, move_stock
@@ -93,6 +95,20 @@ async def _ensure_below_pending_cap(session: AsyncSession, customer: User, cap: 
         raise TooManyPendingOrders(cap)
 
 
+def _shipping_address(
+    customer: User, data: OrderCreate, *, required: bool
+) -> dict[str, Any] | None:
+    """The order's own copy of where it goes: the one sent, else the customer's default. A
+    missing one, when `required`, is refused as the missing field it is."""
+    if data.shipping_address is not None:
+        return data.shipping_address.model_dump(mode="json")
+    if customer.default_shipping_address is None and required:
+        raise RequestInvalid(
+            [InvalidField(type="missing", loc=["body", "shipping_address"], msg="Field required")]
+        )
+    return customer.default_shipping_address
+
+
 async def _place_order(
     session: AsyncSession,
     *,
@@ -100,8 +116,10 @@ async def _place_order(
     data: OrderCreate,
     max_pending: int,
     business_timezone: str,
+    require_shipping_address: bool,
 ) -> Order:
     """Check, take the stock and write the order, its lines and its first history entry."""
+    shipping_address = _shipping_address(customer, data, required=require_shipping_address)
     await _ensure_below_pending_cap(session, customer, max_pending)
     quantities = data.quantities()
     products = await lock_products(session, quantities.keys())
@@ -146,6 +164,7 @@ async def _place_order(
         user_id=customer.id,
         total_amount=total,
         note=data.note,
+        shipping_address=shipping_address,
         items=items,
     )
     session.add(order)
@@ -172,6 +191,7 @@ async def create_order(
     data: OrderCreate,
     max_pending: int,
     business_timezone: str,
+    require_shipping_address: bool,
     idempotency_key: str | None = None,
 ) -> tuple[Order, bool]:
     """Place an order; returns it and whether it is new. A customer holding `max_pending`
@@ -189,6 +209,7 @@ async def create_order(
             data=data,
             max_pending=max_pending,
             business_timezone=business_timezone,
+            require_shipping_address=require_shipping_address,
         ), True
     request_hash = _request_hash(data)
     await session.execute(
@@ -221,6 +242,7 @@ async def create_order(
         data=data,
         max_pending=max_pending,
         business_timezone=business_timezone,
+        require_shipping_address=require_shipping_address,
     )
     await session.execute(
         update(IdempotencyKey).where(IdempotencyKey.id == claimed).values(order_id=order.id)
@@ -341,7 +363,10 @@ def _record_change(
     to: OrderStatus,
     actor: User | None,
     reason: str | None = None,
+    carrier: str | None = None,
+    tracking_number: str | None = None,
 ) -> None:
+    """The order moves to `to`, and its history says so; a shipment's details go on both."""
     session.add(
         OrderStatusHistory(
             order_id=order.id,
@@ -349,9 +374,14 @@ def _record_change(
             to_status=to,
             changed_by=actor.id if actor is not None else None,
             reason=reason,
+            carrier=carrier,
+            tracking_number=tracking_number,
         )
     )
     order.status = to
+    if to is OrderStatus.SHIPPED:
+        order.carrier = carrier
+        order.tracking_number = tracking_number
     metrics.count_on_commit(session, metrics.ORDER_STATUS_CHANGES.labels(status=to))
 
 
@@ -366,28 +396,39 @@ def allowed_transitions(actor: User, order: Order) -> list[OrderStatus]:
 
 
 async def _transition(
-    session: AsyncSession, order: Order, *, to: OrderStatus, actor: User
+    session: AsyncSession, order: Order, *, change: OrderStatusChange, actor: User
 ) -> Order:
+    to = change.status
     if to not in allowed_transitions(actor, order):
         raise InvalidTransition(order.status, to)
     if to is OrderStatus.CANCELLED:
         # Under the order's lock, so a second cancel finds it cancelled and restocks nothing.
         await move_stock(session, {item.product_id: item.quantity for item in order.items})
-    _record_change(session, order, to=to, actor=actor)
+    _record_change(
+        session,
+        order,
+        to=to,
+        actor=actor,
+        carrier=change.carrier,
+        tracking_number=change.tracking_number,
+    )
     await session.flush()
     return order
 
 
 async def cancel_order(session: AsyncSession, *, actor: User, order_id: int) -> Order:
     order = await _lock_order(session, viewer=actor, order_id=order_id)
-    return await _transition(session, order, to=OrderStatus.CANCELLED, actor=actor)
+    return await _transition(
+        session, order, change=OrderStatusChange(status=OrderStatus.CANCELLED), actor=actor
+    )
 
 
 async def change_status(
-    session: AsyncSession, *, actor: User, order_id: int, status: OrderStatus
+    session: AsyncSession, *, actor: User, order_id: int, change: OrderStatusChange
 ) -> Order:
+    """Move the order along the workflow; a change to `shipped` records its shipment."""
     order = await _lock_order(session, viewer=actor, order_id=order_id)
-    return await _transition(session, order, to=status, actor=actor)
+    return await _transition(session, order, change=change, actor=actor)
 
 
 async def change_statuses(
@@ -395,7 +436,7 @@ async def change_statuses(
     *,
     actor: User,
     order_ids: Sequence[int],
-    status: OrderStatus,
+    change: OrderStatusChange,
 ) -> list[Order | OrderNotFound | InvalidTransition]:
     """`change_status` for each order in turn, each in a transaction of its own: one that
     can't move is refused as it would be alone and leaves the others moving. Per id, the
@@ -405,7 +446,7 @@ async def change_statuses(
     for order_id in order_ids:
         try:
             async with sessions() as session, session.begin():
-                order = await change_status(session, actor=actor, order_id=order_id, status=status)
+                order = await change_status(session, actor=actor, order_id=order_id, change=change)
         except (OrderNotFound, InvalidTransition) as refusal:
             outcomes.append(refusal)
         else:

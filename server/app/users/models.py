@@ -1,6 +1,8 @@
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Index, String, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.database import Base, TimestampMixin, string_enum, trigram_index
@@ -37,6 +39,8 @@ class User(TimestampMixin, Base):
     hashed_password: Mapped[str] = mapped_column(String(255))
     # In every access token; moved on by a password change, which ends the tokens before it.
     token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A `ShippingAddress` the checkout starts from; orders copy it, never point to it.
+    default_shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 # Admins' search of orders by part of the customer's username or email.

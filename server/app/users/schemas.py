@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field, StrictBool, StringConstraints
 
+from app.core.addresses import EXAMPLE_ADDRESS, ShippingAddress
 from app.core.pagination import PageParams
 from app.core.schemas import (
     InputModel,
@@ -78,6 +79,9 @@ class CurrentUserPublic(UserPublic):
         description="The roles you may give an account you create (`POST /api/users`); "
         "none unless you are an admin"
     )
+    default_shipping_address: ShippingAddress | None = Field(
+        description="Where your orders ship when they name no address; the checkout starts from it"
+    )
 
 
 class UserRegister(InputModel):
@@ -113,14 +117,28 @@ class UserCreate(UserRegister):
     is_active: StrictBool = True
 
 
-class UserUpdateMe(InputModel):
-    model_config = example_body({"email": "alice.m@example.org", "full_name": "Alice Martin-Berg"})
-
+class AccountChanges(InputModel):
     email: Annotated[EmailStr | None, NotNull] = None
     full_name: FullName | None = None
 
 
-class UserUpdate(UserUpdateMe):
+class UserUpdateMe(AccountChanges):
+    model_config = example_body(
+        {
+            "email": "alice.m@example.org",
+            "full_name": "Alice Martin-Berg",
+            "default_shipping_address": EXAMPLE_ADDRESS,
+        }
+    )
+
+    default_shipping_address: ShippingAddress | None = Field(
+        default=None,
+        description="Where your orders ship when they name no address; null clears it. "
+        "Orders already placed keep the address they were placed with.",
+    )
+
+
+class UserUpdate(AccountChanges):
     model_config = example_body({"full_name": "Thomas Berg", "is_active": False})
 
     role: Annotated[UserRole | None, NotNull] = None

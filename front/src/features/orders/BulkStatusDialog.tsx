@@ -1,11 +1,13 @@
 "use client";
 
 import { useTranslations } from "next-intl";
+import { useState } from "react";
 
 import { ConfirmDialog } from "@/components/ui/ConfirmDialog";
 import type { OrderStatus } from "@/lib/api/enums";
-import { ApiError, type ApiErrorCode } from "@/lib/api/errors";
+import { ApiError, asApiError, type ApiErrorCode } from "@/lib/api/errors";
 import { useApiErrorText } from "@/lib/i18n/errorText";
+import { NO_SHIPMENT, shipmentBody, ShipmentFields, type Shipment } from "@/features/shipping/ShipmentFields";
 
 import { useChangeOrderStatuses, type Order, type OrderChangeResult } from "./queries";
 
@@ -21,6 +23,7 @@ export function BulkStatusDialog({ orders, status, onClose, onDone }: BulkStatus
   const t = useTranslations("orders.bulk");
   const tOrders = useTranslations("orders");
   const change = useChangeOrderStatuses();
+  const [shipment, setShipment] = useState<Shipment>(NO_SHIPMENT);
   const errorText = useApiErrorText("orders");
   const statusLabel = tOrders(`statuses.${status}`);
   const results = change.data;
@@ -62,10 +65,23 @@ export function BulkStatusDialog({ orders, status, onClose, onDone }: BulkStatus
       pending={change.isPending}
       error={change.error ? errorText(change.error) : null}
       onClose={onClose}
-      onConfirm={() => change.mutate({ ids: orders.map((order) => order.id), status })}
+      onConfirm={() =>
+        change.mutate({
+          ids: orders.map((order) => order.id),
+          status,
+          ...(status === "shipped" ? shipmentBody(shipment) : {}),
+        })
+      }
     >
       <p>{t("body")}</p>
       <p className="mt-2 font-mono">{orders.map((order) => order.order_number).join(", ")}</p>
+      {status === "shipped" && (
+        <ShipmentFields
+          value={shipment}
+          onChange={setShipment}
+          error={change.error ? asApiError(change.error) : null}
+        />
+      )}
     </ConfirmDialog>
   );
 }

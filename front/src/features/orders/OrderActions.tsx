@@ -6,7 +6,9 @@ import { useEffect, useRef, useState } from "react";
 import { Button } from "@/components/ui/Button";
 import { ConfirmDialog } from "@/components/ui/ConfirmDialog";
 import type { OrderStatus } from "@/lib/api/enums";
+import { asApiError } from "@/lib/api/errors";
 import { useApiErrorText } from "@/lib/i18n/errorText";
+import { NO_SHIPMENT, shipmentBody, ShipmentFields, type Shipment } from "@/features/shipping/ShipmentFields";
 
 import { useCancelOrder, useChangeOrderStatus, type Order } from "./queries";
 
@@ -30,6 +32,7 @@ export function OrderActions({ order, onDone }: OrderActionsProps) {
   const t = useTranslations("orders");
   const errorText = useApiErrorText("orders");
   const [asked, setAsked] = useState<Asked>(null);
+  const [shipment, setShipment] = useState<Shipment>(NO_SHIPMENT);
   const changeStatus = useChangeOrderStatus(order.id);
   const cancel = useCancelOrder(order.id);
   // The button that opened the dialog is gone once its step is done: focus stays here instead
@@ -50,6 +53,7 @@ export function OrderActions({ order, onDone }: OrderActionsProps) {
     changeStatus.reset();
     cancel.reset();
     setAsked(null);
+    setShipment(NO_SHIPMENT);
   }
 
   async function confirm() {
@@ -61,7 +65,8 @@ export function OrderActions({ order, onDone }: OrderActionsProps) {
         await cancel.mutateAsync();
         onDone(t("done.cancelled", { number: order.order_number }));
       } else {
-        const changed = await changeStatus.mutateAsync(asked.status);
+        const details = asked.status === "shipped" ? shipmentBody(shipment) : {};
+        const changed = await changeStatus.mutateAsync({ status: asked.status, ...details });
         onDone(t("done.statusChanged", { number: order.order_number, status: t(`statuses.${changed.status}`) }));
       }
       close();
@@ -83,7 +88,18 @@ export function OrderActions({ order, onDone }: OrderActionsProps) {
     const status = t(`statuses.${action.status}`);
     return {
       title: t("confirm.statusTitle", { number: order.order_number, status }),
-      children: t("confirm.statusBody"),
+      children: (
+        <>
+          {t("confirm.statusBody")}
+          {action.status === "shipped" && (
+            <ShipmentFields
+              value={shipment}
+              onChange={setShipment}
+              error={changeStatus.error ? asApiError(changeStatus.error) : null}
+            />
+          )}
+        </>
+      ),
       confirmLabel: t("confirm.statusConfirm", { status }),
     };
   }

@@ -11,6 +11,7 @@ import { Panel } from "@/components/ui/Panel";
 import { QueryView } from "@/components/ui/States";
 import { useAuth } from "@/contexts/auth";
 import { useShopFormat } from "@/contexts/shop";
+import { AddressView } from "@/features/shipping/AddressView";
 
 import { CustomerName } from "./CustomerName";
 import { OrderActions } from "./OrderActions";
@@ -63,6 +64,26 @@ function ItemsTable({ order }: { order: Order }) {
   );
 }
 
+/** Where the order goes and, once shipped, how to follow it. */
+function ShippingTerms({ order }: { order: Order }) {
+  const t = useTranslations("shipping.order");
+  return (
+    <>
+      <Term label={t("address")}>
+        {order.shipping_address ? <AddressView address={order.shipping_address} /> : t("noAddress")}
+      </Term>
+      {order.carrier && <Term label={t("carrier")}>{order.carrier}</Term>}
+      {order.tracking_number && (
+        <Term label={t("trackingNumber")}>
+          <span className="font-mono" data-testid="tracking-number">
+            {order.tracking_number}
+          </span>
+        </Term>
+      )}
+    </>
+  );
+}
+
 function OrderDetail({ order }: { order: Order }) {
   const t = useTranslations("orders.detail");
   const format = useShopFormat();
@@ -99,6 +120,7 @@ function OrderDetail({ order }: { order: Order }) {
               )}
               <Term label={t("total")}>{format.money(order.total_amount)}</Term>
               {order.note && <Term label={t("note")}>{order.note}</Term>}
+              <ShippingTerms order={order} />
             </dl>
           </Panel>
           <Panel title={t("actions")}>

@@ -48,6 +48,11 @@ export function OrderHistory({ orderId }: { orderId: number }) {
                 <time dateTime={entry.changed_at}>{format.dateTime(entry.changed_at)}</time>{" "}
                 <ChangedBy entry={entry} />
               </p>
+              {(entry.carrier || entry.tracking_number) && (
+                <p className="text-slate-600">
+                  {[entry.carrier, entry.tracking_number].filter(Boolean).join(" · ")}
+                </p>
+              )}
             </li>
           ))}
         </ol>

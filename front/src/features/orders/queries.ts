@@ -106,13 +106,16 @@ function useOrderChange<Input>(change: (input: Input) => Promise<Order>) {
   });
 }
 
+/** A status, and with `shipped` the shipment's optional carrier and tracking number. */
+export type StatusChange = Schemas["OrderStatusChange"];
+
 export function useChangeOrderStatus(id: number) {
   const api = useApi();
-  return useOrderChange((status: OrderStatus) =>
+  return useOrderChange((change: StatusChange) =>
     unwrap(
       api.PATCH("/api/orders/{order_id}/status", {
         params: { path: { order_id: id } },
-        body: { status },
+        body: change,
       }),
     ),
   );
@@ -130,8 +133,8 @@ export function useChangeOrderStatuses() {
   const api = useApi();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: ({ ids, status }: { ids: readonly number[]; status: OrderStatus }) =>
-      unwrap(api.POST("/api/orders/bulk-status", { body: { ids: [...ids], status } })),
+    mutationFn: ({ ids, ...change }: StatusChange & { ids: readonly number[] }) =>
+      unwrap(api.POST("/api/orders/bulk-status", { body: { ids: [...ids], ...change } })),
     onSuccess: () => queryClient.invalidateQueries(),
   });
 }

@@ -5,6 +5,7 @@ import { useTranslations } from "next-intl";
 import { PageHeading } from "@/components/layout/PageHeading";
 import { useAuth } from "@/contexts/auth";
 
+import { AddressForm } from "./AddressForm";
 import { DetailsForm } from "./DetailsForm";
 import { PasswordForm } from "./PasswordForm";
 
@@ -20,6 +21,7 @@ export function ProfileScreen() {
       <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
         <DetailsForm user={user} />
         <PasswordForm user={user} />
+        <AddressForm user={user} />
       </div>
     </section>
   );

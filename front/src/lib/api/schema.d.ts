@@ -118,7 +118,8 @@ export interface paths {
         };
         /**
          * Read Shop Config
-         * @description The shop's currency, time zone and sign-up policy, for any client, signed in or not.
+         * @description The shop's currency, time zone, sign-up policy and whether orders need a shipping
+         *     address, for any client, signed in or not.
          */
         get: operations["read_shop_config"];
         put?: never;
@@ -166,7 +167,10 @@ export interface paths {
         put?: never;
         /**
          * Create Order
-         * @description Place an order at today's prices; the stock is taken in the same transaction.
+         * @description Place an order at today's prices; the stock is taken in the same transaction. It
+         *     ships to `shipping_address`, or to your default one when left out; with neither, a 422
+         *     names `shipping_address` (unless the shop runs with `ORDERS_REQUIRE_SHIPPING_ADDRESS`
+         *     off). The order keeps its own copy of the address.
          *
          *     Customers hold at most `MAX_PENDING_ORDERS_PER_USER` pending orders (409
          *     `too_many_pending_orders`), and everyone places at most `ORDER_RATE_LIMIT` (429
@@ -195,7 +199,8 @@ export interface paths {
          *     its own along the workflow of `PATCH /api/orders/{order_id}/status`; the answer has one
          *     result per id, in the order given: the order moved, or the `code` and `detail` of the
          *     error its single change would have answered (`order_not_found`,
-         *     `invalid_status_transition`).
+         *     `invalid_status_transition`). A `carrier` and `tracking_number` given with `shipped`
+         *     go on every order moved.
          */
         post: operations["change_order_statuses"];
         delete?: never;
@@ -302,7 +307,9 @@ export interface paths {
         /**
          * Change Order Status
          * @description Move an order on; admins only. pending → paid | cancelled, paid → shipped |
-         *     cancelled, shipped → completed; a cancellation restocks.
+         *     cancelled, shipped → completed; a cancellation restocks. A change to `shipped` may give
+         *     the `carrier` and `tracking_number`, which the order and its history then show; any
+         *     other change that gives them is a 422.
          */
         patch: operations["change_order_status"];
         trace?: never;
@@ -487,8 +494,8 @@ export interface paths {
         head?: never;
         /**
          * Update Me
-         * @description Change your own email or full name, for any signed-in user; a few email changes an
-         *     hour. Role, status and password change elsewhere.
+         * @description Change your own email, full name or default shipping address, for any signed-in
+         *     user; a few email changes an hour. Role, status and password change elsewhere.
          */
         patch: operations["update_me"];
         trace?: never;
@@ -681,6 +688,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** @description Where your orders ship when they name no address; the checkout starts from it */
+            default_shipping_address: components["schemas"]["ShippingAddress"] | null;
             /** Email */
             email: string;
             /** Full Name */
@@ -1012,6 +1021,7 @@ export interface components {
         /**
          * OrderBulkStatusChange
          * @example {
+         *       "carrier": "SF Express",
          *       "ids": [
          *         1,
          *         2,
@@ -1022,11 +1032,21 @@ export interface components {
          */
         OrderBulkStatusChange: {
             /**
+             * Carrier
+             * @description With status `shipped` only: who carries the parcel
+             */
+            carrier?: string | null;
+            /**
              * Ids
              * @description 1 to 100 order ids, each once
              */
             ids: number[];
             status: components["schemas"]["OrderStatus"];
+            /**
+             * Tracking Number
+             * @description With status `shipped` only: the carrier's parcel number
+             */
+            tracking_number?: string | null;
         };
         /** OrderChanged */
         OrderChanged: {
@@ -1048,7 +1068,17 @@ export interface components {
          *           "quantity": 2
          *         }
          *       ],
-         *       "note": "Please leave at the front door."
+         *       "note": "Please leave at the front door.",
+         *       "shipping_address": {
+         *         "city": "Shanghai",
+         *         "country": "CN",
+         *         "line1": "88 Century Avenue",
+         *         "line2": "Floor 12",
+         *         "phone": "+86 21 5555 0100",
+         *         "postal_code": "200120",
+         *         "recipient": "Alice Martin",
+         *         "region": "Shanghai"
+         *       }
          *     }
          */
         OrderCreate: {
@@ -1056,6 +1086,8 @@ export interface components {
             items: components["schemas"]["OrderLineInput"][];
             /** Note */
             note?: string | null;
+            /** @description Where to ship the order; the order keeps this copy. Left out (or null): your `default_shipping_address`. With neither, the order is refused (422 naming `shipping_address`) unless the shop runs with `ORDERS_REQUIRE_SHIPPING_ADDRESS` off. */
+            shipping_address?: components["schemas"]["ShippingAddress"] | null;
         };
         /** OrderItemPublic */
         OrderItemPublic: {
@@ -1126,6 +1158,11 @@ export interface components {
              */
             allowed_transitions: components["schemas"]["OrderStatus"][];
             /**
+             * Carrier
+             * @description Given when the order was marked shipped
+             */
+            carrier: string | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -1138,12 +1175,19 @@ export interface components {
             note: string | null;
             /** Order Number */
             order_number: string;
+            /** @description A copy taken when the order was placed */
+            shipping_address: components["schemas"]["ShippingAddress"] | null;
             status: components["schemas"]["OrderStatus"];
             /**
              * Total Amount
              * @example 19.90
              */
             total_amount: string;
+            /**
+             * Tracking Number
+             * @description Given when the order was marked shipped
+             */
+            tracking_number: string | null;
             /**
              * Updated At
              * Format: date-time
@@ -1160,14 +1204,31 @@ export interface components {
         /**
          * OrderStatusChange
          * @example {
-         *       "status": "paid"
+         *       "carrier": "SF Express",
+         *       "status": "shipped",
+         *       "tracking_number": "SF1234567890"
          *     }
          */
         OrderStatusChange: {
+            /**
+             * Carrier
+             * @description With status `shipped` only: who carries the parcel
+             */
+            carrier?: string | null;
             status: components["schemas"]["OrderStatus"];
+            /**
+             * Tracking Number
+             * @description With status `shipped` only: the carrier's parcel number
+             */
+            tracking_number?: string | null;
         };
         /** OrderStatusHistoryPublic */
         OrderStatusHistoryPublic: {
+            /**
+             * Carrier
+             * @description Given with a change to `shipped`
+             */
+            carrier: string | null;
             /**
              * Changed At
              * Format: date-time
@@ -1185,6 +1246,11 @@ export interface components {
              */
             reason: string | null;
             to_status: components["schemas"]["OrderStatus"];
+            /**
+             * Tracking Number
+             * @description Given with a change to `shipped`
+             */
+            tracking_number: string | null;
         };
         /** OrderStatusTotal */
         OrderStatusTotal: {
@@ -1545,6 +1611,34 @@ export interface components {
             /** Detail */
             detail: string;
         };
+        /**
+         * ShippingAddress
+         * @description Where a parcel goes. Text is trimmed; an optional field left blank is null.
+         */
+        ShippingAddress: {
+            /** City */
+            city: string;
+            /**
+             * Country
+             * @description ISO 3166-1 alpha-2, any case: `CN`, `fr`
+             */
+            country: string;
+            /** Line1 */
+            line1: string;
+            /** Line2 */
+            line2?: string | null;
+            /**
+             * Phone
+             * @description Digits, spaces, `( ) -` and a leading `+`; 6 digits at least
+             */
+            phone: string;
+            /** Postal Code */
+            postal_code?: string | null;
+            /** Recipient */
+            recipient: string;
+            /** Region */
+            region?: string | null;
+        };
         /** ShopConfig */
         ShopConfig: {
             /**
@@ -1562,6 +1656,11 @@ export interface components {
              * @description ISO 4217 code of the currency every amount is in
              */
             currency: string;
+            /**
+             * Require Shipping Address
+             * @description Whether an order needs a shipping address (its own or the customer's default); false in a shop that hands goods over the counter
+             */
+            require_shipping_address: boolean;
         };
         /**
          * SkuTakenBody
@@ -2006,11 +2105,23 @@ export interface components {
         /**
          * UserUpdateMe
          * @example {
+         *       "default_shipping_address": {
+         *         "city": "Shanghai",
+         *         "country": "CN",
+         *         "line1": "88 Century Avenue",
+         *         "line2": "Floor 12",
+         *         "phone": "+86 21 5555 0100",
+         *         "postal_code": "200120",
+         *         "recipient": "Alice Martin",
+         *         "region": "Shanghai"
+         *       },
          *       "email": "alice.m@example.org",
          *       "full_name": "Alice Martin-Berg"
          *     }
          */
         UserUpdateMe: {
+            /** @description Where your orders ship when they name no address; null clears it. Orders already placed keep the address they were placed with. */
+            default_shipping_address?: components["schemas"]["ShippingAddress"] | null;
             /**
              * Email
              * Format: email
