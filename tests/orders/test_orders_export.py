@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from conftest import AuthHeaders, ProductFactory, UserFactory
+from conftest import AuthHeaders, ProductFactory, Serve, UserFactory
 from helpers import assert_error, assert_unauthorized, order_items
 from orders_support import ORDERS_URL
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -327,6 +327,20 @@ async def test_times_are_on_the_business_clock_across_the_day_boundary(
     [_, row] = await exported(client, staff)
 
     assert row[ENGLISH_HEADER.index("Created")] == "2026-03-10 00:30:00"
+
+
+async def test_times_and_the_file_name_follow_the_business_timezone_setting(
+    serve: Serve, staff: Headers, add_order: Orders, alice: User, tea: Product
+) -> None:
+    await add_order(alice, "ORD-20260309-000001", (tea, 1), created_at=at("2026-03-09 16:30"))
+
+    async with serve(BUSINESS_TIMEZONE="America/New_York") as client:
+        response = await client.get(EXPORT_URL, headers=staff)
+
+    [_, row] = parsed(response.content)
+    assert row[ENGLISH_HEADER.index("Created")] == "2026-03-09 12:30:00"  # EDT, UTC-4
+    today = datetime.now(ZoneInfo("America/New_York")).date()
+    assert f"orders-{today.isoformat()}.csv" in response.headers["content-disposition"]
 
 
 async def test_an_export_matching_nothing_is_the_header_alone(
