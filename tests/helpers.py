@@ -44,9 +44,14 @@ from tenacity import (
 from app.core.addresses import EXAMPLE_ADDRESS
 from app.core.config import Environment, Settings, load_settings
 from app.core.database import Base, ReadOnlySession
-from app.core.dependencies import get_read_sessionmaker, get_sessionmaker
+from app.core.dependencies import (
+    get_read_sessionmaker,
+    get_sessionmaker,
+    get_snapshot_sessionmaker,
+)
 from app.core.security import create_access_token
 from app.main import create_app
+from app.orders.models import OrderItem
 from app.products.models import Product
 from app.users import service as users_service
 from app.users.models import UserRole
@@ -178,6 +183,24 @@ def new_account(username: str = "newcomer", **fields: Any) -> dict[str, Any]:
         "password": DEFAULT_PASSWORD,
     }
     return account | fields
+
+
+# --- Orders written straight to the database ------------------------------------------------
+
+
+def order_items(*lines: tuple[Product, int]) -> list[OrderItem]:
+    """An order's lines as the API snapshots them: `order_items((tea, 2), (cup, 1))`."""
+    return [
+        OrderItem(
+            product_id=product.id,
+            product_name=product.name,
+            sku=product.sku,
+            unit_price=product.price,
+            quantity=quantity,
+            line_total=product.price * quantity,
+        )
+        for product, quantity in lines
+    ]
 
 
 # --- Assertions ----------------------------------------------------------------------------
@@ -314,10 +337,14 @@ async def running_app(
     app.add_middleware(ErrorRecorder, openapi=app.openapi)
     async with LifespanManager(app):
         if connection is not None:
-            app.dependency_overrides[get_sessionmaker] = lambda: savepoint_sessions(connection)
-            app.dependency_overrides[get_read_sessionmaker] = lambda: savepoint_sessions(
-                connection, read_only=True
-            )
+            joined = connection
+
+            def read_sessions() -> async_sessionmaker[AsyncSession]:
+                return savepoint_sessions(joined, read_only=True)
+
+            app.dependency_overrides[get_sessionmaker] = lambda: savepoint_sessions(joined)
+            app.dependency_overrides[get_read_sessionmaker] = read_sessions
+            app.dependency_overrides[get_snapshot_sessionmaker] = read_sessions
         yield app
 
 

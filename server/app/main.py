@@ -16,7 +16,12 @@ from app.auth.router import router as auth_router
 from app.core import metrics
 from app.core.api_docs import add_api_docs
 from app.core.config import Settings, SettingsError, get_settings
-from app.core.database import create_engine, create_read_sessionmaker, create_sessionmaker
+from app.core.database import (
+    create_engine,
+    create_read_sessionmaker,
+    create_sessionmaker,
+    create_snapshot_sessionmaker,
+)
 from app.core.errors import register_error_handlers
 from app.core.health import database_probe
 from app.core.health import router as health_router
@@ -100,6 +105,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.read_sessionmaker = create_read_sessionmaker(engine)
+    app.state.snapshot_sessionmaker = create_snapshot_sessionmaker(engine)
     app.state.database_probe = database_probe(engine)
     app.state.throttle = Throttle.from_settings(settings)
     # Every worker runs one; the sweeper's advisory lock lets one sweep at a time.

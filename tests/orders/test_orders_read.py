@@ -23,6 +23,7 @@ ROUTES = [
     ("POST", f"{ORDERS_URL}/1/cancel"),
     ("PATCH", f"{ORDERS_URL}/1/status"),
     ("POST", f"{ORDERS_URL}/bulk-status"),
+    ("GET", f"{ORDERS_URL}/export.csv"),
 ]
 
 

@@ -16,11 +16,12 @@ from helpers import (
     assert_ok,
     assert_unauthorized,
     count_statements,
+    order_items,
     read_ok,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.orders.models import Order, OrderItem, OrderStatus
+from app.orders.models import Order, OrderStatus
 from app.products.models import Product
 from app.users.models import User
 
@@ -48,17 +49,7 @@ class Sales:
         *lines: tuple[Product, int],
         status: OrderStatus = OrderStatus.PAID,
     ) -> None:
-        items = [
-            OrderItem(
-                product_id=product.id,
-                product_name=product.name,
-                sku=product.sku,
-                unit_price=product.price,
-                quantity=quantity,
-                line_total=product.price * quantity,
-            )
-            for product, quantity in lines
-        ]
+        items = order_items(*lines)
         total = sum((item.line_total for item in items), Decimal("0"))
         self._session.add(
             Order(

@@ -182,3 +182,15 @@ def violated_constraint(error: IntegrityError) -> str | None:
     """The name of the constraint behind an IntegrityError, as asyncpg reports it."""
     driver_error = error.orig.__cause__ if error.orig is not None else None
     return getattr(driver_error, "constraint_name", None)
+
+
+def create_snapshot_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for reads that stream a large result (an export), each in one read-only
+    REPEATABLE READ transaction: the whole file comes from one snapshot, and PostgreSQL keeps
+    the server-side cursor that feeds it in batches only inside a transaction (the read
+    sessions' autocommit would refuse it)."""
+    return async_sessionmaker(
+        engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True),
+        expire_on_commit=False,
+        sync_session_class=ReadOnlySession,
+    )

@@ -28,8 +28,16 @@ async def get_read_sessionmaker(request: Request) -> async_sessionmaker[AsyncSes
     return sessionmaker
 
 
+async def get_snapshot_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.snapshot_sessionmaker
+    return sessionmaker
+
+
 SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
 ReadSessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_read_sessionmaker)]
+SnapshotSessionmakerDep = Annotated[
+    async_sessionmaker[AsyncSession], Depends(get_snapshot_sessionmaker)
+]
 
 
 @asynccontextmanager
@@ -60,6 +68,15 @@ async def get_read_session(sessionmaker: ReadSessionmakerDep) -> AsyncIterator[A
         yield session
 
 
+async def get_streaming_session(
+    sessionmaker: SnapshotSessionmakerDep,
+) -> AsyncIterator[AsyncSession]:
+    """A read-only session on one snapshot (`create_snapshot_sessionmaker`) for a response
+    streamed from the database; closed, which ends its transaction, once the body is sent."""
+    async with sessionmaker() as session:
+        yield session
+
+
 async def get_throttle(request: Request) -> Throttle:
     throttle: Throttle = request.app.state.throttle
     return throttle
@@ -80,3 +97,5 @@ ClientAddressDep = Annotated[str, Depends(get_client_address)]
 # commit can't follow a 200.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+# scope="request": the session outlives the endpoint, for a StreamingResponse reading from it.
+StreamingSessionDep = Annotated[AsyncSession, Depends(get_streaming_session, scope="request")]

@@ -1,4 +1,5 @@
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo
@@ -14,6 +15,7 @@ from app.core.schemas import (
     IsoDateTime,
     Money,
     OutputModel,
+    RequestModel,
     WholeNumber,
     example_body,
 )
@@ -177,7 +179,9 @@ class OrderStatusHistoryPublic(OutputModel):
     changed_at: datetime
 
 
-class OrderListParams(PageParams):
+class OrderFilters(RequestModel):
+    """Which orders, in which order: the list's and the export's."""
+
     search: (
         Annotated[
             str,
@@ -204,3 +208,28 @@ class OrderListParams(PageParams):
     )
     user_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID, description="Admins only")
     sort: OrderSort = "-created_at"
+
+
+class OrderListParams(OrderFilters, PageParams):
+    """A page of the orders list."""
+
+
+class ExportRows(StrEnum):
+    ORDERS = "orders"
+    LINES = "lines"
+
+
+class ExportLanguage(StrEnum):
+    ENGLISH = "en"
+    CHINESE = "zh-CN"
+
+
+class OrderExportParams(OrderFilters):
+    rows: ExportRows = Field(
+        default=ExportRows.ORDERS,
+        description="`orders`: a row per order; `lines`: a row per order line, its order's "
+        "columns repeated on each",
+    )
+    lang: ExportLanguage = Field(
+        default=ExportLanguage.ENGLISH, description="The language of the header row"
+    )

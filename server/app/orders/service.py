@@ -5,7 +5,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from limits import RateLimitItem
 from sqlalchemy import ColumnElement, Select, and_, any_, delete, func, or_, select, update
@@ -17,6 +17,7 @@ from app.core import metrics
 from app.core.errors import InvalidField, RequestInvalid
 from app.core.pagination import (
     PageResult,
+    SortOrder,
     contains_pattern,
     escape_like,
     order_by,
@@ -42,7 +43,13 @@ from app.orders.models import (
     OrderStatusHistory,
     new_order_number,
 )
-from app.orders.schemas import OrderCreate, OrderListParams, OrderSort, OrderStatusChange
+from app.orders.schemas import (
+    OrderCreate,
+    OrderFilters,
+    OrderListParams,
+    OrderSort,
+    OrderStatusChange,
+)
 from app.products.exceptions import InsufficientStock, StockShortage
 from app.products.models import ProductStatus
 from app.products.stock import lock_products, move_stock
@@ -67,6 +74,8 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 CUSTOMER_CANCELLABLE = frozenset({OrderStatus.PENDING})
 
 _SORT_COLUMNS = sort_columns(OrderSort, Order)
+# Whatever a statement selects, as long as it selects from orders.
+Selected = TypeVarTuple("Selected")
 
 
 def _with_items() -> Select[Order]:
@@ -304,29 +313,40 @@ def _search(term: str, *, by_customer: bool) -> ColumnElement[bool]:
     return or_(number_end, Order.user_id == any_(func.array(customers.scalar_subquery())))
 
 
+def filtered(
+    statement: Select[*Selected], *, viewer: User, filters: OrderFilters
+) -> Select[*Selected]:
+    """`statement` (a select from orders) narrowed to the orders `viewer` may see that match
+    `filters`: the list's and the export's."""
+    if filters.search:
+        statement = statement.where(_search(filters.search, by_customer=viewer.role.is_admin))
+    if not viewer.role.is_admin:
+        if filters.user_id is not None:
+            raise AdminRequired("Only admins filter orders by user")
+        statement = statement.where(Order.user_id == viewer.id)
+    if filters.user_id is not None:
+        statement = statement.where(Order.user_id == filters.user_id)
+    if filters.status is not None:
+        statement = statement.where(Order.status == filters.status)
+    if filters.created_from is not None:
+        statement = statement.where(Order.created_at >= filters.created_from)
+    if filters.created_to is not None:
+        statement = statement.where(Order.created_at < filters.created_to)
+    return statement
+
+
+def sort_order(sort: OrderSort) -> SortOrder:
+    return order_by(sort, _SORT_COLUMNS, tiebreaker=Order.id)
+
+
 async def list_orders(
     session: AsyncSession, *, viewer: User, params: OrderListParams
 ) -> PageResult[Order]:
-    statement = _with_items()
-    if params.search:
-        statement = statement.where(_search(params.search, by_customer=viewer.role.is_admin))
-    if not viewer.role.is_admin:
-        if params.user_id is not None:
-            raise AdminRequired("Only admins filter orders by user")
-        statement = statement.where(Order.user_id == viewer.id)
-    if params.user_id is not None:
-        statement = statement.where(Order.user_id == params.user_id)
-    if params.status is not None:
-        statement = statement.where(Order.status == params.status)
-    if params.created_from is not None:
-        statement = statement.where(Order.created_at >= params.created_from)
-    if params.created_to is not None:
-        statement = statement.where(Order.created_at < params.created_to)
     return await paginate(
         session,
-        statement,
+        filtered(_with_items(), viewer=viewer, filters=params),
         page=params,
-        sort=order_by(params.sort, _SORT_COLUMNS, tiebreaker=Order.id),
+        sort=sort_order(params.sort),
     )
 
 

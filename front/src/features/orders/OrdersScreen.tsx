@@ -16,6 +16,8 @@ import { PAGE_SIZE } from "@/lib/queries";
 import { hasFilters, orderFiltersQuery, parseOrderFilters, searchSent } from "./filters";
 import { OrderFiltersForm } from "./OrderFiltersForm";
 import { BulkStatusBar } from "./BulkStatusBar";
+import { ExportOrdersButton } from "./ExportOrdersButton";
+import type { OrderQuery } from "./orderQuery";
 import { OrderTable, type OrderSelection } from "./OrderTable";
 import { useOrders, type Order } from "./queries";
 import { useCustomer } from "./useCustomer";
@@ -26,15 +28,15 @@ export function OrdersScreen() {
   const { filters, update } = useAddressFilters({ path: "/orders", parse: parseOrderFilters, toQuery: orderFiltersQuery });
   const customer = useCustomer(isAdmin ? filters.customer : "");
   const timeZone = useBusinessTimeZone();
+  const query: OrderQuery = {
+    search: searchSent(filters),
+    status: filters.status,
+    userId: customer.userId,
+    createdFrom: dayStartInstant(filters.from, timeZone),
+    createdTo: dayStartInstant(filters.to, timeZone, 1),
+  };
   const orders = useOrders(
-    {
-      search: searchSent(filters),
-      status: filters.status,
-      userId: customer.userId,
-      createdFrom: dayStartInstant(filters.from, timeZone),
-      createdTo: dayStartInstant(filters.to, timeZone, 1),
-      offset: filters.offset,
-    },
+    { ...query, offset: filters.offset },
     // Without the customer's id the list would show everyone's orders under their name.
     { enabled: !customer.isPending && !customer.notFound && !customer.error },
   );
@@ -110,6 +112,11 @@ export function OrdersScreen() {
     <section>
       <PageHeading>{title}</PageHeading>
       <OrderFiltersForm filters={filters} isAdmin={isAdmin} customerError={customerError} onChange={update} />
+      {isAdmin && !customer.isPending && !customer.notFound && (
+        <div className="mb-4">
+          <ExportOrdersButton query={query} />
+        </div>
+      )}
       {list()}
     </section>
   );

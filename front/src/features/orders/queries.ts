@@ -8,17 +8,13 @@ import type { OrderStatus } from "@/lib/api/enums";
 import { ApiError } from "@/lib/api/errors";
 import { PAGE_SIZE } from "@/lib/queries";
 
+import { orderQueryParams, type OrderQuery } from "./orderQuery";
+
 export type Order = Schemas["OrderPublic"];
 export type OrderHistoryEntry = Schemas["OrderStatusHistoryPublic"];
 export type OrderChangeResult = Schemas["OrderChanged"] | Schemas["OrderNotChanged"];
 
-export interface OrderListQuery {
-  search: string | null;
-  status: OrderStatus | null;
-  userId: number | null;
-  /** ISO instants: `createdFrom` inclusive, `createdTo` exclusive, as the API reads them. */
-  createdFrom: string | null;
-  createdTo: string | null;
+export interface OrderListQuery extends OrderQuery {
   offset: number;
   limit?: number;
 }
@@ -44,16 +40,7 @@ export function useOrders(query: OrderListQuery, options: { enabled?: boolean } 
       unwrap(
         api.GET("/api/orders", {
           params: {
-            query: {
-              search: query.search ?? undefined,
-              status: query.status ?? undefined,
-              user_id: query.userId ?? undefined,
-              created_from: query.createdFrom ?? undefined,
-              created_to: query.createdTo ?? undefined,
-              limit: query.limit ?? PAGE_SIZE,
-              offset: query.offset,
-              sort: "-created_at",
-            },
+            query: { ...orderQueryParams(query), limit: query.limit ?? PAGE_SIZE, offset: query.offset },
           },
           signal,
         }),

@@ -229,6 +229,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orders/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Orders
+         * @description The orders the list's filters and `sort` find, every one of them, as CSV for a
+         *     spreadsheet; admins only. A row per order, or with `rows=lines` a row per order line.
+         *     UTF-8 with a byte order mark and CRLF line ends (Excel reads Chinese text right), headers
+         *     in English or, with `lang=zh-CN`, Chinese; times in BUSINESS_TIMEZONE, amounts as plain
+         *     decimals, text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) prefixed
+         *     with `'`. Streamed from one snapshot of the database, however many orders match.
+         */
+        get: operations["export_orders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orders/{order_id}": {
         parameters: {
             query?: never;
@@ -818,6 +843,16 @@ export interface components {
             /** Detail */
             detail: string;
         };
+        /**
+         * ExportLanguage
+         * @enum {string}
+         */
+        ExportLanguage: "en" | "zh-CN";
+        /**
+         * ExportRows
+         * @enum {string}
+         */
+        ExportRows: "orders" | "lines";
         /**
          * FirstSuperuserProtectedBody
          * @description 409 `first_superuser_protected`: The first superuser can't be deleted, deactivated or demoted
@@ -3199,6 +3234,113 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrderNotFoundBody"];
+                };
+            };
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
+                };
+            };
+        };
+    };
+    export_orders: {
+        parameters: {
+            query?: {
+                /** @description The end of the order number, at least 2 characters (`42`, `000042` or the whole `ORD-20261123-000042`, any case); admins also find orders whose customer's username or email contains it, any case */
+                search?: string | null;
+                status?: components["schemas"]["OrderStatus"] | null;
+                /** @description Inclusive lower bound; UTC unless it has an offset */
+                created_from?: string | null;
+                /** @description Exclusive upper bound; UTC unless it has an offset */
+                created_to?: string | null;
+                /** @description Admins only */
+                user_id?: number | null;
+                sort?: "created_at" | "-created_at" | "total_amount" | "-total_amount";
+                /** @description `orders`: a row per order; `lines`: a row per order line, its order's columns repeated on each */
+                rows?: components["schemas"]["ExportRows"];
+                /** @description The language of the header row */
+                lang?: components["schemas"]["ExportLanguage"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, as an attachment named `orders-<business date>.csv` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
+                };
+            };
+            /** @description Forbidden: `admin_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRequiredBody"];
                 };
             };
             /** @description Conflict: `concurrent_update`, `constraint_violation` */
