@@ -41,6 +41,8 @@ ENGLISH_HEADER = [
     "Carrier",
     "Tracking number",
 ]
+# An order with neither an address nor a shipment: its columns after the note.
+NO_SHIPMENT = [""] * 10
 LINE_HEADER = [*ENGLISH_HEADER, "SKU", "Product", "Unit price", "Quantity", "Line total"]
 CHINESE_HEADER = [
     "订单号",
@@ -281,6 +283,7 @@ async def test_rows_lines_gives_a_row_per_order_line_with_its_order_repeated(
             "4",
             "12.00",
             "",
+            *NO_SHIPMENT,
             "CUP-01",
             "Cup",
             "3.00",
@@ -295,6 +298,7 @@ async def test_rows_lines_gives_a_row_per_order_line_with_its_order_repeated(
             "3",
             "28.00",
             "",
+            *NO_SHIPMENT,
             "TEA-01",
             '龙井茶 "Dragon Well"',
             "12.50",
@@ -309,6 +313,7 @@ async def test_rows_lines_gives_a_row_per_order_line_with_its_order_repeated(
             "3",
             "28.00",
             "",
+            *NO_SHIPMENT,
             "CUP-01",
             "Cup",
             "3.00",
