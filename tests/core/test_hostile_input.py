@@ -185,6 +185,8 @@ async def test_a_huge_string_is_a_422_naming_the_field(
         # A fixed segment beside an id is not an id: no GET of an order named bulk-status.
         ("GET", "/api/orders/bulk-status", "POST"),
         ("OPTIONS", "/api/orders/bulk-status", "POST"),
+        ("DELETE", "/api/products/export.csv", "GET"),
+        ("PATCH", "/api/products/import", "POST"),
     ],
 )
 async def test_a_405_allows_every_method_the_path_serves(

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+
 from app.core.spreadsheet import (
     CHUNK_CHARACTERS,
     Cell,
@@ -29,9 +30,7 @@ def parsed(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
-async def test_the_file_starts_with_a_byte_order_mark_and_ends_lines_with_crlf() -> (
-    None
-):
+async def test_the_file_starts_with_a_byte_order_mark_and_ends_lines_with_crlf() -> None:
     data = b"".join(await written(["名称", "price"], [["茶叶", Decimal("12.50")]]))
     assert data.startswith("\ufeff".encode())
     assert data.decode("utf-8-sig") == "名称,price\r\n茶叶,12.50\r\n"
@@ -67,10 +66,7 @@ def test_numbers_dates_and_flags_are_data_not_text() -> None:
     assert cell_text(Decimal("1E+2")) == "100"
     assert cell_text(-3) == "-3"
     assert cell_text(date(2026, 12, 6)) == "2026-12-06"
-    assert (
-        cell_text(datetime(2026, 12, 6, 8, 30, tzinfo=UTC))
-        == "2026-12-06T08:30:00+00:00"
-    )
+    assert cell_text(datetime(2026, 12, 6, 8, 30, tzinfo=UTC)) == "2026-12-06T08:30:00+00:00"
     assert (cell_text(True), cell_text(False)) == ("true", "false")
 
 
@@ -79,6 +75,4 @@ async def test_rows_come_in_bounded_chunks_that_join_into_the_whole_file() -> No
     chunks = await written(["id", "text"], rows)
     assert len(chunks) > 10
     assert max(len(chunk) for chunk in chunks) < CHUNK_CHARACTERS + 200
-    assert parsed(b"".join(chunks))[1:] == [
-        [str(index), "x" * 100] for index in range(2_000)
-    ]
+    assert parsed(b"".join(chunks))[1:] == [[str(index), "x" * 100] for index in range(2_000)]
