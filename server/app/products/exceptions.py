@@ -155,6 +155,7 @@ class ImportRowsInvalid(AppError):
     fields = ImportReport
 
     def __init__(self, report: ImportReport) -> None:
+        self.report = report
         super().__init__(
             f"{report.errors} of {len(report.rows)} rows can't be imported; nothing was imported",
             fields=report,

@@ -1,4 +1,4 @@
-"""Helpers of the products export and import tests: files to send and files received."""
+"""Helpers of the products export and import tests, API and CLI: files sent and received."""
 
 import csv
 import io
