@@ -74,7 +74,7 @@ async def export_products(
     Excel: UTF-8 with a BOM, CRLF, headers in `lang`, text that would run as a formula
     neutralised with a leading `'`. Its columns are the import's: it imports back unchanged.
     Admins only."""
-    rows = spreadsheet.export_rows(sessionmaker, viewer=viewer, filters=params)
+    rows = await spreadsheet.export_rows(sessionmaker, viewer=viewer, filters=params)
     today = datetime.now(settings.business_timezone).date()
     return StreamingResponse(
         csv_chunks(spreadsheet.export_header(params.lang), rows),

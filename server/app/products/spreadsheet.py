@@ -18,7 +18,7 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import ValidationError
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.spreadsheet import BYTE_ORDER_MARK, Cell, restored
@@ -82,30 +82,40 @@ def export_header(lang: SpreadsheetLanguage) -> tuple[str, ...]:
     return HEADERS[lang]
 
 
+async def _export_page(
+    sessionmaker: async_sessionmaker[AsyncSession], query: Select[Product], after_id: int
+) -> list[Product]:
+    async with sessionmaker() as session:
+        page = await session.scalars(query.where(Product.id > after_id).limit(EXPORT_PAGE_SIZE))
+        return list(page)
+
+
 async def export_rows(
     sessionmaker: async_sessionmaker[AsyncSession], *, viewer: User, filters: ProductFilters
 ) -> AsyncIterator[Sequence[Cell]]:
     """Every product the filters pick, by id, a keyset page at a time: memory stays flat
-    and no statement holds a snapshot for the whole download."""
+    and no statement holds a snapshot for the whole download. The first page is read before
+    this returns, so that a database failure is still an error status, not a cut file."""
     query = service.filtered_products(viewer, filters).order_by(Product.id)
-    last_id = 0
-    while True:
-        async with sessionmaker() as session:
-            page = list(
-                await session.scalars(query.where(Product.id > last_id).limit(EXPORT_PAGE_SIZE))
-            )
-        for product in page:
-            yield (
-                product.sku,
-                product.name,
-                product.description,
-                product.price,
-                product.stock_quantity,
-                product.status.value,
-            )
-        if len(page) < EXPORT_PAGE_SIZE:
-            return
-        last_id = page[-1].id
+    first_page = await _export_page(sessionmaker, query, 0)
+
+    async def rows() -> AsyncIterator[Sequence[Cell]]:
+        page = first_page
+        while True:
+            for product in page:
+                yield (
+                    product.sku,
+                    product.name,
+                    product.description,
+                    product.price,
+                    product.stock_quantity,
+                    product.status.value,
+                )
+            if len(page) < EXPORT_PAGE_SIZE:
+                return
+            page = await _export_page(sessionmaker, query, page[-1].id)
+
+    return rows()
 
 
 # --- reading a file ---
