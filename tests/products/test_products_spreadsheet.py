@@ -2,6 +2,8 @@
 spreadsheets. An exported file imports back as all "unchanged"; an import is all or nothing."""
 
 import asyncio
+import io
+import zipfile
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -398,9 +400,23 @@ async def test_more_rows_than_the_limit_is_a_422_and_writes_nothing(
     assert await stored_products(session) == []
 
 
+def workbook_with_broken_sheet() -> bytes:
+    """A real workbook whose first sheet's XML is cut short."""
+    whole = io.BytesIO(xlsx_file([["B-1", "B", "", "1", "1", "active"]]))
+    broken = io.BytesIO()
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]
+            target.writestr(item, data)
+    return broken.getvalue()
+
+
 @pytest.mark.parametrize(
     ("filename", "content", "code"),
     [
+        ("products.xlsx", workbook_with_broken_sheet(), "import_file_unreadable"),
         (
             "products.csv",
             "sku,name\r\n雨伞,伞\r\n".encode("gbk"),
@@ -414,7 +430,7 @@ async def test_more_rows_than_the_limit_is_a_422_and_writes_nothing(
             "import_file_unreadable",
         ),
     ],
-    ids=["gbk-csv", "binary", "broken-xlsx", "broken-quoting"],
+    ids=["broken-sheet", "gbk-csv", "binary", "broken-xlsx", "broken-quoting"],
 )
 async def test_an_unreadable_file_is_a_422_saying_why(
     client: httpx.AsyncClient,

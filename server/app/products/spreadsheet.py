@@ -10,10 +10,12 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -154,15 +156,31 @@ def _xlsx_text(value: Any) -> str:
     return str(value)
 
 
+# What openpyxl raises on a file that is no workbook, or one whose parts are broken: not a
+# zip, a part missing, XML that doesn't parse or holds what a workbook can't.
+_BROKEN_WORKBOOK = (
+    InvalidFileException,
+    zipfile.BadZipFile,
+    zlib.error,
+    ParseError,
+    KeyError,
+    ValueError,
+    TypeError,
+    OSError,
+)
+
+
 def _xlsx_records(content: bytes) -> Iterator[list[str]]:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
+    except _BROKEN_WORKBOOK:
         raise ImportFileUnreadable from None
+    # Read-only mode parses the sheet as it is iterated: it may break on any row.
     try:
-        sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
+        for values in workbook.worksheets[0].iter_rows(values_only=True):
             yield [_xlsx_text(value) for value in values]
+    except _BROKEN_WORKBOOK:
+        raise ImportFileUnreadable from None
     finally:
         workbook.close()
 
