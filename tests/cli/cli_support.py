@@ -53,6 +53,15 @@ def assert_fails(result: Result, *messages: str) -> None:
     assert "Traceback" not in result.output
 
 
+def table_row(output: str, first_cell: str) -> list[str]:
+    """The other cells of the row of a printed table that starts with `first_cell`."""
+    for line in output.splitlines():
+        cells = [cell.strip() for cell in line.strip("│ ").split("│")]
+        if cells[0] == first_cell:
+            return cells[1:]
+    raise AssertionError(f"no row {first_cell!r} in:\n{output}")
+
+
 def fetch(url: URL, sql: str, **params: Any) -> list[Row[Any]]:
     """The rows of one statement, committed at once (CREATE DATABASE too)."""
 

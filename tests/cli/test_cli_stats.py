@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_support import migrated, run_ok
+from cli_support import migrated, run_ok, table_row
 from sqlalchemy import NullPool
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
@@ -17,7 +17,7 @@ from app.orders.models import OrderStatus
 from app.stats.schemas import Stats
 from app.stats.service import read_stats
 
-COMMANDS = ("create-user", "seed-demo", "cleanup-orders", "stats")
+COMMANDS = ("create-user", "seed-demo", "cleanup-orders", "stats", "import-products")
 
 
 @pytest.fixture
@@ -39,24 +39,18 @@ def _stats(url: URL, low_stock: int) -> Stats:
     return asyncio.run(read())
 
 
-def _row(output: str, label: str) -> list[str]:
-    """The cells of the table row that starts with `label`."""
-    for line in output.splitlines():
-        cells = [cell.strip() for cell in line.strip("│ ").split("│")]
-        if cells[0] == label:
-            return cells[1:]
-    raise AssertionError(f"no row {label!r} in:\n{output}")
-
-
 def _assert_shows(output: str, stats: Stats, low_stock: int) -> None:
-    assert _row(output, "Users") == [str(stats.users)]
-    assert _row(output, "Products (not archived)") == [str(stats.products)]
+    assert table_row(output, "Users") == [str(stats.users)]
+    assert table_row(output, "Products (not archived)") == [str(stats.products)]
     low = f"Active products with stock < {low_stock}"
-    assert _row(output, low) == [str(stats.low_stock_products)]
-    assert _row(output, "Orders") == [str(stats.orders)]
-    assert _row(output, "Revenue (paid, shipped, completed)") == [f"{stats.revenue:.2f}"]
+    assert table_row(output, low) == [str(stats.low_stock_products)]
+    assert table_row(output, "Orders") == [str(stats.orders)]
+    assert table_row(output, "Revenue (paid, shipped, completed)") == [f"{stats.revenue:.2f}"]
     for total in stats.orders_by_status:
-        assert _row(output, total.status.value) == [str(total.count), f"{total.total_amount:.2f}"]
+        assert table_row(output, total.status.value) == [
+            str(total.count),
+            f"{total.total_amount:.2f}",
+        ]
 
 
 @pytest.mark.parametrize("low_stock", [0, 10, 100])

@@ -186,6 +186,8 @@ async def test_a_huge_string_is_a_422_naming_the_field(
         ("GET", "/api/orders/bulk-status", "POST"),
         ("OPTIONS", "/api/orders/bulk-status", "POST"),
         ("POST", "/api/orders/export.csv", "GET"),
+        ("DELETE", "/api/products/export.csv", "GET"),
+        ("PATCH", "/api/products/import", "POST"),
     ],
 )
 async def test_a_405_allows_every_method_the_path_serves(

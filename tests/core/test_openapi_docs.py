@@ -23,6 +23,7 @@ BODY_ROUTES = [
     ("post", "/api/products"),
     ("patch", "/api/products/{product_id}"),
     ("post", "/api/products/{product_id}/stock"),
+    ("post", "/api/products/import"),
     ("post", "/api/orders"),
     ("patch", "/api/orders/{order_id}/status"),
     ("post", "/api/orders/bulk-status"),

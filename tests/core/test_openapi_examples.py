@@ -21,6 +21,8 @@ from app.refresh_tokens.models import RefreshToken
 from app.users.models import UserRole
 
 FORM = "application/x-www-form-urlencoded"
+# Its example is the file's text; sent as a file of that name.
+MULTIPART = "multipart/form-data"
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ ARRANGEMENTS: dict[str, Arrangement] = {
     "change_order_status": _a_paid_order,
     # Ids of orders that don't exist are answered per id, in a 200.
     "change_order_statuses": _admin,
+    "import_products": _admin,
 }
 
 
@@ -146,11 +149,12 @@ def _resolved(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any
 
 def request_examples(document: dict[str, Any], operation: dict[str, Any]) -> list[Example]:
     """The bodies Swagger UI 5 offers under OpenAPI 3.1: the media type's `examples`, then
-    the schema's (those of the first `anyOf` variant for an optional body); a form is filled
-    field by field from each field's first example, so its required fields must all have one."""
+    the schema's (those of the first `anyOf` variant for an optional body); a form (or a
+    multipart upload) is filled field by field from each field's first example, so its
+    required fields must all have one."""
     ((content_type, media),) = operation["requestBody"]["content"].items()
     schema = _resolved(document, media["schema"])
-    if content_type == FORM:
+    if content_type in (FORM, MULTIPART):
         filled = {
             name: schema_of_field["examples"][0]
             for name, schema_of_field in schema["properties"].items()
@@ -206,11 +210,14 @@ async def test_the_example_of_each_body_is_accepted(
     for example in examples:
         call = await ARRANGEMENTS[operation_id](shop, example)
         form = content_type == FORM
+        upload = content_type == MULTIPART
+        files = {name: (name, text.encode()) for name, text in example.items()} if upload else None
         response = await shop.client.request(
             method,
             path.format(**call.path),
             headers=call.headers,
             data=example if form else None,
-            json=None if form else example,
+            files=files,
+            json=None if form or upload else example,
         )
         assert response.is_success, (example, response.status_code, response.text)

@@ -823,3 +823,83 @@ async def test_the_dashboard_fits_a_phone_without_scrolling_sideways(
     width = await phone.evaluate("() => document.scrollingElement.scrollWidth")
     assert width <= PHONE["width"], width
     await screenshot(phone, "dashboard-phone")
+
+
+# The labels of the products spreadsheet screens, per language.
+SPREADSHEET_TEXTS: dict[str, dict[str, Any]] = {
+    "en": {
+        "export": "Export CSV",
+        "import": "Import…",
+        "file": "File",
+        "check": "Check file",
+        "create": "Create",
+        "update": "Update",
+        "confirm": "Import 2 products",
+        "done": re.compile(r"Imported: 1 created, 1 updated\."),
+        "header": ["sku", "name", "description", "price", "stock_quantity", "status"],
+    },
+    "zh-CN": {
+        "export": "导出 CSV",
+        "import": "导入…",
+        "file": "文件",
+        "check": "检查文件",
+        "create": "新建",
+        "update": "更新",
+        "confirm": "导入 2 个商品",
+        # Chinese punctuation as `.`: full-width commas and colons read like ASCII ones in code.
+        "done": re.compile("导入完成.新建 1 个.更新 1 个"),
+        "header": ["SKU", "名称", "描述", "价格", "库存", "状态"],
+    },
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_an_admin_exports_products_as_csv_and_imports_a_file_after_a_dry_run(
+    screens: Screens, stack: Stack, language: str, tmp_path: Path
+) -> None:
+    texts = SPREADSHEET_TEXTS[language]
+    product = await stack.add_product(stock=5, price="12.50")
+    page = await screens.signed_in(SUPERUSER, SUPERUSER_PASSWORD)
+    await use_language(page, stack.base_url, language)
+    await page.goto(f"/products?search={product['sku']}")
+
+    async with page.expect_download() as download_info:
+        await page.get_by_role("button", name=texts["export"]).click()
+    download = await download_info.value
+    assert re.fullmatch(r"products-\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename)
+    path = tmp_path / download.suggested_filename
+    await download.save_as(path)
+    header, row = path.read_text(encoding="utf-8-sig").splitlines()
+    assert header.split(",") == texts["header"]
+    assert row == f"{product['sku']},{product['name']},,12.50,5,active"
+
+    new_sku = f"NEW-{uuid.uuid4().hex[:8]}"
+    upload = tmp_path / "products.csv"
+    upload.write_text(
+        f"{header}\r\n{product['sku']},{product['name']},,13.00,5,active\r\n"
+        f"{new_sku},茶叶,,20.00,7,active\r\n",
+        encoding="utf-8-sig",
+    )
+    await page.get_by_role("button", name=texts["import"]).click()
+    dialog = page.get_by_role("dialog")
+    await dialog.get_by_label(texts["file"]).set_input_files(upload)
+    await dialog.get_by_role("button", name=texts["check"]).click()
+    await expect(dialog.get_by_role("row", name=re.compile(product["sku"]))).to_contain_text(
+        texts["update"]
+    )
+    await expect(dialog.get_by_role("row", name=re.compile(new_sku))).to_contain_text(
+        texts["create"]
+    )
+    assert await axe_violations(page) == []
+    await screenshot(page, f"products-import-{language}")
+    async with stack.api(await stack.admin_token()) as client:
+        before = (await client.get("/api/products", params={"search": new_sku})).json()
+    assert before["items"] == []
+
+    await dialog.get_by_role("button", name=texts["confirm"]).click()
+    await expect(page.get_by_role("status").filter(has_text=texts["done"])).to_be_visible()
+    async with stack.api(await stack.admin_token()) as client:
+        updated = (await client.get(f"/api/products/{product['id']}")).json()
+        created = (await client.get("/api/products", params={"search": new_sku})).json()
+    assert updated["price"] == "13.00"
+    assert [(item["name"], item["stock_quantity"]) for item in created["items"]] == [("茶叶", 7)]

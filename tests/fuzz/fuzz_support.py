@@ -98,6 +98,10 @@ REFUSES_SOME_VALID_INPUT = {
     "list_products": "422",
     "list_orders": "422",
     "list_users": "422",
+    # min_price above max_price, as for the list.
+    "export_products": "422",
+    # A file's content: its columns, encoding and rows are checked, not its schema (`string`).
+    "import_products": "422",
     # `from` after `to` (today when left out), or more than 366 days between them.
     "read_daily_stats": "422",
     "read_top_products": "422",

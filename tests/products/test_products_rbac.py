@@ -25,6 +25,8 @@ class Route:
     method: str
     path: str
     body: dict[str, Any] | None = None
+    # A multipart upload: field name to (filename, content).
+    files: dict[str, tuple[str, bytes]] | None = None
     # Whether a success is the product named by `{id}`.
     answers_the_product: bool = False
 
@@ -39,6 +41,17 @@ ROUTES = {
     "DELETE /products/{id}": Route("DELETE", "/api/products/{id}"),
     "POST /products/{id}/stock": Route(
         "POST", "/api/products/{id}/stock", body={"delta": 5}, answers_the_product=True
+    ),
+    "GET /products/export.csv": Route("GET", "/api/products/export.csv"),
+    "POST /products/import": Route(
+        "POST",
+        "/api/products/import",
+        files={
+            "file": (
+                "new.csv",
+                b"sku,name,description,price,stock_quantity,status\nI-1,I,,2,3,active\n",
+            )
+        },
     ),
 }
 
@@ -56,6 +69,8 @@ MATRIX: list[tuple[str, Outcome, Outcome, Outcome]] = [
     ("PATCH /products/{id}",       ADMIN_REQUIRED, OK,         OK),
     ("DELETE /products/{id}",      ADMIN_REQUIRED, NO_CONTENT, NO_CONTENT),
     ("POST /products/{id}/stock",  ADMIN_REQUIRED, OK,         OK),
+    ("GET /products/export.csv",   ADMIN_REQUIRED, OK,         OK),
+    ("POST /products/import",      ADMIN_REQUIRED, OK,         OK),
 ]
 # fmt: on
 ACTORS = (UserRole.USER, UserRole.ADMIN, UserRole.SUPERADMIN)
@@ -71,6 +86,8 @@ OPERATION_IDS = {
     ("PATCH", "/api/products/{product_id}"): "update_product",
     ("DELETE", "/api/products/{product_id}"): "delete_product",
     ("POST", "/api/products/{product_id}/stock"): "adjust_product_stock",
+    ("GET", "/api/products/export.csv"): "export_products",
+    ("POST", "/api/products/import"): "import_products",
 }
 
 
@@ -78,7 +95,11 @@ async def call(
     client: httpx.AsyncClient, route: Route, product_id: int, headers: dict[str, str]
 ) -> httpx.Response:
     return await client.request(
-        route.method, route.path.format(id=product_id), json=route.body, headers=headers
+        route.method,
+        route.path.format(id=product_id),
+        json=route.body,
+        files=route.files,
+        headers=headers,
     )
 
 

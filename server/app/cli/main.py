@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import asyncpg
@@ -27,6 +28,9 @@ from app.cli import cleanup, seed
 from app.core.config import Settings, SettingsError, load_settings
 from app.core.database import create_engine, create_sessionmaker
 from app.core.errors import AppError
+from app.products import spreadsheet
+from app.products.exceptions import ImportRowsInvalid
+from app.products.schemas import ImportAction, ImportReport
 from app.stats import service as stats_service
 from app.stats.schemas import Stats
 from app.users import service as users_service
@@ -319,3 +323,68 @@ def stats(
     for total in result.orders_by_status:
         by_status.add_row(total.status.value, str(total.count), f"{total.total_amount:.2f}")
     console.print(by_status)
+
+
+@app.command("import-products")
+def import_products(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="A CSV file (UTF-8) or an .xlsx workbook with the columns of the export",
+        ),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what each row would do, write nothing")
+    ] = False,
+) -> None:
+    """Create or update products by SKU from a spreadsheet, as POST /api/products/import does:
+    all or nothing, every row checked first. Exits 1 if any row has an error."""
+    try:
+        rows = spreadsheet.read_sheet(file.name, file.read_bytes())
+    except AppError as error:
+        _fail(error.message)
+
+    def run(advance: Callable[[int], None]) -> Callable[[AsyncEngine], Awaitable[ImportReport]]:
+        async def import_rows(engine: AsyncEngine) -> ImportReport:
+            try:
+                async with create_sessionmaker(engine)() as session, session.begin():
+                    return await spreadsheet.import_products(
+                        session, rows, dry_run=dry_run, on_progress=advance
+                    )
+            except ImportRowsInvalid as error:
+                return error.report
+
+        return import_rows
+
+    # Each row is checked, then, in a real import, written.
+    steps = len(rows) * (1 if dry_run else 2)
+    with _progress("Checking" if dry_run else "Importing", steps) as advance:
+        report = _on_database(run(advance))
+    _print_import_report(report)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+def _print_import_report(report: ImportReport) -> None:
+    """Every row but the unchanged ones, then the totals."""
+    table = Table("row", "sku", "action", "changes or errors", title="Products")
+    for row in report.rows:
+        if row.action is ImportAction.UNCHANGED:
+            continue
+        notes = [f"{problem.field}: {problem.message}" for problem in row.errors] or row.changed
+        table.add_row(str(row.row), row.sku or "", row.action.value, "; ".join(notes))
+    if table.rows:
+        console.print(table)
+    created, updated, unchanged = report.created, report.updated, report.unchanged
+    if report.errors:
+        summary = f"{report.errors} of {len(report.rows)} rows have errors: nothing was imported."
+    elif report.dry_run:
+        summary = (
+            f"Dry run: would create {created}, update {updated} and leave {unchanged} "
+            "unchanged; nothing was written."
+        )
+    else:
+        summary = f"Created {created}, updated {updated}, left {unchanged} unchanged."
+    console.print(summary)

@@ -30,6 +30,7 @@ def id_segment_convertor(*fixed_segments: str) -> StringConvertor:
 
 register_url_convertor("not_me", id_segment_convertor("me"))
 register_url_convertor("order_id", id_segment_convertor("bulk-status", "export.csv"))
+register_url_convertor("product_id", id_segment_convertor("export.csv", "import"))
 
 
 def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

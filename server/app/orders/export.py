@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import SQLColumnExpression, String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.spreadsheet import Cell
+from app.core.spreadsheet import Cell, SpreadsheetLanguage
 from app.orders import service
 from app.orders.models import Order, OrderItem
-from app.orders.schemas import ExportLanguage, ExportRows, OrderExportParams
+from app.orders.schemas import ExportRows, OrderExportParams
 from app.users.models import User
 
 # Rows per fetch from the cursor: what the export holds in memory at a time.
@@ -32,8 +32,8 @@ class ExportColumn:
     chinese: str
     value: SQLColumnExpression[Any]
 
-    def header(self, language: ExportLanguage) -> str:
-        return self.chinese if language is ExportLanguage.CHINESE else self.english
+    def header(self, language: SpreadsheetLanguage) -> str:
+        return self.chinese if language == "zh-CN" else self.english
 
 
 # Local time as Excel reads it, without an offset: the docs name the zone.

@@ -19,6 +19,7 @@ from app.core.schemas import (
     WholeNumber,
     example_body,
 )
+from app.core.spreadsheet import SpreadsheetLanguage
 from app.orders.models import SHIPMENT_FIELD_LENGTH, OrderStatus
 
 MAX_ORDER_LINES = 100
@@ -219,17 +220,10 @@ class ExportRows(StrEnum):
     LINES = "lines"
 
 
-class ExportLanguage(StrEnum):
-    ENGLISH = "en"
-    CHINESE = "zh-CN"
-
-
 class OrderExportParams(OrderFilters):
     rows: ExportRows = Field(
         default=ExportRows.ORDERS,
         description="`orders`: a row per order; `lines`: a row per order line, its order's "
         "columns repeated on each",
     )
-    lang: ExportLanguage = Field(
-        default=ExportLanguage.ENGLISH, description="The language of the header row"
-    )
+    lang: SpreadsheetLanguage = Field(default="en", description="The language of the header row")

@@ -1,21 +1,33 @@
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, File, Query, UploadFile, status
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
-from app.core.dependencies import ReadSessionDep, SessionDep
+from app.core.dependencies import ReadSessionDep, ReadSessionmakerDep, SessionDep, SettingsDep
 from app.core.error_docs import errors
 from app.core.pagination import PAGE_ERRORS, Page
 from app.core.routing import ApiRoute
 from app.core.schemas import RowId
-from app.products import service
+from app.core.spreadsheet import csv_chunks
+from app.products import service, spreadsheet
 from app.products.exceptions import (
+    ImportColumnsInvalid,
+    ImportFileNotUtf8,
+    ImportFileTooLarge,
+    ImportFileUnreadable,
+    ImportRowsInvalid,
+    ImportTooManyRows,
     InsufficientStock,
     ProductNotFound,
     SkuTaken,
     StockLimitExceeded,
 )
 from app.products.schemas import (
+    ImportReport,
     ProductCreate,
+    ProductExportParams,
     ProductListParams,
     ProductPublic,
     ProductUpdate,
@@ -40,6 +52,73 @@ async def list_products(
     return Page[ProductPublic].of(page, params)
 
 
+_CSV = "text/csv; charset=utf-8"
+_CSV_RESPONSE = {
+    "description": "The products, one per row",
+    "content": {"text/csv": {"schema": {"type": "string"}}},
+}
+
+
+@router.get(
+    "/export.csv",
+    response_class=StreamingResponse,
+    responses={200: _CSV_RESPONSE},
+)
+async def export_products(
+    params: Annotated[ProductExportParams, Query()],
+    viewer: AdminUser,
+    sessionmaker: ReadSessionmakerDep,
+    settings: SettingsDep,
+) -> StreamingResponse:
+    """Every product the list's filters pick (all but archived ones by default), as CSV for
+    Excel: UTF-8 with a BOM, CRLF, headers in `lang`, text that would run as a formula
+    neutralised with a leading `'`. Its columns are the import's: it imports back unchanged.
+    Admins only."""
+    rows = await spreadsheet.export_rows(sessionmaker, viewer=viewer, filters=params)
+    today = datetime.now(settings.business_timezone).date()
+    return StreamingResponse(
+        csv_chunks(spreadsheet.export_header(params.lang), rows),
+        media_type=_CSV,
+        headers={"Content-Disposition": f'attachment; filename="products-{today}.csv"'},
+    )
+
+
+@router.post(
+    "/import",
+    responses=errors(
+        ImportFileTooLarge,
+        ImportFileUnreadable,
+        ImportFileNotUtf8,
+        ImportColumnsInvalid,
+        ImportTooManyRows,
+        ImportRowsInvalid,
+        SkuTaken,
+    ),
+)
+async def import_products(
+    file: Annotated[
+        UploadFile,
+        File(
+            description="A CSV file (UTF-8, with or without a BOM) or an Excel workbook "
+            "(.xlsx, its first sheet) with the export's columns, in English or Chinese",
+            examples=[spreadsheet.EXAMPLE_FILE],
+        ),
+    ],
+    _: AdminUser,
+    session: SessionDep,
+    dry_run: Annotated[
+        bool, Query(description="Only report what each row would do; write nothing")
+    ] = False,
+) -> ImportReport:
+    """Create or update a product per row, by SKU (any case), with the rules of
+    `POST /api/products`; admins only. All or nothing: a row with an error is a 422
+    `import_rows_invalid` with the report of every row, and nothing is written. The stock
+    column sets the stock on hand, under the row locks that orders take."""
+    content = await file.read(spreadsheet.MAX_FILE_BYTES + 1)
+    rows = await run_in_threadpool(spreadsheet.read_sheet, file.filename or "", content)
+    return await spreadsheet.import_products(session, rows, dry_run=dry_run)
+
+
 # OpenAPI links: what a client (or a stateful fuzzer) can do next with the answer.
 _NEW_PRODUCT_LINKS = {
     "OrderOne": {
@@ -60,7 +139,7 @@ async def create_product(data: ProductCreate, _: AdminUser, session: SessionDep)
     return ProductPublic.model_validate(await service.create_product(session, data))
 
 
-@router.get("/{product_id}", responses=errors(ProductNotFound))
+@router.get("/{product_id:product_id}", responses=errors(ProductNotFound))
 async def read_product(
     product_id: RowId, viewer: CurrentUser, session: ReadSessionDep
 ) -> ProductPublic:
@@ -69,7 +148,7 @@ async def read_product(
     return ProductPublic.model_validate(product)
 
 
-@router.patch("/{product_id}", responses=errors(ProductNotFound, SkuTaken))
+@router.patch("/{product_id:product_id}", responses=errors(ProductNotFound, SkuTaken))
 async def update_product(
     product_id: RowId, changes: ProductUpdate, _: AdminUser, session: SessionDep
 ) -> ProductPublic:
@@ -80,7 +159,9 @@ async def update_product(
 
 
 @router.delete(
-    "/{product_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(ProductNotFound)
+    "/{product_id:product_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(ProductNotFound),
 )
 async def delete_product(product_id: RowId, _: AdminUser, session: SessionDep) -> None:
     """Delete the product, or archive it if orders reference it; admins only."""
@@ -88,7 +169,7 @@ async def delete_product(product_id: RowId, _: AdminUser, session: SessionDep) -
 
 
 @router.post(
-    "/{product_id}/stock",
+    "/{product_id:product_id}/stock",
     responses=errors(ProductNotFound, InsufficientStock, StockLimitExceeded),
 )
 async def adjust_product_stock(

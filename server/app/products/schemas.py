@@ -1,4 +1,5 @@
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
@@ -12,9 +13,11 @@ from app.core.schemas import (
     MoneyInput,
     NotNull,
     OutputModel,
+    RequestModel,
     WholeNumber,
     example_body,
 )
+from app.core.spreadsheet import SpreadsheetLanguage
 from app.products.models import ProductStatus
 from app.products.stock import MAX_STOCK
 
@@ -30,6 +33,7 @@ Sku = Annotated[
 ]
 Description = Annotated[str, StringConstraints(max_length=5000)]
 StockQuantity = Annotated[int, Field(ge=0, le=MAX_STOCK), WholeNumber]
+# The SPA's languages, which a spreadsheet's headers come in.
 ProductSort = Literal[
     "name",
     "-name",
@@ -106,7 +110,9 @@ class StockAdjustment(InputModel):
     )
 
 
-class ProductListParams(PageParams):
+class ProductFilters(RequestModel):
+    """Which products: the list's filters, which its CSV export takes too."""
+
     search: Annotated[str, StringConstraints(max_length=100)] | None = Field(
         default=None, description="Part of the name or SKU, any case"
     )
@@ -120,7 +126,6 @@ class ProductListParams(PageParams):
     low_stock: int | None = Field(
         default=None, ge=0, le=MAX_STOCK, description="Only products with less stock than this"
     )
-    sort: ProductSort = "name"
 
     @model_validator(mode="after")
     def _check_price_range(self) -> Self:
@@ -131,3 +136,42 @@ class ProductListParams(PageParams):
         ):
             raise PydanticCustomError("price_range", "min_price must not be greater than max_price")
         return self
+
+
+class ProductListParams(ProductFilters, PageParams):
+    sort: ProductSort = "name"
+
+
+class ProductExportParams(ProductFilters):
+    lang: SpreadsheetLanguage = Field(default="en", description="The language of the headers")
+
+
+class ImportAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+    ERROR = "error"
+
+
+class ImportProblem(OutputModel):
+    field: str = Field(description="The column, as the export names it in English")
+    message: str
+
+
+class ImportRow(OutputModel):
+    row: int = Field(description="As a spreadsheet numbers it: the header is row 1")
+    sku: str | None
+    action: ImportAction
+    changed: list[str] = Field(description="The columns an update changes")
+    errors: list[ImportProblem]
+
+
+class ImportReport(OutputModel):
+    """What an import did, or would do (`dry_run`), row by row."""
+
+    dry_run: bool
+    created: int
+    updated: int
+    unchanged: int
+    errors: int
+    rows: list[ImportRow]

@@ -1,6 +1,6 @@
 """Products: the catalogue, who sees which products, and stock adjustments by admins."""
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +16,13 @@ from app.products.exceptions import (
     StockShortage,
 )
 from app.products.models import Product, ProductStatus, ProductStatusCount
-from app.products.schemas import ProductCreate, ProductListParams, ProductSort, ProductUpdate
+from app.products.schemas import (
+    ProductCreate,
+    ProductFilters,
+    ProductListParams,
+    ProductSort,
+    ProductUpdate,
+)
 from app.users.models import User
 
 _SORT_COLUMNS = sort_columns(ProductSort, Product)
@@ -39,65 +45,76 @@ async def get_visible_product(session: AsyncSession, *, viewer: User, product_id
     return product
 
 
-def _visible_statuses(viewer: User, params: ProductListParams) -> list[ProductStatus]:
+def _visible_statuses(viewer: User, filters: ProductFilters) -> list[ProductStatus]:
     if not viewer.role.is_admin:
         # Customers see active products only: asking for another status finds nothing.
-        return [ProductStatus.ACTIVE] if params.status in (None, ProductStatus.ACTIVE) else []
-    if params.status is not None:
-        return [params.status]
+        return [ProductStatus.ACTIVE] if filters.status in (None, ProductStatus.ACTIVE) else []
+    if filters.status is not None:
+        return [filters.status]
     # Archived products are kept for their orders, not shown unless asked for.
     return [status for status in ProductStatus if status is not ProductStatus.ARCHIVED]
+
+
+def _narrowing(filters: ProductFilters) -> list[ColumnElement[bool]]:
+    """The conditions of every filter besides the status."""
+    conditions = []
+    if filters.search:
+        # lower(column) LIKE lower(pattern): the expression the trigram indexes are built on.
+        pattern = func.lower(contains_pattern(filters.search))
+        conditions.append(
+            or_(
+                func.lower(Product.name).like(pattern, escape="\\"),
+                func.lower(Product.sku).like(pattern, escape="\\"),
+            )
+        )
+    if filters.min_price is not None:
+        conditions.append(Product.price >= filters.min_price)
+    if filters.max_price is not None:
+        conditions.append(Product.price <= filters.max_price)
+    if filters.low_stock is not None:
+        conditions.append(Product.stock_quantity < filters.low_stock)
+    return conditions
+
+
+def filtered_products(viewer: User, filters: ProductFilters) -> Select[Product]:
+    """The products `viewer` sees among those `filters` pick."""
+    statuses = _visible_statuses(viewer, filters)
+    return select(Product).where(Product.status.in_(statuses), *_narrowing(filters))
 
 
 async def list_products(
     session: AsyncSession, *, viewer: User, params: ProductListParams
 ) -> PageResult[Product]:
     statuses = _visible_statuses(viewer, params)
-    statement = select(Product).where(Product.status.in_(statuses))
-    narrowed = False
-    if params.search:
-        # lower(column) LIKE lower(pattern): the expression the trigram indexes are built on.
-        pattern = func.lower(contains_pattern(params.search))
-        statement = statement.where(
-            or_(
-                func.lower(Product.name).like(pattern, escape="\\"),
-                func.lower(Product.sku).like(pattern, escape="\\"),
-            )
-        )
-        narrowed = True
-    if params.min_price is not None:
-        statement = statement.where(Product.price >= params.min_price)
-        narrowed = True
-    if params.max_price is not None:
-        statement = statement.where(Product.price <= params.max_price)
-        narrowed = True
-    if params.low_stock is not None:
-        statement = statement.where(Product.stock_quantity < params.low_stock)
-        narrowed = True
     # Filtered by status alone, the total is a sum of the maintained counts, not a count of
     # every visible row (which took 0.2 s at a million products).
     total_of = None
-    if not narrowed:
+    if not _narrowing(params):
         total_of = select(func.coalesce(func.sum(ProductStatusCount.products), 0)).where(
             ProductStatusCount.status.in_(statuses)
         )
     return await paginate(
         session,
-        statement,
+        filtered_products(viewer, params),
         page=params,
         sort=order_by(params.sort, _SORT_COLUMNS, tiebreaker=Product.id),
         total_of=total_of,
     )
 
 
-async def _flush_product(session: AsyncSession, product: Product) -> Product:
-    """Flush, turning the unique violation on the SKU into its 409; reload server values."""
+async def flush_products(session: AsyncSession) -> None:
+    """Flush, turning the unique violation on the SKU into its 409."""
     try:
         await session.flush()
     except IntegrityError as error:
         if violated_constraint(error) != "uq_products_sku_lower":
             raise
         raise SkuTaken from None
+
+
+async def _flush_product(session: AsyncSession, product: Product) -> Product:
+    """Flush, then reload the values the server sets."""
+    await flush_products(session)
     await session.refresh(product)
     return product
 

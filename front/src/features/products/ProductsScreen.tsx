@@ -1,28 +1,31 @@
 "use client";
 
-import { useTranslations } from "next-intl";
+import { useLocale, useTranslations } from "next-intl";
 import { useState } from "react";
 
 import { PageHeading } from "@/components/layout/PageHeading";
-import { StatusMessage } from "@/components/ui/Alert";
+import { ErrorAlert, StatusMessage } from "@/components/ui/Alert";
 import { Button } from "@/components/ui/Button";
 import { Pagination } from "@/components/ui/Pagination";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/States";
 import { useAuth } from "@/contexts/auth";
 import { useCart } from "@/contexts/cart";
 import { useAddressFilters } from "@/lib/addressFilters";
+import { useApiErrorText } from "@/lib/i18n/errorText";
 import { PAGE_SIZE } from "@/lib/queries";
 
 import { ArchiveDialog } from "./ArchiveDialog";
+import { ImportDialog } from "./ImportDialog";
 import { parseProductFilters, productFiltersQuery } from "./filters";
 import { ProductFilters } from "./ProductFilters";
 import { ProductFormDialog } from "./ProductFormDialog";
 import { ProductTable } from "./ProductTable";
-import { useProducts, type Product } from "./queries";
+import { useExportProducts, useProducts, type Product } from "./queries";
+import { saveFile } from "./spreadsheet";
 import { StockDialog } from "./StockDialog";
 
 type OpenDialog =
-  | { kind: "create" }
+  | { kind: "create" | "import" }
   | { kind: "edit" | "stock" | "archive"; product: Product }
   | null;
 
@@ -37,8 +40,20 @@ export function ProductsScreen() {
   });
   const [dialog, setDialog] = useState<OpenDialog>(null);
   const [notice, setNotice] = useState("");
+  const locale = useLocale();
+  const exportCsv = useExportProducts();
+  const errorText = useApiErrorText("products");
   // Only admins may filter by status: a customer's address can't ask for archived products.
   const products = useProducts({ ...filters, status: isAdmin ? filters.status : null });
+
+  async function download() {
+    const file = await exportCsv
+      .mutateAsync({ search: filters.search, status: filters.status, lang: locale === "zh-CN" ? "zh-CN" : "en" })
+      .catch(() => null);
+    if (file) {
+      saveFile(file.blob, file.filename);
+    }
+  }
 
   function addToCart(product: Product) {
     cart.add(product);
@@ -49,13 +64,24 @@ export function ProductsScreen() {
     <section>
       <PageHeading
         actions={
-          isAdmin && <Button onClick={() => setDialog({ kind: "create" })}>{t("create")}</Button>
+          isAdmin && (
+            <div className="flex flex-wrap gap-2">
+              <Button variant="secondary" disabled={exportCsv.isPending} onClick={() => void download()}>
+                {t("exportCsv")}
+              </Button>
+              <Button variant="secondary" onClick={() => setDialog({ kind: "import" })}>
+                {t("importFile")}
+              </Button>
+              <Button onClick={() => setDialog({ kind: "create" })}>{t("create")}</Button>
+            </div>
+          )
         }
       >
         {t("title")}
       </PageHeading>
       <ProductFilters filters={filters} showStatus={isAdmin} onChange={update} />
       <StatusMessage>{notice}</StatusMessage>
+      <ErrorAlert>{exportCsv.error ? errorText(exportCsv.error) : null}</ErrorAlert>
       {products.isPending ? (
         <LoadingState />
       ) : products.isError ? (
@@ -83,6 +109,7 @@ export function ProductsScreen() {
           onSaved={setNotice}
         />
       )}
+      {dialog?.kind === "import" && <ImportDialog onClose={() => setDialog(null)} onImported={setNotice} />}
       {dialog?.kind === "stock" && (
         <StockDialog product={dialog.product} onClose={() => setDialog(null)} onAdjusted={setNotice} />
       )}

@@ -1,11 +1,13 @@
 "use client";
 
-import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { useApi } from "@/contexts/auth";
 import { unwrap, type Schemas } from "@/lib/api/client";
 import type { operations } from "@/lib/api/schema";
 import { pageQuery, useInvalidatingMutation } from "@/lib/queries";
+
+import { attachmentName } from "./spreadsheet";
 
 export type Product = Schemas["ProductPublic"];
 export type ProductStatus = Schemas["ProductStatus"];
@@ -97,4 +99,38 @@ export function useAdjustStock() {
 export function useInvalidateProducts(): () => Promise<void> {
   const queryClient = useQueryClient();
   return () => queryClient.invalidateQueries({ queryKey: PRODUCTS_KEY });
+}
+
+/** The products the filters pick, as the CSV file the API names; headers in `lang`. */
+export function useExportProducts() {
+  const api = useApi();
+  return useMutation({
+    mutationFn: async ({ search, status, lang }: { search: string; status: ProductStatus | null; lang: "en" | "zh-CN" }) => {
+      const result = await api.GET("/api/products/export.csv", {
+        params: { query: { search: search || undefined, status: status ?? undefined, lang } },
+        parseAs: "blob",
+      });
+      const blob = await unwrap(Promise.resolve(result));
+      return { blob, filename: attachmentName(result.response.headers.get("Content-Disposition")) ?? "products.csv" };
+    },
+  });
+}
+
+/** A spreadsheet of products sent to the import: a dry run reports, a real one writes. */
+export function useImportProducts() {
+  const api = useApi();
+  return useInvalidatingMutation(PRODUCTS_KEY, ({ file, dryRun }: { file: File; dryRun: boolean }) =>
+    unwrap(
+      api.POST("/api/products/import", {
+        params: { query: { dry_run: dryRun } },
+        // The schema's `file` is the file's bytes: sent as multipart, as a form would.
+        body: { file: file.name },
+        bodySerializer: () => {
+          const form = new FormData();
+          form.append("file", file);
+          return form;
+        },
+      }),
+    ),
+  );
 }

@@ -364,6 +364,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/products/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Products
+         * @description Every product the list's filters pick (all but archived ones by default), as CSV for
+         *     Excel: UTF-8 with a BOM, CRLF, headers in `lang`, text that would run as a formula
+         *     neutralised with a leading `'`. Its columns are the import's: it imports back unchanged.
+         *     Admins only.
+         */
+        get: operations["export_products"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/products/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Products
+         * @description Create or update a product per row, by SKU (any case), with the rules of
+         *     `POST /api/products`; admins only. All or nothing: a row with an error is a 422
+         *     `import_rows_invalid` with the report of every row, and nothing is written. The stock
+         *     column sets the stock on hand, under the row locks that orders take.
+         */
+        post: operations["import_products"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/products/{product_id}": {
         parameters: {
             query?: never;
@@ -651,6 +697,16 @@ export interface components {
             /** Detail */
             detail: string;
         };
+        /** Body_import_products */
+        Body_import_products: {
+            /**
+             * File
+             * @description A CSV file (UTF-8, with or without a BOM) or an Excel workbook (.xlsx, its first sheet) with the export's columns, in English or Chinese
+             * @example sku,name,description,price,stock_quantity,status
+             *     KIT-TEAPOT-012,"Stoneware Teapot, 1.2 l",Glazed stoneware with a steel infuser.,34.90,25,active
+             */
+            file: string;
+        };
         /**
          * CannotChangeOwnAccessBody
          * @description 409 `cannot_change_own_access`: You can't change your own role or active state
@@ -891,6 +947,166 @@ export interface components {
             code: "idempotency_key_reused";
             /** Detail */
             detail: string;
+        };
+        /**
+         * ImportAction
+         * @enum {string}
+         */
+        ImportAction: "create" | "update" | "unchanged" | "error";
+        /**
+         * ImportColumnsInvalidBody
+         * @description 422 `import_columns_invalid`: The header row doesn't have the columns an import takes
+         */
+        ImportColumnsInvalidBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "import_columns_invalid";
+            /** Detail */
+            detail: string;
+            /**
+             * Duplicated
+             * @description Columns the file has more than once
+             */
+            duplicated: string[];
+            /**
+             * Missing
+             * @description Columns the file lacks
+             */
+            missing: string[];
+            /**
+             * Unknown
+             * @description Headers no column has
+             */
+            unknown: string[];
+        };
+        /**
+         * ImportFileNotUtf8Body
+         * @description 422 `import_file_not_utf8`: The CSV file is not UTF-8 text
+         */
+        ImportFileNotUtf8Body: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "import_file_not_utf8";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * ImportFileTooLargeBody
+         * @description 413 `import_file_too_large`: The file is larger than an import takes
+         */
+        ImportFileTooLargeBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "import_file_too_large";
+            /** Detail */
+            detail: string;
+            /** Max Bytes */
+            max_bytes: number;
+        };
+        /**
+         * ImportFileUnreadableBody
+         * @description 422 `import_file_unreadable`: The file is neither a CSV file nor an Excel workbook (.xlsx)
+         */
+        ImportFileUnreadableBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "import_file_unreadable";
+            /** Detail */
+            detail: string;
+        };
+        /** ImportProblem */
+        ImportProblem: {
+            /**
+             * Field
+             * @description The column, as the export names it in English
+             */
+            field: string;
+            /** Message */
+            message: string;
+        };
+        /**
+         * ImportReport
+         * @description What an import did, or would do (`dry_run`), row by row.
+         */
+        ImportReport: {
+            /** Created */
+            created: number;
+            /** Dry Run */
+            dry_run: boolean;
+            /** Errors */
+            errors: number;
+            /** Rows */
+            rows: components["schemas"]["ImportRow"][];
+            /** Unchanged */
+            unchanged: number;
+            /** Updated */
+            updated: number;
+        };
+        /** ImportRow */
+        ImportRow: {
+            action: components["schemas"]["ImportAction"];
+            /**
+             * Changed
+             * @description The columns an update changes
+             */
+            changed: string[];
+            /** Errors */
+            errors: components["schemas"]["ImportProblem"][];
+            /**
+             * Row
+             * @description As a spreadsheet numbers it: the header is row 1
+             */
+            row: number;
+            /** Sku */
+            sku: string | null;
+        };
+        /**
+         * ImportRowsInvalidBody
+         * @description 422 `import_rows_invalid`: Some rows can't be imported; nothing was imported
+         */
+        ImportRowsInvalidBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "import_rows_invalid";
+            /** Created */
+            created: number;
+            /** Detail */
+            detail: string;
+            /** Dry Run */
+            dry_run: boolean;
+            /** Errors */
+            errors: number;
+            /** Rows */
+            rows: components["schemas"]["ImportRow"][];
+            /** Unchanged */
+            unchanged: number;
+            /** Updated */
+            updated: number;
+        };
+        /**
+         * ImportTooManyRowsBody
+         * @description 422 `import_too_many_rows`: The file has more rows than an import takes
+         */
+        ImportTooManyRowsBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "import_too_many_rows";
+            /** Detail */
+            detail: string;
+            /** Max Rows */
+            max_rows: number;
         };
         /**
          * IncorrectPasswordBody
@@ -3981,6 +4197,228 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
+                };
+            };
+        };
+    };
+    export_products: {
+        parameters: {
+            query?: {
+                /** @description Part of the name or SKU, any case */
+                search?: string | null;
+                /** @description Users only ever see active products; admins see all but archived ones unless they ask for a status */
+                status?: components["schemas"]["ProductStatus"] | null;
+                /** @description Inclusive */
+                min_price?: number | string | null;
+                /** @description Inclusive */
+                max_price?: number | string | null;
+                /** @description Only products with less stock than this */
+                low_stock?: number | null;
+                /** @description The language of the headers */
+                lang?: "en" | "zh-CN";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The products, one per row */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
+                };
+            };
+            /** @description Forbidden: `admin_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRequiredBody"];
+                };
+            };
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
+                };
+            };
+        };
+    };
+    import_products: {
+        parameters: {
+            query?: {
+                /** @description Only report what each row would do; write nothing */
+                dry_run?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_import_products"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description Bad Request: `bad_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BodyNotReadableBody"];
+                };
+            };
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
+                };
+            };
+            /** @description Forbidden: `admin_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRequiredBody"];
+                };
+            };
+            /** @description Conflict: `sku_taken`, `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SkuTakenBody"] | components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Request Entity Too Large: `import_file_too_large`, `request_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportFileTooLargeBody"] | components["schemas"]["RequestTooLargeBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `import_too_many_rows`, `import_file_unreadable`, `import_file_not_utf8`, `import_columns_invalid`, `import_rows_invalid`, `validation_error`, `unstorable_value` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportTooManyRowsBody"] | components["schemas"]["ImportFileUnreadableBody"] | components["schemas"]["ImportFileNotUtf8Body"] | components["schemas"]["ImportColumnsInvalidBody"] | components["schemas"]["ImportRowsInvalidBody"] | components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
                 };
             };
             /** @description Internal Server Error: `internal_error` */
