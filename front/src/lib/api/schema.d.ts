@@ -900,11 +900,6 @@ export interface components {
             detail: string;
         };
         /**
-         * ExportLanguage
-         * @enum {string}
-         */
-        ExportLanguage: "en" | "zh-CN";
-        /**
          * ExportRows
          * @enum {string}
          */
@@ -3524,7 +3519,7 @@ export interface operations {
                 /** @description `orders`: a row per order; `lines`: a row per order line, its order's columns repeated on each */
                 rows?: components["schemas"]["ExportRows"];
                 /** @description The language of the header row */
-                lang?: components["schemas"]["ExportLanguage"];
+                lang?: "en" | "zh-CN";
             };
             header?: never;
             path?: never;
