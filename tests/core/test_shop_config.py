@@ -17,13 +17,18 @@ async def test_the_shop_config_is_public_and_cacheable(
         "currency": "CNY",
         "business_timezone": "Asia/Shanghai",
         "allow_registration": True,
+        "password_reset": False,
     }
     assert response.headers["Cache-Control"] == "public, max-age=60"
 
 
 async def test_the_shop_config_follows_the_settings(serve: Serve) -> None:
     async with serve(
-        CURRENCY="EUR", BUSINESS_TIMEZONE="Europe/Paris", ALLOW_REGISTRATION=False
+        CURRENCY="EUR",
+        BUSINESS_TIMEZONE="Europe/Paris",
+        ALLOW_REGISTRATION=False,
+        SMTP_HOST="127.0.0.1",
+        SMTP_FROM="shop@example.com",
     ) as client:
         response = await client.get(CONFIG_URL)
 
@@ -31,6 +36,7 @@ async def test_the_shop_config_follows_the_settings(serve: Serve) -> None:
         "currency": "EUR",
         "business_timezone": "Europe/Paris",
         "allow_registration": False,
+        "password_reset": True,
     }
 
 

@@ -118,7 +118,8 @@ export interface paths {
         };
         /**
          * Read Shop Config
-         * @description The shop's currency, time zone and sign-up policy, for any client, signed in or not.
+         * @description The shop's currency, time zone, sign-up policy and password resets, for any client,
+         *     signed in or not.
          */
         get: operations["read_shop_config"];
         put?: never;
@@ -1562,6 +1563,11 @@ export interface components {
              * @description ISO 4217 code of the currency every amount is in
              */
             currency: string;
+            /**
+             * Password Reset
+             * @description Whether the shop sends mail, so that a forgotten password can be reset by email (`POST /api/auth/password-reset`); without it, hide "Forgot password?"
+             */
+            password_reset: boolean;
         };
         /**
          * SkuTakenBody
