@@ -1,6 +1,7 @@
 """Every ORM model, imported once so `Base.metadata` knows all tables (Alembic, tests)."""
 
 from app.core.database import Base
+from app.email.models import OutboxEmail
 from app.orders.models import IdempotencyKey, Order, OrderItem, OrderStatusHistory
 from app.products.models import Product
 from app.refresh_tokens.models import RefreshToken
@@ -12,6 +13,7 @@ __all__ = [
     "Order",
     "OrderItem",
     "OrderStatusHistory",
+    "OutboxEmail",
     "Product",
     "RefreshToken",
     "User",

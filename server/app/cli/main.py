@@ -27,6 +27,8 @@ from app.cli import cleanup, seed
 from app.core.config import Settings, SettingsError, load_settings
 from app.core.database import create_engine, create_sessionmaker
 from app.core.errors import AppError
+from app.email import service as outbox
+from app.email.models import OutboxEmail
 from app.stats import service as stats_service
 from app.stats.schemas import Stats
 from app.users import service as users_service
@@ -319,3 +321,35 @@ def stats(
     for total in result.orders_by_status:
         by_status.add_row(total.status.value, str(total.count), f"{total.total_amount:.2f}")
     console.print(by_status)
+
+
+@app.command("outbox")
+def outbox_command(
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Send failed mails again, from attempt one")
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, help="Mails listed at most")] = 100,
+) -> None:
+    """List the mails not sent yet (pending or failed), oldest first; with --retry-failed,
+    put the failed ones back in line first."""
+
+    async def work(engine: AsyncEngine) -> tuple[int, list[OutboxEmail]]:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            retried = await outbox.retry_failed(session) if retry_failed else 0
+            return retried, await outbox.list_unsent(session, limit=limit)
+
+    retried, unsent = _on_database(work)
+    if retry_failed:
+        console.print(f"{retried} failed {'mail' if retried == 1 else 'mails'} back in line.")
+    table = Table("Id", "To", "Subject", "Status", "Attempts", "Next attempt", "Last error")
+    for email in unsent:
+        table.add_row(
+            str(email.id),
+            email.recipient,
+            email.subject,
+            email.status.value,
+            str(email.attempts),
+            email.next_attempt_at.isoformat(timespec="seconds"),
+            email.last_error or "",
+        )
+    console.print(table if unsent else "No mail waiting: everything was sent.")
