@@ -1,5 +1,6 @@
 """Every ORM model, imported once so `Base.metadata` knows all tables (Alembic, tests)."""
 
+from app.auth.models import PasswordResetToken
 from app.core.database import Base
 from app.email.models import OutboxEmail
 from app.orders.models import IdempotencyKey, Order, OrderItem, OrderStatusHistory
@@ -14,6 +15,7 @@ __all__ = [
     "OrderItem",
     "OrderStatusHistory",
     "OutboxEmail",
+    "PasswordResetToken",
     "Product",
     "RefreshToken",
     "User",

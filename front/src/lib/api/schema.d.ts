@@ -46,6 +46,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request Password Reset
+         * @description Mail a link to reset the password of the active account with this address, in the
+         *     language `Accept-Language` prefers (English or Chinese). The answer is the same whether
+         *     or not such an account exists; a few requests an hour per client and per address.
+         */
+        post: operations["request_password_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm Password Reset
+         * @description Set a new password with the token of a reset mail; the token is used up, and every
+         *     session of the account ends (sign in again).
+         */
+        post: operations["confirm_password_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/refresh": {
         parameters: {
             query?: never;
@@ -949,6 +992,19 @@ export interface components {
             detail: string;
         };
         /**
+         * InvalidResetTokenBody
+         * @description 400 `invalid_reset_token`: This password-reset link is invalid, expired, already used or replaced by a newer one
+         */
+        InvalidResetTokenBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "invalid_reset_token";
+            /** Detail */
+            detail: string;
+        };
+        /**
          * InvalidTokenBody
          * @description 401 `invalid_token`: Could not validate credentials
          */
@@ -1312,6 +1368,50 @@ export interface components {
              * @example alice.martin
              */
             username: string;
+        };
+        /**
+         * PasswordResetConfirm
+         * @example {
+         *       "new_password": "staple-battery-horse-correct",
+         *       "token": "Zr8Qm2VxK7pL4nT9wB1cY6hJ3fD0gAeUoI5sWlE-xNk"
+         *     }
+         */
+        PasswordResetConfirm: {
+            /**
+             * New Password
+             * Format: password
+             * @description 8 characters to 72 bytes in UTF-8
+             */
+            new_password: string;
+            /**
+             * Token
+             * @description The `token` of the link in the reset mail
+             */
+            token: string;
+        };
+        /**
+         * PasswordResetRequest
+         * @example {
+         *       "email": "mei.chen@example.com"
+         *     }
+         */
+        PasswordResetRequest: {
+            /**
+             * Email
+             * Format: email
+             */
+            email: string;
+        };
+        /**
+         * PasswordResetRequested
+         * @description The same answer whether or not an account has the address.
+         */
+        PasswordResetRequested: {
+            /**
+             * Detail
+             * @default If an active account has this address, a link to reset its password is on its way.
+             */
+            detail: string;
         };
         /**
          * ProductCreate
@@ -1728,6 +1828,24 @@ export interface components {
              * @constant
              */
             code: "too_many_password_attempts";
+            /** Detail */
+            detail: string;
+            /**
+             * Retry After
+             * @description Seconds until there is room again, as `Retry-After`
+             */
+            retry_after: number;
+        };
+        /**
+         * TooManyPasswordResetsBody
+         * @description 429 `too_many_password_resets`: Too many password-reset requests; try again later
+         */
+        TooManyPasswordResetsBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "too_many_password_resets";
             /** Detail */
             detail: string;
             /**
@@ -2197,6 +2315,216 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RefreshTokenMissingBody"];
+                };
+            };
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Request Entity Too Large: `request_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestTooLargeBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Too Many Requests: `rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimitedBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
+                };
+            };
+        };
+    };
+    request_password_reset: {
+        parameters: {
+            query?: never;
+            header?: {
+                "accept-language"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetRequested"];
+                };
+            };
+            /** @description Bad Request: `bad_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BodyNotReadableBody"];
+                };
+            };
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Request Entity Too Large: `request_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestTooLargeBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Too Many Requests: `rate_limited`, `too_many_password_resets` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimitedBody"] | components["schemas"]["TooManyPasswordResetsBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
+                };
+            };
+        };
+    };
+    confirm_password_reset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetConfirm"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request: `invalid_reset_token`, `bad_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidResetTokenBody"] | components["schemas"]["BodyNotReadableBody"];
                 };
             };
             /** @description Conflict: `concurrent_update`, `constraint_violation` */

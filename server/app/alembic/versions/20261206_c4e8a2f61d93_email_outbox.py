@@ -1,4 +1,4 @@
-"""email outbox: mail written with the transaction that causes it, sent by the workers
+"""email outbox and password-reset tokens
 
 Revision ID: c4e8a2f61d93
 Revises: 6b2d8f4e0c17
@@ -6,6 +6,7 @@ Create Date: 2026-12-06 22:40:00.000000
 
 One row per mail, its Message-ID made with it. Senders claim due pending rows (a partial
 index on `next_attempt_at`) and the purge finds old sent ones (a partial index on `sent_at`).
+A user has at most one password-reset token (its SHA-256), replaced by each new request.
 """
 
 from collections.abc import Sequence
@@ -74,10 +75,31 @@ def upgrade() -> None:
         ["sent_at"],
         postgresql_where=sa.text("status = 'sent'"),
     )
+    op.create_table(
+        "password_reset_tokens",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_password_reset_tokens_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_password_reset_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_password_reset_tokens_token_hash")),
+    )
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    op.drop_table("password_reset_tokens")
     op.drop_index("ix_email_outbox_sent_at", table_name="email_outbox")
     op.drop_index("ix_email_outbox_due", table_name="email_outbox")
     op.drop_table("email_outbox")
