@@ -28,6 +28,8 @@ from app.core.health import router as health_router
 from app.core.logging import AccessLogMiddleware, configure_logging
 from app.core.shop_config import router as shop_config_router
 from app.core.throttle import LimitName, Throttle
+from app.email.models import EmailStatus
+from app.email.sender import run_sender
 from app.orders.models import OrderStatus
 from app.orders.router import router as orders_router
 from app.orders.sweeper import run_sweeper
@@ -93,6 +95,8 @@ def _metrics_registry(settings: Settings) -> CollectorRegistry:
         metrics.ORDER_STATUS_CHANGES.labels(status=status)
     for limit in LimitName:
         metrics.THROTTLED.labels(limit=limit)
+    for email_status in EmailStatus:
+        metrics.EMAIL_OUTBOX.labels(status=email_status)
     return registry
 
 
@@ -109,11 +113,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.database_probe = database_probe(engine)
     app.state.throttle = Throttle.from_settings(settings)
     # Every worker runs one; the sweeper's advisory lock lets one sweep at a time.
-    sweeper = asyncio.create_task(run_sweeper(app.state.sessionmaker, settings))
+    background = [asyncio.create_task(run_sweeper(app.state.sessionmaker, settings))]
+    # Likewise a sender per worker, when there is a mail server; row locks share the work.
+    if settings.email_enabled:
+        background.append(asyncio.create_task(run_sender(app.state.sessionmaker, settings)))
     yield
-    sweeper.cancel()
-    with suppress(asyncio.CancelledError):
-        await sweeper
+    for task in background:
+        task.cancel()
+    for task in background:
+        with suppress(asyncio.CancelledError):
+            await task
     await app.state.database_probe.cache_close()
     await app.state.throttle.close()
     await engine.dispose()

@@ -1,6 +1,8 @@
 """Every ORM model, imported once so `Base.metadata` knows all tables (Alembic, tests)."""
 
+from app.auth.models import PasswordResetToken
 from app.core.database import Base
+from app.email.models import OutboxEmail
 from app.orders.models import IdempotencyKey, Order, OrderItem, OrderStatusHistory
 from app.products.models import Product
 from app.refresh_tokens.models import RefreshToken
@@ -12,6 +14,8 @@ __all__ = [
     "Order",
     "OrderItem",
     "OrderStatusHistory",
+    "OutboxEmail",
+    "PasswordResetToken",
     "Product",
     "RefreshToken",
     "User",

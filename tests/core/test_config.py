@@ -56,6 +56,48 @@ def test_production_refuses_each_unsafe_variable(overrides: dict[str, Any], vari
     assert problems[0].startswith(f"{variable}:")
 
 
+MAIL = {
+    "SMTP_HOST": "smtp.mail.example",
+    "SMTP_FROM": "Shop <no-reply@shop.example>",
+    "PUBLIC_URL": "https://shop.example",
+}
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "::1"])
+def test_production_sends_mail_in_the_clear_only_to_a_relay_on_its_host(host: str) -> None:
+    settings = _production(**{**MAIL, "SMTP_HOST": host, "SMTP_SECURITY": "none"})
+    assert settings.email_enabled
+
+
+@pytest.mark.parametrize(
+    ("overrides", "variable"),
+    [
+        ({"SMTP_SECURITY": "none"}, "SMTP_SECURITY"),
+        ({"SMTP_SECURITY": "none", "SMTP_HOST": "127.0.0.1.mail.example"}, "SMTP_SECURITY"),
+        ({"PUBLIC_URL": None}, "PUBLIC_URL"),
+        ({"SMTP_FROM": None}, "SMTP_FROM"),
+        ({"SMTP_USERNAME": "shop"}, "SMTP_USERNAME, SMTP_PASSWORD"),
+    ],
+)
+def test_production_refuses_unsafe_or_incomplete_mail_settings(
+    overrides: dict[str, Any], variable: str
+) -> None:
+    problems = _production_problems(**{**MAIL, **overrides})
+    assert [problem.split(":")[0] for problem in problems] == [variable]
+
+
+def test_mail_is_off_without_an_smtp_host_and_its_links_go_to_the_dev_spa() -> None:
+    settings = load_settings(_env_file=None)
+    assert not settings.email_enabled
+    assert settings.SMTP_PORT == 587
+    assert settings.SMTP_SECURITY == "starttls"
+    assert settings.PASSWORD_RESET_TOKEN_MINUTES == 30
+    assert settings.public_url == "http://127.0.0.1:3000"
+    assert load_settings(_env_file=None, PUBLIC_URL="https://shop.example/").public_url == (
+        "https://shop.example"
+    )
+
+
 def test_production_refuses_a_missing_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(SettingsError) as raised:

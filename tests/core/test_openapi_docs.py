@@ -16,6 +16,8 @@ BODY_ROUTES = [
     ("post", "/api/auth/refresh"),
     ("post", "/api/auth/logout"),
     ("post", "/api/auth/register"),
+    ("post", "/api/auth/password-reset"),
+    ("post", "/api/auth/password-reset/confirm"),
     ("patch", "/api/users/me"),
     ("post", "/api/users/me/password"),
     ("post", "/api/users"),

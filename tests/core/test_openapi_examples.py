@@ -6,7 +6,7 @@ product it orders) has been created."""
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from helpers import assert_ok
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.models import PasswordResetToken
 from app.refresh_tokens import service as refresh_tokens
 from app.refresh_tokens.models import RefreshToken
 from app.users.models import UserRole
@@ -86,6 +87,20 @@ async def _the_refresh_token(shop: Shop, example: Example) -> Call:
     return Call()
 
 
+async def _the_reset_token(shop: Shop, example: Example) -> Call:
+    user = await shop.make_user()
+    shop.session.add(
+        PasswordResetToken(
+            user_id=user.id,
+            # Stored as its SHA-256, as the password reset stores the tokens it mails.
+            token_hash=hashlib.sha256(example["token"].encode()).hexdigest(),
+            expires_at=datetime.now(UTC) + timedelta(minutes=30),
+        )
+    )
+    await shop.session.commit()
+    return Call()
+
+
 async def _a_customer_to_manage(shop: Shop, example: Example) -> Call:
     customer = await shop.make_user()
     return Call((await _admin(shop, example)).headers, {"user_id": customer.id})
@@ -126,6 +141,9 @@ ARRANGEMENTS: dict[str, Arrangement] = {
     "refresh_tokens": _the_refresh_token,
     "logout": _the_refresh_token,
     "register": _anyone,
+    # Answered alike whether or not an account has the address.
+    "request_password_reset": _anyone,
+    "confirm_password_reset": _the_reset_token,
     "update_me": _customer,
     "change_my_password": _the_account_with_the_current_password,
     "create_user": _admin,

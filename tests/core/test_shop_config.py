@@ -18,6 +18,7 @@ async def test_the_shop_config_is_public_and_cacheable(
         "business_timezone": "Asia/Shanghai",
         "allow_registration": True,
         "require_shipping_address": True,
+        "password_reset": False,
     }
     assert response.headers["Cache-Control"] == "public, max-age=60"
 
@@ -28,6 +29,8 @@ async def test_the_shop_config_follows_the_settings(serve: Serve) -> None:
         BUSINESS_TIMEZONE="Europe/Paris",
         ALLOW_REGISTRATION=False,
         ORDERS_REQUIRE_SHIPPING_ADDRESS=False,
+        SMTP_HOST="127.0.0.1",
+        SMTP_FROM="shop@example.com",
     ) as client:
         response = await client.get(CONFIG_URL)
 
@@ -36,6 +39,7 @@ async def test_the_shop_config_follows_the_settings(serve: Serve) -> None:
         "business_timezone": "Europe/Paris",
         "allow_registration": False,
         "require_shipping_address": False,
+        "password_reset": True,
     }
 
 

@@ -107,6 +107,8 @@ REFUSES_SOME_VALID_INPUT = {
     "read_top_products": "422",
     # A current password that isn't the caller's.
     "change_my_password": "400",
+    # A reset token nobody was mailed.
+    "confirm_password_reset": "400",
     # A name or email taken; both also count towards limits per address or user (429).
     "register": "409",
     "update_me": "409",

@@ -1,4 +1,6 @@
-from app.core.errors import Forbidden, TooManyRequests, Unauthorized
+from http import HTTPStatus
+
+from app.core.errors import AppError, Forbidden, TooManyRequests, Unauthorized
 
 
 class InvalidCredentials(Unauthorized):
@@ -41,3 +43,16 @@ class TooManyRegistrations(TooManyRequests):
     code = "too_many_registrations"
     detail = "Too many registrations from this address; try again later"
     remedy = "Wait `retry_after` seconds before registering again."
+
+
+class InvalidResetToken(AppError):
+    status_code = HTTPStatus.BAD_REQUEST
+    code = "invalid_reset_token"
+    detail = "This password-reset link is invalid, expired, already used or replaced by a newer one"
+    remedy = "Ask for a new link (`POST /api/auth/password-reset`) and use the latest one."
+
+
+class TooManyPasswordResets(TooManyRequests):
+    code = "too_many_password_resets"
+    detail = "Too many password-reset requests; try again later"
+    remedy = "Wait `retry_after` seconds; a link already sent stays valid until it expires."

@@ -1,18 +1,30 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Depends, Form, Response, status
+from fastapi import APIRouter, Cookie, Depends, Form, Header, Response, status
 
-from app.auth import service
+from app.auth import password_reset, service
 from app.auth.exceptions import (
     InvalidCredentials,
     InvalidRefreshToken,
+    InvalidResetToken,
     RefreshTokenMissing,
     RefreshTokenReused,
     RegistrationClosed,
     TooManyLoginAttempts,
+    TooManyPasswordResets,
     TooManyRegistrations,
 )
-from app.auth.schemas import AccessToken, LoginRequest, PasswordForm, RefreshRequest, TokenPair
+from app.auth.reset_mail import preferred_language
+from app.auth.schemas import (
+    AccessToken,
+    LoginRequest,
+    PasswordForm,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    PasswordResetRequested,
+    RefreshRequest,
+    TokenPair,
+)
 from app.core.config import Settings
 from app.core.dependencies import ClientAddressDep, SessionDep, SettingsDep, ThrottleDep
 from app.core.error_docs import errors
@@ -182,3 +194,41 @@ async def register(
     return UserPublic.of(
         user, permissions=users_service.permissions(actor=user, target=user, settings=settings)
     )
+
+
+@router.post(
+    "/password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=errors(TooManyPasswordResets, RateLimited),
+)
+async def request_password_reset(
+    data: PasswordResetRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    throttle: ThrottleDep,
+    client_address: ClientAddressDep,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> PasswordResetRequested:
+    """Mail a link to reset the password of the active account with this address, in the
+    language `Accept-Language` prefers (English or Chinese). The answer is the same whether
+    or not such an account exists; a few requests an hour per client and per address."""
+    await password_reset.request_reset(
+        session,
+        email=data.email,
+        language=preferred_language(accept_language),
+        client_ip=client_address,
+        throttle=throttle,
+        settings=settings,
+    )
+    return PasswordResetRequested()
+
+
+@router.post(
+    "/password-reset/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(InvalidResetToken, RateLimited),
+)
+async def confirm_password_reset(data: PasswordResetConfirm, session: SessionDep) -> None:
+    """Set a new password with the token of a reset mail; the token is used up, and every
+    session of the account ends (sign in again)."""
+    await password_reset.confirm_reset(session, token=data.token, new_password=data.new_password)

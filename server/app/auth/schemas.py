@@ -1,8 +1,15 @@
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictBool, StringConstraints
+from pydantic import EmailStr, Field, StrictBool, StringConstraints
 
-from app.core.schemas import InputModel, LoginName, OutputModel, RequestModel, example_body
+from app.core.schemas import (
+    InputModel,
+    LoginName,
+    OutputModel,
+    Password,
+    RequestModel,
+    example_body,
+)
 from app.users.schemas import EXAMPLE_PASSWORD, EXAMPLE_USERNAME
 
 # Long enough for any real credential, short enough that nobody hashes a megabyte.
@@ -57,3 +64,30 @@ class TokenPair(AccessToken):
 
     def without_refresh_token(self) -> AccessToken:
         return AccessToken.model_validate(self.model_dump(exclude={"refresh_token"}))
+
+
+# The reset token of the example arrangement (tests/core/test_openapi_examples.py).
+EXAMPLE_RESET_TOKEN = "Zr8Qm2VxK7pL4nT9wB1cY6hJ3fD0gAeUoI5sWlE-xNk"  # noqa: S105
+
+
+class PasswordResetRequest(InputModel):
+    model_config = example_body({"email": "mei.chen@example.com"})
+
+    email: EmailStr
+
+
+class PasswordResetRequested(OutputModel):
+    """The same answer whether or not an account has the address."""
+
+    detail: str = (
+        "If an active account has this address, a link to reset its password is on its way."
+    )
+
+
+class PasswordResetConfirm(InputModel):
+    model_config = example_body(
+        {"token": EXAMPLE_RESET_TOKEN, "new_password": "staple-battery-horse-correct"}
+    )
+
+    token: CredentialText = Field(description="The `token` of the link in the reset mail")
+    new_password: Password

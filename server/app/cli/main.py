@@ -28,6 +28,8 @@ from app.cli import cleanup, seed
 from app.core.config import Settings, SettingsError, load_settings
 from app.core.database import create_engine, create_sessionmaker
 from app.core.errors import AppError
+from app.email import service as outbox
+from app.email.models import OutboxEmail
 from app.products import spreadsheet
 from app.products.exceptions import ImportRowsInvalid
 from app.products.schemas import ImportAction, ImportReport
@@ -388,3 +390,35 @@ def _print_import_report(report: ImportReport) -> None:
     else:
         summary = f"Created {created}, updated {updated}, left {unchanged} unchanged."
     console.print(summary)
+
+
+@app.command("outbox")
+def outbox_command(
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Send failed mails again, from attempt one")
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, help="Mails listed at most")] = 100,
+) -> None:
+    """List the mails not sent yet (pending or failed), oldest first; with --retry-failed,
+    put the failed ones back in line first."""
+
+    async def work(engine: AsyncEngine) -> tuple[int, list[OutboxEmail]]:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            retried = await outbox.retry_failed(session) if retry_failed else 0
+            return retried, await outbox.list_unsent(session, limit=limit)
+
+    retried, unsent = _on_database(work)
+    if retry_failed:
+        console.print(f"{retried} failed {'mail' if retried == 1 else 'mails'} back in line.")
+    table = Table("Id", "To", "Subject", "Status", "Attempts", "Next attempt", "Last error")
+    for email in unsent:
+        table.add_row(
+            str(email.id),
+            email.recipient,
+            email.subject,
+            email.status.value,
+            str(email.attempts),
+            email.next_attempt_at.isoformat(timespec="seconds"),
+            email.last_error or "",
+        )
+    console.print(table if unsent else "No mail waiting: everything was sent.")

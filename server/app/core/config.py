@@ -1,5 +1,6 @@
 """Settings from the environment and `.env`, validated once at start-up."""
 
+import ipaddress
 import json
 import os
 import secrets
@@ -55,6 +56,8 @@ PLACEHOLDER_SECRETS = frozenset(
 # Development only: production refuses it (see the validator below).
 DEV_SUPERUSER_PASSWORD = "admin123"  # noqa: S105
 MIN_SECRET_KEY_LENGTH = 32
+# Where `make dev` serves the SPA: the links in mails when PUBLIC_URL is unset outside production.
+DEV_PUBLIC_URL = "http://127.0.0.1:3000"
 MIN_PRODUCTION_SUPERUSER_PASSWORD_LENGTH = 12
 
 
@@ -62,6 +65,24 @@ class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
     PRODUCTION = "production"
+
+
+class SmtpSecurity(StrEnum):
+    """How the connection to SMTP_HOST is protected: STARTTLS after connecting (port 587),
+    TLS from the start (port 465), or nothing (a relay on the same host)."""
+
+    STARTTLS = "starttls"
+    SSL = "ssl"
+    NONE = "none"
+
+
+def _is_local_host(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class SettingsError(Exception):
@@ -208,6 +229,24 @@ class Settings(BaseSettings):
     # for shops that only hand goods over the counter.
     ORDERS_REQUIRE_SHIPPING_ADDRESS: bool = True
 
+    # --- Email: password resets, sent through the outbox (app/email) ---
+    # Unset: no mail is sent, and GET /api/config tells the SPA to hide "Forgot password?".
+    SMTP_HOST: str | None = None
+    SMTP_PORT: int = Field(default=587, ge=1, le=65535)
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: SecretStr | None = None
+    # The sender, `Shop <no-reply@shop.example>` or a bare address; needed with SMTP_HOST.
+    SMTP_FROM: str | None = None
+    SMTP_SECURITY: SmtpSecurity = SmtpSecurity.STARTTLS
+    # The site's address as customers reach it, for the links in mails; needed in production
+    # with SMTP_HOST. Unset elsewhere: `make dev`'s SPA.
+    PUBLIC_URL: AnyHttpUrl | None = None
+    PASSWORD_RESET_TOKEN_MINUTES: int = Field(default=30, ge=1)
+    # Tries per mail before it is marked failed (`python -m app.cli outbox --retry-failed`).
+    EMAIL_MAX_ATTEMPTS: int = Field(default=8, ge=1)
+    # How often each worker's sender looks for mail that is due.
+    EMAIL_POLL_INTERVAL_SECONDS: float = Field(default=5, gt=0)
+
     # The commit the image was built from (its GIT_COMMIT build argument), which
     # `order_system_build_info` shows.
     GIT_COMMIT: str = Field(default="unknown", pattern=r"^[0-9A-Za-z._-]{1,64}$")
@@ -267,6 +306,14 @@ class Settings(BaseSettings):
         return parse(self.ORDER_RATE_LIMIT)
 
     @property
+    def email_enabled(self) -> bool:
+        return bool(self.SMTP_HOST)
+
+    @property
+    def public_url(self) -> str:
+        return str(self.PUBLIC_URL or DEV_PUBLIC_URL).rstrip("/")
+
+    @property
     def cors_origins(self) -> list[str]:
         return [str(origin).rstrip("/") for origin in self.BACKEND_CORS_ORIGINS]
 
@@ -299,6 +346,29 @@ class Settings(BaseSettings):
             )
         if self.is_production and self.DEBUG:
             problems.append("DEBUG: must be false in production")
+        problems.extend(self._email_problems())
+        return problems
+
+    def _email_problems(self) -> list[str]:
+        if not self.SMTP_HOST:
+            return []
+        problems = []
+        if not self.SMTP_FROM:
+            problems.append("SMTP_FROM: must be set when SMTP_HOST is (the mails' sender)")
+        if (self.SMTP_USERNAME is None) != (self.SMTP_PASSWORD is None):
+            problems.append("SMTP_USERNAME, SMTP_PASSWORD: set both or neither")
+        if self.is_production and self.PUBLIC_URL is None:
+            problems.append("PUBLIC_URL: must be set in production, for the links in mails")
+        if (
+            self.is_production
+            and self.SMTP_SECURITY is SmtpSecurity.NONE
+            and not _is_local_host(self.SMTP_HOST)
+        ):
+            # Passwords and reset links would cross the network in the clear.
+            problems.append(
+                "SMTP_SECURITY: `none` is allowed in production only for a relay on this "
+                "host (localhost, 127.0.0.1, ::1): use `starttls` or `ssl`"
+            )
         return problems
 
 

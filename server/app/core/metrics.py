@@ -76,6 +76,15 @@ SWEEPER_LAST_RUN = Gauge(
     registry=None,
     multiprocess_mode="max",
 )
+# Every worker's sender counts the whole outbox: the latest count is the answer.
+EMAIL_OUTBOX = Gauge(
+    "order_system_email_outbox",
+    "Mails in the outbox by `status`: pending (to send or to retry), sent (kept a week), "
+    "failed (out of attempts, see `python -m app.cli outbox`).",
+    ["status"],
+    registry=None,
+    multiprocess_mode="mostrecent",
+)
 
 APPLICATION_METRICS = (
     BUILD_INFO,
@@ -88,6 +97,7 @@ APPLICATION_METRICS = (
     DB_POOL_WAITING,
     SWEEPER_BACKLOG,
     SWEEPER_LAST_RUN,
+    EMAIL_OUTBOX,
 )
 _ON_COMMIT = "metrics_counted_on_commit"
 

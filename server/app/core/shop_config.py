@@ -1,5 +1,6 @@
 """What every client needs to know about the shop before anything else: its currency, its
-clock and whether it takes sign-ups. Public, and only what the settings make public."""
+clock, whether it takes sign-ups and whether it can mail a password reset. Public, and only
+what the settings make public."""
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
@@ -24,16 +25,21 @@ class ShopConfig(BaseModel):
         description="Whether an order needs a shipping address (its own or the customer's "
         "default); false in a shop that hands goods over the counter"
     )
+    password_reset: bool = Field(
+        description="Whether the shop sends mail, so that a forgotten password can be reset by "
+        'email (`POST /api/auth/password-reset`); without it, hide "Forgot password?"'
+    )
 
 
 @router.get("")
 async def read_shop_config(settings: SettingsDep, response: Response) -> ShopConfig:
-    """The shop's currency, time zone, sign-up policy and whether orders need a shipping
-    address, for any client, signed in or not."""
+    """The shop's currency, time zone, sign-up policy, whether orders need a shipping
+    address and whether it sends password resets, for any client, signed in or not."""
     response.headers["Cache-Control"] = CACHE_CONTROL
     return ShopConfig(
         currency=settings.CURRENCY,
         business_timezone=settings.BUSINESS_TIMEZONE,
         allow_registration=settings.ALLOW_REGISTRATION,
         require_shipping_address=settings.ORDERS_REQUIRE_SHIPPING_ADDRESS,
+        password_reset=settings.email_enabled,
     )

@@ -43,6 +43,7 @@ class LimitName(StrEnum):
     REGISTRATION = "registration"
     PASSWORD = "password"  # noqa: S105  (the limit on password checks, no password)
     EMAIL_CHANGE = "email_change"
+    PASSWORD_RESET = "password_reset"  # noqa: S105  (the limit on reset requests, no password)
     ORDERS = "orders"
 
 

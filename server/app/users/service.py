@@ -92,6 +92,10 @@ async def find_by_username(session: AsyncSession, username: str) -> User | None:
     )
 
 
+async def find_by_email(session: AsyncSession, email: str) -> User | None:
+    return await session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+
+
 async def list_users(session: AsyncSession, params: UserListParams) -> PageResult[User]:
     statement = select(User)
     if params.search:
