@@ -161,8 +161,8 @@ export interface paths {
         };
         /**
          * Read Shop Config
-         * @description The shop's currency, time zone, sign-up policy and password resets, for any client,
-         *     signed in or not.
+         * @description The shop's currency, time zone, sign-up policy, whether orders need a shipping
+         *     address and whether it sends password resets, for any client, signed in or not.
          */
         get: operations["read_shop_config"];
         put?: never;
@@ -210,7 +210,10 @@ export interface paths {
         put?: never;
         /**
          * Create Order
-         * @description Place an order at today's prices; the stock is taken in the same transaction.
+         * @description Place an order at today's prices; the stock is taken in the same transaction. It
+         *     ships to `shipping_address`, or to your default one when left out; with neither, a 422
+         *     names `shipping_address` (unless the shop runs with `ORDERS_REQUIRE_SHIPPING_ADDRESS`
+         *     off). The order keeps its own copy of the address.
          *
          *     Customers hold at most `MAX_PENDING_ORDERS_PER_USER` pending orders (409
          *     `too_many_pending_orders`), and everyone places at most `ORDER_RATE_LIMIT` (429
@@ -239,7 +242,8 @@ export interface paths {
          *     its own along the workflow of `PATCH /api/orders/{order_id}/status`; the answer has one
          *     result per id, in the order given: the order moved, or the `code` and `detail` of the
          *     error its single change would have answered (`order_not_found`,
-         *     `invalid_status_transition`).
+         *     `invalid_status_transition`). A `carrier` and `tracking_number` given with `shipped`
+         *     go on every order moved.
          */
         post: operations["change_order_statuses"];
         delete?: never;
@@ -260,6 +264,31 @@ export interface paths {
          * @description An order by its number (`ORD-20261123-000042`): your own, or anyone's for admins.
          */
         get: operations["read_order_by_number"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Orders
+         * @description The orders the list's filters and `sort` find, every one of them, as CSV for a
+         *     spreadsheet; admins only. A row per order, or with `rows=lines` a row per order line.
+         *     UTF-8 with a byte order mark and CRLF line ends (Excel reads Chinese text right), headers
+         *     in English or, with `lang=zh-CN`, Chinese; times in BUSINESS_TIMEZONE, amounts as plain
+         *     decimals, text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) prefixed
+         *     with `'`. Streamed from one snapshot of the database, however many orders match.
+         */
+        get: operations["export_orders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -346,7 +375,9 @@ export interface paths {
         /**
          * Change Order Status
          * @description Move an order on; admins only. pending → paid | cancelled, paid → shipped |
-         *     cancelled, shipped → completed; a cancellation restocks.
+         *     cancelled, shipped → completed; a cancellation restocks. A change to `shipped` may give
+         *     the `carrier` and `tracking_number`, which the order and its history then show; any
+         *     other change that gives them is a 422.
          */
         patch: operations["change_order_status"];
         trace?: never;
@@ -370,6 +401,52 @@ export interface paths {
          * @description Add a product to the catalogue; admins only. SKUs are unique whatever their case.
          */
         post: operations["create_product"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/products/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Products
+         * @description Every product the list's filters pick (all but archived ones by default), as CSV for
+         *     Excel: UTF-8 with a BOM, CRLF, headers in `lang`, text that would run as a formula
+         *     neutralised with a leading `'`. Its columns are the import's: it imports back unchanged.
+         *     Admins only.
+         */
+        get: operations["export_products"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/products/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Products
+         * @description Create or update a product per row, by SKU (any case), with the rules of
+         *     `POST /api/products`; admins only. All or nothing: a row with an error is a 422
+         *     `import_rows_invalid` with the report of every row, and nothing is written. The stock
+         *     column sets the stock on hand, under the row locks that orders take.
+         */
+        post: operations["import_products"];
         delete?: never;
         options?: never;
         head?: never;
@@ -531,8 +608,8 @@ export interface paths {
         head?: never;
         /**
          * Update Me
-         * @description Change your own email or full name, for any signed-in user; a few email changes an
-         *     hour. Role, status and password change elsewhere.
+         * @description Change your own email, full name or default shipping address, for any signed-in
+         *     user; a few email changes an hour. Role, status and password change elsewhere.
          */
         patch: operations["update_me"];
         trace?: never;
@@ -663,6 +740,16 @@ export interface components {
             /** Detail */
             detail: string;
         };
+        /** Body_import_products */
+        Body_import_products: {
+            /**
+             * File
+             * @description A CSV file (UTF-8, with or without a BOM) or an Excel workbook (.xlsx, its first sheet) with the export's columns, in English or Chinese
+             * @example sku,name,description,price,stock_quantity,status
+             *     KIT-TEAPOT-012,"Stoneware Teapot, 1.2 l",Glazed stoneware with a steel infuser.,34.90,25,active
+             */
+            file: string;
+        };
         /**
          * CannotChangeOwnAccessBody
          * @description 409 `cannot_change_own_access`: You can't change your own role or active state
@@ -725,6 +812,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** @description Where your orders ship when they name no address; the checkout starts from it */
+            default_shipping_address: components["schemas"]["ShippingAddress"] | null;
             /** Email */
             email: string;
             /** Full Name */
@@ -854,6 +943,11 @@ export interface components {
             detail: string;
         };
         /**
+         * ExportRows
+         * @enum {string}
+         */
+        ExportRows: "orders" | "lines";
+        /**
          * FirstSuperuserProtectedBody
          * @description 409 `first_superuser_protected`: The first superuser can't be deleted, deactivated or demoted
          */
@@ -891,6 +985,166 @@ export interface components {
             code: "idempotency_key_reused";
             /** Detail */
             detail: string;
+        };
+        /**
+         * ImportAction
+         * @enum {string}
+         */
+        ImportAction: "create" | "update" | "unchanged" | "error";
+        /**
+         * ImportColumnsInvalidBody
+         * @description 422 `import_columns_invalid`: The header row doesn't have the columns an import takes
+         */
+        ImportColumnsInvalidBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "import_columns_invalid";
+            /** Detail */
+            detail: string;
+            /**
+             * Duplicated
+             * @description Columns the file has more than once
+             */
+            duplicated: string[];
+            /**
+             * Missing
+             * @description Columns the file lacks
+             */
+            missing: string[];
+            /**
+             * Unknown
+             * @description Headers no column has
+             */
+            unknown: string[];
+        };
+        /**
+         * ImportFileNotUtf8Body
+         * @description 422 `import_file_not_utf8`: The CSV file is not UTF-8 text
+         */
+        ImportFileNotUtf8Body: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "import_file_not_utf8";
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * ImportFileTooLargeBody
+         * @description 413 `import_file_too_large`: The file is larger than an import takes
+         */
+        ImportFileTooLargeBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "import_file_too_large";
+            /** Detail */
+            detail: string;
+            /** Max Bytes */
+            max_bytes: number;
+        };
+        /**
+         * ImportFileUnreadableBody
+         * @description 422 `import_file_unreadable`: The file is neither a CSV file nor an Excel workbook (.xlsx)
+         */
+        ImportFileUnreadableBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "import_file_unreadable";
+            /** Detail */
+            detail: string;
+        };
+        /** ImportProblem */
+        ImportProblem: {
+            /**
+             * Field
+             * @description The column, as the export names it in English
+             */
+            field: string;
+            /** Message */
+            message: string;
+        };
+        /**
+         * ImportReport
+         * @description What an import did, or would do (`dry_run`), row by row.
+         */
+        ImportReport: {
+            /** Created */
+            created: number;
+            /** Dry Run */
+            dry_run: boolean;
+            /** Errors */
+            errors: number;
+            /** Rows */
+            rows: components["schemas"]["ImportRow"][];
+            /** Unchanged */
+            unchanged: number;
+            /** Updated */
+            updated: number;
+        };
+        /** ImportRow */
+        ImportRow: {
+            action: components["schemas"]["ImportAction"];
+            /**
+             * Changed
+             * @description The columns an update changes
+             */
+            changed: string[];
+            /** Errors */
+            errors: components["schemas"]["ImportProblem"][];
+            /**
+             * Row
+             * @description As a spreadsheet numbers it: the header is row 1
+             */
+            row: number;
+            /** Sku */
+            sku: string | null;
+        };
+        /**
+         * ImportRowsInvalidBody
+         * @description 422 `import_rows_invalid`: Some rows can't be imported; nothing was imported
+         */
+        ImportRowsInvalidBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "import_rows_invalid";
+            /** Created */
+            created: number;
+            /** Detail */
+            detail: string;
+            /** Dry Run */
+            dry_run: boolean;
+            /** Errors */
+            errors: number;
+            /** Rows */
+            rows: components["schemas"]["ImportRow"][];
+            /** Unchanged */
+            unchanged: number;
+            /** Updated */
+            updated: number;
+        };
+        /**
+         * ImportTooManyRowsBody
+         * @description 422 `import_too_many_rows`: The file has more rows than an import takes
+         */
+        ImportTooManyRowsBody: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "import_too_many_rows";
+            /** Detail */
+            detail: string;
+            /** Max Rows */
+            max_rows: number;
         };
         /**
          * IncorrectPasswordBody
@@ -1069,6 +1323,7 @@ export interface components {
         /**
          * OrderBulkStatusChange
          * @example {
+         *       "carrier": "SF Express",
          *       "ids": [
          *         1,
          *         2,
@@ -1079,11 +1334,21 @@ export interface components {
          */
         OrderBulkStatusChange: {
             /**
+             * Carrier
+             * @description With status `shipped` only: who carries the parcel
+             */
+            carrier?: string | null;
+            /**
              * Ids
              * @description 1 to 100 order ids, each once
              */
             ids: number[];
             status: components["schemas"]["OrderStatus"];
+            /**
+             * Tracking Number
+             * @description With status `shipped` only: the carrier's parcel number
+             */
+            tracking_number?: string | null;
         };
         /** OrderChanged */
         OrderChanged: {
@@ -1105,7 +1370,17 @@ export interface components {
          *           "quantity": 2
          *         }
          *       ],
-         *       "note": "Please leave at the front door."
+         *       "note": "Please leave at the front door.",
+         *       "shipping_address": {
+         *         "city": "Shanghai",
+         *         "country": "CN",
+         *         "line1": "88 Century Avenue",
+         *         "line2": "Floor 12",
+         *         "phone": "+86 21 5555 0100",
+         *         "postal_code": "200120",
+         *         "recipient": "Alice Martin",
+         *         "region": "Shanghai"
+         *       }
          *     }
          */
         OrderCreate: {
@@ -1113,6 +1388,8 @@ export interface components {
             items: components["schemas"]["OrderLineInput"][];
             /** Note */
             note?: string | null;
+            /** @description Where to ship the order; the order keeps this copy. Left out (or null): your `default_shipping_address`. With neither, the order is refused (422 naming `shipping_address`) unless the shop runs with `ORDERS_REQUIRE_SHIPPING_ADDRESS` off. */
+            shipping_address?: components["schemas"]["ShippingAddress"] | null;
         };
         /** OrderItemPublic */
         OrderItemPublic: {
@@ -1183,6 +1460,11 @@ export interface components {
              */
             allowed_transitions: components["schemas"]["OrderStatus"][];
             /**
+             * Carrier
+             * @description Given when the order was marked shipped
+             */
+            carrier: string | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -1195,12 +1477,19 @@ export interface components {
             note: string | null;
             /** Order Number */
             order_number: string;
+            /** @description A copy taken when the order was placed */
+            shipping_address: components["schemas"]["ShippingAddress"] | null;
             status: components["schemas"]["OrderStatus"];
             /**
              * Total Amount
              * @example 19.90
              */
             total_amount: string;
+            /**
+             * Tracking Number
+             * @description Given when the order was marked shipped
+             */
+            tracking_number: string | null;
             /**
              * Updated At
              * Format: date-time
@@ -1217,14 +1506,31 @@ export interface components {
         /**
          * OrderStatusChange
          * @example {
-         *       "status": "paid"
+         *       "carrier": "SF Express",
+         *       "status": "shipped",
+         *       "tracking_number": "SF1234567890"
          *     }
          */
         OrderStatusChange: {
+            /**
+             * Carrier
+             * @description With status `shipped` only: who carries the parcel
+             */
+            carrier?: string | null;
             status: components["schemas"]["OrderStatus"];
+            /**
+             * Tracking Number
+             * @description With status `shipped` only: the carrier's parcel number
+             */
+            tracking_number?: string | null;
         };
         /** OrderStatusHistoryPublic */
         OrderStatusHistoryPublic: {
+            /**
+             * Carrier
+             * @description Given with a change to `shipped`
+             */
+            carrier: string | null;
             /**
              * Changed At
              * Format: date-time
@@ -1242,6 +1548,11 @@ export interface components {
              */
             reason: string | null;
             to_status: components["schemas"]["OrderStatus"];
+            /**
+             * Tracking Number
+             * @description Given with a change to `shipped`
+             */
+            tracking_number: string | null;
         };
         /** OrderStatusTotal */
         OrderStatusTotal: {
@@ -1646,6 +1957,34 @@ export interface components {
             /** Detail */
             detail: string;
         };
+        /**
+         * ShippingAddress
+         * @description Where a parcel goes. Text is trimmed; an optional field left blank is null.
+         */
+        ShippingAddress: {
+            /** City */
+            city: string;
+            /**
+             * Country
+             * @description ISO 3166-1 alpha-2, any case: `CN`, `fr`
+             */
+            country: string;
+            /** Line1 */
+            line1: string;
+            /** Line2 */
+            line2?: string | null;
+            /**
+             * Phone
+             * @description Digits, spaces, `( ) -` and a leading `+`; 6 digits at least
+             */
+            phone: string;
+            /** Postal Code */
+            postal_code?: string | null;
+            /** Recipient */
+            recipient: string;
+            /** Region */
+            region?: string | null;
+        };
         /** ShopConfig */
         ShopConfig: {
             /**
@@ -1668,6 +2007,11 @@ export interface components {
              * @description Whether the shop sends mail, so that a forgotten password can be reset by email (`POST /api/auth/password-reset`); without it, hide "Forgot password?"
              */
             password_reset: boolean;
+            /**
+             * Require Shipping Address
+             * @description Whether an order needs a shipping address (its own or the customer's default); false in a shop that hands goods over the counter
+             */
+            require_shipping_address: boolean;
         };
         /**
          * SkuTakenBody
@@ -2130,11 +2474,23 @@ export interface components {
         /**
          * UserUpdateMe
          * @example {
+         *       "default_shipping_address": {
+         *         "city": "Shanghai",
+         *         "country": "CN",
+         *         "line1": "88 Century Avenue",
+         *         "line2": "Floor 12",
+         *         "phone": "+86 21 5555 0100",
+         *         "postal_code": "200120",
+         *         "recipient": "Alice Martin",
+         *         "region": "Shanghai"
+         *       },
          *       "email": "alice.m@example.org",
          *       "full_name": "Alice Martin-Berg"
          *     }
          */
         UserUpdateMe: {
+            /** @description Where your orders ship when they name no address; null clears it. Orders already placed keep the address they were placed with. */
+            default_shipping_address?: components["schemas"]["ShippingAddress"] | null;
             /**
              * Email
              * Format: email
@@ -3480,6 +3836,113 @@ export interface operations {
             };
         };
     };
+    export_orders: {
+        parameters: {
+            query?: {
+                /** @description The end of the order number, at least 2 characters (`42`, `000042` or the whole `ORD-20261123-000042`, any case); admins also find orders whose customer's username or email contains it, any case */
+                search?: string | null;
+                status?: components["schemas"]["OrderStatus"] | null;
+                /** @description Inclusive lower bound; UTC unless it has an offset */
+                created_from?: string | null;
+                /** @description Exclusive upper bound; UTC unless it has an offset */
+                created_to?: string | null;
+                /** @description Admins only */
+                user_id?: number | null;
+                sort?: "created_at" | "-created_at" | "total_amount" | "-total_amount";
+                /** @description `orders`: a row per order; `lines`: a row per order line, its order's columns repeated on each */
+                rows?: components["schemas"]["ExportRows"];
+                /** @description The language of the header row */
+                lang?: "en" | "zh-CN";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, as an attachment named `orders-<business date>.csv` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
+                };
+            };
+            /** @description Forbidden: `admin_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRequiredBody"];
+                };
+            };
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
+                };
+            };
+        };
+    };
     read_order: {
         parameters: {
             query?: never;
@@ -4062,6 +4525,228 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
+                };
+            };
+        };
+    };
+    export_products: {
+        parameters: {
+            query?: {
+                /** @description Part of the name or SKU, any case */
+                search?: string | null;
+                /** @description Users only ever see active products; admins see all but archived ones unless they ask for a status */
+                status?: components["schemas"]["ProductStatus"] | null;
+                /** @description Inclusive */
+                min_price?: number | string | null;
+                /** @description Inclusive */
+                max_price?: number | string | null;
+                /** @description Only products with less stock than this */
+                low_stock?: number | null;
+                /** @description The language of the headers */
+                lang?: "en" | "zh-CN";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The products, one per row */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
+                };
+            };
+            /** @description Forbidden: `admin_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRequiredBody"];
+                };
+            };
+            /** @description Conflict: `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error`, `unstorable_value` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
+                };
+            };
+            /** @description Internal Server Error: `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+            /** @description Bad Gateway: `api_unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiUnavailableBody"];
+                };
+            };
+            /** @description Service Unavailable: `database_unavailable`, `database_busy` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUnavailableBody"] | components["schemas"]["DatabaseBusyBody"];
+                };
+            };
+            /** @description Gateway Timeout: `api_timeout` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTimeoutBody"];
+                };
+            };
+        };
+    };
+    import_products: {
+        parameters: {
+            query?: {
+                /** @description Only report what each row would do; write nothing */
+                dry_run?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_import_products"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description Bad Request: `bad_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BodyNotReadableBody"];
+                };
+            };
+            /** @description Unauthorized: `not_authenticated`, `invalid_token` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnauthorizedBody"] | components["schemas"]["InvalidTokenBody"];
+                };
+            };
+            /** @description Forbidden: `admin_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRequiredBody"];
+                };
+            };
+            /** @description Conflict: `sku_taken`, `concurrent_update`, `constraint_violation` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SkuTakenBody"] | components["schemas"]["ConcurrentUpdateBody"] | components["schemas"]["ConstraintViolationBody"];
+                };
+            };
+            /** @description Request Entity Too Large: `import_file_too_large`, `request_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportFileTooLargeBody"] | components["schemas"]["RequestTooLargeBody"];
+                };
+            };
+            /** @description Unprocessable Entity: `import_too_many_rows`, `import_file_unreadable`, `import_file_not_utf8`, `import_columns_invalid`, `import_rows_invalid`, `validation_error`, `unstorable_value` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportTooManyRowsBody"] | components["schemas"]["ImportFileUnreadableBody"] | components["schemas"]["ImportFileNotUtf8Body"] | components["schemas"]["ImportColumnsInvalidBody"] | components["schemas"]["ImportRowsInvalidBody"] | components["schemas"]["RequestInvalidBody"] | components["schemas"]["UnstorableValueBody"];
                 };
             };
             /** @description Internal Server Error: `internal_error` */
