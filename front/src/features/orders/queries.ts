@@ -4,7 +4,6 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { useApi } from "@/contexts/auth";
 import { unwrap, type Schemas } from "@/lib/api/client";
-import type { OrderStatus } from "@/lib/api/enums";
 import { ApiError } from "@/lib/api/errors";
 import { PAGE_SIZE } from "@/lib/queries";
 
