@@ -18,6 +18,7 @@ from helpers import (
     assert_ok,
     assert_unauthorized,
     async_retrying,
+    bearer,
     client_for,
     free_port,
     login,
@@ -161,6 +162,24 @@ async def test_a_link_of_a_deactivated_account_is_refused(reset_shop: ResetShop)
         await session.execute(update(User).where(User.username == "live5").values(is_active=False))
 
     assert_error(await confirm(client, token_of(mail)), 400, "invalid_reset_token")
+
+
+async def test_a_password_changed_another_way_since_the_mail_voids_its_link(
+    reset_shop: ResetShop,
+) -> None:
+    client = reset_shop.shop.client
+    await ask(client, "live6@example.com")
+    (mail,) = await reset_shop.mails_to("live6@example.com")
+    tokens = await sign_in(client, "live6")
+    changed = await client.post(
+        "/api/users/me/password",
+        json={"current_password": DEFAULT_PASSWORD, "new_password": "changed-in-the-profile"},
+        headers=bearer(tokens["access_token"]),
+    )
+    assert changed.status_code == 204, changed.text
+
+    assert_error(await confirm(client, token_of(mail)), 400, "invalid_reset_token")
+    await sign_in(client, "live6", "changed-in-the-profile")
 
 
 async def test_an_unknown_token_is_refused(reset_shop: ResetShop) -> None:

@@ -52,7 +52,11 @@ async def _store_token(
 ) -> None:
     """The user's token, replacing any earlier one in one statement, so two requests at
     once leave exactly one live token."""
-    values = {"token_hash": token_hash, "expires_at": datetime.now(UTC) + lifetime}
+    values = {
+        "token_hash": token_hash,
+        "expires_at": datetime.now(UTC) + lifetime,
+        "token_version": user.token_version,
+    }
     await session.execute(
         insert(PasswordResetToken)
         .values(user_id=user.id, **values)
@@ -99,17 +103,21 @@ async def confirm_reset(session: AsyncSession, *, token: str, new_password: str)
     """Set the new password of the token's user, who must still be active, and end every
     session of theirs; the token is used up. Deleting it is the check: of two requests with
     one token, one deletes it and the other finds nothing."""
-    user_id = await session.scalar(
-        delete(PasswordResetToken)
-        .where(
-            PasswordResetToken.token_hash == _digest(token),
-            PasswordResetToken.expires_at > func.now(),
+    used = (
+        await session.execute(
+            delete(PasswordResetToken)
+            .where(
+                PasswordResetToken.token_hash == _digest(token),
+                PasswordResetToken.expires_at > func.now(),
+            )
+            .returning(PasswordResetToken.user_id, PasswordResetToken.token_version)
         )
-        .returning(PasswordResetToken.user_id)
-    )
-    if user_id is None:
+    ).one_or_none()
+    if used is None:
         raise InvalidResetToken
+    user_id, token_version = used
     user = await session.get(User, user_id)
-    if user is None or not user.is_active:
+    # A password changed another way since the mail was sent voids its link.
+    if user is None or not user.is_active or user.token_version != token_version:
         raise InvalidResetToken
     await users_service.set_password(session, user_id=user_id, new_password=new_password)
