@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Enum, Index, MetaData, event, func
+from sqlalchemy import ColumnElement, DateTime, Enum, Index, MetaData, delete, event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -194,3 +194,19 @@ def create_snapshot_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[Asyn
         expire_on_commit=False,
         sync_session_class=ReadOnlySession,
     )
+
+
+async def delete_some(
+    session: AsyncSession,
+    id_column: InstrumentedAttribute[Any],
+    where: ColumnElement[bool],
+    *,
+    limit: int,
+) -> int:
+    """Delete up to `limit` rows matching `where`, chosen by their id, and return how many:
+    purges go in bounded batches, so no statement locks many rows for long."""
+    chosen = select(id_column).where(where).limit(limit).scalar_subquery()
+    deleted = await session.scalars(
+        delete(id_column.class_).where(id_column.in_(chosen)).returning(id_column)
+    )
+    return len(deleted.all())

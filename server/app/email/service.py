@@ -4,10 +4,11 @@ senders, retried with growing pauses, failed after EMAIL_MAX_ATTEMPTS, purged on
 from datetime import UTC, datetime, timedelta
 from email.utils import make_msgid, parseaddr
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
+from app.core.database import delete_some
 from app.email.models import EmailStatus, OutboxEmail
 
 # The pause after the first failed attempt, doubled after each next one, up to the cap.
@@ -123,17 +124,10 @@ async def retry_failed(session: AsyncSession) -> int:
 
 async def purge_sent(session: AsyncSession, *, limit: int) -> int:
     """Delete up to `limit` mails sent more than SENT_RETENTION ago; returns how many."""
-    old = (
-        select(OutboxEmail.id)
-        .where(
-            OutboxEmail.status == EmailStatus.SENT,
-            OutboxEmail.sent_at < func.now() - SENT_RETENTION,
-        )
-        .limit(limit)
+    return await delete_some(
+        session,
+        OutboxEmail.id,
+        (OutboxEmail.status == EmailStatus.SENT)
+        & (OutboxEmail.sent_at < func.now() - SENT_RETENTION),
+        limit=limit,
     )
-    deleted = await session.scalars(
-        delete(OutboxEmail)
-        .where(OutboxEmail.id.in_(old.scalar_subquery()))
-        .returning(OutboxEmail.id)
-    )
-    return len(deleted.all())

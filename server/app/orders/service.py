@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import metrics
+from app.core.database import delete_some
 from app.core.errors import InvalidField, RequestInvalid
 from app.core.pagination import (
     PageResult,
@@ -515,14 +516,9 @@ async def count_overdue_orders(session: AsyncSession, *, ttl: timedelta) -> int:
 
 async def purge_idempotency_keys(session: AsyncSession, *, limit: int) -> int:
     """Delete up to `limit` keys past IDEMPOTENCY_KEY_LIFETIME; returns how many."""
-    expired = (
-        select(IdempotencyKey.id)
-        .where(IdempotencyKey.created_at < func.now() - IDEMPOTENCY_KEY_LIFETIME)
-        .limit(limit)
+    return await delete_some(
+        session,
+        IdempotencyKey.id,
+        IdempotencyKey.created_at < func.now() - IDEMPOTENCY_KEY_LIFETIME,
+        limit=limit,
     )
-    purged = await session.scalars(
-        delete(IdempotencyKey)
-        .where(IdempotencyKey.id.in_(expired.scalar_subquery()))
-        .returning(IdempotencyKey.id)
-    )
-    return len(purged.all())

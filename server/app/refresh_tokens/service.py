@@ -6,9 +6,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.database import delete_some
 from app.refresh_tokens.models import RefreshToken
 
 
@@ -87,14 +88,9 @@ async def delete_ended(session: AsyncSession, *, limit: int) -> int:
     """Delete up to `limit` tokens that can never be traded again, expired or revoked;
     returns how many. Rotated tokens stay until they expire: presenting one again is how a
     stolen copy is detected."""
-    ended = (
-        select(RefreshToken.id)
-        .where((RefreshToken.expires_at <= func.now()) | RefreshToken.revoked_at.is_not(None))
-        .limit(limit)
+    return await delete_some(
+        session,
+        RefreshToken.id,
+        (RefreshToken.expires_at <= func.now()) | RefreshToken.revoked_at.is_not(None),
+        limit=limit,
     )
-    deleted = await session.scalars(
-        delete(RefreshToken)
-        .where(RefreshToken.id.in_(ended.scalar_subquery()))
-        .returning(RefreshToken.id)
-    )
-    return len(deleted.all())
