@@ -323,13 +323,12 @@ image_count() {
 # ("image is in use by a container"), after the image itself is gone; the next pass leaves
 # that parent alone, as it should.
 prune_images() {
-	local before after
-	before=$(image_count)
+	local count previous=""
 	until docker image prune --force --filter "until=${1}h"; do
-		after=$(image_count)
-		((after < before)) || die "docker image prune failed and freed nothing"
+		count=$(image_count)
+		[[ $count != "$previous" ]] || die "docker image prune failed twice with $count images left"
 		log "  (an image a container still holds was left; pruning the rest)"
-		before=$after
+		previous=$count
 	done
 }
 

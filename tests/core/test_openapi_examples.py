@@ -95,6 +95,7 @@ async def _the_reset_token(shop: Shop, example: Example) -> Call:
             # Stored as its SHA-256, as the password reset stores the tokens it mails.
             token_hash=hashlib.sha256(example["token"].encode()).hexdigest(),
             expires_at=datetime.now(UTC) + timedelta(minutes=30),
+            token_version=user.token_version,
         )
     )
     await shop.session.commit()

@@ -518,6 +518,26 @@ def test_an_unreachable_daemon_stops_it_before_anything_is_removed(host: Host) -
     assert tree_digest(host.docker_root) == before
 
 
+def test_an_image_prune_that_keeps_failing_with_nothing_freed_stops_the_run(host: Host) -> None:
+    """A failed pass is tried again only while it freed something (podman's in-use parent);
+    failing twice with as many images left is an error, and nothing after it runs."""
+    host.toolbox.state["fail"] = ["image prune"]
+    host.toolbox.save()
+
+    outcome = host.run("--prune", "--days", "7")
+
+    assert outcome.code == 1
+    assert "docker image prune failed twice with" in outcome.stderr
+    assert [call[:2] for call in host.calls()] == [
+        ["system", "df"],
+        ["container", "prune"],
+        ["image", "prune"],
+        ["image", "ls"],
+        ["image", "prune"],
+        ["image", "ls"],
+    ]
+
+
 # --- A member of the docker group, not root ------------------------------------------------
 
 

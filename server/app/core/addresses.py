@@ -15,10 +15,11 @@ _PHONE = r"^\+?[0-9 ()-]+$"
 _DIGIT = re.compile(r"[0-9]")
 
 
-# Printed on a parcel label: one line each.
-def _text(max_length: int, *, pattern: str = ONE_LINE) -> Any:
+# Printed on a parcel label: one line each. An optional field may be sent blank (it is null
+# then), so its schema has no minimum length.
+def _text(max_length: int, *, pattern: str = ONE_LINE, min_length: int = 1) -> Any:
     return StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=max_length, pattern=pattern
+        strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=pattern
     )
 
 
@@ -42,7 +43,9 @@ def _check_country(value: str) -> str:
 
 Line = Annotated[str, _text(200)]
 Name = Annotated[str, _text(100)]
-PostalCode = Annotated[str, _text(20)]
+OptionalLine = Annotated[Annotated[str, _text(200, min_length=0)] | None, BlankIsNull]
+OptionalName = Annotated[Annotated[str, _text(100, min_length=0)] | None, BlankIsNull]
+OptionalPostalCode = Annotated[Annotated[str, _text(20, min_length=0)] | None, BlankIsNull]
 Phone = Annotated[
     str,
     _text(32, pattern=_PHONE),
@@ -65,10 +68,10 @@ class ShippingAddress(InputModel):
     recipient: Name
     phone: Phone
     line1: Line
-    line2: Annotated[Line | None, BlankIsNull] = None
+    line2: OptionalLine = None
     city: Name
-    region: Annotated[Name | None, BlankIsNull] = None
-    postal_code: Annotated[PostalCode | None, BlankIsNull] = None
+    region: OptionalName = None
+    postal_code: OptionalPostalCode = None
     country: CountryCode
 
 
