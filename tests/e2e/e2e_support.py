@@ -127,12 +127,33 @@ E2E_ADDRESS = {
 }
 
 
-async def fill_shipping_address(page: Page, address: dict[str, str] = E2E_ADDRESS) -> None:
-    """The checkout's address fields, in English, filled in with `address`."""
-    labels = {"recipient": "Recipient", "phone": "Phone", "line1": "Address", "city": "City"}
-    for name, label in labels.items():
-        await page.get_by_label(label, exact=True).fill(address[name])
-    await page.get_by_label("Country", exact=True).select_option(address["country"])
+# The labels of the address fields the e2e customers fill in, in each interface language.
+ADDRESS_LABELS = {
+    "en": {
+        "recipient": "Recipient",
+        "phone": "Phone",
+        "line1": "Address",
+        "city": "City",
+        "country": "Country",
+    },
+    "zh-CN": {
+        "recipient": "收件人",
+        "phone": "电话",
+        "line1": "详细地址",
+        "city": "城市",
+        "country": "国家或地区",
+    },
+}
+
+
+async def fill_shipping_address(
+    page: Page, address: dict[str, str] = E2E_ADDRESS, language: str = "en"
+) -> None:
+    """The checkout's address fields, labelled in `language`, filled in with `address`."""
+    labels = ADDRESS_LABELS[language]
+    for name in ("recipient", "phone", "line1", "city"):
+        await page.get_by_label(labels[name], exact=True).fill(address[name])
+    await page.get_by_label(labels["country"], exact=True).select_option(address["country"])
 
 
 async def use_language(page: Page, base_url: str, language: str) -> None:

@@ -2,6 +2,8 @@
 order workflow as staff and customers run it, and the admin screens around it. Each main
 screen is saved as a screenshot."""
 
+import csv
+import io
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -29,7 +31,7 @@ from e2e_support import (
 )
 from helpers import scratch_database
 from nginx_support import running_api, running_proxy
-from playwright.async_api import Browser, Page, Route, ViewportSize, expect
+from playwright.async_api import Browser, Locator, Page, Route, ViewportSize, expect
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -76,9 +78,9 @@ class Stack:
         product: dict[str, Any] = response.json()
         return product
 
-    async def add_customer(self, *, role: str = "user") -> str:
-        """A new account with CUSTOMER_PASSWORD, E2E_ADDRESS its default shipping address: a
-        customer unless `role` says otherwise."""
+    async def add_customer(self, *, role: str = "user", with_address: bool = True) -> str:
+        """A new account with CUSTOMER_PASSWORD, E2E_ADDRESS its default shipping address
+        unless `with_address` is false: a customer unless `role` says otherwise."""
         username = f"{role}_{uuid.uuid4().hex[:8]}"
         async with self.api(await self.admin_token()) as client:
             response = await client.post(
@@ -91,6 +93,8 @@ class Stack:
                 },
             )
         assert response.status_code == 201, response.text
+        if not with_address:
+            return username
         async with self.api(await self.token(username, CUSTOMER_PASSWORD)) as client:
             response = await client.patch(
                 "/api/users/me", json={"default_shipping_address": E2E_ADDRESS}
@@ -903,3 +907,168 @@ async def test_an_admin_exports_products_as_csv_and_imports_a_file_after_a_dry_r
         created = (await client.get("/api/products", params={"search": new_sku})).json()
     assert updated["price"] == "13.00"
     assert [(item["name"], item["stock_quantity"]) for item in created["items"]] == [("茶叶", 7)]
+
+
+JOURNEY_TEXTS: dict[str, dict[str, Any]] = {
+    "en": {
+        "search_products": "Search products",
+        "add_to_cart": "Add to cart: {name}",
+        "menu": "Menu",
+        "cart": re.compile(r"^Cart"),
+        "place_order": "Place order",
+        "order_number": "Order number",
+        "mark": "Mark as {action}",
+        "confirm": "Yes, mark as {status}",
+        "actions": {"paid": "paid", "shipped": "shipped"},
+        "statuses": {"pending": "Pending", "paid": "Paid", "shipped": "Shipped"},
+        "carrier_field": "Carrier (optional)",
+        "tracking_field": "Tracking number (optional)",
+        "export": "Export CSV",
+        "ships_to": "Ships to",
+        "carrier": "Carrier",
+        "tracking_number": "Tracking number",
+        "country": "China",
+        "carrier_name": "SF Express",
+        "columns": {
+            "number": "Order number",
+            "status": "Status",
+            "recipient": "Recipient",
+            "phone": "Phone",
+            "line1": "Address line 1",
+            "city": "City",
+            "country": "Country",
+            "carrier": "Carrier",
+            "tracking_number": "Tracking number",
+        },
+    },
+    "zh-CN": {
+        "search_products": "搜索商品",
+        "add_to_cart": "将 {name} 加入购物车",
+        "menu": "菜单",
+        "cart": re.compile(r"^购物车"),
+        "place_order": "提交订单",
+        "order_number": "订单号",
+        "mark": "标记为{action}",
+        "confirm": "确定，标记为{status}",
+        "actions": {"paid": "已付款", "shipped": "已发货"},
+        "statuses": {"pending": "待付款", "paid": "已付款", "shipped": "已发货"},
+        "carrier_field": "承运商（选填）",
+        "tracking_field": "运单号（选填）",
+        "export": "导出 CSV",
+        "ships_to": "收货地址",
+        "carrier": "承运商",
+        "tracking_number": "运单号",
+        "country": "中国",
+        "carrier_name": "顺丰速运",
+        "columns": {
+            "number": "订单号",
+            "status": "状态",
+            "recipient": "收货人",
+            "phone": "电话",
+            "line1": "地址 1",
+            "city": "城市",
+            "country": "国家/地区",
+            "carrier": "承运商",
+            "tracking_number": "运单号",
+        },
+    },
+}
+
+
+def order_term(page: Page, label: str) -> Locator:
+    """The value the order screen's summary gives under `label`."""
+    term = page.get_by_role("term").filter(has_text=re.compile(rf"^{re.escape(label)}$"))
+    return term.locator("xpath=following-sibling::dd[1]")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_phone_checkout_is_found_by_staff_shipped_exported_and_tracked_by_the_customer(
+    screens: Screens, stack: Stack, language: str, tmp_path: Path
+) -> None:
+    texts = JOURNEY_TEXTS[language]
+    product = await stack.add_product(stock=5, price="12.50")
+    username = await stack.add_customer(with_address=False)
+
+    # 1. The customer, on a phone, puts the product in the cart and checks out to an address.
+    customer = await screens.signed_in(username, CUSTOMER_PASSWORD, phone=True)
+    await use_language(customer, stack.base_url, language)
+    await customer.goto("/products")
+    await customer.get_by_role("searchbox", name=texts["search_products"]).fill(product["sku"])
+    await expect(customer).to_have_url(re.compile(r"[?&]search="))
+    await customer.get_by_role(
+        "button", name=texts["add_to_cart"].format(name=product["name"])
+    ).click()
+    await customer.get_by_role("button", name=texts["menu"]).click()
+    await customer.get_by_role("link", name=texts["cart"]).click()
+    await fill_shipping_address(customer, language=language)
+    await customer.get_by_role("button", name=texts["place_order"]).click()
+    await expect(customer).to_have_url(re.compile(r"/orders/\d+$"))
+    await expect(customer.get_by_test_id("order-status")).to_have_text(texts["statuses"]["pending"])
+    [order] = await stack.orders_of(username)
+    assert order["id"] == order_id_from(customer)
+    assert order["shipping_address"]["line1"] == E2E_ADDRESS["line1"]
+    last_digits = order["order_number"][-6:]
+
+    # 2. Staff find it by its last digits, open it, and mark it paid, then shipped.
+    tracking_number = f"SF{uuid.uuid4().int % 10**12:012d}"
+    admin = await screens.signed_in(SUPERUSER, SUPERUSER_PASSWORD)
+    await use_language(admin, stack.base_url, language)
+    await admin.goto("/orders")
+    search = admin.get_by_role("searchbox", name=texts["order_number"])
+    await search.fill(last_digits)
+    await search.press("Enter")
+    rows = admin.get_by_role("row", name=re.compile(r"ORD-"))
+    await expect(rows).to_have_count(1)
+    await rows.get_by_role("link", name=order["order_number"]).click()
+    await expect(admin).to_have_url(re.compile(rf"/orders/{order['id']}$"))
+    for step in ("paid", "shipped"):
+        action, status = texts["actions"][step], texts["statuses"][step]
+        await admin.get_by_role("button", name=texts["mark"].format(action=action)).click()
+        if step == "shipped":
+            await admin.get_by_label(texts["carrier_field"]).fill(texts["carrier_name"])
+            await admin.get_by_label(texts["tracking_field"]).fill(tracking_number)
+        await admin.get_by_role("button", name=texts["confirm"].format(status=status)).click()
+        await expect(admin.get_by_test_id("order-status")).to_have_text(status)
+
+    # 3. The list filtered to that order, exported: a CSV as Excel opens it, in the language.
+    await admin.goto(f"/orders?search={last_digits}")
+    await expect(rows).to_have_count(1)
+    async with admin.expect_download() as download_info:
+        await admin.get_by_role("button", name=texts["export"]).click()
+    download = await download_info.value
+    assert re.fullmatch(r"orders-\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename)
+    path = tmp_path / download.suggested_filename
+    await download.save_as(path)
+    content = path.read_bytes()
+    assert content.startswith(b"\xef\xbb\xbf")
+    text = content.decode("utf-8-sig")
+    assert text.endswith("\r\n")
+    assert "\n" not in text.replace("\r\n", "")
+    columns = texts["columns"]
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    assert reader.fieldnames is not None
+    assert reader.fieldnames[0] == columns["number"]
+    assert [{name: row[column] for name, column in columns.items()} for row in reader] == [
+        {
+            "number": order["order_number"],
+            "status": "shipped",
+            "recipient": E2E_ADDRESS["recipient"],
+            # A leading + would start a formula in a spreadsheet: the file quotes it.
+            "phone": f"'{E2E_ADDRESS['phone']}",
+            "line1": E2E_ADDRESS["line1"],
+            "city": E2E_ADDRESS["city"],
+            "country": E2E_ADDRESS["country"],
+            "carrier": texts["carrier_name"],
+            "tracking_number": tracking_number,
+        }
+    ]
+
+    # 4. The customer, on the phone, sees it shipped, how to follow it and where it goes.
+    await customer.reload()
+    await expect(customer.get_by_test_id("order-status")).to_have_text(texts["statuses"]["shipped"])
+    await expect(order_term(customer, texts["carrier"])).to_have_text(texts["carrier_name"])
+    await expect(order_term(customer, texts["tracking_number"])).to_have_text(tracking_number)
+    ships_to = order_term(customer, texts["ships_to"])
+    for line in (E2E_ADDRESS["recipient"], E2E_ADDRESS["line1"], texts["country"]):
+        await expect(ships_to).to_contain_text(line)
+    await screenshot(customer, f"order-shipped-phone-{language}")
