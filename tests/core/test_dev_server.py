@@ -100,10 +100,10 @@ def test_make_dev_serves_the_spa_which_forwards_api_calls_and_ctrl_c_stops_every
         assert body is not None
         link = re.search(rf"{re.escape(app_url)}/reset-password\?\S+", body.get_content())
         assert link, body.get_content()
-        [token] = parse_qs(urlsplit(link.group()).query)["token"]
+        [reset_token] = parse_qs(urlsplit(link.group()).query)["token"]
         confirmed = httpx.post(
             f"{app_url}/api/auth/password-reset/confirm",
-            json={"token": token, "new_password": "reset-under-make-dev"},
+            json={"token": reset_token, "new_password": "reset-under-make-dev"},
             timeout=30,
         )
         assert confirmed.status_code == 204, confirmed.text
