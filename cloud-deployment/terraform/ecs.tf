@@ -56,6 +56,13 @@ locals {
     { name = "MAX_PENDING_ORDERS_PER_USER", value = tostring(var.max_pending_orders_per_user) },
     { name = "ORDER_RATE_LIMIT", value = var.order_rate_limit },
     { name = "ORDERS_REQUIRE_SHIPPING_ADDRESS", value = tostring(var.orders_require_shipping_address) },
+    # Mail (password resets): none while smtp_host is empty; the login, if any, is in
+    # backend_secrets. PUBLIC_URL can't be empty, so without mail it names the ALB, unused.
+    { name = "SMTP_HOST", value = var.smtp_host },
+    { name = "SMTP_PORT", value = tostring(var.smtp_port) },
+    { name = "SMTP_SECURITY", value = var.smtp_security },
+    { name = "SMTP_FROM", value = var.smtp_from },
+    { name = "PUBLIC_URL", value = coalesce(var.public_url, "https://${aws_lb.main.dns_name}") },
     # uvicorn worker processes per task (server/docker-entrypoint.sh).
     { name = "WEB_CONCURRENCY", value = tostring(var.backend_workers) },
     # uvicorn believes X-Forwarded-For only from these addresses: the ALB's subnets. The login

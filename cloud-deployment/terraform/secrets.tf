@@ -1,5 +1,9 @@
 # Every secret is generated here and kept in Secrets Manager, encrypted with the environment's
-# KMS key. Task definitions receive them through `secrets` (valueFrom = the secret's ARN): ECS
+# KMS key; but the mail server's login (smtp_authentication), which its provider gives you, is
+# put in by hand:
+#   aws secretsmanager put-secret-value --secret-id order-system/production/SMTP_USERNAME --secret-string "$SMTP_USERNAME"
+#   aws secretsmanager put-secret-value --secret-id order-system/production/SMTP_PASSWORD --secret-string "$SMTP_PASSWORD"
+# Tasks can't start until both have a value: put them right after the apply that made them. Task definitions receive them through `secrets` (valueFrom = the secret's ARN): ECS
 # reads them when a task starts, so they never appear in a task definition, in `terraform plan`
 # output or in the console. They do appear in the Terraform state, which is why the state
 # bucket is encrypted and private (../README.md).
@@ -41,9 +45,12 @@ locals {
     local.redis_port,
   )
 
-  # Secrets Manager names: order-system/<environment>/<NAME>. A literal list, since for_each
+  # Secrets Manager names: order-system/<environment>/<NAME>. Literal lists, since for_each
   # may not take its keys from the sensitive values below.
-  secret_names = ["SECRET_KEY", "FIRST_SUPERUSER_PASSWORD", "POSTGRES_PASSWORD", "REDIS_AUTH_TOKEN", "REDIS_URL"]
+  generated_secret_names = ["SECRET_KEY", "FIRST_SUPERUSER_PASSWORD", "POSTGRES_PASSWORD", "REDIS_AUTH_TOKEN", "REDIS_URL"]
+  # Secrets whose values you put (above); Terraform makes them and never reads them.
+  put_secret_names = var.smtp_authentication ? ["SMTP_USERNAME", "SMTP_PASSWORD"] : []
+  secret_names     = concat(local.generated_secret_names, local.put_secret_names)
 
   secret_values = {
     SECRET_KEY               = random_password.secret_key.result
@@ -55,7 +62,7 @@ locals {
 
   # The ones the backend and migration containers receive, under these same variable names:
   # the execution role may read exactly these.
-  task_secret_names = ["SECRET_KEY", "FIRST_SUPERUSER_PASSWORD", "POSTGRES_PASSWORD", "REDIS_URL"]
+  task_secret_names = concat(["SECRET_KEY", "FIRST_SUPERUSER_PASSWORD", "POSTGRES_PASSWORD", "REDIS_URL"], local.put_secret_names)
 }
 
 resource "aws_secretsmanager_secret" "app" {
@@ -69,8 +76,8 @@ resource "aws_secretsmanager_secret" "app" {
 }
 
 resource "aws_secretsmanager_secret_version" "app" {
-  for_each = aws_secretsmanager_secret.app
+  for_each = toset(local.generated_secret_names)
 
-  secret_id     = each.value.id
+  secret_id     = aws_secretsmanager_secret.app[each.key].id
   secret_string = local.secret_values[each.key]
 }

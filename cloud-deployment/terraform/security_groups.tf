@@ -94,6 +94,17 @@ resource "aws_vpc_security_group_egress_rule" "backend_https" {
   cidr_ipv4         = "0.0.0.0/0"
 }
 
+resource "aws_vpc_security_group_egress_rule" "backend_smtp" {
+  count = var.smtp_host == "" ? 0 : 1
+
+  security_group_id = aws_security_group.backend.id
+  description       = "To the mail server (smtp_host) through NAT"
+  ip_protocol       = "tcp"
+  from_port         = var.smtp_port
+  to_port           = var.smtp_port
+  cidr_ipv4         = "0.0.0.0/0"
+}
+
 resource "aws_security_group" "frontend" {
   name        = "${local.name}-frontend"
   description = "Frontend tasks: the Next.js port from the ALB only"

@@ -427,6 +427,66 @@ variable "orders_require_shipping_address" {
   default     = true
 }
 
+# --- Mail: password resets (the outbox, server/app/email) ----------------------------------
+# The mail server's login, if it wants one, is no variable: with smtp_authentication, Terraform
+# makes the secrets SMTP_USERNAME and SMTP_PASSWORD and you put their values (secrets.tf).
+
+variable "smtp_host" {
+  description = "SMTP_HOST: the mail server the backend sends password-reset mails through, such as email-smtp.us-west-2.amazonaws.com. Empty: no mail is sent and the SPA hides \"Forgot password?\"."
+  type        = string
+  default     = ""
+}
+
+variable "smtp_port" {
+  description = "SMTP_PORT: 587 with starttls, 465 with ssl; the backend's security group lets it out to this port."
+  type        = number
+  default     = 587
+
+  validation {
+    condition     = var.smtp_port >= 1 && var.smtp_port <= 65535 && floor(var.smtp_port) == var.smtp_port
+    error_message = "smtp_port must be a port number (587 with starttls, 465 with ssl)."
+  }
+}
+
+variable "smtp_security" {
+  description = "SMTP_SECURITY: starttls (upgrade after connecting) or ssl (TLS from the start). The backend refuses unencrypted mail to another host in production, so none is not offered."
+  type        = string
+  default     = "starttls"
+
+  validation {
+    condition     = contains(["starttls", "ssl"], var.smtp_security)
+    error_message = "smtp_security must be starttls or ssl."
+  }
+}
+
+variable "smtp_from" {
+  description = "SMTP_FROM: the mails' sender, `Shop <no-reply@shop.example>` or a bare address the mail server lets you send as. Required with smtp_host."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.smtp_host == "" || can(regex("@[^@\\s>]+\\.[^@\\s>]+>?$", var.smtp_from))
+    error_message = "smtp_from must be an address (or `Name <address>`) when smtp_host is set."
+  }
+}
+
+variable "smtp_authentication" {
+  description = "Whether the mail server wants a login: then Terraform makes the Secrets Manager secrets order-system/<environment>/SMTP_USERNAME and SMTP_PASSWORD, whose values you put (../README.md, \"Mail\")."
+  type        = bool
+  default     = false
+}
+
+variable "public_url" {
+  description = "PUBLIC_URL: the site's address as customers reach it (https://orders.example.com), for the links in mails. Required with smtp_host."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.public_url == "" ? var.smtp_host == "" : can(regex("^https://[^/\\s]+$", var.public_url))
+    error_message = "public_url must be the site's https:// address, without a path; it is required when smtp_host is set."
+  }
+}
+
 variable "log_retention_days" {
   description = "Days CloudWatch keeps the logs of the tasks, the VPC, the database, Redis and the WAF."
   type        = number

@@ -2,6 +2,9 @@
 `--front`, the SPA's Next.js dev server on http://127.0.0.1:FRONT_PORT (default 3000), which
 forwards `/api` to the API as nginx does in Docker.
 
+Unless SMTP_HOST is configured, the API's mail goes to a local catcher on 127.0.0.1:DEV_MAIL_PORT
+(default 1025) that keeps each mail as an .eml file under `.data/mail` (devtools/dev_mail.py).
+
 Unless DATABASE_URL or POSTGRES_SERVER is configured (environment or `.env`), it runs on a
 local PostgreSQL kept under `.data/postgres` (LOCAL_DATA_DIR moves `.data`). Ctrl-C stops
 everything it started.
@@ -12,12 +15,25 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from app.core.config import DEV_SUPERUSER_PASSWORD, Settings
 from devtools.dev_database import REPO_ROOT, DevDatabase, dev_database, load_dev_settings
+from devtools.dev_mail import DEFAULT_MAIL_PORT, catcher_settings, mail_catcher, mail_dir
 
 FRONT_DIR = REPO_ROOT / "front"
 DEFAULT_FRONT_PORT = 3000
+
+
+def _app_url(front_port: int | None) -> str | None:
+    return None if front_port is None else f"http://127.0.0.1:{front_port}"
+
+
+def _mail_line(settings: Settings) -> str:
+    if settings.email_enabled:
+        return f"  Mail     sent through {settings.SMTP_HOST}:{settings.SMTP_PORT} (SMTP_HOST)"
+    return f"  Mail     caught in {mail_dir()}/, one .eml file each (none leaves this machine)"
 
 
 def _banner(settings: Settings, front_port: int | None) -> str:
@@ -31,11 +47,12 @@ def _banner(settings: Settings, front_port: int | None) -> str:
     login = f"{settings.FIRST_SUPERUSER} / {shown}"
     lines = [""]
     if front_port is not None:
-        lines.append(f"  App      http://127.0.0.1:{front_port}  (sign in: {login})")
+        lines.append(f"  App      {_app_url(front_port)}  (sign in: {login})")
     lines += [
         f"  API      {api}/api",
         f"  Swagger  {api}/api/docs  (Authorize: {login})",
         f"  Health   {api}/api/health",
+        _mail_line(settings),
         "  Ctrl-C stops everything, the local database included.",
         "",
     ]
@@ -70,9 +87,28 @@ def _start_front(settings: Settings, front_port: int) -> subprocess.Popen[bytes]
     )
 
 
+@contextmanager
+def _mail_settings(settings: Settings, front_port: int | None) -> Iterator[dict[str, str]]:
+    """The API's mail settings: none added when SMTP_HOST is configured, else the catcher's,
+    which runs for the block."""
+    if settings.email_enabled:
+        yield {}
+        return
+    port = int(os.environ.get("DEV_MAIL_PORT", DEFAULT_MAIL_PORT))
+    with mail_catcher(mail_dir(), port):
+        yield catcher_settings(settings, port, _app_url(front_port))
+
+
 def _serve(settings: Settings, database: DevDatabase, front_port: int | None) -> None:
-    print(_banner(settings, front_port), flush=True)
-    servers = [_start_api(settings, database.environment)]
+    with _mail_settings(settings, front_port) as mail_settings:
+        print(_banner(settings, front_port), flush=True)
+        _run_servers(settings, database.environment | mail_settings, front_port)
+
+
+def _run_servers(
+    settings: Settings, api_environment: dict[str, str], front_port: int | None
+) -> None:
+    servers = [_start_api(settings, api_environment)]
     try:
         if front_port is not None:
             servers.append(_start_front(settings, front_port))

@@ -30,6 +30,8 @@ from cloud_support import (
     yaml_documents,
 )
 
+from app.core.config import SmtpSecurity, load_settings
+
 BACKEND = "order-system-backend"
 FRONTEND = "order-system-frontend"
 MIGRATE = "order-system-migrate"
@@ -222,6 +224,32 @@ def test_settings_come_from_the_config_map_and_secrets_only_from_the_secret(
                     assert variable["valueFrom"]["secretKeyRef"]["name"] == SECRET
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_mail_is_off_until_an_overlay_names_a_server_and_links_go_to_its_host(
+    overlay: str,
+) -> None:
+    documents = overlay_documents(overlay)
+    [config] = kinds(documents, "ConfigMap").values()
+    data = config["data"]
+    host = one(documents, "Ingress", "order-system")["spec"]["rules"][0]["host"]
+    assert data["PUBLIC_URL"] == f"https://{host}"
+    secrets = {"SECRET_KEY": "k" * 64, "FIRST_SUPERUSER_PASSWORD": "a-long-first-password"}
+    # As the pods read it: production settings, and no mail.
+    settings = load_settings(**data, **secrets)
+    assert not settings.email_enabled
+    # An overlay naming a server and a sender, the login from the Secret, sends mail encrypted.
+    mail_server = {
+        "SMTP_HOST": "email-smtp.us-west-2.amazonaws.com",
+        "SMTP_FROM": f"Shop <no-reply@{host}>",
+        "SMTP_USERNAME": "login-from-the-secret",
+        "SMTP_PASSWORD": "password-from-the-secret",
+    }
+    mailing = load_settings(**(data | secrets | mail_server))
+    assert mailing.email_enabled
+    assert mailing.SMTP_SECURITY is SmtpSecurity.STARTTLS
+    assert mailing.public_url == f"https://{host}"
+
+
 def test_secret_example_is_only_a_template_and_not_applied() -> None:
     example = K8S_DIR / "base" / "secret.example.yaml"
     (secret,) = yaml_documents(example.read_text())
@@ -232,6 +260,8 @@ def test_secret_example_is_only_a_template_and_not_applied() -> None:
         "FIRST_SUPERUSER_PASSWORD",
         "DATABASE_URL",
         "REDIS_URL",
+        "SMTP_USERNAME",
+        "SMTP_PASSWORD",
     }
     assert all("<" in value for value in secret["stringData"].values())
     kustomization = yaml_documents((K8S_DIR / "base" / "kustomization.yaml").read_text())[0]

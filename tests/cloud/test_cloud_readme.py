@@ -100,7 +100,7 @@ def test_aws_names_in_its_commands_are_the_ones_terraform_creates() -> None:
         spelled = for_environment(name, "production")
         assert "${" not in spelled, (what, spelled)
         assert re.search(rf"(?<![\w-]){re.escape(spelled)}(?![\w-])", text), (what, spelled)
-    assert "FIRST_SUPERUSER_PASSWORD" in locals_()["secret_names"]
+    assert "FIRST_SUPERUSER_PASSWORD" in locals_()["generated_secret_names"]
     for repository in ("order-system-backend", "order-system-frontend"):
         assert repository in text
 

@@ -4,6 +4,7 @@ task deploy.sh runs, the names deploy.sh uses)."""
 
 import re
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from cloud_support import (
@@ -33,6 +34,9 @@ from cloud_support import (
     variables,
 )
 from helpers import TESTS_POSTGRES_MAJOR
+from pydantic import SecretStr
+
+from app.core.config import Settings
 
 # Every check skipped in the code, and why; a new skip has to be added here on purpose.
 EXPECTED_SKIPS = {
@@ -339,7 +343,7 @@ def test_redis_encrypts_in_transit_and_at_rest_with_an_auth_token() -> None:
     assert redis["at_rest_encryption_enabled"] is True
     assert redis["automatic_failover_enabled"] is True
     assert references(redis["auth_token"], "random_password.redis_auth_token.result")
-    assert "REDIS_AUTH_TOKEN" in locals_()["secret_names"]
+    assert "REDIS_AUTH_TOKEN" in locals_()["generated_secret_names"]
     assert references(locals_()["redis_url"], "rediss://")
 
 
@@ -350,9 +354,13 @@ def test_secrets_are_generated_into_secrets_manager_encrypted_with_the_key() -> 
     secret = resource("aws_secretsmanager_secret", "app")
     assert references(secret["for_each"], "local.secret_names")
     assert references(secret["kms_key_id"], "aws_kms_key.main.arn")
-    names = set(locals_()["secret_names"])
+    assert bare(locals_()["secret_names"]) == (
+        "concat(local.generated_secret_names,local.put_secret_names)"
+    )
+    names = set(locals_()["generated_secret_names"])
     assert names >= TASK_SECRETS | {"REDIS_AUTH_TOKEN"}
     version = resource("aws_secretsmanager_secret_version", "app")
+    assert references(version["for_each"], "local.generated_secret_names")
     assert references(version["secret_string"], "local.secret_values[each.key]")
     # Every value is generated, none typed in.
     values = expression(locals_()["secret_values"])
@@ -371,7 +379,10 @@ def test_containers_get_secrets_only_through_secrets_manager() -> None:
     assert "local.task_secret_names" in secrets
     assert "valueFrom" in secrets
     assert "aws_secretsmanager_secret.app[name].arn" in secrets
-    assert set(locals_()["task_secret_names"]) == TASK_SECRETS
+    task_secrets = bare(locals_()["task_secret_names"])
+    listed = re.fullmatch(r"concat\(\[([A-Z_,]+)\],local\.put_secret_names\)", task_secrets)
+    assert listed, task_secrets
+    assert set(listed.group(1).split(",")) == TASK_SECRETS
 
     definitions = resources("aws_ecs_task_definition")
     assert set(definitions) == {"backend", "frontend", "migrate"}
@@ -383,6 +394,54 @@ def test_containers_get_secrets_only_through_secrets_manager() -> None:
             assert "secrets" not in containers
         else:
             assert re.search(r"secrets[:=]local\.backend_secrets\b", containers), containers
+
+
+def test_the_mail_servers_login_is_put_into_secrets_manager_by_hand_when_it_wants_one() -> None:
+    # Its provider gives it: no variable takes it, no version resource writes it.
+    assert bare(locals_()["put_secret_names"]) == (
+        "var.smtp_authentication?[SMTP_USERNAME,SMTP_PASSWORD]:[]"
+    )
+    assert variable_default("smtp_authentication") is False
+    assert not {"SMTP_USERNAME", "SMTP_PASSWORD"} & set(locals_()["generated_secret_names"])
+    secrets_tf = (TERRAFORM_DIR / "secrets.tf").read_text()
+    for name in ("SMTP_USERNAME", "SMTP_PASSWORD"):
+        assert f"put-secret-value --secret-id order-system/production/{name}" in secrets_tf
+
+
+def test_every_secret_setting_of_the_app_reaches_the_tasks_from_secrets_manager_only() -> None:
+    secret_settings = {
+        name
+        for name, field in Settings.model_fields.items()
+        if SecretStr in (field.annotation, *get_args(field.annotation))
+    }
+    assert {"SECRET_KEY", "POSTGRES_PASSWORD", "SMTP_PASSWORD"} <= secret_settings
+    environment = {entry["name"] for entry in environment_entries("backend_environment")}
+    assert not secret_settings & environment
+    task_secrets = bare(locals_()["task_secret_names"]) + bare(locals_()["put_secret_names"])
+    # DATABASE_URL is left to the app, which composes it from POSTGRES_*.
+    for name in secret_settings - {"DATABASE_URL"}:
+        assert re.search(rf"\b{name}\b", task_secrets), name
+
+
+def test_the_backend_mails_through_smtp_host_only_when_it_is_set() -> None:
+    environment = {
+        entry["name"]: bare(entry["value"]) for entry in environment_entries("backend_environment")
+    }
+    assert environment["SMTP_HOST"] == "var.smtp_host"
+    assert environment["SMTP_PORT"] == "tostring(var.smtp_port)"
+    assert environment["SMTP_SECURITY"] == "var.smtp_security"
+    assert environment["SMTP_FROM"] == "var.smtp_from"
+    # Never empty, which the app would refuse: the ALB's name while no mail links to it.
+    assert environment["PUBLIC_URL"] == "coalesce(var.public_url,https://aws_lb.main.dns_name)"
+    assert variable_default("smtp_host") == ""
+    for name in ("smtp_port", "smtp_security", "smtp_from", "public_url"):
+        assert all_blocks(variables()[name], "validation"), f"{name} has no validation"
+    # Unencrypted mail would be refused by the app in production: not offered.
+    assert "none" not in bare(all_blocks(variables()["smtp_security"], "validation"))
+    egress = resource("aws_vpc_security_group_egress_rule", "backend_smtp")
+    assert bare(egress["count"]) == "var.smtp_host==?0:1"
+    assert references(egress["security_group_id"], "aws_security_group.backend.id")
+    assert bare(egress["from_port"]) == bare(egress["to_port"]) == "var.smtp_port"
 
 
 def test_execution_role_reads_exactly_the_task_secrets() -> None:

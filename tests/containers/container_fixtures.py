@@ -180,15 +180,22 @@ def dev_port() -> int:
     return free_port()
 
 
+@pytest.fixture(scope="session")
+def mailpit_port() -> int:
+    return free_port()
+
+
 @pytest.fixture(scope="module")
-def dev_stack(container_engine: Engine, checkout: Path, dev_port: int) -> Iterator[Stack]:
+def dev_stack(
+    container_engine: Engine, checkout: Path, dev_port: int, mailpit_port: int
+) -> Iterator[Stack]:
     """docker-compose.yml brought up as docs/deployment.md says, nginx published on loopback
-    only."""
+    only (Mailpit's UI always is)."""
     stack = Stack(
         container_engine,
         checkout,
         "docker-compose.yml",
-        {"NGINX_HTTP_PORT": f"127.0.0.1:{dev_port}"},
+        {"NGINX_HTTP_PORT": f"127.0.0.1:{dev_port}", "MAILPIT_PORT": str(mailpit_port)},
     )
     stack.up("--build")
     yield stack

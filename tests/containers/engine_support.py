@@ -87,6 +87,7 @@ STANDINS = (
     StandIn("exporter-postgres", ("docker.io/prometheuscommunity/postgres-exporter:v0.16.0",)),
     StandIn("exporter-redis", ("docker.io/oliver006/redis_exporter:v1.66.0-alpine",)),
     StandIn("exporter-blackbox", ("docker.io/prom/blackbox-exporter:v0.25.0",)),
+    StandIn("mailpit", ("docker.io/axllent/mailpit:v1.27",)),
 )
 
 

@@ -1,17 +1,25 @@
 """docker-compose.yml for real: `docker compose up -d --build` in a fresh checkout builds both
-images and starts db, backend, frontend and nginx; then the seed guide's first commands
-(its curl sign-in, `/health`, Swagger, the SPA in Chromium, `docker exec order_system_db psql`
-statistics, `docker compose logs backend`), and the database volume across `down` and `up`."""
+images and starts db, backend, frontend, nginx and Mailpit; then the seed guide's first
+commands (its curl sign-in, `/health`, Swagger, the SPA in Chromium, `docker exec
+order_system_db psql` statistics, `docker compose logs backend`), a password reset read in
+Mailpit, and the database volume across `down` and `up`."""
 
 import json
 import re
 import uuid
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 from container_fixtures import Stack, http_client
 from e2e_support import add_to_cart_and_open_it, fill_shipping_address, sign_in
+from helpers import retrying
 from playwright.async_api import Browser, expect
 
 SUPERUSER = ("superAdmin", "admin123")  # docker-compose.yml's development defaults
+SUPERUSER_EMAIL = "superadmin@example.com"
+# The sender's first look for due mail comes within EMAIL_POLL_INTERVAL_SECONDS (5).
+MAIL_WITHIN_SECONDS = 60
 
 # The seed guide's (001) statistics queries, as an operator pastes them; pg_stat_statements
 # under the column names PostgreSQL 13 and later use.
@@ -89,13 +97,17 @@ def test_every_service_is_up_and_healthy(dev_stack: Stack) -> None:
         "backend": "healthy",
         "frontend": "healthy",
         "nginx": "healthy",
+        "mailpit": "healthy",
     }
-    # Only nginx publishes a port, and only on the loopback address it was given.
+    # Only nginx and Mailpit's UI publish a port, each on the loopback address.
     published = {
         entry["Service"]: [port for port in entry["Publishers"] if port["PublishedPort"]]
         for entry in listing
     }
     assert [port["URL"] for port in published.pop("nginx")] == ["127.0.0.1"]
+    assert [(port["URL"], port["TargetPort"]) for port in published.pop("mailpit")] == [
+        ("127.0.0.1", 8025)
+    ]
     assert not any(published.values()), published
 
 
@@ -201,6 +213,66 @@ def test_backend_logs_are_json_lines_with_request_ids(dev_stack: Stack, dev_port
     assert [(event["path"], event["status"]) for event in mine] == [("/api/users/me", 401)]
     # Start-up, migrations and the app's events alike.
     assert {"migrating", "Application startup complete."} <= {event["event"] for event in events}
+
+
+def mailpit_message_to(mailpit_port: int, address: str) -> dict[str, Any]:
+    """The newest mail to `address` in Mailpit, read through its API as a developer's
+    browser does."""
+    with http_client(base_url(mailpit_port)) as mailpit:
+        for attempt in retrying(
+            MAIL_WITHIN_SECONDS, interval=1, on=(AssertionError, httpx.TransportError)
+        ):
+            with attempt:
+                listing = mailpit.get("/api/v1/messages")
+                assert listing.status_code == 200, listing.text
+                mine = [
+                    summary
+                    for summary in listing.json()["messages"]
+                    if address in {to["Address"] for to in summary["To"]}
+                ]
+                assert mine, listing.json()
+        message = mailpit.get(f"/api/v1/message/{mine[0]['ID']}")
+    assert message.status_code == 200, message.text
+    found: dict[str, Any] = message.json()
+    return found
+
+
+def test_a_password_reset_is_mailed_to_mailpit_and_its_link_sets_a_new_password(
+    dev_stack: Stack, dev_port: int, mailpit_port: int
+) -> None:
+    with http_client(base_url(dev_port)) as client:
+        requested = client.post("/api/auth/password-reset", json={"email": SUPERUSER_EMAIL})
+        assert requested.status_code == 202, requested.text
+
+        mail = mailpit_message_to(mailpit_port, SUPERUSER_EMAIL)
+        # PUBLIC_URL's default: the site as nginx serves it on the default port.
+        link = re.search(r"http://localhost/reset-password\?\S+", mail["Text"])
+        assert link, mail["Text"]
+        assert link.group() in mail["HTML"]
+        [token] = parse_qs(urlsplit(link.group()).query)["token"]
+        confirmed = client.post(
+            "/api/auth/password-reset/confirm",
+            json={"token": token, "new_password": "reset-through-mailpit"},
+        )
+        assert confirmed.status_code == 204, confirmed.text
+        used_again = client.post(
+            "/api/auth/password-reset/confirm",
+            json={"token": token, "new_password": "another-new-password"},
+        )
+        assert used_again.json()["code"] == "invalid_reset_token", used_again.text
+
+        login = client.post(
+            "/api/auth/login", json={"username": SUPERUSER[0], "password": "reset-through-mailpit"}
+        )
+        assert login.status_code == 200, login.text
+        # The development login again, for the tests after this one.
+        restored = client.post(
+            "/api/users/me/password",
+            headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+            json={"current_password": "reset-through-mailpit", "new_password": SUPERUSER[1]},
+        )
+        assert restored.status_code == 204, restored.text
+    assert admin_token(base_url(dev_port))
 
 
 def test_down_and_up_keep_the_data_and_the_signing_key_and_down_volumes_removes_them(

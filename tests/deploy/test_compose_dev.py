@@ -17,13 +17,17 @@ from deploy_support import (
 )
 from helpers import TESTS_POSTGRES_MAJOR
 
+from app.core.config import load_settings
+
 # The names the guides' `docker exec` commands use; the API and the SPA have none, so that
 # `--scale` can run several of each (test_compose_validation.py).
 CONTAINER_NAMES = {
     "db": "order_system_db",
     "nginx": "order_system_nginx",
+    "mailpit": "order_system_mailpit",
 }
 SCALED = ("backend", "frontend")
+MAIL_SETTINGS = ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY", "SMTP_FROM", "PUBLIC_URL")
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +53,7 @@ def bind_mounts(service: dict[str, Any]) -> dict[str, tuple[str, bool]]:
     }
 
 
-def test_it_runs_the_four_services_the_database_and_nginx_under_fixed_names(
+def test_it_runs_the_five_services_all_but_the_api_and_the_spa_under_fixed_names(
     dev: dict[str, dict[str, Any]],
 ) -> None:
     names = {name: service.get("container_name") for name, service in dev.items()}
@@ -155,8 +159,49 @@ def test_nginx_publishes_the_port_or_address_nginx_http_port_names(
     ]
 
 
-def test_only_nginx_publishes_a_port(dev: dict[str, dict[str, Any]]) -> None:
-    assert [name for name, service in dev.items() if service.get("ports")] == ["nginx"]
+def test_only_nginx_and_the_mail_catchers_ui_on_loopback_publish_a_port(
+    dev: dict[str, dict[str, Any]],
+) -> None:
+    assert sorted(name for name, service in dev.items() if service.get("ports")) == [
+        "mailpit",
+        "nginx",
+    ]
+    # Reset links are read there: never on an address other machines reach.
+    assert [(p["host_ip"], p["target"], p["published"]) for p in dev["mailpit"]["ports"]] == [
+        ("127.0.0.1", 8025, "8025")
+    ]
+
+
+def test_the_backend_mails_the_catcher_and_links_to_the_site_unless_told_otherwise(
+    dev: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    assert dev["mailpit"]["image"] == "docker.io/axllent/mailpit:v1.27"
+    environment = dev["backend"]["environment"]
+    assert {name: environment[name] for name in MAIL_SETTINGS} == {
+        "SMTP_HOST": "mailpit",
+        "SMTP_PORT": "1025",
+        "SMTP_SECURITY": "none",
+        "SMTP_FROM": "order_system <no-reply@localhost>",
+        "PUBLIC_URL": "http://localhost",
+    }
+    # Valid development settings, with mail on.
+    settings = load_settings(**{name: environment[name] for name in MAIL_SETTINGS})
+    assert settings.email_enabled
+    assert settings.public_url == "http://localhost"
+
+    own_server = {
+        "SMTP_HOST": "smtp.mail.example",
+        "SMTP_PORT": "465",
+        "SMTP_SECURITY": "ssl",
+        "SMTP_FROM": "Shop <no-reply@shop.example>",
+        "PUBLIC_URL": "http://127.0.0.1:8080",
+    }
+    env_file = write_env_file(tmp_path / "mail.env", {**own_server, "MAILPIT_PORT": "18025"})
+    configured = services(compose_config(DEV_COMPOSE, env_file))
+    assert {name: configured["backend"]["environment"][name] for name in MAIL_SETTINGS} == (
+        own_server
+    )
+    assert [p["published"] for p in configured["mailpit"]["ports"]] == ["18025"]
 
 
 def test_the_database_and_backend_live_on_the_internal_network(
@@ -166,6 +211,8 @@ def test_the_database_and_backend_live_on_the_internal_network(
     assert set(dev["db"]["networks"]) == {"internal"}
     assert set(dev["backend"]["networks"]) == {"internal"}
     assert set(dev["nginx"]["networks"]) == {"internal", "edge"}
+    # The API reaches the catcher's SMTP port; the edge network lets its UI be published.
+    assert set(dev["mailpit"]["networks"]) == {"internal", "edge"}
     assert "internal" not in dev["frontend"]["networks"]
 
 
