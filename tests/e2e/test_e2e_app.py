@@ -8,6 +8,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,12 @@ from e2e_support import (
 from helpers import scratch_database
 from nginx_support import running_api, running_proxy
 from playwright.async_api import Browser, Locator, Page, Route, ViewportSize, expect
+from sqlalchemy import delete, insert
 from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from app.core.pagination import TOTAL_CAP
+from app.products.models import Product, ProductStatus
 
 # Generous: the machine is shared, and the first visit of a page loads its chunks.
 expect.set_options(timeout=20_000)
@@ -45,6 +50,8 @@ DESKTOP = ViewportSize(width=1280, height=900)
 @dataclass(frozen=True)
 class Stack:
     base_url: str
+    # The API's database, for what the API can't make quickly (ten thousand products).
+    database_url: URL
 
     def api(self, token: str | None = None) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -151,7 +158,7 @@ async def stack(
                 "dev", work / "nginx", backend_port=api.port, frontend_port=spa_port
             ) as proxy,
         ):
-            yield Stack(proxy.base_url)
+            yield Stack(proxy.base_url, url)
 
 
 class Screens:
@@ -471,6 +478,39 @@ async def test_the_products_list_keeps_its_search_filter_and_sort_in_the_address
     await expect(search).to_have_value("")
     await page.go_back()
     await expect(search).to_have_value("Teapot")
+
+
+async def test_a_search_matching_more_than_the_count_cap_shows_it_as_a_lower_bound(
+    screens: Screens, stack: Stack
+) -> None:
+    engine = create_async_engine(stack.database_url)
+    # Inactive, with plenty of stock: no other screen of the module shows them.
+    many = [
+        {
+            "name": f"Capoak {n}",
+            "sku": f"CAPOAK-{n}",
+            "price": Decimal("1.00"),
+            "stock_quantity": 1000,
+            "status": ProductStatus.INACTIVE,
+        }
+        for n in range(TOTAL_CAP + 1)
+    ]
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(insert(Product), many)
+        page = await screens.signed_in(SUPERUSER, SUPERUSER_PASSWORD)
+        await page.goto("/products?search=Capoak")
+        pager = page.get_by_role("navigation", name="Pages")
+        await expect(pager).to_contain_text("1–20 of 10,000+")
+        await use_language(page, stack.base_url, "zh-CN")
+        await page.reload()
+        await expect(page.get_by_role("navigation", name="分页")).to_contain_text(
+            "第 1–20 条，共 10,000+ 条"
+        )
+    finally:
+        async with engine.begin() as connection:
+            await connection.execute(delete(Product).where(Product.sku.startswith("CAPOAK-")))
+        await engine.dispose()
 
 
 async def test_admins_see_users_as_cards_on_a_phone_and_delete_or_deactivate_accounts(

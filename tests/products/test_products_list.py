@@ -14,9 +14,10 @@ import pytest
 from conftest import AuthHeaders, ProductFactory
 from helpers import assert_error, count_statements, read_ok
 from products_support import PRODUCTS_URL, new_product, product_url
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.core.pagination import MAX_PAGE_SIZE, TOTAL_CAP
 from app.products.models import Product, ProductStatus
 from app.users.models import User
 
@@ -80,7 +81,7 @@ async def test_the_page_envelope_defaults_to_20_from_offset_0(
 
     page = await list_products()
 
-    assert set(page) == {"items", "total", "limit", "offset", "next_cursor"}
+    assert set(page) == {"items", "total", "total_capped", "limit", "offset", "next_cursor"}
     assert (page["limit"], page["offset"], page["total"]) == (20, 0, 21)
     assert len(page["items"]) == 20
 
@@ -503,3 +504,38 @@ async def test_unfiltered_totals_stay_exact_through_creates_status_changes_and_d
     deleted = await client.delete(product_url(inactive.id), headers=auth_headers(admin))
     assert deleted.status_code == 204, deleted.text
     assert await totals() == await counted()
+
+
+async def test_a_broad_search_is_counted_up_to_the_cap_and_its_cursor_walks_every_match(
+    session: AsyncSession, list_products: ListProducts
+) -> None:
+    await session.execute(
+        insert(Product),
+        [
+            {
+                "name": f"Capoak {n}",
+                "sku": f"CAP-{n}",
+                "price": Decimal("1.00"),
+                "stock_quantity": 1,
+            }
+            for n in range(TOTAL_CAP + 1)
+        ],
+    )
+
+    first = await list_products(search="capoak", limit=MAX_PAGE_SIZE)
+    assert (first["total"], first["total_capped"]) == (TOTAL_CAP, True)
+    seen, cursor = ids(first), first["next_cursor"]
+    while cursor is not None:
+        page = await list_products(search="capoak", limit=MAX_PAGE_SIZE, cursor=cursor)
+        assert (page["total"], page["total_capped"]) == (TOTAL_CAP, True)
+        seen, cursor = seen + ids(page), page["next_cursor"]
+    assert len(set(seen)) == TOTAL_CAP + 1
+
+    # The maintained counts are exact, and not capped.
+    everything = await list_products()
+    assert everything["total"] > TOTAL_CAP
+    assert everything["total_capped"] is False
+
+    await session.execute(delete(Product).where(Product.sku == "CAP-0"))
+    exact = await list_products(search="capoak")
+    assert (exact["total"], exact["total_capped"]) == (TOTAL_CAP, False)

@@ -27,6 +27,9 @@ MAX_PAGE_SIZE = 100
 MAX_CURSOR_LENGTH = 512
 # PostgreSQL reads and discards every row an OFFSET skips: deeper pages take cursors.
 MAX_OFFSET = 10_000
+# Counting stops here: an exact total reads every match, 53,000 rows for a broad search of a
+# million products, while "10,000+" says all a person paging needs (and offsets end there).
+TOTAL_CAP = 10_000
 
 
 class InvalidCursor(AppError):
@@ -86,7 +89,14 @@ class PageParams(RequestModel):
 
 class Page(BaseModel, Generic[ItemT]):
     items: list[ItemT]
-    total: int = Field(description="Every match, on whichever page")
+    total: int = Field(
+        description=f"Every match, on whichever page, counted up to {TOTAL_CAP:,} (see "
+        "`total_capped`)"
+    )
+    total_capped: bool = Field(
+        description=f"There are more than `total` matches: counting stops at {TOTAL_CAP:,}. "
+        "`next_cursor` still walks them all."
+    )
     limit: int
     offset: int
     next_cursor: str | None = Field(
@@ -100,6 +110,7 @@ class Page(BaseModel, Generic[ItemT]):
             {
                 "items": result.rows,
                 "total": result.total,
+                "total_capped": result.total_capped,
                 "limit": page.limit,
                 "offset": page.offset,
                 "next_cursor": result.next_cursor,
@@ -112,11 +123,14 @@ class Page(BaseModel, Generic[ItemT]):
 class PageResult(Generic[RowT]):
     rows: Sequence[RowT]
     total: int
+    total_capped: bool
     next_cursor: str | None
 
     def map(self, convert: Callable[[RowT], MappedT]) -> "PageResult[MappedT]":
         """The same page with each row converted, e.g. into a response model."""
-        return PageResult([convert(row) for row in self.rows], self.total, self.next_cursor)
+        return PageResult(
+            [convert(row) for row in self.rows], self.total, self.total_capped, self.next_cursor
+        )
 
 
 @dataclass(frozen=True)
@@ -224,7 +238,8 @@ async def paginate(
     """One page and its total in one statement, whatever the page.
 
     The total comes from `total_of` when the caller has a cheaper way to the same number,
-    else from counting every match; it rides along with the page as an uncorrelated subquery,
+    else from counting matches up to TOTAL_CAP and one more, which tells whether there are
+    more than the cap; it rides along with the page as an uncorrelated subquery,
     which PostgreSQL evaluates once. An offset page skips `offset` rows; a cursor page starts
     right after the previous page's last row, as fast deep in the list as at its start. One
     extra row is fetched, to know whether a next page exists.
@@ -233,7 +248,8 @@ async def paginate(
         raise OffsetTooLarge
     count = total_of
     if count is None:
-        count = select(func.count()).select_from(statement.order_by(None).subquery())
+        matches = statement.order_by(None).limit(TOTAL_CAP + 1)
+        count = select(func.count()).select_from(matches.subquery())
     if page.cursor is None:
         statement = statement.offset(page.offset)
     else:
@@ -246,9 +262,11 @@ async def paginate(
     rows_with_total = result.all()
     rows: list[RowT] = [row[0] for row in rows_with_total]
     # A page past the end has no row to carry the total.
-    total = rows_with_total[0][1] if rows else await session.scalar(count)
+    total = (rows_with_total[0][1] if rows else await session.scalar(count)) or 0
     next_cursor = sort.cursor_for(rows[page.limit - 1]) if len(rows) > page.limit else None
-    return PageResult(rows[: page.limit], total or 0, next_cursor)
+    # Only a count stops at the cap; `total_of` is exact.
+    capped = total_of is None and total > TOTAL_CAP
+    return PageResult(rows[: page.limit], TOTAL_CAP if capped else total, capped, next_cursor)
 
 
 def escape_like(term: str) -> str:

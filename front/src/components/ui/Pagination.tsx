@@ -8,10 +8,12 @@ interface PaginationProps {
   offset: number;
   limit: number;
   total: number;
+  /** The API stopped counting at `total`: there are more. */
+  totalCapped: boolean;
   onChange(offset: number): void;
 }
 
-export function Pagination({ offset, limit, total, onChange }: PaginationProps) {
+export function Pagination({ offset, limit, total, totalCapped, onChange }: PaginationProps) {
   const t = useTranslations("common");
   if (total === 0) {
     return null;
@@ -19,7 +21,11 @@ export function Pagination({ offset, limit, total, onChange }: PaginationProps) 
   return (
     <nav aria-label={t("pagination.label")} className="flex flex-wrap items-center justify-between gap-3">
       <p className="text-sm text-slate-700">
-        {t("pagination.range", { from: offset + 1, to: Math.min(offset + limit, total), total })}
+        {t(totalCapped ? "pagination.rangeCapped" : "pagination.range", {
+          from: offset + 1,
+          to: Math.min(offset + limit, total),
+          total,
+        })}
       </p>
       <div className="flex gap-2">
         <Button variant="secondary" disabled={offset === 0} onClick={() => onChange(Math.max(0, offset - limit))}>

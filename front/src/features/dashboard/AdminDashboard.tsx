@@ -61,7 +61,9 @@ function LowStockTable({ page }: { page: ProductPage }) {
           </tr>
         ))}
       </DataTable>
-      {more > 0 && <p className="mt-2 text-sm text-slate-600">{t("more", { count: more })}</p>}
+      {more > 0 && (
+        <p className="mt-2 text-sm text-slate-600">{t(page.total_capped ? "moreCapped" : "more", { count: more })}</p>
+      )}
     </>
   );
 }

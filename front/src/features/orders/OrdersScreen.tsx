@@ -101,7 +101,7 @@ export function OrdersScreen() {
               caption={title}
               selection={isAdmin ? selectionOf(page.items) : undefined}
             />
-            <Pagination offset={filters.offset} limit={PAGE_SIZE} total={page.total} onChange={(offset) => update({ offset })} />
+            <Pagination offset={filters.offset} limit={PAGE_SIZE} total={page.total} totalCapped={page.total_capped} onChange={(offset) => update({ offset })} />
           </div>
         )}
       </QueryView>

@@ -99,7 +99,7 @@ export function ProductsScreen() {
             onAdjustStock={(product) => setDialog({ kind: "stock", product })}
             onArchive={(product) => setDialog({ kind: "archive", product })}
           />
-          <Pagination offset={filters.offset} limit={PAGE_SIZE} total={products.data.total} onChange={(offset) => update({ offset })} />
+          <Pagination offset={filters.offset} limit={PAGE_SIZE} total={products.data.total} totalCapped={products.data.total_capped} onChange={(offset) => update({ offset })} />
         </div>
       )}
       {(dialog?.kind === "create" || dialog?.kind === "edit") && (

@@ -69,7 +69,7 @@ function UsersManager({ actor }: { actor: User }) {
               onEdit={(user) => setDialog({ kind: "edit", user })}
               onDelete={(user) => setDialog({ kind: "delete", user })}
             />
-            <Pagination offset={filters.offset} limit={PAGE_SIZE} total={page.total} onChange={(offset) => update({ offset })} />
+            <Pagination offset={filters.offset} limit={PAGE_SIZE} total={page.total} totalCapped={page.total_capped} onChange={(offset) => update({ offset })} />
           </div>
         )}
       </QueryView>

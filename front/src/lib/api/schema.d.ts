@@ -1610,9 +1610,14 @@ export interface components {
             offset: number;
             /**
              * Total
-             * @description Every match, on whichever page
+             * @description Every match, on whichever page, counted up to 10,000 (see `total_capped`)
              */
             total: number;
+            /**
+             * Total Capped
+             * @description There are more than `total` matches: counting stops at 10,000. `next_cursor` still walks them all.
+             */
+            total_capped: boolean;
         };
         /** Page[ProductPublic] */
         Page_ProductPublic_: {
@@ -1629,9 +1634,14 @@ export interface components {
             offset: number;
             /**
              * Total
-             * @description Every match, on whichever page
+             * @description Every match, on whichever page, counted up to 10,000 (see `total_capped`)
              */
             total: number;
+            /**
+             * Total Capped
+             * @description There are more than `total` matches: counting stops at 10,000. `next_cursor` still walks them all.
+             */
+            total_capped: boolean;
         };
         /** Page[UserPublic] */
         Page_UserPublic_: {
@@ -1648,9 +1658,14 @@ export interface components {
             offset: number;
             /**
              * Total
-             * @description Every match, on whichever page
+             * @description Every match, on whichever page, counted up to 10,000 (see `total_capped`)
              */
             total: number;
+            /**
+             * Total Capped
+             * @description There are more than `total` matches: counting stops at 10,000. `next_cursor` still walks them all.
+             */
+            total_capped: boolean;
         };
         /**
          * PasswordChange
