@@ -215,8 +215,8 @@ async def request_password_reset(
     client_address: ClientAddressDep,
 ) -> PasswordResetRequested:
     """Mail a link to reset the password of the active account with this address, in the
-    account's language (`locale`). The answer is the same whether
-    or not such an account exists; a few requests an hour per client and per address."""
+    account's language (`locale`). The answer is the same whether or not such an account
+    exists; a few requests an hour per client and per address."""
     await password_reset.request_reset(
         session,
         email=data.email,

@@ -58,8 +58,8 @@ export interface paths {
         /**
          * Request Password Reset
          * @description Mail a link to reset the password of the active account with this address, in the
-         *     account's language (`locale`). The answer is the same whether
-         *     or not such an account exists; a few requests an hour per client and per address.
+         *     account's language (`locale`). The answer is the same whether or not such an account
+         *     exists; a few requests an hour per client and per address.
          */
         post: operations["request_password_reset"];
         delete?: never;
