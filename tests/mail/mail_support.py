@@ -3,6 +3,7 @@ a database of its own, where the senders' commits are real."""
 
 import email
 import email.policy
+import logging
 import ssl
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,6 +27,9 @@ from app.email.mail import Mail
 from app.email.models import OutboxEmail
 
 SHOP_SENDER = "Shop <shop@example.com>"
+# aiosmtpd logs every SMTP command at INFO; a failing test's captured log is easier to read
+# without them.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 OnMessage = Callable[[EmailMessage], Awaitable[str | None]]
 
 
