@@ -4,7 +4,6 @@ LOCKED`), so however many workers and replicas run, one sends it at a time, and 
 between the send and the commit leaves it pending, to go again with the same Message-ID.
 """
 
-import asyncio
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -15,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core import metrics
+from app.core.background import pause
 from app.core.config import Settings, SmtpSecurity
 from app.email import service
 from app.email.models import OutboxEmail
@@ -140,4 +140,4 @@ async def run_sender(sessionmaker: async_sessionmaker[AsyncSession], settings: S
                 logger.info(
                     "email_delivery", sent=delivery.sent, failed_attempts=delivery.failed_attempts
                 )
-        await asyncio.sleep(settings.EMAIL_POLL_INTERVAL_SECONDS)
+        await pause(settings.EMAIL_POLL_INTERVAL_SECONDS)

@@ -6,7 +6,6 @@ every worker and replica, and the others skip their turn. Each batch is its own 
 transaction, taking the lock again, so a sweep never holds locks for long.
 """
 
-import asyncio
 from dataclasses import astuple, dataclass
 from datetime import timedelta
 
@@ -16,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core import metrics
+from app.core.background import pause
 from app.core.config import Settings
 from app.orders import service
 from app.refresh_tokens import service as refresh_tokens
@@ -91,7 +91,7 @@ async def run_sweeper(sessionmaker: async_sessionmaker[AsyncSession], settings: 
     """Sweep every ORDER_SWEEP_INTERVAL_SECONDS until cancelled; a failed sweep (database
     down, a lock timeout) is logged and tried again next time."""
     while True:
-        await asyncio.sleep(settings.ORDER_SWEEP_INTERVAL_SECONDS)
+        await pause(settings.ORDER_SWEEP_INTERVAL_SECONDS)
         try:
             result = await sweep(sessionmaker, settings)
             if result is not None:
