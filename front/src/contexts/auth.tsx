@@ -34,6 +34,8 @@ interface AuthContextValue {
 const AuthContext = createContext<AuthContextValue | null>(null);
 
 export const ME_QUERY_KEY = ["users", "me"] as const;
+/** The shop's config (contexts/shop.tsx): the same for every visitor, so it outlives a session. */
+export const SHOP_CONFIG_QUERY_KEY = ["config"] as const;
 
 export function isAdminRole(role: User["role"]): boolean {
   return role === "admin" || role === "superadmin";
@@ -68,8 +70,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     if (sessionStatus === "signedOut") {
-      // Nothing fetched for the previous user may show to the next one.
-      queryClient.removeQueries();
+      // Nothing fetched for the previous user may show to the next one. The shop's config,
+      // asked by public screens too, stays: removing it would also cancel its first fetch,
+      // which waits for the page load's refresh to tell signed in from out.
+      queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== SHOP_CONFIG_QUERY_KEY[0] });
     }
   }, [sessionStatus, queryClient]);
 
