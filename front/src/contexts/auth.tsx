@@ -1,6 +1,6 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
   createContext,
   useCallback,
@@ -17,6 +17,7 @@ import { browserTabs, singleTab } from "@/lib/api/coordination";
 import { AuthSession, type SessionStatus } from "@/lib/api/session";
 
 export type User = Schemas["CurrentUserPublic"];
+export type ProfileChanges = Schemas["UserUpdateMe"];
 export type AuthStatus = "loading" | "signedIn" | "signedOut";
 
 interface AuthContextValue {
@@ -126,4 +127,14 @@ export function useAuth(): AuthContextValue {
 /** The typed API client of the current session. */
 export function useApi(): ApiClient {
   return useAuth().api;
+}
+
+/** Changes the signed-in user's own account; the answer becomes the current user. */
+export function useUpdateProfile() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (changes: ProfileChanges) => unwrap(api.PATCH("/api/users/me", { body: changes })),
+    onSuccess: (user) => queryClient.setQueryData(ME_QUERY_KEY, user),
+  });
 }
