@@ -107,8 +107,14 @@ PUBLIC_USER_FIELDS = {
     "updated_at",
     "permissions",
 }
-# `/api/users/me` adds what you may give the accounts you create, and your default address.
-CURRENT_USER_FIELDS = PUBLIC_USER_FIELDS | {"new_account_roles", "default_shipping_address"}
+# `/api/users/me` adds what you may give the accounts you create, your default address and
+# your mail choices.
+CURRENT_USER_FIELDS = PUBLIC_USER_FIELDS | {
+    "new_account_roles",
+    "default_shipping_address",
+    "locale",
+    "order_emails",
+}
 
 TEST_CLIENT_IP = "127.0.0.1"
 
@@ -400,6 +406,7 @@ class LiveShop:
     customer_headers: list[dict[str, str]]
     # For more clients of the same app (`client_for(shop.app, client_ip=...)`).
     app: FastAPI
+    settings: Settings
 
     async def add_product(self, *, stock: int, price: str = "1.00") -> int:
         async with self.sessions() as session, session.begin():
@@ -455,7 +462,7 @@ async def open_live_shop(settings: Settings) -> AsyncIterator[LiveShop]:
         headers = [
             bearer(create_access_token(subject=user.id, settings=settings)) for user in users
         ]
-        yield LiveShop(client, sessions, headers[0], headers[1:], app)
+        yield LiveShop(client, sessions, headers[0], headers[1:], app, settings)
 
 
 # --- Redis ---------------------------------------------------------------------------------

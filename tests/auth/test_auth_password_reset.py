@@ -3,7 +3,6 @@ delivers it to a real SMTP server, and the link in the mail sets the new passwor
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from urllib.parse import parse_qs, urlsplit
@@ -13,26 +12,22 @@ import pytest
 from conftest import Serve
 from helpers import (
     DEFAULT_PASSWORD,
-    LiveShop,
     assert_error,
     assert_ok,
     assert_unauthorized,
-    async_retrying,
     bearer,
     client_for,
-    free_port,
     login,
-    open_live_shop,
     refresh,
     sign_in,
 )
-from mail_support import SmtpServer, outbox_rows
+from mail_support import MailShop, open_mail_shop, outbox_rows
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import PasswordResetToken
-from app.auth.reset_mail import Language, preferred_language
 from app.core.config import Settings
+from app.core.locales import Locale, preferred_locale
 from app.email.models import OutboxEmail
 from app.users.models import User
 
@@ -45,37 +40,10 @@ ACCEPTED = {
 MakeSettings = Callable[..., Settings]
 
 
-@dataclass
-class ResetShop:
-    shop: LiveShop
-    smtp: SmtpServer
-
-    async def mails_to(self, address: str, count: int = 1) -> list[EmailMessage]:
-        """The `count` mails delivered to `address`, once they all arrived."""
-        async for attempt in async_retrying(60):
-            with attempt:
-                mails = [m for m in self.smtp.mailbox.received() if m["To"] == address]
-                assert len(mails) == count
-        return mails
-
-
 @pytest.fixture
-async def reset_shop(make_live_settings: MakeSettings) -> AsyncIterator[ResetShop]:
-    smtp = SmtpServer(free_port())
-    smtp.start()
-    settings = make_live_settings(
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=smtp.port,
-        SMTP_FROM="shop@example.com",
-        SMTP_SECURITY="none",
-        PUBLIC_URL="https://shop.example",
-        EMAIL_POLL_INTERVAL_SECONDS=0.1,
-    )
-    try:
-        async with open_live_shop(settings) as shop:
-            yield ResetShop(shop, smtp)
-    finally:
-        smtp.stop()
+async def reset_shop(make_live_settings: MakeSettings) -> AsyncIterator[MailShop]:
+    async with open_mail_shop(make_live_settings) as shop:
+        yield shop
 
 
 def token_of(mail: EmailMessage) -> str:
@@ -98,7 +66,7 @@ async def confirm(client: httpx.AsyncClient, token: str) -> httpx.Response:
 
 
 async def test_the_link_in_the_mail_sets_a_new_password_and_ends_every_session(
-    reset_shop: ResetShop,
+    reset_shop: MailShop,
 ) -> None:
     client = reset_shop.shop.client
     before = await sign_in(client, "live1")
@@ -118,9 +86,16 @@ async def test_the_link_in_the_mail_sets_a_new_password_and_ends_every_session(
     assert_error(await confirm(client, token_of(mail)), 400, "invalid_reset_token")
 
 
-async def test_the_mail_is_in_chinese_when_the_browser_prefers_it(reset_shop: ResetShop) -> None:
+async def test_the_mail_is_in_the_accounts_language_whatever_the_browser_asks(
+    reset_shop: MailShop,
+) -> None:
     client = reset_shop.shop.client
-    await ask(client, "live2@example.com", **{"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})
+    tokens = await sign_in(client, "live2")
+    chosen = await client.patch(
+        "/api/users/me", json={"locale": "zh-CN"}, headers=bearer(tokens["access_token"])
+    )
+    assert assert_ok(chosen)["locale"] == "zh-CN"
+    await ask(client, "live2@example.com", **{"Accept-Language": "en-US,en;q=0.9"})
 
     (mail,) = await reset_shop.mails_to("live2@example.com")
     assert mail["Subject"] == "重置您的密码"
@@ -130,7 +105,7 @@ async def test_the_mail_is_in_chinese_when_the_browser_prefers_it(reset_shop: Re
     assert "您好" in plain.get_content()
 
 
-async def test_a_newer_request_supersedes_the_older_link(reset_shop: ResetShop) -> None:
+async def test_a_newer_request_supersedes_the_older_link(reset_shop: MailShop) -> None:
     client = reset_shop.shop.client
     await ask(client, "live3@example.com")
     await reset_shop.mails_to("live3@example.com")
@@ -141,7 +116,7 @@ async def test_a_newer_request_supersedes_the_older_link(reset_shop: ResetShop) 
     assert (await confirm(client, token_of(second))).status_code == 204
 
 
-async def test_an_expired_link_is_refused(reset_shop: ResetShop) -> None:
+async def test_an_expired_link_is_refused(reset_shop: MailShop) -> None:
     client = reset_shop.shop.client
     await ask(client, "live4@example.com")
     (mail,) = await reset_shop.mails_to("live4@example.com")
@@ -154,7 +129,7 @@ async def test_an_expired_link_is_refused(reset_shop: ResetShop) -> None:
     await sign_in(reset_shop.shop.client, "live4")
 
 
-async def test_a_link_of_a_deactivated_account_is_refused(reset_shop: ResetShop) -> None:
+async def test_a_link_of_a_deactivated_account_is_refused(reset_shop: MailShop) -> None:
     client = reset_shop.shop.client
     await ask(client, "live5@example.com")
     (mail,) = await reset_shop.mails_to("live5@example.com")
@@ -165,7 +140,7 @@ async def test_a_link_of_a_deactivated_account_is_refused(reset_shop: ResetShop)
 
 
 async def test_a_password_changed_another_way_since_the_mail_voids_its_link(
-    reset_shop: ResetShop,
+    reset_shop: MailShop,
 ) -> None:
     client = reset_shop.shop.client
     await ask(client, "live6@example.com")
@@ -182,12 +157,12 @@ async def test_a_password_changed_another_way_since_the_mail_voids_its_link(
     await sign_in(client, "live6", "changed-in-the-profile")
 
 
-async def test_an_unknown_token_is_refused(reset_shop: ResetShop) -> None:
+async def test_an_unknown_token_is_refused(reset_shop: MailShop) -> None:
     assert_error(await confirm(reset_shop.shop.client, "no-such-token"), 400, "invalid_reset_token")
 
 
 async def test_unknown_and_inactive_addresses_get_the_same_answer_and_no_mail(
-    reset_shop: ResetShop,
+    reset_shop: MailShop,
 ) -> None:
     client = reset_shop.shop.client
     async with reset_shop.shop.sessions() as session, session.begin():
@@ -203,7 +178,7 @@ async def test_unknown_and_inactive_addresses_get_the_same_answer_and_no_mail(
 
 
 async def test_concurrent_requests_for_one_address_send_three_mails(
-    reset_shop: ResetShop,
+    reset_shop: MailShop,
 ) -> None:
     responses = await asyncio.gather(
         *(ask(reset_shop.shop.client, "live7@example.com") for _ in range(8))
@@ -219,7 +194,7 @@ async def test_concurrent_requests_for_one_address_send_three_mails(
 
 
 async def test_concurrent_requests_from_one_client_are_capped_at_ten(
-    reset_shop: ResetShop,
+    reset_shop: MailShop,
 ) -> None:
     async with client_for(reset_shop.shop.app, client_ip="203.0.113.7") as client:
         responses = await asyncio.gather(
@@ -249,18 +224,18 @@ async def test_the_new_password_follows_the_rules_of_every_password(
 
 
 @pytest.mark.parametrize(
-    ("header", "language"),
+    ("header", "locale"),
     [
-        (None, Language.EN),
-        ("", Language.EN),
-        ("fr-FR", Language.EN),
-        ("zh", Language.ZH_CN),
-        ("zh-TW;q=0.5, en;q=0.9", Language.EN),
-        ("en;q=0.3, zh-CN;q=0.8", Language.ZH_CN),
-        ("en;q=bad, zh", Language.ZH_CN),
+        (None, Locale.EN),
+        ("", Locale.EN),
+        ("fr-FR", Locale.EN),
+        ("zh", Locale.ZH_CN),
+        ("zh-TW;q=0.5, en;q=0.9", Locale.EN),
+        ("en;q=0.3, zh-CN;q=0.8", Locale.ZH_CN),
+        ("en;q=bad, zh", Locale.ZH_CN),
     ],
 )
-def test_the_mails_language_is_the_one_accept_language_ranks_highest(
-    header: str | None, language: Language
+def test_the_locale_is_the_one_accept_language_ranks_highest(
+    header: str | None, locale: Locale
 ) -> None:
-    assert preferred_language(header) is language
+    assert preferred_locale(header) is locale

@@ -38,6 +38,33 @@ def assert_validation_error(response: httpx.Response, *, password: str | None = 
     return entries
 
 
+@pytest.mark.parametrize(
+    ("body_locale", "accept_language", "stored"),
+    [
+        (None, None, "en"),
+        (None, "zh-CN,zh;q=0.9", "zh-CN"),
+        ("en", "zh-CN", "en"),
+        ("zh-CN", "en-US", "zh-CN"),
+    ],
+)
+async def test_a_new_accounts_mail_language_is_the_one_chosen_else_the_browsers(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    body_locale: str | None,
+    accept_language: str | None,
+    stored: str,
+) -> None:
+    headers = {"Accept-Language": accept_language} if accept_language else {}
+    body = new_account() | ({"locale": body_locale} if body_locale else {})
+
+    response = await client.post(REGISTER_URL, json=body, headers=headers)
+
+    assert response.status_code == 201, response.text
+    created = await find_user(session, "newcomer")
+    assert created is not None
+    assert created.locale == stored
+
+
 async def test_register_creates_an_active_user_and_returns_only_public_fields(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:

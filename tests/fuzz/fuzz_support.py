@@ -185,8 +185,8 @@ def _caller(*, role: UserRole, user_id: int, username: str, settings: Settings) 
     return Caller(role, user_id, username, headers={"Authorization": f"Bearer {token}"})
 
 
-async def seed_shop(session: AsyncSession) -> None:
-    """Customers with orders, and products in every status."""
+async def seed_shop(session: AsyncSession, settings: Settings) -> None:
+    """Customers with an order each, and products in every status."""
     customers = [
         User(
             username=f"victim{index}",
@@ -215,9 +215,7 @@ async def seed_shop(session: AsyncSession) -> None:
         await orders_service.create_order(
             session,
             customer=customer,
-            max_pending=1,
-            business_timezone="Asia/Shanghai",
-            require_shipping_address=True,
+            settings=settings,
             data=OrderCreate(
                 items=[OrderLineInput(product_id=product.id, quantity=1) for product in active]
             ),

@@ -52,7 +52,7 @@ async def fuzz_shop(engine: AsyncEngine, database_url: URL) -> AsyncIterator[Fuz
         settings = settings_for(url)
         shop_engine = create_async_engine(url, poolclass=NullPool)
         async with AsyncSession(shop_engine) as session, session.begin():
-            await seed_shop(session)
+            await seed_shop(session, settings)
         shop = FuzzShop(
             create_app(settings),
             shop_engine,

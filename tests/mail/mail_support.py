@@ -14,6 +14,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from helpers import LiveShop, async_retrying, free_port, open_live_shop
 from sqlalchemy import NullPool, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from app.core.config import Settings
 from app.core.database import create_sessionmaker
 from app.email import service as outbox
+from app.email.mail import Mail
 from app.email.models import OutboxEmail
 
 SHOP_SENDER = "Shop <shop@example.com>"
@@ -115,9 +117,9 @@ async def enqueue_committed(
             await outbox.enqueue(
                 session,
                 to=f"customer{number}@example.com",
-                subject=f"Mail {number}",
-                text=f"Text {number}",
-                html=f"<p>HTML {number}</p>",
+                mail=Mail(
+                    subject=f"Mail {number}", text=f"Text {number}", html=f"<p>HTML {number}</p>"
+                ),
                 settings=settings,
             )
             for number in range(count)
@@ -128,3 +130,43 @@ async def enqueue_committed(
 async def outbox_rows(sessionmaker: async_sessionmaker[AsyncSession]) -> list[OutboxEmail]:
     async with sessionmaker() as session:
         return list(await session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
+
+
+@dataclass
+class MailShop:
+    """A live shop whose mail goes to `smtp`, links to https://shop.example."""
+
+    shop: LiveShop
+    smtp: SmtpServer
+
+    async def mails_to(self, address: str, count: int = 1) -> list[EmailMessage]:
+        """The `count` mails delivered to `address`, once they all arrived."""
+        async for attempt in async_retrying(60):
+            with attempt:
+                mails = [m for m in self.smtp.mailbox.received() if m["To"] == address]
+                assert len(mails) == count
+        return mails
+
+
+@asynccontextmanager
+async def open_mail_shop(
+    make_live_settings: Callable[..., Settings], **overrides: Any
+) -> AsyncIterator[MailShop]:
+    smtp = SmtpServer(free_port())
+    smtp.start()
+    settings = make_live_settings(
+        **{
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": smtp.port,
+            "SMTP_FROM": "shop@example.com",
+            "SMTP_SECURITY": "none",
+            "PUBLIC_URL": "https://shop.example",
+            "EMAIL_POLL_INTERVAL_SECONDS": 0.1,
+            **overrides,
+        }
+    )
+    try:
+        async with open_live_shop(settings) as shop:
+            yield MailShop(shop, smtp)
+    finally:
+        smtp.stop()

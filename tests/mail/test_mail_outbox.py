@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.core.config import Settings
 from app.email import service as outbox
+from app.email.mail import Mail
 from app.email.models import EmailStatus, OutboxEmail
 from app.email.sender import deliver_due
 
@@ -107,9 +108,7 @@ async def test_a_rolled_back_transaction_sends_nothing(
             await outbox.enqueue(
                 session,
                 to="a@example.com",
-                subject="s",
-                text="t",
-                html="h",
+                mail=Mail(subject="s", text="t", html="h"),
                 settings=settings_for_smtp,
             )
             await session.rollback()

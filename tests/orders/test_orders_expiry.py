@@ -24,6 +24,7 @@ from orders_support import (
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+from app.core.config import Settings
 from app.orders.models import IdempotencyKey, OrderStatus
 from app.orders.service import IDEMPOTENCY_KEY_LIFETIME
 from app.orders.sweeper import SWEEPER_LOCK, SweepResult, sweep
@@ -31,6 +32,11 @@ from app.orders.sweeper import SWEEPER_LOCK, SweepResult, sweep
 TTL_SECONDS = 3600
 # Far beyond what an expiry takes; only a broken sweeper makes a test wait this long.
 WAIT_SECONDS = 60.0
+
+
+def expiring_after(shop: LiveShop, ttl_seconds: int) -> Settings:
+    """The shop's settings, with pending orders expiring after `ttl_seconds` (0: never)."""
+    return shop.settings.model_copy(update={"PENDING_ORDER_TTL_SECONDS": ttl_seconds})
 
 
 async def place(shop: LiveShop, product_id: int, quantity: int, customer: int = 0) -> int:
@@ -69,7 +75,7 @@ async def test_the_apps_sweeper_expires_a_pending_order_and_returns_its_stock(
         }
         assert history[0]["reason"] is None
         # Later sweeps find nothing more to return.
-        assert await sweep(shop.sessions, ttl_seconds=1) == SweepResult(0, 0)
+        assert await sweep(shop.sessions, expiring_after(shop, 1)) == SweepResult(0, 0)
         assert await shop.stock(product_id) == 10
         assert await expiries(shop.sessions, order["id"]) == 1
 
@@ -83,7 +89,7 @@ async def test_only_pending_orders_past_the_ttl_expire(live_shop: LiveShop) -> N
         assert_ok(await set_status(live_shop.client, live_shop.admin_headers, order_id, status))
     await age_orders(live_shop.sessions, old_pending, old_paid, old_cancelled)
 
-    result = await sweep(live_shop.sessions, ttl_seconds=TTL_SECONDS)
+    result = await sweep(live_shop.sessions, expiring_after(live_shop, TTL_SECONDS))
 
     assert result == SweepResult(expired_orders=1, purged_keys=0)
     assert await statuses(live_shop.sessions) == {
@@ -101,7 +107,7 @@ async def test_a_ttl_of_zero_expires_nothing(live_shop: LiveShop) -> None:
     order_id = await place(live_shop, product_id, 2)
     await age_orders(live_shop.sessions, order_id)
 
-    assert await sweep(live_shop.sessions, ttl_seconds=0) == SweepResult(0, 0)
+    assert await sweep(live_shop.sessions, expiring_after(live_shop, 0)) == SweepResult(0, 0)
 
     assert (await statuses(live_shop.sessions))[order_id] is OrderStatus.PENDING
     assert await live_shop.stock(product_id) == 8
@@ -116,7 +122,9 @@ async def test_an_admin_marking_paid_during_a_sweep_either_wins_or_gets_a_409(
     ]
     await age_orders(live_shop.sessions, *order_ids)
 
-    sweeping = asyncio.create_task(sweep(live_shop.sessions, ttl_seconds=TTL_SECONDS))
+    sweeping = asyncio.create_task(
+        sweep(live_shop.sessions, expiring_after(live_shop, TTL_SECONDS))
+    )
     payments = await asyncio.gather(
         *(
             set_status(live_shop.client, live_shop.admin_headers, order_id, OrderStatus.PAID)
@@ -147,7 +155,9 @@ async def test_customers_cancelling_during_a_sweep_get_their_stock_back_once(
     placed = [(customer, await place(live_shop, product_id, 5, customer)) for customer in range(10)]
     await age_orders(live_shop.sessions, *(order_id for _, order_id in placed))
 
-    sweeping = asyncio.create_task(sweep(live_shop.sessions, ttl_seconds=TTL_SECONDS))
+    sweeping = asyncio.create_task(
+        sweep(live_shop.sessions, expiring_after(live_shop, TTL_SECONDS))
+    )
     cancels = await asyncio.gather(
         *(
             live_shop.client.post(
@@ -174,8 +184,8 @@ async def test_two_sweepers_at_once_expire_each_order_once(live_shop: LiveShop) 
     other_engine = create_async_engine(engine.url)
     try:
         results = await asyncio.gather(
-            sweep(live_shop.sessions, ttl_seconds=TTL_SECONDS),
-            sweep(async_sessionmaker(other_engine), ttl_seconds=TTL_SECONDS),
+            sweep(live_shop.sessions, expiring_after(live_shop, TTL_SECONDS)),
+            sweep(async_sessionmaker(other_engine), expiring_after(live_shop, TTL_SECONDS)),
         )
     finally:
         await other_engine.dispose()
@@ -194,10 +204,12 @@ async def test_a_sweeper_skips_its_turn_while_another_holds_the_lock(live_shop: 
 
     async with live_shop.sessions() as other_sweeper, other_sweeper.begin():
         await other_sweeper.execute(select(func.pg_advisory_xact_lock(SWEEPER_LOCK, 0)))
-        assert await sweep(live_shop.sessions, ttl_seconds=TTL_SECONDS) is None
+        assert await sweep(live_shop.sessions, expiring_after(live_shop, TTL_SECONDS)) is None
         assert (await statuses(live_shop.sessions))[order_id] is OrderStatus.PENDING
 
-    assert await sweep(live_shop.sessions, ttl_seconds=TTL_SECONDS) == SweepResult(1, 0)
+    assert await sweep(live_shop.sessions, expiring_after(live_shop, TTL_SECONDS)) == SweepResult(
+        1, 0
+    )
 
 
 async def test_expired_idempotency_keys_are_purged_and_live_ones_kept(
@@ -218,7 +230,7 @@ async def test_expired_idempotency_keys_are_purged_and_live_ones_kept(
             .values(created_at=func.now() - IDEMPOTENCY_KEY_LIFETIME - timedelta(minutes=1))
         )
 
-    assert await sweep(live_shop.sessions, ttl_seconds=0) == SweepResult(0, 1)
+    assert await sweep(live_shop.sessions, expiring_after(live_shop, 0)) == SweepResult(0, 1)
 
     async with live_shop.sessions() as session:
         kept = await session.scalars(select(IdempotencyKey.key))

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.exceptions import InvalidResetToken, TooManyPasswordResets
 from app.auth.models import PasswordResetToken
-from app.auth.reset_mail import Language, reset_mail
+from app.auth.reset_mail import reset_mail
 from app.core.config import Settings
 from app.core.throttle import LimitName, Throttle
 from app.email import service as outbox
@@ -70,7 +70,6 @@ async def request_reset(
     session: AsyncSession,
     *,
     email: str,
-    language: Language,
     client_ip: str,
     throttle: Throttle,
     settings: Settings,
@@ -88,15 +87,8 @@ async def request_reset(
         session, user=user, token_hash=token_hash, lifetime=timedelta(minutes=minutes)
     )
     link = f"{settings.public_url}/reset-password?{urlencode({'token': token})}"
-    mail = reset_mail(language=language, username=user.username, link=link, minutes=minutes)
-    await outbox.enqueue(
-        session,
-        to=user.email,
-        subject=mail.subject,
-        text=mail.text,
-        html=mail.html,
-        settings=settings,
-    )
+    mail = reset_mail(locale=user.locale, username=user.username, link=link, minutes=minutes)
+    await outbox.enqueue(session, to=user.email, mail=mail, settings=settings)
 
 
 async def confirm_reset(session: AsyncSession, *, token: str, new_password: str) -> None:

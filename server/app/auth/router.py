@@ -14,7 +14,6 @@ from app.auth.exceptions import (
     TooManyPasswordResets,
     TooManyRegistrations,
 )
-from app.auth.reset_mail import preferred_language
 from app.auth.schemas import (
     AccessToken,
     LoginRequest,
@@ -29,6 +28,7 @@ from app.core.config import Settings
 from app.core.dependencies import ClientAddressDep, SessionDep, SettingsDep, ThrottleDep
 from app.core.error_docs import errors
 from app.core.errors import RateLimited
+from app.core.locales import preferred_locale
 from app.core.routing import ApiRoute
 from app.users import service as users_service
 from app.users.exceptions import EmailTaken, UsernameTaken
@@ -185,11 +185,17 @@ async def register(
     settings: SettingsDep,
     throttle: ThrottleDep,
     client_address: ClientAddressDep,
+    accept_language: Annotated[str | None, Header()] = None,
 ) -> UserPublic:
     """Create an account with the `user` role, when registration is open; a few an hour
-    per client address."""
+    per client address. Its `locale` is the language `Accept-Language` prefers when the
+    body names none."""
     user = await service.register(
-        session, data, client_ip=client_address, throttle=throttle, settings=settings
+        session,
+        data.model_copy(update={"locale": data.locale or preferred_locale(accept_language)}),
+        client_ip=client_address,
+        throttle=throttle,
+        settings=settings,
     )
     return UserPublic.of(
         user, permissions=users_service.permissions(actor=user, target=user, settings=settings)
@@ -207,15 +213,13 @@ async def request_password_reset(
     settings: SettingsDep,
     throttle: ThrottleDep,
     client_address: ClientAddressDep,
-    accept_language: Annotated[str | None, Header()] = None,
 ) -> PasswordResetRequested:
     """Mail a link to reset the password of the active account with this address, in the
-    language `Accept-Language` prefers (English or Chinese). The answer is the same whether
+    account's language (`locale`). The answer is the same whether
     or not such an account exists; a few requests an hour per client and per address."""
     await password_reset.request_reset(
         session,
         email=data.email,
-        language=preferred_language(accept_language),
         client_ip=client_address,
         throttle=throttle,
         settings=settings,

@@ -7,7 +7,6 @@ import io
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Literal
 
 BYTE_ORDER_MARK = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -16,8 +15,6 @@ FORMULA_ESCAPE = "'"
 CHUNK_CHARACTERS = 16_384
 
 Cell = str | int | Decimal | date | bool | None
-# The languages of a file's header row.
-SpreadsheetLanguage = Literal["en", "zh-CN"]
 
 
 def _starts_formula(text: str) -> bool:

@@ -34,6 +34,8 @@ class OutboxEmail(Base):
     subject: Mapped[str] = mapped_column(String(255))
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text)
+    # Sent as List-Unsubscribe, so mail clients offer their own "unsubscribe" (RFC 2369).
+    unsubscribe_url: Mapped[str | None] = mapped_column(String(2048))
     status: Mapped[EmailStatus] = mapped_column(
         string_enum(EmailStatus, name="email_status"),
         default=EmailStatus.PENDING,

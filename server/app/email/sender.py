@@ -42,6 +42,8 @@ def build_message(email: OutboxEmail, settings: Settings) -> EmailMessage:
     message["From"] = settings.SMTP_FROM
     message["To"] = email.recipient
     message["Subject"] = email.subject
+    if email.unsubscribe_url is not None:
+        message["List-Unsubscribe"] = f"<{email.unsubscribe_url}>"
     message.set_content(email.text_body)
     message.add_alternative(email.html_body, subtype="html")
     return message

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
 from app.core.database import delete_some
+from app.email.mail import Mail
 from app.email.models import EmailStatus, OutboxEmail
 
 # The pause after the first failed attempt, doubled after each next one, up to the cap.
@@ -24,17 +25,16 @@ def _message_id_domain(settings: Settings) -> str:
     return address.rpartition("@")[2] or "localhost"
 
 
-async def enqueue(
-    session: AsyncSession, *, to: str, subject: str, text: str, html: str, settings: Settings
-) -> OutboxEmail:
+async def enqueue(session: AsyncSession, *, to: str, mail: Mail, settings: Settings) -> OutboxEmail:
     """Write a mail to the outbox in `session`'s transaction: it goes out once that commits,
     never if it rolls back."""
     email = OutboxEmail(
         message_id=make_msgid(domain=_message_id_domain(settings)),
         recipient=to,
-        subject=subject,
-        text_body=text,
-        html_body=html,
+        subject=mail.subject,
+        text_body=mail.text,
+        html_body=mail.html,
+        unsubscribe_url=mail.unsubscribe_url,
     )
     session.add(email)
     await session.flush()

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import SQLColumnExpression, String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.spreadsheet import Cell, SpreadsheetLanguage
+from app.core.locales import Locale
+from app.core.spreadsheet import Cell
 from app.orders import service
 from app.orders.models import Order, OrderItem
 from app.orders.schemas import ExportRows, OrderExportParams
@@ -32,8 +33,8 @@ class ExportColumn:
     chinese: str
     value: SQLColumnExpression[Any]
 
-    def header(self, language: SpreadsheetLanguage) -> str:
-        return self.chinese if language == "zh-CN" else self.english
+    def header(self, language: Locale) -> str:
+        return self.chinese if language is Locale.ZH_CN else self.english
 
 
 # Local time as Excel reads it, without an offset: the docs name the zone.

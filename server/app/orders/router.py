@@ -116,16 +116,15 @@ async def create_order(
     Customers hold at most `MAX_PENDING_ORDERS_PER_USER` pending orders (409
     `too_many_pending_orders`), and everyone places at most `ORDER_RATE_LIMIT` (429
     `too_many_orders`, with `Retry-After`). A pending order expires after
-    `PENDING_ORDER_TTL_SECONDS`: it is cancelled and its stock returned.
+    `PENDING_ORDER_TTL_SECONDS`: it is cancelled and its stock returned. The customer is
+    mailed when the order is placed, unless they turned order mails off.
     """
     await service.ensure_may_order(throttle, customer=customer, limit=settings.order_rate_limit)
     order, created = await service.create_order(
         session,
         customer=customer,
         data=data,
-        max_pending=settings.MAX_PENDING_ORDERS_PER_USER,
-        business_timezone=settings.BUSINESS_TIMEZONE,
-        require_shipping_address=settings.ORDERS_REQUIRE_SHIPPING_ADDRESS,
+        settings=settings,
         idempotency_key=idempotency_key,
     )
     if not created:
@@ -210,9 +209,12 @@ async def read_order_history(
     "/{order_id:order_id}/cancel",
     responses={200: {"links": _ORDER_LINKS}, **errors(OrderNotFound, InvalidTransition)},
 )
-async def cancel_order(order_id: RowId, actor: CurrentUser, session: SessionDep) -> OrderPublic:
-    """Customers cancel their own pending orders; admins pending or paid ones. Restocks."""
-    order = await service.cancel_order(session, actor=actor, order_id=order_id)
+async def cancel_order(
+    order_id: RowId, actor: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> OrderPublic:
+    """Customers cancel their own pending orders; admins pending or paid ones. Restocks, and
+    mails the customer (unless they turned order mails off)."""
+    order = await service.cancel_order(session, actor=actor, order_id=order_id, settings=settings)
     return _public(order, actor)
 
 
@@ -221,19 +223,29 @@ async def cancel_order(order_id: RowId, actor: CurrentUser, session: SessionDep)
     responses={200: {"links": _ORDER_LINKS}, **errors(OrderNotFound, InvalidTransition)},
 )
 async def change_order_status(
-    order_id: RowId, change: OrderStatusChange, actor: AdminUser, session: SessionDep
+    order_id: RowId,
+    change: OrderStatusChange,
+    actor: AdminUser,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> OrderPublic:
     """Move an order on; admins only. pending → paid | cancelled, paid → shipped |
     cancelled, shipped → completed; a cancellation restocks. A change to `shipped` may give
     the `carrier` and `tracking_number`, which the order and its history then show; any
-    other change that gives them is a 422."""
-    order = await service.change_status(session, actor=actor, order_id=order_id, change=change)
+    other change that gives them is a 422. The customer is mailed when the order is paid,
+    shipped or cancelled."""
+    order = await service.change_status(
+        session, actor=actor, order_id=order_id, change=change, settings=settings
+    )
     return _public(order, actor)
 
 
 @router.post("/bulk-status")
 async def change_order_statuses(
-    change: OrderBulkStatusChange, actor: AdminUser, sessions: SessionmakerDep
+    change: OrderBulkStatusChange,
+    actor: AdminUser,
+    sessions: SessionmakerDep,
+    settings: SettingsDep,
 ) -> list[OrderChangeResult]:
     """Move up to 100 orders to one status; admins only. Each order moves in a transaction of
     its own along the workflow of `PATCH /api/orders/{order_id}/status`; the answer has one
@@ -242,7 +254,7 @@ async def change_order_statuses(
     `invalid_status_transition`). A `carrier` and `tracking_number` given with `shipped`
     go on every order moved."""
     outcomes = await service.change_statuses(
-        sessions, actor=actor, order_ids=change.ids, change=change
+        sessions, actor=actor, order_ids=change.ids, change=change, settings=settings
     )
     return [
         OrderNotChanged(id=order_id, ok=False, code=outcome.code, detail=outcome.message)

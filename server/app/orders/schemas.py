@@ -6,6 +6,7 @@ from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from app.core.addresses import EXAMPLE_ADDRESS, ShippingAddress
+from app.core.locales import Locale
 from app.core.pagination import PageParams
 from app.core.schemas import (
     MAX_ROW_ID,
@@ -19,7 +20,6 @@ from app.core.schemas import (
     WholeNumber,
     example_body,
 )
-from app.core.spreadsheet import SpreadsheetLanguage
 from app.orders.models import SHIPMENT_FIELD_LENGTH, OrderStatus
 
 MAX_ORDER_LINES = 100
@@ -226,4 +226,4 @@ class OrderExportParams(OrderFilters):
         description="`orders`: a row per order; `lines`: a row per order line, its order's "
         "columns repeated on each",
     )
-    lang: SpreadsheetLanguage = Field(default="en", description="The language of the header row")
+    lang: Locale = Field(default=Locale.EN, description="The language of the header row")

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import metrics
+from app.core.config import Settings
 from app.core.database import delete_some
 from app.core.errors import InvalidField, RequestInvalid
 from app.core.pagination import (
@@ -27,6 +28,7 @@ from app.core.pagination import (
 )
 from app.core.schemas import MAX_AMOUNT
 from app.core.throttle import LimitName, Throttle
+from app.orders import notifications
 from app.orders.exceptions import (
     IdempotencyKeyReused,
     InvalidTransition,
@@ -124,13 +126,14 @@ async def _place_order(
     *,
     customer: User,
     data: OrderCreate,
-    max_pending: int,
-    business_timezone: str,
-    require_shipping_address: bool,
+    settings: Settings,
 ) -> Order:
-    """Check, take the stock and write the order, its lines and its first history entry."""
-    shipping_address = _shipping_address(customer, data, required=require_shipping_address)
-    await _ensure_below_pending_cap(session, customer, max_pending)
+    """Check, take the stock and write the order, its lines, its first history entry and
+    the customer's mail."""
+    shipping_address = _shipping_address(
+        customer, data, required=settings.ORDERS_REQUIRE_SHIPPING_ADDRESS
+    )
+    await _ensure_below_pending_cap(session, customer, settings.MAX_PENDING_ORDERS_PER_USER)
     quantities = data.quantities()
     products = await lock_products(session, quantities.keys())
     unavailable = [
@@ -170,7 +173,7 @@ async def _place_order(
         session, {product_id: -quantity for product_id, quantity in quantities.items()}
     )
     order = Order(
-        order_number=new_order_number(business_timezone),
+        order_number=new_order_number(settings.BUSINESS_TIMEZONE),
         user_id=customer.id,
         total_amount=total,
         note=data.note,
@@ -185,6 +188,9 @@ async def _place_order(
         )
     )
     await session.flush()
+    await notifications.notify(
+        session, order, notifications.OrderEvent.PLACED, customer=customer, settings=settings
+    )
     metrics.count_on_commit(session, metrics.ORDERS_PLACED)
     return order
 
@@ -199,28 +205,19 @@ async def create_order(
     *,
     customer: User,
     data: OrderCreate,
-    max_pending: int,
-    business_timezone: str,
-    require_shipping_address: bool,
+    settings: Settings,
     idempotency_key: str | None = None,
 ) -> tuple[Order, bool]:
-    """Place an order; returns it and whether it is new. A customer holding `max_pending`
-    pending orders places no more, though a repeat still finds the order it placed. Its
-    number carries the date in `business_timezone`.
+    """Place an order; returns it and whether it is new. A customer holding
+    MAX_PENDING_ORDERS_PER_USER pending orders places no more, though a repeat still finds
+    the order it placed. Its number carries the date in BUSINESS_TIMEZONE.
 
     With an idempotency key, the first request claims the key by inserting it; a concurrent
     repeat waits on that row's unique index until the first commits, then finds the key taken
     and returns the same order. If the first rolls back, the key was never taken.
     """
     if idempotency_key is None:
-        return await _place_order(
-            session,
-            customer=customer,
-            data=data,
-            max_pending=max_pending,
-            business_timezone=business_timezone,
-            require_shipping_address=require_shipping_address,
-        ), True
+        return await _place_order(session, customer=customer, data=data, settings=settings), True
     request_hash = _request_hash(data)
     await session.execute(
         delete(IdempotencyKey).where(
@@ -246,14 +243,7 @@ async def create_order(
         if existing.request_hash != request_hash:
             raise IdempotencyKeyReused
         return await _get_order(session, existing.order_id), False
-    order = await _place_order(
-        session,
-        customer=customer,
-        data=data,
-        max_pending=max_pending,
-        business_timezone=business_timezone,
-        require_shipping_address=require_shipping_address,
-    )
+    order = await _place_order(session, customer=customer, data=data, settings=settings)
     await session.execute(
         update(IdempotencyKey).where(IdempotencyKey.id == claimed).values(order_id=order.id)
     )
@@ -417,7 +407,12 @@ def allowed_transitions(actor: User, order: Order) -> list[OrderStatus]:
 
 
 async def _transition(
-    session: AsyncSession, order: Order, *, change: OrderStatusChange, actor: User
+    session: AsyncSession,
+    order: Order,
+    *,
+    change: OrderStatusChange,
+    actor: User,
+    settings: Settings,
 ) -> Order:
     to = change.status
     if to not in allowed_transitions(actor, order):
@@ -433,23 +428,37 @@ async def _transition(
         carrier=change.carrier,
         tracking_number=change.tracking_number,
     )
+    event = notifications.status_event(order, to=to, actor=actor)
+    if event is not None:
+        await notifications.notify_owner(session, order, event, actor=actor, settings=settings)
     await session.flush()
     return order
 
 
-async def cancel_order(session: AsyncSession, *, actor: User, order_id: int) -> Order:
+async def cancel_order(
+    session: AsyncSession, *, actor: User, order_id: int, settings: Settings
+) -> Order:
     order = await _lock_order(session, viewer=actor, order_id=order_id)
     return await _transition(
-        session, order, change=OrderStatusChange(status=OrderStatus.CANCELLED), actor=actor
+        session,
+        order,
+        change=OrderStatusChange(status=OrderStatus.CANCELLED),
+        actor=actor,
+        settings=settings,
     )
 
 
 async def change_status(
-    session: AsyncSession, *, actor: User, order_id: int, change: OrderStatusChange
+    session: AsyncSession,
+    *,
+    actor: User,
+    order_id: int,
+    change: OrderStatusChange,
+    settings: Settings,
 ) -> Order:
     """Move the order along the workflow; a change to `shipped` records its shipment."""
     order = await _lock_order(session, viewer=actor, order_id=order_id)
-    return await _transition(session, order, change=change, actor=actor)
+    return await _transition(session, order, change=change, actor=actor, settings=settings)
 
 
 async def change_statuses(
@@ -458,6 +467,7 @@ async def change_statuses(
     actor: User,
     order_ids: Sequence[int],
     change: OrderStatusChange,
+    settings: Settings,
 ) -> list[Order | OrderNotFound | InvalidTransition]:
     """`change_status` for each order in turn, each in a transaction of its own: one that
     can't move is refused as it would be alone and leaves the others moving. Per id, the
@@ -467,7 +477,9 @@ async def change_statuses(
     for order_id in order_ids:
         try:
             async with sessions() as session, session.begin():
-                order = await change_status(session, actor=actor, order_id=order_id, change=change)
+                order = await change_status(
+                    session, actor=actor, order_id=order_id, change=change, settings=settings
+                )
         except (OrderNotFound, InvalidTransition) as refusal:
             outcomes.append(refusal)
         else:
@@ -479,9 +491,11 @@ def _overdue(ttl: timedelta) -> ColumnElement[bool]:
     return and_(Order.status == OrderStatus.PENDING, Order.created_at < func.now() - ttl)
 
 
-async def expire_pending_orders(session: AsyncSession, *, ttl: timedelta, limit: int) -> int:
-    """Cancel up to `limit` pending orders placed more than `ttl` ago and return their stock;
-    returns how many.
+async def expire_pending_orders(
+    session: AsyncSession, *, ttl: timedelta, limit: int, settings: Settings
+) -> int:
+    """Cancel up to `limit` pending orders placed more than `ttl` ago, return their stock and
+    mail their customers; returns how many.
 
     Orders whose lock someone holds (a customer cancelling, an admin marking one paid) are
     skipped: that change goes first, and a later sweep sees its result. An order is only
@@ -504,6 +518,9 @@ async def expire_pending_orders(session: AsyncSession, *, ttl: timedelta, limit:
         _record_change(session, order, to=OrderStatus.CANCELLED, actor=None, reason=EXPIRED)
     # One movement for the whole batch, in ascending product order like every checkout.
     await move_stock(session, returned)
+    await notifications.notify_owners(
+        session, orders, notifications.OrderEvent.EXPIRED, settings=settings
+    )
     await session.flush()
     return len(orders)
 

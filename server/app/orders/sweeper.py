@@ -35,7 +35,7 @@ class SweepResult:
 
 
 async def _batch(
-    sessionmaker: async_sessionmaker[AsyncSession], ttl: timedelta | None
+    sessionmaker: async_sessionmaker[AsyncSession], ttl: timedelta | None, settings: Settings
 ) -> SweepResult | None:
     """One batch of each chore in one transaction; None if another sweeper holds the lock."""
     async with sessionmaker() as session, session.begin():
@@ -43,20 +43,24 @@ async def _batch(
             return None
         expired = 0
         if ttl is not None:
-            expired = await service.expire_pending_orders(session, ttl=ttl, limit=BATCH_SIZE)
+            expired = await service.expire_pending_orders(
+                session, ttl=ttl, limit=BATCH_SIZE, settings=settings
+            )
         purged = await service.purge_idempotency_keys(session, limit=BATCH_SIZE)
         tokens = await refresh_tokens.delete_ended(session, limit=BATCH_SIZE)
         return SweepResult(expired, purged, tokens)
 
 
 async def sweep(
-    sessionmaker: async_sessionmaker[AsyncSession], *, ttl_seconds: int
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
 ) -> SweepResult | None:
-    """Expire and purge until nothing is left; None if another sweeper was at work."""
+    """Expire (after PENDING_ORDER_TTL_SECONDS, if set) and purge until nothing is left; None
+    if another sweeper was at work."""
+    ttl_seconds = settings.PENDING_ORDER_TTL_SECONDS
     ttl = timedelta(seconds=ttl_seconds) if ttl_seconds else None
     total: SweepResult | None = None
     while True:
-        batch = await _batch(sessionmaker, ttl)
+        batch = await _batch(sessionmaker, ttl, settings)
         if batch is None:
             # Another sweeper holds the lock, or took it between two batches: it goes on.
             return total
@@ -89,7 +93,7 @@ async def run_sweeper(sessionmaker: async_sessionmaker[AsyncSession], settings: 
     while True:
         await asyncio.sleep(settings.ORDER_SWEEP_INTERVAL_SECONDS)
         try:
-            result = await sweep(sessionmaker, ttl_seconds=settings.PENDING_ORDER_TTL_SECONDS)
+            result = await sweep(sessionmaker, settings)
             if result is not None:
                 await _record_sweep(sessionmaker, ttl_seconds=settings.PENDING_ORDER_TTL_SECONDS)
         except (SQLAlchemyError, OSError) as error:

@@ -5,6 +5,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
+from app.core.locales import Locale
 from app.core.pagination import PageParams
 from app.core.schemas import (
     AmountBound,
@@ -17,7 +18,6 @@ from app.core.schemas import (
     WholeNumber,
     example_body,
 )
-from app.core.spreadsheet import SpreadsheetLanguage
 from app.products.models import ProductStatus
 from app.products.stock import MAX_STOCK
 
@@ -143,7 +143,7 @@ class ProductListParams(ProductFilters, PageParams):
 
 
 class ProductExportParams(ProductFilters):
-    lang: SpreadsheetLanguage = Field(default="en", description="The language of the headers")
+    lang: Locale = Field(default=Locale.EN, description="The language of the headers")
 
 
 class ImportAction(StrEnum):

@@ -23,7 +23,8 @@ from pydantic import ValidationError
 from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.spreadsheet import BYTE_ORDER_MARK, Cell, SpreadsheetLanguage, restored
+from app.core.locales import Locale
+from app.core.spreadsheet import BYTE_ORDER_MARK, Cell, restored
 from app.products import service, stock
 from app.products.exceptions import (
     ImportColumnProblems,
@@ -47,9 +48,9 @@ from app.users.models import User
 
 # The product's fields, in the order of the export's columns.
 COLUMNS = ("sku", "name", "description", "price", "stock_quantity", "status")
-HEADERS: dict[SpreadsheetLanguage, tuple[str, ...]] = {
-    "en": COLUMNS,
-    "zh-CN": ("SKU", "名称", "描述", "价格", "库存", "状态"),
+HEADERS: dict[Locale, tuple[str, ...]] = {
+    Locale.EN: COLUMNS,
+    Locale.ZH_CN: ("SKU", "名称", "描述", "价格", "库存", "状态"),
 }
 # Either language's header, any case, names its column.
 _COLUMN_OF_HEADER = {
@@ -79,7 +80,7 @@ _XLSX_MAGIC = b"PK\x03\x04"
 # --- export ---
 
 
-def export_header(lang: SpreadsheetLanguage) -> tuple[str, ...]:
+def export_header(lang: Locale) -> tuple[str, ...]:
     return HEADERS[lang]
 
 

@@ -6,6 +6,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.database import Base, TimestampMixin, string_enum, trigram_index
+from app.core.locales import Locale
 
 
 class UserRole(StrEnum):
@@ -41,6 +42,12 @@ class User(TimestampMixin, Base):
     token_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # A `ShippingAddress` the checkout starts from; orders copy it, never point to it.
     default_shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # The language of the user's mails; the SPA sets it to the one the user picks.
+    locale: Mapped[Locale] = mapped_column(
+        string_enum(Locale, name="user_locale"), default=Locale.EN, server_default=Locale.EN.value
+    )
+    # Mails about the user's orders; the password reset goes out regardless.
+    order_emails: Mapped[bool] = mapped_column(default=True, server_default="true")
 
 
 # Admins' search of orders by part of the customer's username or email.

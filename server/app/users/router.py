@@ -67,8 +67,9 @@ async def update_me(
     settings: SettingsDep,
     throttle: ThrottleDep,
 ) -> CurrentUserPublic:
-    """Change your own email, full name or default shipping address, for any signed-in
-    user; a few email changes an hour. Role, status and password change elsewhere."""
+    """Change your own email, full name, default shipping address, mail language or order
+    mails, for any signed-in user; a few email changes an hour. Role, status and password
+    change elsewhere."""
     updated = await service.update_me(session, user, changes, throttle=throttle)
     return _current(updated, settings)
 

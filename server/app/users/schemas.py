@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from pydantic import EmailStr, Field, StrictBool, StringConstraints
 
 from app.core.addresses import EXAMPLE_ADDRESS, ShippingAddress
+from app.core.locales import Locale
 from app.core.pagination import PageParams
 from app.core.schemas import (
     InputModel,
@@ -82,6 +83,11 @@ class CurrentUserPublic(UserPublic):
     default_shipping_address: ShippingAddress | None = Field(
         description="Where your orders ship when they name no address; the checkout starts from it"
     )
+    locale: Locale = Field(description="The language of your mails")
+    order_emails: bool = Field(
+        description="Whether you get mail when your orders are placed, paid, shipped or "
+        "cancelled; password resets are mailed regardless"
+    )
 
 
 class UserRegister(InputModel):
@@ -98,6 +104,11 @@ class UserRegister(InputModel):
     email: EmailStr
     password: Password
     full_name: FullName | None = None
+    locale: Locale | None = Field(
+        default=None,
+        description="The language of the account's mails; English unless given (at sign-up, "
+        "the language `Accept-Language` prefers)",
+    )
 
 
 class UserCreate(UserRegister):
@@ -128,6 +139,8 @@ class UserUpdateMe(AccountChanges):
             "email": "alice.m@example.org",
             "full_name": "Alice Martin-Berg",
             "default_shipping_address": EXAMPLE_ADDRESS,
+            "locale": "zh-CN",
+            "order_emails": False,
         }
     )
 
@@ -135,6 +148,12 @@ class UserUpdateMe(AccountChanges):
         default=None,
         description="Where your orders ship when they name no address; null clears it. "
         "Orders already placed keep the address they were placed with.",
+    )
+    locale: Annotated[Locale | None, NotNull] = Field(
+        default=None, description="The language of your mails"
+    )
+    order_emails: Annotated[StrictBool | None, NotNull] = Field(
+        default=None, description="Mail about your orders (placed, paid, shipped, cancelled)"
     )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.config import Settings
 from app.core.database import violated_constraint
 from app.core.errors import AppError
+from app.core.locales import Locale
 from app.core.pagination import PageResult, contains_pattern, order_by, paginate, sort_columns
 from app.core.schemas import canonical_username
 from app.core.security import hash_password, verify_password
@@ -137,6 +138,7 @@ async def register_user(
         username=data.username,
         email=data.email,
         full_name=data.full_name,
+        locale=data.locale or Locale.EN,
         role=role,
         is_active=is_active,
         hashed_password=await hash_password(data.password),

@@ -58,7 +58,7 @@ export interface paths {
         /**
          * Request Password Reset
          * @description Mail a link to reset the password of the active account with this address, in the
-         *     language `Accept-Language` prefers (English or Chinese). The answer is the same whether
+         *     account's language (`locale`). The answer is the same whether
          *     or not such an account exists; a few requests an hour per client and per address.
          */
         post: operations["request_password_reset"];
@@ -122,7 +122,8 @@ export interface paths {
         /**
          * Register
          * @description Create an account with the `user` role, when registration is open; a few an hour
-         *     per client address.
+         *     per client address. Its `locale` is the language `Accept-Language` prefers when the
+         *     body names none.
          */
         post: operations["register"];
         delete?: never;
@@ -218,7 +219,8 @@ export interface paths {
          *     Customers hold at most `MAX_PENDING_ORDERS_PER_USER` pending orders (409
          *     `too_many_pending_orders`), and everyone places at most `ORDER_RATE_LIMIT` (429
          *     `too_many_orders`, with `Retry-After`). A pending order expires after
-         *     `PENDING_ORDER_TTL_SECONDS`: it is cancelled and its stock returned.
+         *     `PENDING_ORDER_TTL_SECONDS`: it is cancelled and its stock returned. The customer is
+         *     mailed when the order is placed, unless they turned order mails off.
          */
         post: operations["create_order"];
         delete?: never;
@@ -329,7 +331,8 @@ export interface paths {
         put?: never;
         /**
          * Cancel Order
-         * @description Customers cancel their own pending orders; admins pending or paid ones. Restocks.
+         * @description Customers cancel their own pending orders; admins pending or paid ones. Restocks, and
+         *     mails the customer (unless they turned order mails off).
          */
         post: operations["cancel_order"];
         delete?: never;
@@ -377,7 +380,8 @@ export interface paths {
          * @description Move an order on; admins only. pending → paid | cancelled, paid → shipped |
          *     cancelled, shipped → completed; a cancellation restocks. A change to `shipped` may give
          *     the `carrier` and `tracking_number`, which the order and its history then show; any
-         *     other change that gives them is a 422.
+         *     other change that gives them is a 422. The customer is mailed when the order is paid,
+         *     shipped or cancelled.
          */
         patch: operations["change_order_status"];
         trace?: never;
@@ -608,8 +612,9 @@ export interface paths {
         head?: never;
         /**
          * Update Me
-         * @description Change your own email, full name or default shipping address, for any signed-in
-         *     user; a few email changes an hour. Role, status and password change elsewhere.
+         * @description Change your own email, full name, default shipping address, mail language or order
+         *     mails, for any signed-in user; a few email changes an hour. Role, status and password
+         *     change elsewhere.
          */
         patch: operations["update_me"];
         trace?: never;
@@ -822,11 +827,18 @@ export interface components {
             id: number;
             /** Is Active */
             is_active: boolean;
+            /** @description The language of your mails */
+            locale: components["schemas"]["Locale"];
             /**
              * New Account Roles
              * @description The roles you may give an account you create (`POST /api/users`); none unless you are an admin
              */
             new_account_roles: components["schemas"]["UserRole"][];
+            /**
+             * Order Emails
+             * @description Whether you get mail when your orders are placed, paid, shipped or cancelled; password resets are mailed regardless
+             */
+            order_emails: boolean;
             permissions: components["schemas"]["UserPermissions"];
             role: components["schemas"]["UserRole"];
             /**
@@ -1286,6 +1298,11 @@ export interface components {
             detail: string;
             requested_status: components["schemas"]["OrderStatus"];
         };
+        /**
+         * Locale
+         * @enum {string}
+         */
+        Locale: "en" | "zh-CN";
         /**
          * LoginRequest
          * @example {
@@ -2311,6 +2328,8 @@ export interface components {
              * @default true
              */
             is_active: boolean;
+            /** @description The language of the account's mails; English unless given (at sign-up, the language `Accept-Language` prefers) */
+            locale?: components["schemas"]["Locale"] | null;
             /**
              * Password
              * Format: password
@@ -2432,6 +2451,8 @@ export interface components {
             email: string;
             /** Full Name */
             full_name?: string | null;
+            /** @description The language of the account's mails; English unless given (at sign-up, the language `Accept-Language` prefers) */
+            locale?: components["schemas"]["Locale"] | null;
             /**
              * Password
              * Format: password
@@ -2485,7 +2506,9 @@ export interface components {
          *         "region": "Shanghai"
          *       },
          *       "email": "alice.m@example.org",
-         *       "full_name": "Alice Martin-Berg"
+         *       "full_name": "Alice Martin-Berg",
+         *       "locale": "zh-CN",
+         *       "order_emails": false
          *     }
          */
         UserUpdateMe: {
@@ -2498,6 +2521,13 @@ export interface components {
             email?: string;
             /** Full Name */
             full_name?: string | null;
+            /** @description The language of your mails */
+            locale?: components["schemas"]["Locale"];
+            /**
+             * Order Emails
+             * @description Mail about your orders (placed, paid, shipped, cancelled)
+             */
+            order_emails?: boolean;
         };
         /**
          * UsernameTakenBody
@@ -2750,9 +2780,7 @@ export interface operations {
     request_password_reset: {
         parameters: {
             query?: never;
-            header?: {
-                "accept-language"?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -3074,7 +3102,9 @@ export interface operations {
     register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "accept-language"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3852,7 +3882,7 @@ export interface operations {
                 /** @description `orders`: a row per order; `lines`: a row per order line, its order's columns repeated on each */
                 rows?: components["schemas"]["ExportRows"];
                 /** @description The language of the header row */
-                lang?: "en" | "zh-CN";
+                lang?: components["schemas"]["Locale"];
             };
             header?: never;
             path?: never;
@@ -4579,7 +4609,7 @@ export interface operations {
                 /** @description Only products with less stock than this */
                 low_stock?: number | null;
                 /** @description The language of the headers */
-                lang?: "en" | "zh-CN";
+                lang?: components["schemas"]["Locale"];
             };
             header?: never;
             path?: never;
