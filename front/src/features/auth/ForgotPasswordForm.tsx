@@ -1,6 +1,6 @@
 "use client";
 
-import { useLocale, useTranslations } from "next-intl";
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 
 import { ErrorAlert, StatusMessage } from "@/components/ui/Alert";
@@ -19,7 +19,6 @@ import { requestPasswordReset } from "./passwordReset";
 export function ForgotPasswordForm() {
   const t = useTranslations("auth");
   const tAccount = useTranslations("common.account");
-  const locale = useLocale();
   const { api } = useAuth();
   const config = useShopConfig();
   const errorSummary = useFormErrorSummary("auth");
@@ -27,7 +26,7 @@ export function ForgotPasswordForm() {
   const [sentTo, setSentTo] = useState<string | null>(null);
   const { onSubmit, pending, error } = useFormSubmit(async (form) => {
     const email = formText(form, "email").trim();
-    await requestPasswordReset(api, email, locale);
+    await requestPasswordReset(api, email);
     setSentTo(email);
   });
 

@@ -1,4 +1,3 @@
-import type { Locale } from "@/i18n/config";
 import { unwrap, type ApiClient } from "@/lib/api/client";
 import type { ApiError } from "@/lib/api/errors";
 
@@ -19,17 +18,9 @@ export function isDeadResetLink(error: ApiError | null): boolean {
   return error?.code === "invalid_reset_token";
 }
 
-/**
- * Asks for a reset mail, written in `locale`: the interface's language, which the visitor
- * chose, rather than whatever the browser sends on its own.
- */
-export async function requestPasswordReset(api: ApiClient, email: string, locale: Locale): Promise<void> {
-  await unwrap(
-    api.POST("/api/auth/password-reset", {
-      body: { email },
-      params: { header: { "accept-language": locale } },
-    }),
-  );
+/** Asks for a reset mail (in the account's language) to the account with this address. */
+export async function requestPasswordReset(api: ApiClient, email: string): Promise<void> {
+  await unwrap(api.POST("/api/auth/password-reset", { body: { email } }));
 }
 
 export async function confirmPasswordReset(api: ApiClient, token: string, newPassword: string): Promise<void> {
