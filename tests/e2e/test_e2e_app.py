@@ -8,7 +8,6 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -49,14 +48,6 @@ class Stack:
     base_url: str
     # What the API's mail sender delivered to the SMTP server.
     mailbox: Mailbox
-
-    async def mail_to(self, address: str) -> EmailMessage:
-        """The one mail delivered to `address`, once it arrived."""
-        async for attempt in async_retrying(60):
-            with attempt:
-                mails = [mail for mail in self.mailbox.received() if mail["To"] == address]
-                assert len(mails) == 1, [mail["Subject"] for mail in mails]
-        return mails[0]
 
     def api(self, token: str | None = None) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -105,14 +96,15 @@ class Stack:
                 },
             )
         assert response.status_code == 201, response.text
-        if not with_address:
-            return username
-        async with self.api(await self.token(username, CUSTOMER_PASSWORD)) as client:
-            response = await client.patch(
-                "/api/users/me", json={"default_shipping_address": E2E_ADDRESS}
-            )
-        assert response.status_code == 200, response.text
+        if with_address:
+            await self.update_me(username, default_shipping_address=E2E_ADDRESS)
         return username
+
+    async def update_me(self, username: str, **changes: Any) -> None:
+        """The customer's own account changed as `PATCH /api/users/me` does."""
+        async with self.api(await self.token(username, CUSTOMER_PASSWORD)) as client:
+            response = await client.patch("/api/users/me", json=changes)
+        assert response.status_code == 200, response.text
 
     async def set_active(self, username: str, *, active: bool) -> None:
         async with self.api(await self.admin_token()) as client:
@@ -120,6 +112,13 @@ class Stack:
             [user] = [item for item in found["items"] if item["username"] == username]
             response = await client.patch(f"/api/users/{user['id']}", json={"is_active": active})
         assert response.status_code == 200, response.text
+
+    async def me(self, username: str, password: str = CUSTOMER_PASSWORD) -> dict[str, Any]:
+        async with self.api(await self.token(username, password)) as client:
+            response = await client.get("/api/users/me")
+        assert response.status_code == 200, response.text
+        me: dict[str, Any] = response.json()
+        return me
 
     async def orders_of(self, username: str) -> list[dict[str, Any]]:
         async with self.api(await self.token(username, CUSTOMER_PASSWORD)) as client:
@@ -1146,6 +1145,8 @@ async def test_a_forgotten_password_is_reset_through_the_link_in_the_mail(
     screens: Screens, stack: Stack, language: str
 ) -> None:
     username = await stack.add_customer(with_address=False)
+    # The mail is written in the account's language.
+    await stack.update_me(username, locale=language)
     address = f"{username}@example.com"
     names = RESET_SCREENS[language]
     page = await screens.new_page()
@@ -1159,8 +1160,8 @@ async def test_a_forgotten_password_is_reset_through_the_link_in_the_mail(
     await expect(sent).to_contain_text(address)
     await screenshot(page, f"forgot-password-{language}")
 
-    # The mail, in the interface's language, links to the site's reset screen.
-    mail = await stack.mail_to(address)
+    # The mail links to the site's reset screen.
+    [mail] = await stack.mailbox.delivered_to(address)
     assert mail["Subject"] == names["subject"]
     body = mail.get_body(("plain",))
     assert body is not None
@@ -1200,3 +1201,64 @@ async def test_a_forgotten_password_is_reset_through_the_link_in_the_mail(
     await expect(page.get_by_role("main").get_by_role("alert")).to_contain_text(names["dead"])
     await page.get_by_role("link", name=names["request_new"]).click()
     await expect(page).to_have_url(re.compile(r"/forgot-password$"))
+
+
+async def test_the_account_keeps_its_language_from_registration_the_switch_and_sign_in(
+    screens: Screens, stack: Stack
+) -> None:
+    username = f"newcomer_{uuid.uuid4().hex[:8]}"
+    page = await screens.new_page()
+    await use_language(page, stack.base_url, "zh-CN")
+    await page.goto("/register")
+    await page.get_by_label("用户名").fill(username)
+    await page.get_by_label("邮箱").fill(f"{username}@example.com")
+    await page.get_by_label("密码").fill(CUSTOMER_PASSWORD)
+    await page.get_by_role("button", name="创建账号").click()
+    await expect(page).to_have_url(re.compile(r"/products$"))
+    assert (await stack.me(username))["locale"] == "zh-CN"
+
+    # Chosen while signed in, the language is the account's.
+    await page.get_by_label("语言").select_option("en")
+    await expect(page.get_by_role("navigation").get_by_role("link", name="Orders")).to_be_visible()
+    async for attempt in async_retrying(20):
+        with attempt:
+            assert (await stack.me(username))["locale"] == "en"
+
+    # Signing in elsewhere, the account's language wins over that browser's.
+    elsewhere = await screens.new_page()
+    await use_language(elsewhere, stack.base_url, "zh-CN")
+    await elsewhere.goto("/login")
+    await elsewhere.get_by_label("用户名").fill(username)
+    await elsewhere.get_by_label("密码", exact=True).fill(CUSTOMER_PASSWORD)
+    await elsewhere.get_by_role("button", name="登录", exact=True).click()
+    await expect(elsewhere).to_have_url(re.compile(r"/products$"))
+    await expect(elsewhere.locator("html")).to_have_attribute("lang", "en")
+    navigation = elsewhere.get_by_role("navigation")
+    await expect(navigation.get_by_role("link", name="Orders")).to_be_visible()
+    await elsewhere.reload()
+    await expect(navigation.get_by_role("link", name="Orders")).to_be_visible()
+
+
+async def test_the_order_mails_link_turns_them_off_on_the_profile(
+    screens: Screens, stack: Stack
+) -> None:
+    username = await stack.add_customer(with_address=False)
+    assert (await stack.me(username))["order_emails"] is True
+    page = await screens.new_page()
+    # The footer's link, followed signed out: sign-in first, then the part it points at.
+    await page.goto("/profile#notifications")
+    await expect(page).to_have_url(re.compile(r"/login\?next=%2Fprofile%23notifications$"))
+    await sign_in(page, username, CUSTOMER_PASSWORD)
+    await expect(page).to_have_url(re.compile(r"/profile#notifications$"))
+
+    switch = page.locator("#notifications").get_by_role("checkbox", name="Email me about my orders")
+    await expect(switch).to_be_checked()
+    await expect(switch).to_be_in_viewport()
+    await switch.uncheck()
+    await expect(page.locator("#notifications").get_by_role("status")).to_have_text(
+        "You won't get emails about your orders any more."
+    )
+    await screenshot(page, "profile-notifications")
+    assert (await stack.me(username))["order_emails"] is False
+    await page.reload()
+    await expect(switch).not_to_be_checked()
