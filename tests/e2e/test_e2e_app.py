@@ -1242,11 +1242,16 @@ async def test_the_account_keeps_its_language_from_registration_the_switch_and_s
 async def test_the_order_mails_link_turns_them_off_on_the_profile(
     screens: Screens, stack: Stack
 ) -> None:
-    username = await stack.add_customer(with_address=False)
+    username, _ = await stack.customer_with_order(1)
     assert (await stack.me(username))["order_emails"] is True
+    [mail] = await stack.mailbox.delivered_to(f"{username}@example.com")
+    body = mail.get_body(("plain",))
+    assert body is not None
+    footer_link = f"{stack.base_url}/profile#notifications"
+    assert footer_link in body.get_content()
     page = await screens.new_page()
     # The footer's link, followed signed out: sign-in first, then the part it points at.
-    await page.goto("/profile#notifications")
+    await page.goto(footer_link)
     await expect(page).to_have_url(re.compile(r"/login\?next=%2Fprofile%23notifications$"))
     await sign_in(page, username, CUSTOMER_PASSWORD)
     await expect(page).to_have_url(re.compile(r"/profile#notifications$"))
