@@ -30,7 +30,8 @@ from e2e_support import (
     sign_in,
     use_language,
 )
-from helpers import scratch_database
+from helpers import async_retrying, free_port, scratch_database
+from mail_support import SHOP_SENDER, Mailbox, SmtpServer
 from nginx_support import running_api, running_proxy
 from playwright.async_api import Browser, Locator, Page, Route, ViewportSize, expect
 from sqlalchemy import delete, insert
@@ -52,6 +53,8 @@ class Stack:
     base_url: str
     # The API's database, for what the API can't make quickly (ten thousand products).
     database_url: URL
+    # What the API's mail sender delivered to the SMTP server.
+    mailbox: Mailbox
 
     def api(self, token: str | None = None) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -100,14 +103,15 @@ class Stack:
                 },
             )
         assert response.status_code == 201, response.text
-        if not with_address:
-            return username
-        async with self.api(await self.token(username, CUSTOMER_PASSWORD)) as client:
-            response = await client.patch(
-                "/api/users/me", json={"default_shipping_address": E2E_ADDRESS}
-            )
-        assert response.status_code == 200, response.text
+        if with_address:
+            await self.update_me(username, default_shipping_address=E2E_ADDRESS)
         return username
+
+    async def update_me(self, username: str, **changes: Any) -> None:
+        """The customer's own account changed as `PATCH /api/users/me` does."""
+        async with self.api(await self.token(username, CUSTOMER_PASSWORD)) as client:
+            response = await client.patch("/api/users/me", json=changes)
+        assert response.status_code == 200, response.text
 
     async def set_active(self, username: str, *, active: bool) -> None:
         async with self.api(await self.admin_token()) as client:
@@ -115,6 +119,13 @@ class Stack:
             [user] = [item for item in found["items"] if item["username"] == username]
             response = await client.patch(f"/api/users/{user['id']}", json={"is_active": active})
         assert response.status_code == 200, response.text
+
+    async def me(self, username: str, password: str = CUSTOMER_PASSWORD) -> dict[str, Any]:
+        async with self.api(await self.token(username, password)) as client:
+            response = await client.get("/api/users/me")
+        assert response.status_code == 200, response.text
+        me: dict[str, Any] = response.json()
+        return me
 
     async def orders_of(self, username: str) -> list[dict[str, Any]]:
         async with self.api(await self.token(username, CUSTOMER_PASSWORD)) as client:
@@ -145,20 +156,37 @@ async def stack(
     engine: AsyncEngine, database_url: URL, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
     work: Path = tmp_path_factory.mktemp("e2e")
-    async with scratch_database(engine, database_url) as url:
-        with (
-            running_api(
-                url,
-                work,
-                **SUPERUSER_SETTINGS,
-                LOG_LEVEL="INFO",
-            ) as api,
-            running_spa(work) as spa_port,
-            running_proxy(
-                "dev", work / "nginx", backend_port=api.port, frontend_port=spa_port
-            ) as proxy,
-        ):
-            yield Stack(proxy.base_url, url)
+    smtp = SmtpServer(free_port())
+    # The links in mails lead to the site, so the API learns its address before nginx serves it.
+    site_port = free_port()
+    smtp.start()
+    try:
+        async with scratch_database(engine, database_url) as url:
+            with (
+                running_api(
+                    url,
+                    work,
+                    **SUPERUSER_SETTINGS,
+                    LOG_LEVEL="INFO",
+                    SMTP_HOST="127.0.0.1",
+                    SMTP_PORT=str(smtp.port),
+                    SMTP_FROM=SHOP_SENDER,
+                    SMTP_SECURITY="none",
+                    EMAIL_POLL_INTERVAL_SECONDS="0.2",
+                    PUBLIC_URL=f"http://127.0.0.1:{site_port}",
+                ) as api,
+                running_spa(work) as spa_port,
+                running_proxy(
+                    "dev",
+                    work / "nginx",
+                    backend_port=api.port,
+                    frontend_port=spa_port,
+                    http_port=site_port,
+                ) as proxy,
+            ):
+                yield Stack(proxy.base_url, url, smtp.mailbox)
+    finally:
+        smtp.stop()
 
 
 class Screens:
@@ -663,8 +691,9 @@ async def test_axe_finds_nothing_broken_on_any_main_screen(
 
     visitor = await screens.new_page()
     await use_language(visitor, stack.base_url, language)
-    await visitor.goto("/login")
-    await check(visitor, "sign-in")
+    for path in ("/login", "/forgot-password", "/reset-password?token=from-the-mail"):
+        await visitor.goto(path)
+        await check(visitor, f"visitor {path}")
 
     customer = await screens.signed_in(username, CUSTOMER_PASSWORD)
     await add_to_cart_and_open_it(customer, product)
@@ -1112,3 +1141,169 @@ async def test_a_phone_checkout_is_found_by_staff_shipped_exported_and_tracked_b
     for line in (E2E_ADDRESS["recipient"], E2E_ADDRESS["line1"], texts["country"]):
         await expect(ships_to).to_contain_text(line)
     await screenshot(customer, f"order-shipped-phone-{language}")
+
+
+# The password-reset screens' names in each interface language, and the reset mail's subject.
+RESET_SCREENS = {
+    "en": {
+        "forgot": "Forgot password?",
+        "email": "Email",
+        "send": "Send reset link",
+        "sent": "a link to reset its password is on its way",
+        "subject": "Reset your password",
+        "new": "New password",
+        "confirm": "Confirm password",
+        "mismatch": "The new password and its confirmation don't match.",
+        "set": "Set new password",
+        "done": "Your password was changed. Sign in with the new one.",
+        "dead": "This link has been used or has expired.",
+        "request_new": "Request a new link",
+    },
+    "zh-CN": {
+        "forgot": "忘记密码？",
+        "email": "邮箱",
+        "send": "发送重置链接",
+        "sent": "重置密码的链接正在发送中",
+        "subject": "重置您的密码",
+        "new": "新密码",
+        "confirm": "确认新密码",
+        "mismatch": "两次输入的新密码不一致。",
+        "set": "设置新密码",
+        "done": "密码已修改，请使用新密码登录。",
+        "dead": "此链接已使用或已过期。",
+        "request_new": "重新申请链接",
+    },
+}
+SIGN_IN_LABELS = {
+    "en": ("Username", "Password", "Sign in"),
+    "zh-CN": ("用户名", "密码", "登录"),
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_forgotten_password_is_reset_through_the_link_in_the_mail(
+    screens: Screens, stack: Stack, language: str
+) -> None:
+    username = await stack.add_customer(with_address=False)
+    # The mail is written in the account's language.
+    await stack.update_me(username, locale=language)
+    address = f"{username}@example.com"
+    names = RESET_SCREENS[language]
+    page = await screens.new_page()
+    await use_language(page, stack.base_url, language)
+    await page.goto("/login")
+    await page.get_by_role("link", name=names["forgot"]).click()
+    await page.get_by_label(names["email"], exact=True).fill(address)
+    await page.get_by_role("button", name=names["send"]).click()
+    sent = page.get_by_role("main").get_by_role("status")
+    await expect(sent).to_contain_text(names["sent"])
+    await expect(sent).to_contain_text(address)
+    await screenshot(page, f"forgot-password-{language}")
+
+    # The mail links to the site's reset screen.
+    [mail] = await stack.mailbox.delivered_to(address)
+    assert mail["Subject"] == names["subject"]
+    body = mail.get_body(("plain",))
+    assert body is not None
+    match = re.search(r"\S+/reset-password\?token=\S+", body.get_content())
+    assert match, body.get_content()
+    link = match.group()
+    assert link.startswith(f"{stack.base_url}/reset-password?token=")
+    await page.goto(link)
+
+    new_password = f"reset-{uuid.uuid4().hex[:10]}"
+    await page.get_by_label(names["new"], exact=True).fill(new_password)
+    await page.get_by_label(names["confirm"], exact=True).fill(new_password + "x")
+    await page.get_by_role("button", name=names["set"]).click()
+    await expect(page.get_by_text(names["mismatch"])).to_be_visible()
+    await page.get_by_label(names["confirm"], exact=True).fill(new_password)
+    await screenshot(page, f"reset-password-{language}")
+    await page.get_by_role("button", name=names["set"]).click()
+
+    await expect(page).to_have_url(re.compile(r"/login\?reset=done$"))
+    await expect(page.get_by_role("main").get_by_role("status")).to_have_text(names["done"])
+    username_label, password_label, sign_in_button = SIGN_IN_LABELS[language]
+    await page.get_by_label(username_label, exact=True).fill(username)
+    await page.get_by_label(password_label, exact=True).fill(new_password)
+    await page.get_by_role("button", name=sign_in_button, exact=True).click()
+    await expect(page).to_have_url(re.compile(r"/products$"))
+    async with stack.api() as client:
+        old = await client.post(
+            "/api/auth/login", json={"username": username, "password": CUSTOMER_PASSWORD}
+        )
+    assert old.status_code == 401, old.text
+
+    # The link works once: used, it says so and leads to asking for a new one.
+    await page.goto(link)
+    await page.get_by_label(names["new"], exact=True).fill(new_password)
+    await page.get_by_label(names["confirm"], exact=True).fill(new_password)
+    await page.get_by_role("button", name=names["set"]).click()
+    await expect(page.get_by_role("main").get_by_role("alert")).to_contain_text(names["dead"])
+    await page.get_by_role("link", name=names["request_new"]).click()
+    await expect(page).to_have_url(re.compile(r"/forgot-password$"))
+
+
+async def test_the_account_keeps_its_language_from_registration_the_switch_and_sign_in(
+    screens: Screens, stack: Stack
+) -> None:
+    username = f"newcomer_{uuid.uuid4().hex[:8]}"
+    page = await screens.new_page()
+    await use_language(page, stack.base_url, "zh-CN")
+    await page.goto("/register")
+    await page.get_by_label("用户名").fill(username)
+    await page.get_by_label("邮箱").fill(f"{username}@example.com")
+    await page.get_by_label("密码").fill(CUSTOMER_PASSWORD)
+    await page.get_by_role("button", name="创建账号").click()
+    await expect(page).to_have_url(re.compile(r"/products$"))
+    assert (await stack.me(username))["locale"] == "zh-CN"
+
+    # Chosen while signed in, the language is the account's.
+    await page.get_by_label("语言").select_option("en")
+    await expect(page.get_by_role("navigation").get_by_role("link", name="Orders")).to_be_visible()
+    async for attempt in async_retrying(20):
+        with attempt:
+            assert (await stack.me(username))["locale"] == "en"
+
+    # Signing in elsewhere, the account's language wins over that browser's.
+    elsewhere = await screens.new_page()
+    await use_language(elsewhere, stack.base_url, "zh-CN")
+    await elsewhere.goto("/login")
+    await elsewhere.get_by_label("用户名").fill(username)
+    await elsewhere.get_by_label("密码", exact=True).fill(CUSTOMER_PASSWORD)
+    await elsewhere.get_by_role("button", name="登录", exact=True).click()
+    await expect(elsewhere).to_have_url(re.compile(r"/products$"))
+    await expect(elsewhere.locator("html")).to_have_attribute("lang", "en")
+    navigation = elsewhere.get_by_role("navigation")
+    await expect(navigation.get_by_role("link", name="Orders")).to_be_visible()
+    await elsewhere.reload()
+    await expect(navigation.get_by_role("link", name="Orders")).to_be_visible()
+
+
+async def test_the_order_mails_link_turns_them_off_on_the_profile(
+    screens: Screens, stack: Stack
+) -> None:
+    username, _ = await stack.customer_with_order(1)
+    assert (await stack.me(username))["order_emails"] is True
+    [mail] = await stack.mailbox.delivered_to(f"{username}@example.com")
+    body = mail.get_body(("plain",))
+    assert body is not None
+    footer_link = f"{stack.base_url}/profile#notifications"
+    assert footer_link in body.get_content()
+    page = await screens.new_page()
+    # The footer's link, followed signed out: sign-in first, then the part it points at.
+    await page.goto(footer_link)
+    await expect(page).to_have_url(re.compile(r"/login\?next=%2Fprofile%23notifications$"))
+    await sign_in(page, username, CUSTOMER_PASSWORD)
+    await expect(page).to_have_url(re.compile(r"/profile#notifications$"))
+
+    switch = page.locator("#notifications").get_by_role("checkbox", name="Email me about my orders")
+    await expect(switch).to_be_checked()
+    await expect(switch).to_be_in_viewport()
+    await switch.uncheck()
+    await expect(page.locator("#notifications").get_by_role("status")).to_have_text(
+        "You won't get emails about your orders any more."
+    )
+    await screenshot(page, "profile-notifications")
+    assert (await stack.me(username))["order_emails"] is False
+    await page.reload()
+    await expect(switch).not_to_be_checked()

@@ -61,6 +61,14 @@ class Mailbox:
     def message_ids(self) -> list[str]:
         return [message["Message-ID"] for message in self.received()]
 
+    async def delivered_to(self, address: str, count: int = 1) -> list[EmailMessage]:
+        """The `count` mails delivered to `address`, once they all arrived."""
+        async for attempt in async_retrying(60):
+            with attempt:
+                mails = [m for m in self.received() if m["To"] == address]
+                assert len(mails) == count
+        return mails
+
 
 @dataclass
 class SmtpServer:
@@ -144,12 +152,7 @@ class MailShop:
     smtp: SmtpServer
 
     async def mails_to(self, address: str, count: int = 1) -> list[EmailMessage]:
-        """The `count` mails delivered to `address`, once they all arrived."""
-        async for attempt in async_retrying(60):
-            with attempt:
-                mails = [m for m in self.smtp.mailbox.received() if m["To"] == address]
-                assert len(mails) == count
-        return mails
+        return await self.smtp.mailbox.delivered_to(address, count)
 
 
 @asynccontextmanager

@@ -334,10 +334,16 @@ class Proxy:
 
 @contextmanager
 def running_proxy(
-    variant: Variant, work: Path, *, backend_port: int, frontend_port: int
+    variant: Variant,
+    work: Path,
+    *,
+    backend_port: int,
+    frontend_port: int,
+    http_port: int | None = None,
 ) -> Iterator[Proxy]:
-    """The project's nginx config for `variant`, served by nginx on free loopback ports."""
-    http_port = free_port()
+    """The project's nginx config for `variant`, served by nginx on free loopback ports (HTTP
+    on `http_port` if given: a site whose address the API must know before it starts)."""
+    http_port = http_port or free_port()
     if variant == "production":
         https_port = free_port()
         render(

@@ -1,6 +1,6 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
   createContext,
   useCallback,
@@ -17,6 +17,7 @@ import { browserTabs, singleTab } from "@/lib/api/coordination";
 import { AuthSession, type SessionStatus } from "@/lib/api/session";
 
 export type User = Schemas["CurrentUserPublic"];
+export type ProfileChanges = Schemas["UserUpdateMe"];
 export type AuthStatus = "loading" | "signedIn" | "signedOut";
 
 interface AuthContextValue {
@@ -34,6 +35,8 @@ interface AuthContextValue {
 const AuthContext = createContext<AuthContextValue | null>(null);
 
 export const ME_QUERY_KEY = ["users", "me"] as const;
+/** The shop's config (contexts/shop.tsx): the same for every visitor, so it outlives a session. */
+export const SHOP_CONFIG_QUERY_KEY = ["config"] as const;
 
 export function isAdminRole(role: User["role"]): boolean {
   return role === "admin" || role === "superadmin";
@@ -68,8 +71,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     if (sessionStatus === "signedOut") {
-      // Nothing fetched for the previous user may show to the next one.
-      queryClient.removeQueries();
+      // Nothing fetched for the previous user may show to the next one. The shop's config,
+      // asked by public screens too, stays: removing it would also cancel its first fetch,
+      // which waits for the page load's refresh to tell signed in from out.
+      queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== SHOP_CONFIG_QUERY_KEY[0] });
     }
   }, [sessionStatus, queryClient]);
 
@@ -122,4 +127,14 @@ export function useAuth(): AuthContextValue {
 /** The typed API client of the current session. */
 export function useApi(): ApiClient {
   return useAuth().api;
+}
+
+/** Changes the signed-in user's own account; the answer becomes the current user. */
+export function useUpdateProfile() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (changes: ProfileChanges) => unwrap(api.PATCH("/api/users/me", { body: changes })),
+    onSuccess: (user) => queryClient.setQueryData(ME_QUERY_KEY, user),
+  });
 }

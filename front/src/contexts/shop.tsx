@@ -5,7 +5,7 @@ import { useLocale } from "next-intl";
 import { createContext, useContext, useMemo, type ReactNode } from "react";
 
 import { QueryView } from "@/components/ui/States";
-import { useApi } from "@/contexts/auth";
+import { SHOP_CONFIG_QUERY_KEY, useApi } from "@/contexts/auth";
 import { unwrap, type Schemas } from "@/lib/api/client";
 import { formatDate, formatDateTime } from "@/lib/dates";
 import { formatMoney, type MoneyString } from "@/lib/money";
@@ -16,7 +16,7 @@ export type ShopConfig = Schemas["ShopConfig"];
 export function useShopConfig() {
   const api = useApi();
   return useQuery({
-    queryKey: ["config"],
+    queryKey: SHOP_CONFIG_QUERY_KEY,
     queryFn: ({ signal }) => unwrap(api.GET("/api/config", { signal })),
     staleTime: Infinity,
   });

@@ -4,6 +4,13 @@ export const DEFAULT_LOCALE: Locale = "en";
 /** next-intl's own cookie name; the switch writes it, the server reads it for each request. */
 export const LOCALE_COOKIE = "NEXT_LOCALE";
 
+const ONE_YEAR_SECONDS = 365 * 24 * 3600;
+
+/** The cookie, for `document.cookie`, that makes the server render in `locale` from now on. */
+export function localeCookie(locale: Locale): string {
+  return `${LOCALE_COOKIE}=${locale}; path=/; max-age=${ONE_YEAR_SECONDS}; samesite=lax`;
+}
+
 export function isLocale(value: unknown): value is Locale {
   return typeof value === "string" && (LOCALES as readonly string[]).includes(value);
 }

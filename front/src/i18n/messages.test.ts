@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { LOCALES, localeFromAcceptLanguage, localeInBrowser } from "./config";
+import { LOCALES, localeCookie, localeFromAcceptLanguage, localeInBrowser } from "./config";
 import { MESSAGES } from "./messages";
 
 type Tree = { [key: string]: string | Tree };
@@ -62,5 +62,13 @@ describe("localeInBrowser", () => {
     expect(localeInBrowser("NEXT_LOCALE=en", ["zh-CN", "zh"])).toBe("en");
     expect(localeInBrowser("NEXT_LOCALE=fr", ["zh-TW"])).toBe("zh-CN");
     expect(localeInBrowser("", ["de-DE", "en"])).toBe("en");
+  });
+});
+
+describe("localeCookie", () => {
+  it("is the cookie the browser and the server then read, kept site-wide for a year", () => {
+    const [pair, ...attributes] = localeCookie("zh-CN").split("; ");
+    expect(localeInBrowser(`theme=dark; ${pair}`, ["en-US"])).toBe("zh-CN");
+    expect(attributes).toEqual(["path=/", `max-age=${365 * 24 * 3600}`, "samesite=lax"]);
   });
 });

@@ -19,7 +19,9 @@ export function RequireAuth({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     if (status === "signedOut") {
-      router.replace(signInPath(search ? `${pathname}?${search}` : pathname));
+      // The fragment as well (a mail's `/profile#notifications`): only the browser knows it.
+      const here = `${search ? `${pathname}?${search}` : pathname}${window.location.hash}`;
+      router.replace(signInPath(here));
     }
   }, [status, router, pathname, search]);
 

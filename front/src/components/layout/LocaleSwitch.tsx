@@ -1,27 +1,30 @@
 "use client";
 
 import { useLocale, useTranslations } from "next-intl";
-import { useRouter } from "next/navigation";
-import { useId, useTransition } from "react";
+import { useId } from "react";
 
-import { isLocale, LOCALE_COOKIE, LOCALES } from "@/i18n/config";
-
-const ONE_YEAR_SECONDS = 365 * 24 * 3600;
+import { useAuth, useUpdateProfile } from "@/contexts/auth";
+import { isLocale, LOCALES } from "@/i18n/config";
+import { useSwitchLocale } from "@/i18n/useSwitchLocale";
 
 export function LocaleSwitch() {
   const t = useTranslations("common.locale");
   const locale = useLocale();
-  const router = useRouter();
-  const [pending, startTransition] = useTransition();
+  const { status } = useAuth();
+  const saveLocale = useUpdateProfile();
+  const { pending, switchTo } = useSwitchLocale();
   const id = useId();
 
   function choose(next: string) {
     if (!isLocale(next)) {
       return;
     }
-    // The server renders in the chosen language from now on; refresh re-renders this page.
-    document.cookie = `${LOCALE_COOKIE}=${next}; path=/; max-age=${ONE_YEAR_SECONDS}; samesite=lax`;
-    startTransition(() => router.refresh());
+    switchTo(next);
+    // The account keeps the choice: its mails are written in it, and it returns at sign-in on
+    // any device. Should saving fail, this browser still switches; the next choice saves again.
+    if (status === "signedIn") {
+      saveLocale.mutate({ locale: next });
+    }
   }
 
   return (

@@ -1,3 +1,4 @@
+import { useTranslations } from "next-intl";
 import Link from "next/link";
 import type { ReactNode } from "react";
 
@@ -22,5 +23,15 @@ export function AuthCard({ title, children, switchPrompt, switchLabel, switchHre
         </Link>
       </p>
     </section>
+  );
+}
+
+/** A card of the password's recovery, whose way out leads back to sign-in. */
+export function RecoveryCard({ title, children }: { title: string; children: ReactNode }) {
+  const t = useTranslations("auth.backToSignIn");
+  return (
+    <AuthCard title={title} switchPrompt={t("prompt")} switchLabel={t("link")} switchHref="/login">
+      {children}
+    </AuthCard>
   );
 }

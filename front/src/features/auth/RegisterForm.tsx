@@ -1,6 +1,6 @@
 "use client";
 
-import { useTranslations } from "next-intl";
+import { useLocale, useTranslations } from "next-intl";
 
 import { AccountFields, accountDetailsOf } from "@/components/auth/AccountFields";
 import { ErrorAlert } from "@/components/ui/Alert";
@@ -17,11 +17,13 @@ export function RegisterForm() {
   const t = useTranslations("auth");
   const { api, signIn } = useAuth();
   const next = useReturnAfterSignIn();
+  const locale = useLocale();
   const errorSummary = useFormErrorSummary("auth");
   const fieldError = useFieldErrorText("auth");
   // Registered, then signed in with the same credentials: one step for the visitor.
   const { onSubmit, pending, error } = useFormSubmit(async (form) => {
-    const body = accountDetailsOf(form);
+    // The account starts in the language the visitor registers in: its mails are written in it.
+    const body = { ...accountDetailsOf(form), locale };
     await unwrap(api.POST("/api/auth/register", { body }));
     await signIn(body.username, body.password);
   });

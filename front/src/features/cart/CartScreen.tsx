@@ -12,14 +12,13 @@ import { DataTable, type Column } from "@/components/ui/DataTable";
 import { TextAreaField } from "@/components/ui/Field";
 import { Panel } from "@/components/ui/Panel";
 import { EmptyState } from "@/components/ui/States";
-import { useAuth } from "@/contexts/auth";
+import { useAuth, useUpdateProfile } from "@/contexts/auth";
 import { useCart } from "@/contexts/cart";
 import { useShopConfigValue, useShopFormat } from "@/contexts/shop";
 import { asApiError } from "@/lib/api/errors";
 import { orderItems } from "@/lib/cart";
 import { formText } from "@/lib/forms";
 import { useFormErrorSummary } from "@/lib/i18n/errorText";
-import { useUpdateProfile } from "@/features/profile/queries";
 import { addressFromForm, sameAddress } from "@/features/shipping/address";
 import { AddressFields } from "@/features/shipping/AddressFields";
 

@@ -6,13 +6,12 @@ import { useState, type FormEvent } from "react";
 import { ErrorAlert } from "@/components/ui/Alert";
 import { Button } from "@/components/ui/Button";
 import { Panel } from "@/components/ui/Panel";
-import type { User } from "@/contexts/auth";
+import { useUpdateProfile, type User } from "@/contexts/auth";
 import { asApiError } from "@/lib/api/errors";
 import { useFormErrorSummary } from "@/lib/i18n/errorText";
 import { addressFromForm, sameAddress, type ShippingAddress } from "@/features/shipping/address";
 import { AddressFields } from "@/features/shipping/AddressFields";
 
-import { useUpdateProfile } from "./queries";
 import { SaveRow } from "./SaveRow";
 
 const PREFIX = "default_shipping_address";

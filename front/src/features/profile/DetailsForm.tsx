@@ -6,13 +6,12 @@ import { useState, type FormEvent } from "react";
 import { ErrorAlert } from "@/components/ui/Alert";
 import { Field } from "@/components/ui/Field";
 import { Panel } from "@/components/ui/Panel";
-import type { User } from "@/contexts/auth";
+import { useUpdateProfile, type ProfileChanges, type User } from "@/contexts/auth";
 import { useShopFormat } from "@/contexts/shop";
 import { asApiError } from "@/lib/api/errors";
 import { formText } from "@/lib/forms";
 import { useFieldErrorText, useFormErrorSummary } from "@/lib/i18n/errorText";
 
-import { useUpdateProfile, type ProfileChanges } from "./queries";
 import { SaveRow } from "./SaveRow";
 
 /** Only what changed is sent: the API treats an absent field as "keep it". */

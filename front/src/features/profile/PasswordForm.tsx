@@ -4,6 +4,7 @@ import { useTranslations } from "next-intl";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 
+import { NewPasswordFields, useNewPasswordCheck } from "@/components/auth/NewPasswordFields";
 import { ErrorAlert } from "@/components/ui/Alert";
 import { Field } from "@/components/ui/Field";
 import { Panel } from "@/components/ui/Panel";
@@ -23,30 +24,23 @@ export function PasswordForm({ user }: { user: User }) {
   const error = change.error ? asApiError(change.error) : null;
   const fieldError = useFieldErrorText("profile");
   const errorSummary = useFormErrorSummary("profile");
-  const [mismatch, setMismatch] = useState(false);
+  const newPassword = useNewPasswordCheck();
   const [notice, setNotice] = useState("");
 
   async function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const formElement = event.currentTarget;
-    const form = new FormData(formElement);
-    const newPassword = formText(form, "new_password");
     setNotice("");
     change.reset();
-    if (newPassword !== formText(form, "confirm_password")) {
-      setMismatch(true);
-      const confirmInput = formElement.elements.namedItem("confirm_password");
-      if (confirmInput instanceof HTMLInputElement) {
-        confirmInput.focus();
-      }
+    const confirmed = newPassword.confirmed(formElement);
+    if (confirmed === null) {
       return;
     }
-    setMismatch(false);
     try {
       const signedInAgain = await change.mutateAsync({
         username: user.username,
-        currentPassword: formText(form, "current_password"),
-        newPassword,
+        currentPassword: formText(new FormData(formElement), "current_password"),
+        newPassword: confirmed,
       });
       formElement.reset();
       if (signedInAgain) {
@@ -72,25 +66,7 @@ export function PasswordForm({ user }: { user: User }) {
           autoComplete="current-password"
           error={fieldError(error, "current_password")}
         />
-        <Field
-          label={t("new")}
-          name="new_password"
-          type="password"
-          required
-          minLength={8}
-          autoComplete="new-password"
-          hint={t("newHint")}
-          error={fieldError(error, "new_password")}
-        />
-        <Field
-          label={t("confirm")}
-          name="confirm_password"
-          type="password"
-          required
-          autoComplete="new-password"
-          error={mismatch ? t("mismatch") : null}
-          onChange={() => setMismatch(false)}
-        />
+        <NewPasswordFields check={newPassword} error={fieldError(error, "new_password")} />
         <SaveRow label={t("submit")} pendingLabel={t("saving")} pending={change.isPending} notice={notice} />
       </form>
     </Panel>

@@ -7,6 +7,7 @@ import { useAuth } from "@/contexts/auth";
 
 import { AddressForm } from "./AddressForm";
 import { DetailsForm } from "./DetailsForm";
+import { NotificationsForm } from "./NotificationsForm";
 import { PasswordForm } from "./PasswordForm";
 
 export function ProfileScreen() {
@@ -22,6 +23,7 @@ export function ProfileScreen() {
         <DetailsForm user={user} />
         <PasswordForm user={user} />
         <AddressForm user={user} />
+        <NotificationsForm user={user} />
       </div>
     </section>
   );

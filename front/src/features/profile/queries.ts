@@ -1,20 +1,9 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 
-import { ME_QUERY_KEY, useApi, useAuth } from "@/contexts/auth";
-import { unwrap, type Schemas } from "@/lib/api/client";
-
-export type ProfileChanges = Schemas["UserUpdateMe"];
-
-export function useUpdateProfile() {
-  const api = useApi();
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: (changes: ProfileChanges) => unwrap(api.PATCH("/api/users/me", { body: changes })),
-    onSuccess: (user) => queryClient.setQueryData(ME_QUERY_KEY, user),
-  });
-}
+import { useApi, useAuth } from "@/contexts/auth";
+import { unwrap } from "@/lib/api/client";
 
 export interface PasswordChange {
   username: string;

@@ -5,6 +5,7 @@ import type { FormEvent } from "react";
 
 import { AccountFields, accountDetailsOf } from "@/components/auth/AccountFields";
 import { ErrorAlert } from "@/components/ui/Alert";
+import { CheckboxField } from "@/components/ui/CheckboxField";
 import { Dialog } from "@/components/ui/Dialog";
 import { DialogButtons } from "@/components/ui/DialogButtons";
 import { SelectField } from "@/components/ui/Field";
@@ -13,7 +14,6 @@ import { USER_ROLES, type UserRole } from "@/lib/api/enums";
 import { asApiError } from "@/lib/api/errors";
 import { useFieldErrorText, useFormErrorSummary } from "@/lib/i18n/errorText";
 
-import { ActiveCheckbox } from "./ActiveCheckbox";
 import { useSaveUser, type User } from "./queries";
 
 interface UserFormDialogProps {
@@ -79,7 +79,12 @@ export function UserFormDialog({ user, onClose, onSaved }: UserFormDialogProps) 
           options={roles.map((role: UserRole) => ({ value: role, label: tCommon(`roles.${role}`) }))}
           error={fieldError(error, "role")}
         />
-        <ActiveCheckbox label={t("form.active")} hint={t("form.activeHint")} defaultChecked={user?.is_active ?? true} />
+        <CheckboxField
+          name="is_active"
+          label={t("form.active")}
+          hint={t("form.activeHint")}
+          defaultChecked={user?.is_active ?? true}
+        />
         <DialogButtons
           dismissLabel={tCommon("actions.cancel")}
           onDismiss={close}

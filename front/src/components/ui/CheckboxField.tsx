@@ -1,17 +1,18 @@
-import { useId } from "react";
+import { useId, type ComponentProps } from "react";
 
-/** The account's active switch: a checkbox with its label beside it and a hint read with it. */
-export function ActiveCheckbox({ label, hint, defaultChecked }: { label: string; hint: string; defaultChecked: boolean }) {
+type CheckboxFieldProps = { label: string; hint: string } & Omit<ComponentProps<"input">, "type" | "id">;
+
+/** A checkbox with its label beside it and a hint read with it. */
+export function CheckboxField({ label, hint, ...input }: CheckboxFieldProps) {
   const id = useId();
   return (
     <div className="flex items-start gap-2">
       <input
         id={id}
-        name="is_active"
         type="checkbox"
-        defaultChecked={defaultChecked}
         aria-describedby={`${id}-hint`}
         className="mt-0.5 size-5 rounded border-slate-300"
+        {...input}
       />
       <div className="flex flex-col">
         <label htmlFor={id} className="text-sm font-medium text-slate-800">
