@@ -1,5 +1,6 @@
 """docker-compose.yml as the real Compose parser resolves it, with no `.env` at all."""
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Any
@@ -218,3 +219,14 @@ def test_the_database_and_backend_live_on_the_internal_network(
 
 def test_the_backend_has_room_to_finish_requests_on_stop(dev: dict[str, dict[str, Any]]) -> None:
     assert_room_for_graceful_shutdown(dev["backend"])
+
+
+def test_no_container_can_take_the_address_the_backend_trusts(
+    model: dict[str, Any], dev: dict[str, dict[str, Any]]
+) -> None:
+    nginx_address = ipaddress.ip_address(dev["nginx"]["networks"]["internal"]["ipv4_address"])
+    (ipam,) = model["networks"]["internal"]["ipam"]["config"]
+    assert nginx_address in ipaddress.ip_network(ipam["subnet"])
+    # Mailpit, the database and the API get addresses from this range, stack after stack.
+    assert nginx_address not in ipaddress.ip_network(ipam["ip_range"])
+    assert dev["backend"]["environment"]["FORWARDED_ALLOW_IPS"] == str(nginx_address)

@@ -138,10 +138,12 @@ def test_the_database_redis_and_backend_have_no_route_outside(
 def test_the_backend_trusts_forwarded_headers_from_nginx_alone(
     model: dict[str, Any], prod: Services
 ) -> None:
-    nginx_address = prod["nginx"]["networks"]["internal"]["ipv4_address"]
-    subnet = model["networks"]["internal"]["ipam"]["config"][0]["subnet"]
-    assert ipaddress.ip_address(nginx_address) in ipaddress.ip_network(subnet)
-    assert prod["backend"]["environment"]["FORWARDED_ALLOW_IPS"] == nginx_address
+    nginx_address = ipaddress.ip_address(prod["nginx"]["networks"]["internal"]["ipv4_address"])
+    (ipam,) = model["networks"]["internal"]["ipam"]["config"]
+    assert nginx_address in ipaddress.ip_network(ipam["subnet"])
+    # Outside the range other containers get addresses from: none can take it first.
+    assert nginx_address not in ipaddress.ip_network(ipam["ip_range"])
+    assert prod["backend"]["environment"]["FORWARDED_ALLOW_IPS"] == str(nginx_address)
 
 
 def test_the_backend_runs_in_production_with_every_setting_passed_through(
