@@ -20,6 +20,7 @@ from urllib.parse import quote
 from container_fixtures import ProductionPorts, Stack, http_client
 from e2e_support import sign_in
 from engine_support import Engine, as_user
+from helpers import retrying
 from nginx_support import wait_until
 from playwright.async_api import Browser, expect
 from production_support import DB, backend_containers, client, steady_requests
@@ -271,11 +272,21 @@ def test_nginx_spreads_requests_over_three_replicas(
         ]["IPAddress"]
         for container in backend_containers(production_stack)
     }
-    request_ids = [f"spread-{uuid.uuid4().hex}" for _ in range(30)]
     with client(production_ports) as session:
-        for request_id in request_ids:
-            assert session.get("/api/health", headers={"X-Request-ID": request_id}).is_success
-    used = upstreams_of(production_stack, request_ids)
+
+        def health_checks(prefix: str, count: int) -> list[str]:
+            """`count` health checks through nginx; the upstream each went to."""
+            request_ids = [f"{prefix}-{uuid.uuid4().hex}" for _ in range(count)]
+            for request_id in request_ids:
+                assert session.get("/api/health", headers={"X-Request-ID": request_id}).is_success
+            return upstreams_of(production_stack, request_ids)
+
+        # nginx keeps the name's DNS answer 5 s (nginx/docker-entrypoint.d/15-resolver.sh):
+        # until it asks again, replicas started meanwhile get no requests.
+        for attempt in retrying(60, interval=1):
+            with attempt:
+                assert {used.rpartition(":")[0] for used in health_checks("warm", 6)} == addresses
+        used = health_checks("spread", 30)
     counts = {address: sum(u == f"{address}:8000" for u in used) for address in addresses}
     assert len(addresses) == 3
     assert all(count >= 5 for count in counts.values()), counts
