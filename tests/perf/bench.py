@@ -1,6 +1,8 @@
 """`make bench`: every workload against the production-like stack, then the report."""
 
 import argparse
+import difflib
+import json
 import logging
 import os
 import platform
@@ -21,7 +23,6 @@ from app.cli.seed import DEMO_PASSWORD, DemoSize
 from . import pgbench
 from .fixtures import prepare
 from .report import (
-    CEILING_TITLES,
     RESULTS_DIR,
     load_results,
     problems,
@@ -31,7 +32,9 @@ from .report import (
 )
 from .stack import REPO_ROOT, Stack, running_stack
 from .workloads import (
+    CEILINGS,
     HEALTH_PROBE,
+    Ceiling,
     Measurement,
     Runner,
     RunSettings,
@@ -61,7 +64,15 @@ uvloop and httptools and production settings, nginx on the project's `nginx.conf
 workload 8; the load generator shares the same cores. Each workload is a warm-up, then
 repeated runs of a fixed duration at a fixed connection count; the table shows the median
 run with the min-max spread. A non-2xx answer or a socket error in any run fails `make bench`.
-The ratio columns divide a workload's throughput by each ceiling measured in the same run.
+
+"÷ own ceiling" divides a workload's throughput by its ceiling's, measured in the same run
+(the C rows): a bare ASGI app on raw asyncpg under the same uvicorn, answering that
+workload's requests with the same JSON as the API (checked before it is measured). C1 is
+the API's health answer, no database; C2 and C4 check the token and the user, then send
+the API's statement; C6a checks them, then places the order in the API's transaction (the
+customer's advisory lock, products locked in id order, stock, order, lines, history,
+commit with fsync) in four round trips. 2c and 8 are divided by C2, 6b by C6a.
+`pgbench -S` is the database's own reference.
 
 Reproduce: `make bench` (defaults below; the lead's numbers come from a quiet machine), or
 `make bench BENCH_ARGS="--scale"` for 1M products and 1M orders (adds the scale table).
@@ -164,26 +175,55 @@ def _profile(stack: Stack, runner: Runner, workloads: list[Workload], directory:
             finish_wrk(wrk, load)
 
 
+def answer_difference(api: bytes, ceiling: bytes, *, fresh_fields: frozenset[str]) -> str:
+    """How the ceiling's JSON object differs from the API's, in any key order and but for
+    the fields a repeat answers afresh (a new order's id): a diff, empty if there is none."""
+    api_lines, ceiling_lines = (
+        json.dumps(
+            {key: value for key, value in json.loads(body).items() if key not in fresh_fields},
+            indent=1,
+            sort_keys=True,
+        ).splitlines()
+        for body in (api, ceiling)
+    )
+    return "\n".join(
+        difflib.unified_diff(api_lines, ceiling_lines, "API", "ceiling", n=1, lineterm="")
+    )
+
+
 def _ceilings(
-    stack: Stack, runner: Runner, page: Workload, *, pgbench_scale: int
+    stack: Stack,
+    runner: Runner,
+    every_workload: list[Workload],
+    wanted: list[Ceiling],
+    *,
+    pgbench_scale: int,
 ) -> dict[str, Any]:
-    """The two ceiling servers on workload 2's very requests, then pgbench."""
-    body_file = stack.work / "ceiling-body.json"
-    body_file.write_bytes(runner.check_once(page))
-    dsn = stack.database_url.set(drivername="postgresql").render_as_string(hide_password=False)
+    """The `wanted` ceilings on their workloads' very requests, each first checked to answer
+    what the API answers, then pgbench."""
+    by_key = {workload.key: workload for workload in every_workload}
+    health_file = stack.work / "ceiling-health.json"
+    health_file.write_bytes(runner.check_once(by_key["1"]))
+    server = stack.start_uvicorn(
+        "perf.ceiling_apps:ceilings",
+        name="ceilings",
+        environment={**stack.environment, "CEILING_HEALTH_BODY_FILE": str(health_file)},
+    )
+    runner.urls["ceilings"] = server.base_url
     ceilings: dict[str, Any] = {}
-    for name, environment in (
-        ("static_json", {"CEILING_BODY_FILE": str(body_file)}),
-        ("raw_asyncpg", {"CEILING_DSN": dsn}),
-    ):
-        server = stack.start_uvicorn(
-            f"perf.ceiling_apps:{name}",
-            name=f"ceiling-{name}",
-            environment={**stack.environment, **environment},
+    for ceiling in wanted:
+        workload = by_key[ceiling.workload]
+        replay = Workload(
+            ceiling.key, ceiling.title, workload.lines, workload.expected_status, via="ceilings"
         )
-        runner.urls[name] = server.base_url
-        ceiling = Workload(name, CEILING_TITLES[name], page.lines, via=name)
-        ceilings[name] = runner.measure(ceiling).as_dict()
+        difference = answer_difference(
+            runner.check_once(workload),
+            runner.check_once(replay),
+            fresh_fields=ceiling.fresh_fields,
+        )
+        if difference:
+            raise RuntimeError(f"{ceiling.key} answers other than the API:\n{difference[:3000]}")
+        ceilings[ceiling.key] = runner.measure(replay).as_dict()
     stack.postgres.create_database("pgbench", recreate=True)
     pgbench.initialise(stack.database_url, "pgbench", scale=pgbench_scale)
     settings = runner.settings
@@ -233,7 +273,8 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         )
         urls = {"api": api.base_url, "nginx": stack.start_nginx(api)}
         runner = Runner(work=work, settings=settings, urls=urls)
-        workloads = [w for w in define_workloads(fixtures) if only is None or w.key in only]
+        every_workload = define_workloads(fixtures)
+        workloads = [w for w in every_workload if only is None or w.key in only]
         measurements: list[Measurement] = []
         for workload in workloads:
             print(f"Workload {workload.key}: {workload.title}", flush=True)
@@ -244,8 +285,13 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 login_storm(fixtures, password=DEMO_PASSWORD), HEALTH_PROBE
             )
         print("Ceilings", flush=True)
+        # After every workload of the API: C6a's orders take stock from the same products.
         ceilings = _ceilings(
-            stack, runner, define_workloads(fixtures)[1], pgbench_scale=args.pgbench_scale
+            stack,
+            runner,
+            every_workload,
+            [c for c in CEILINGS if c.key in {w.ceiling for w in workloads}],
+            pgbench_scale=args.pgbench_scale,
         )
         if args.profile:
             print(f"Flame graphs into {args.profile}", flush=True)

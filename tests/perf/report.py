@@ -14,10 +14,6 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
 RESULTS_DIR = Path(__file__).parent / "results"
-CEILING_TITLES = {
-    "static_json": "Ceiling: minimal ASGI app, same JSON bytes",
-    "raw_asyncpg": "Ceiling: minimal ASGI + raw asyncpg, workload 2's SQL",
-}
 DATASET_ORDER = ("default", "scale")
 
 
@@ -38,8 +34,7 @@ def load_results(results_dir: Path) -> list[dict[str, Any]]:
 
 def problems(results: dict[str, Any]) -> list[str]:
     """What fails the run: any error, or a workload that got no answer at all."""
-    ceilings = results["ceilings"]
-    measured = [*results["workloads"], ceilings["static_json"], ceilings["raw_asyncpg"]]
+    measured = [*results["workloads"], *_measured_ceilings(results).values()]
     return [
         f"{m['key']} {m['title']}: {m['errors']} errors in {m['requests']} answers"
         for m in measured
@@ -55,47 +50,56 @@ def _spread(stat: dict[str, float]) -> str:
     return f"{_number(stat['median'])} ({_number(stat['min'])}-{_number(stat['max'])})"
 
 
-def _ratio(value: float, ceiling: float | None) -> str:
-    return f"{value / ceiling:.2f}" if ceiling else "-"
+def _measured_ceilings(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The ceilings wrk measured, by key: every one but pgbench (older runs' included)."""
+    return {key: ceiling for key, ceiling in results["ceilings"].items() if key != "pgbench"}
+
+
+def _own_ceiling_ratio(workload: dict[str, Any], ceilings: dict[str, dict[str, Any]]) -> str:
+    """`0.42 of C2`, or "-" without a ceiling of its own in this run (older runs had none)."""
+    ceiling = ceilings.get(workload.get("ceiling", ""))
+    if not ceiling or not ceiling["requests_per_second"]["median"]:
+        return "-"
+    ratio = workload["requests_per_second"]["median"] / ceiling["requests_per_second"]["median"]
+    return f"{ratio:.2f} of {workload['ceiling']}"
 
 
 def _by_key(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {workload["key"]: workload for workload in results["workloads"]}
 
 
-def _table(results: dict[str, Any]) -> list[str]:
-    ceilings = results["ceilings"]
-    static = ceilings["static_json"]["requests_per_second"]["median"]
-    raw = ceilings["raw_asyncpg"]["requests_per_second"]["median"]
-    pgbench = ceilings["pgbench"]["transactions_per_second"]
-    lines = [
-        "| # | workload | conns | req/s median (min-max) | p50 ms | p99 ms | errors "
-        "| ÷ ASGI | ÷ asyncpg | ÷ pgbench | target |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for workload in results["workloads"]:
-        rps = workload["requests_per_second"]["median"]
-        lines.append(
-            f"| {workload['key']} | {workload['title']} | {workload['connections']} "
-            f"| {_spread(workload['requests_per_second'])} "
-            f"| {_number(workload['p50_ms']['median'])} | {_number(workload['p99_ms']['median'])} "
-            f"| {workload['errors']} | {_ratio(rps, static)} | {_ratio(rps, raw)} "
-            f"| {_ratio(rps, pgbench)} | {workload['target'] or '-'} |"
-        )
-    for name, title in CEILING_TITLES.items():
-        ceiling = ceilings[name]
-        lines.append(
-            f"| C | {title} | {ceiling['connections']} "
-            f"| {_spread(ceiling['requests_per_second'])} "
-            f"| {_number(ceiling['p50_ms']['median'])} | {_number(ceiling['p99_ms']['median'])} "
-            f"| {ceiling['errors']} | | | | |"
-        )
-    lines.append(
-        f"| C | Ceiling: `pgbench -S` (primary-key selects) | {ceilings['pgbench']['connections']} "
-        f"| {_number(pgbench)} tps | avg {ceilings['pgbench']['latency_average_ms']:.2f} | - "
-        f"| {ceilings['pgbench']['failed']} | | | | |"
+def _row(key: str, measurement: dict[str, Any], ratio: str, target: str) -> str:
+    return (
+        f"| {key} | {measurement['title']} | {measurement['connections']} "
+        f"| {_spread(measurement['requests_per_second'])} "
+        f"| {_number(measurement['p50_ms']['median'])} "
+        f"| {_number(measurement['p99_ms']['median'])} "
+        f"| {measurement['errors']} | {ratio} | {target} |"
     )
-    return lines
+
+
+def _table(results: dict[str, Any]) -> list[str]:
+    ceilings = _measured_ceilings(results)
+    pgbench = results["ceilings"]["pgbench"]
+    workload_rows = [
+        _row(w["key"], w, _own_ceiling_ratio(w, ceilings), w["target"] or "-")
+        for w in results["workloads"]
+    ]
+    # Older runs keyed their ceilings by name (static_json, raw_asyncpg), not as C<workload>.
+    ceiling_rows = [
+        _row(key if key.startswith("C") else "C", ceiling, "", "")
+        for key, ceiling in ceilings.items()
+    ]
+    return [
+        "| # | workload | conns | req/s median (min-max) | p50 ms | p99 ms | errors "
+        "| ÷ own ceiling | target |",
+        "|---|---|---|---|---|---|---|---|---|",
+        *workload_rows,
+        *ceiling_rows,
+        f"| C | Ceiling: `pgbench -S` (primary-key selects) | {pgbench['connections']} "
+        f"| {_number(pgbench['transactions_per_second'])} tps "
+        f"| avg {pgbench['latency_average_ms']:.2f} | - | {pgbench['failed']} | | |",
+    ]
 
 
 def _derived(results: dict[str, Any]) -> list[str]:
@@ -185,8 +189,8 @@ def write_chart(results: dict[str, Any], path: Path) -> None:
         (f"{w['key']} {w['title']}", w["requests_per_second"], w["p99_ms"]["median"])
         for w in results["workloads"]
     ] + [
-        (f"C {ceiling['title']}", ceiling["requests_per_second"], ceiling["p99_ms"]["median"])
-        for ceiling in (results["ceilings"][name] for name in CEILING_TITLES)
+        (f"{key} {ceiling['title']}", ceiling["requests_per_second"], ceiling["p99_ms"]["median"])
+        for key, ceiling in _measured_ceilings(results).items()
     ]
     labels = [label[:60] for label, _, _ in rows]
     medians = [stat["median"] for _, stat, _ in rows]

@@ -1,10 +1,12 @@
-"""The report shows each workload's median with its spread, the ratios to the ceilings and
-the comparisons the targets speak of, and flags what must fail the run."""
+"""The report shows each workload's median with its spread, its ratio to its own ceiling and
+the comparisons the targets speak of, and flags what must fail the run; runs from before
+the per-workload ceilings still render. A ceiling's answer is compared with the API's."""
 
 import json
 from pathlib import Path
 from typing import Any
 
+from perf.bench import answer_difference
 from perf.report import (
     load_results,
     problems,
@@ -15,12 +17,19 @@ from perf.report import (
 
 
 def measurement(
-    key: str, title: str, rps: list[float], *, p99: float = 10.0, errors: int = 0
+    key: str,
+    title: str,
+    rps: list[float],
+    *,
+    p99: float = 10.0,
+    errors: int = 0,
+    ceiling: str = "",
 ) -> dict[str, Any]:
     return {
         "key": key,
         "title": title,
         "target": "",
+        "ceiling": ceiling,
         "connections": 32,
         "requests_per_second": {"median": sorted(rps)[len(rps) // 2], "min": min(rps),
                                 "max": max(rps)},
@@ -43,32 +52,56 @@ def results(label: str, *, products_rps: float = 1_000.0) -> dict[str, Any]:
             "postgres": {"fsync": "on", "synchronous_commit": "on", "shared_buffers": "128MB"},
         },
         "workloads": [
+            measurement("1", "GET /api/health", [5_000.0], ceiling="C1"),
             measurement("2", "GET /api/products?limit=20", [products_rps * 0.9, products_rps,
-                                                           products_rps * 1.1]),
-            measurement("8", "Workload 2 through nginx", [900.0]),
+                                                           products_rps * 1.1], ceiling="C2"),
+            measurement("8", "Workload 2 through nginx", [900.0], ceiling="C2"),
             measurement("7-health-idle", "GET /api/health idle", [500.0], p99=4.0),
             measurement("7", "POST /api/auth/login", [20.0]),
             measurement("7-health", "GET /api/health beside it", [400.0], p99=6.0),
         ],
         "ceilings": {
-            "static_json": {**measurement("static_json", "static", [40_000.0])},
-            "raw_asyncpg": {**measurement("raw_asyncpg", "asyncpg", [2_000.0])},
+            "C1": measurement("C1", "Ceiling of 1", [40_000.0]),
+            "C2": measurement("C2", "Ceiling of 2", [2_000.0]),
             "pgbench": {"connections": 32, "transactions_per_second": 20_000.0,
                         "latency_average_ms": 1.5, "failed": 0},
         },
     }  # fmt: skip
 
 
-def test_table_has_median_spread_and_ratios_to_each_ceiling() -> None:
+def cells(markdown: str, key: str) -> list[str]:
+    row = next(line for line in markdown.splitlines() if line.startswith(f"| {key} |"))
+    return [cell.strip() for cell in row.split("|")[1:-1]]
+
+
+def test_table_has_median_spread_and_the_ratio_to_the_workloads_own_ceiling() -> None:
     markdown = render_markdown([results("default")], preamble="# Benchmarks")
 
-    row = next(line for line in markdown.splitlines() if line.startswith("| 2 |"))
-    cells = [cell.strip() for cell in row.split("|")[1:-1]]
-    assert cells[3] == "1,000 (900-1,100)"
-    # 1,000 req/s against 40,000, 2,000 and 20,000 in the ceilings
-    assert cells[7:10] == ["0.03", "0.50", "0.05"]
+    assert cells(markdown, "2")[3] == "1,000 (900-1,100)"
+    # 5,000 req/s against C1's 40,000; 1,000 and 900 against C2's 2,000
+    assert cells(markdown, "1")[7] == "0.12 of C1"
+    assert cells(markdown, "2")[7] == "0.50 of C2"
+    assert cells(markdown, "8")[7] == "0.45 of C2"
+    assert cells(markdown, "7")[7] == "-"
+    assert cells(markdown, "C2")[:4] == ["C2", "Ceiling of 2", "32", "2,000 (2,000-2,000)"]
     assert "| C | Ceiling: `pgbench -S`" in markdown
     assert "20,000 tps" in markdown
+
+
+def test_a_run_from_before_the_own_ceilings_renders_without_ratios() -> None:
+    old = results("default")
+    old["ceilings"] = {
+        "static_json": measurement("static_json", "Ceiling: minimal ASGI app", [40_000.0]),
+        "raw_asyncpg": measurement("raw_asyncpg", "Ceiling: raw asyncpg", [2_000.0]),
+        "pgbench": old["ceilings"]["pgbench"],
+    }
+    for workload in old["workloads"]:
+        del workload["ceiling"]
+
+    markdown = render_markdown([old], preamble="# Benchmarks")
+
+    assert cells(markdown, "2")[7] == "-"
+    assert "| C | Ceiling: raw asyncpg | 32 | 2,000 (2,000-2,000) |" in markdown
 
 
 def test_targets_stated_as_comparisons_are_computed() -> None:
@@ -95,14 +128,41 @@ def test_errors_and_workloads_without_answers_fail_the_run() -> None:
     assert problems(clean) == []
 
     broken = results("default")
-    broken["workloads"][0]["errors"] = 3
-    broken["workloads"][3]["requests"] = 0
-    broken["ceilings"]["raw_asyncpg"]["errors"] = 1
+    broken["workloads"][1]["errors"] = 3
+    broken["workloads"][4]["requests"] = 0
+    broken["ceilings"]["C2"]["errors"] = 1
 
-    assert [problem.split(" ")[0] for problem in problems(broken)] == ["2", "7", "raw_asyncpg"]
+    assert [problem.split(" ")[0] for problem in problems(broken)] == ["2", "7", "C2"]
 
 
 def test_chart_is_a_png(tmp_path: Path) -> None:
     chart = tmp_path / "chart.png"
     write_chart(results("default"), chart)
     assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+ORDER = {"id": 7, "order_number": "ORD-20261207-000007", "status": "pending", "items": [
+    {"product_id": 3, "quantity": 2, "line_total": "9.98"}], "total_amount": "9.98"}  # fmt: skip
+FRESH = frozenset({"id", "order_number"})
+
+
+def test_a_ceilings_answer_is_the_apis_in_any_key_order_but_for_fresh_fields() -> None:
+    reordered = dict(reversed(ORDER.items()))
+    another_order = {**ORDER, "id": 8, "order_number": "ORD-20261207-000008"}
+
+    assert answer_difference(json.dumps(ORDER).encode(), json.dumps(reordered).encode(),
+                             fresh_fields=frozenset()) == ""  # fmt: skip
+    assert answer_difference(json.dumps(ORDER).encode(), json.dumps(another_order).encode(),
+                             fresh_fields=FRESH) == ""  # fmt: skip
+
+
+def test_a_ceiling_answering_otherwise_shows_where() -> None:
+    other_line = {**ORDER, "items": [{"product_id": 3, "quantity": 1, "line_total": "4.99"}]}
+
+    difference = answer_difference(
+        json.dumps(ORDER).encode(), json.dumps(other_line).encode(), fresh_fields=FRESH
+    )
+
+    assert '-   "line_total": "9.98",' in difference.splitlines()
+    assert '+   "line_total": "4.99",' in difference.splitlines()
+    assert answer_difference(b'{"id": 7}', b'{"id": 8}', fresh_fields=frozenset())

@@ -1,12 +1,15 @@
 """`make bench` end to end on a tiny dataset with 1-second runs: every workload and ceiling
 is measured against the real stack (PostgreSQL, uvicorn workers, nginx, wrk, pgbench) and
-answers without a single error. The figures themselves are not checked: speed is for the
+answers without a single error. Each ceiling answered its workload's first request as the
+API did (the same JSON; for an order, the same order but for its id, number and times), or
+the run would have stopped there. The figures themselves are not checked: speed is for the
 benchmark's report, not for a test on a shared machine."""
 
 import json
 from pathlib import Path
 
 from perf import bench
+from perf.workloads import CEILINGS
 
 EVERY_WORKLOAD = [
     "1", "2", "2c", "3", "4", "5a", "5b", "5c", "6a", "6b", "8", "7-health-idle", "7", "7-health",
@@ -29,7 +32,8 @@ def test_bench_measures_every_workload_without_errors(tmp_path: Path) -> None:
     measured = {workload["key"]: workload for workload in results["workloads"]}
     assert list(measured) == EVERY_WORKLOAD
     ceilings = results["ceilings"]
-    for workload in [*measured.values(), ceilings["static_json"], ceilings["raw_asyncpg"]]:
+    assert list(ceilings) == [*(ceiling.key for ceiling in CEILINGS), "pgbench"]
+    for workload in [*measured.values(), *(ceilings[ceiling.key] for ceiling in CEILINGS)]:
         assert workload["errors"] == 0, workload
         assert workload["requests"] > 0, workload
     assert ceilings["pgbench"]["transactions_per_second"] > 0
@@ -38,4 +42,7 @@ def test_bench_measures_every_workload_without_errors(tmp_path: Path) -> None:
     markdown = report.read_text()
     for key in EVERY_WORKLOAD:
         assert f"| {key} |" in markdown
+    for ceiling in CEILINGS:
+        assert f"| {ceiling.key} | {ceiling.title} |" in markdown
+        assert f" of {ceiling.key} |" in markdown
     assert (report.parent / "benchmarks-default.png").read_bytes().startswith(b"\x89PNG")
