@@ -25,6 +25,7 @@ from app.core.database import (
 from app.core.errors import register_error_handlers
 from app.core.health import database_probe
 from app.core.health import router as health_router
+from app.core.listen import listen
 from app.core.logging import AccessLogMiddleware, configure_logging
 from app.core.shop_config import router as shop_config_router
 from app.core.throttle import LimitName, Throttle
@@ -35,6 +36,7 @@ from app.orders.router import router as orders_router
 from app.orders.sweeper import run_sweeper
 from app.products.router import router as products_router
 from app.stats.router import router as stats_router
+from app.users.callers import USERS_CHANGED_CHANNEL, CallerCache
 from app.users.router import router as users_router
 
 API_VERSION = "0.1.0"
@@ -112,8 +114,23 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.snapshot_sessionmaker = create_snapshot_sessionmaker(engine)
     app.state.database_probe = database_probe(engine)
     app.state.throttle = Throttle.from_settings(settings)
+    callers = app.state.callers = CallerCache(seconds=settings.CURRENT_USER_CACHE_SECONDS)
     # Every worker runs one; the sweeper's advisory lock lets one sweep at a time.
     background = [asyncio.create_task(run_sweeper(app.state.sessionmaker, settings))]
+    if settings.CURRENT_USER_CACHE_SECONDS:
+        background.append(
+            asyncio.create_task(
+                listen(
+                    settings.database_url,
+                    USERS_CHANGED_CHANNEL,
+                    on_notification=callers.forget_notified,
+                    on_listening=callers.set_listening,
+                    connect_timeout=settings.DATABASE_CONNECT_TIMEOUT,
+                )
+            )
+        )
+        # Requests from the first on find the cache in use, or knowingly not.
+        await callers.settled.wait()
     # Likewise a sender per worker, when there is a mail server; row locks share the work.
     if settings.email_enabled:
         background.append(asyncio.create_task(run_sender(app.state.sessionmaker, settings)))
@@ -125,6 +142,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await task
     await app.state.database_probe.cache_close()
     await app.state.throttle.close()
+    await callers.close()
     await engine.dispose()
 
 

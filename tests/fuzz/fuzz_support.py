@@ -37,6 +37,7 @@ from app.core.security import create_access_token, hash_password
 from app.orders import service as orders_service
 from app.orders.schemas import OrderCreate, OrderLineInput
 from app.products.models import Product, ProductStatus
+from app.users.callers import Caller as SignedInCaller
 from app.users.models import User, UserRole
 
 # Examples per operation and generation mode: few in `make test`, many in `make fuzz`.
@@ -214,7 +215,7 @@ async def seed_shop(session: AsyncSession, settings: Settings) -> None:
     for customer in customers:
         await orders_service.create_order(
             session,
-            customer=customer,
+            customer=SignedInCaller.of(customer),
             settings=settings,
             data=OrderCreate(
                 items=[OrderLineInput(product_id=product.id, quantity=1) for product in active]

@@ -31,6 +31,7 @@ from app.core.errors import RateLimited
 from app.core.locales import preferred_locale
 from app.core.routing import ApiRoute
 from app.users import service as users_service
+from app.users.callers import Caller
 from app.users.exceptions import EmailTaken, UsernameTaken
 from app.users.schemas import UserPublic, UserRegister
 
@@ -198,7 +199,10 @@ async def register(
         settings=settings,
     )
     return UserPublic.of(
-        user, permissions=users_service.permissions(actor=user, target=user, settings=settings)
+        user,
+        permissions=users_service.permissions(
+            actor=Caller.of(user), target=user, settings=settings
+        ),
     )
 
 

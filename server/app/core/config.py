@@ -194,6 +194,11 @@ class Settings(BaseSettings):
     REFRESH_TOKEN_EXPIRE_DAYS: int = Field(default=7, ge=1)
     # However often it is refreshed, a sign-in's session ends this many days after it began.
     REFRESH_TOKEN_MAX_DAYS: int = Field(default=30, ge=1)
+    # How long each process may trust what it read of a signed-in account (its role, whether
+    # it is active, its token version) before reading it again; a change reaches every
+    # process at once through PostgreSQL's notifications, so this only bounds a lost one
+    # (0: read it on every request).
+    CURRENT_USER_CACHE_SECONDS: float = Field(default=30, ge=0)
 
     FIRST_SUPERUSER: str = "superAdmin"
     # The rules of every password (8 characters to 72 bytes), checked here rather than when

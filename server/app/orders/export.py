@@ -15,6 +15,7 @@ from app.core.spreadsheet import Cell
 from app.orders import service
 from app.orders.models import Order, OrderItem
 from app.orders.schemas import ExportRows, OrderExportParams
+from app.users.callers import Caller
 from app.users.models import User
 
 # Rows per fetch from the cursor: what the export holds in memory at a time.
@@ -88,7 +89,7 @@ def file_name(timezone: str) -> str:
 
 
 async def export_rows(
-    session: AsyncSession, *, viewer: User, params: OrderExportParams, timezone: str
+    session: AsyncSession, *, viewer: Caller, params: OrderExportParams, timezone: str
 ) -> AsyncIterable[Sequence[Cell]]:
     """The matching orders' rows, in the list's order (lines in the order placed). The query
     is sent and its cursor opened here, before the response starts, so a failure to run it

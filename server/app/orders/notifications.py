@@ -19,6 +19,7 @@ from app.core.locales import Locale
 from app.email import service as outbox
 from app.email.mail import Footer, Link, Mail, MailContent, render
 from app.orders.models import Order, OrderStatus
+from app.users.callers import Caller
 from app.users.models import User
 
 
@@ -36,7 +37,7 @@ CANCELLATIONS = frozenset(
 )
 
 
-def status_event(order: Order, *, to: OrderStatus, actor: User | None) -> OrderEvent | None:
+def status_event(order: Order, *, to: OrderStatus, actor: Caller | None) -> OrderEvent | None:
     """What a move to `to` tells the customer; None for a move they aren't mailed about. A
     cancellation without an actor is the expiry's."""
     if to is OrderStatus.PAID:
@@ -219,12 +220,12 @@ async def notify(
 
 
 async def notify_owner(
-    session: AsyncSession, order: Order, event: OrderEvent, *, actor: User, settings: Settings
+    session: AsyncSession, order: Order, event: OrderEvent, *, settings: Settings
 ) -> None:
-    """`notify` the order's owner: `actor` if it is theirs, else read in `session`."""
+    """`notify` the order's owner, read in `session`."""
     if not settings.email_enabled:
         return
-    owner = actor if actor.id == order.user_id else await session.get(User, order.user_id)
+    owner = await session.get(User, order.user_id)
     if owner is not None:
         await notify(session, order, event, customer=owner, settings=settings)
 

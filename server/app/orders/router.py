@@ -40,9 +40,9 @@ from app.orders.schemas import (
     OrderStatusHistoryPublic,
 )
 from app.products.exceptions import InsufficientStock
+from app.users.callers import Caller
 from app.users.dependencies import AdminUser, CurrentUser
 from app.users.exceptions import AdminRequired
-from app.users.models import User
 
 router = APIRouter(
     prefix="/api/orders",
@@ -61,7 +61,7 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 
-def _public(order: Order, viewer: User) -> OrderPublic:
+def _public(order: Order, viewer: Caller) -> OrderPublic:
     return OrderPublic.of(order, allowed_transitions=service.allowed_transitions(viewer, order))
 
 

@@ -56,7 +56,8 @@ from app.orders.schemas import (
 from app.products.exceptions import InsufficientStock, StockShortage
 from app.products.models import ProductStatus
 from app.products.stock import lock_products, move_stock
-from app.users.exceptions import AdminRequired
+from app.users.callers import Caller
+from app.users.exceptions import AdminRequired, InvalidToken
 from app.users.models import User, UserRole
 
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
@@ -85,14 +86,14 @@ def _with_items() -> Select[Order]:
     return select(Order).options(selectinload(Order.items))
 
 
-async def ensure_may_order(throttle: Throttle, *, customer: User, limit: RateLimitItem) -> None:
+async def ensure_may_order(throttle: Throttle, *, customer: Caller, limit: RateLimitItem) -> None:
     """Count an order attempt against the customer's ORDER_RATE_LIMIT, or refuse it."""
     retry_after = await throttle.reserve(LimitName.ORDERS, [(limit, f"user:{customer.id}")])
     if retry_after is not None:
         raise TooManyOrders(retry_after)
 
 
-async def _ensure_below_pending_cap(session: AsyncSession, customer: User, cap: int) -> None:
+async def _ensure_below_pending_cap(session: AsyncSession, customer: Caller, cap: int) -> None:
     """Customers hold at most `cap` pending orders. Their concurrent orders take turns on an
     advisory lock until the transaction ends, so each one counts the others' pending ones."""
     if customer.role is not UserRole.USER:
@@ -124,14 +125,17 @@ def _shipping_address(
 async def _place_order(
     session: AsyncSession,
     *,
-    customer: User,
+    customer: Caller,
     data: OrderCreate,
     settings: Settings,
 ) -> Order:
     """Check, take the stock and write the order, its lines, its first history entry and
     the customer's mail."""
+    account = await session.get(User, customer.id)
+    if account is None:
+        raise InvalidToken
     shipping_address = _shipping_address(
-        customer, data, required=settings.ORDERS_REQUIRE_SHIPPING_ADDRESS
+        account, data, required=settings.ORDERS_REQUIRE_SHIPPING_ADDRESS
     )
     await _ensure_below_pending_cap(session, customer, settings.MAX_PENDING_ORDERS_PER_USER)
     quantities = data.quantities()
@@ -189,7 +193,7 @@ async def _place_order(
     )
     await session.flush()
     await notifications.notify(
-        session, order, notifications.OrderEvent.PLACED, customer=customer, settings=settings
+        session, order, notifications.OrderEvent.PLACED, customer=account, settings=settings
     )
     metrics.count_on_commit(session, metrics.ORDERS_PLACED)
     return order
@@ -203,7 +207,7 @@ def _request_hash(data: OrderCreate) -> str:
 async def create_order(
     session: AsyncSession,
     *,
-    customer: User,
+    customer: Caller,
     data: OrderCreate,
     settings: Settings,
     idempotency_key: str | None = None,
@@ -264,19 +268,19 @@ async def _get_order(session: AsyncSession, order_id: int) -> Order:
     return await _find_order(session, Order.id == order_id)
 
 
-def _ensure_visible(viewer: User, order: Order) -> None:
+def _ensure_visible(viewer: Caller, order: Order) -> None:
     # Someone else's order is a 404, not a 403: its existence is not confirmed.
     if order.user_id != viewer.id and not viewer.role.is_admin:
         raise OrderNotFound
 
 
-async def get_order(session: AsyncSession, *, viewer: User, order_id: int) -> Order:
+async def get_order(session: AsyncSession, *, viewer: Caller, order_id: int) -> Order:
     order = await _get_order(session, order_id)
     _ensure_visible(viewer, order)
     return order
 
 
-async def get_order_by_number(session: AsyncSession, *, viewer: User, order_number: str) -> Order:
+async def get_order_by_number(session: AsyncSession, *, viewer: Caller, order_number: str) -> Order:
     order = await _find_order(session, Order.order_number == order_number)
     _ensure_visible(viewer, order)
     return order
@@ -305,7 +309,7 @@ def _search(term: str, *, by_customer: bool) -> ColumnElement[bool]:
 
 
 def filtered(
-    statement: Select[*Selected], *, viewer: User, filters: OrderFilters
+    statement: Select[*Selected], *, viewer: Caller, filters: OrderFilters
 ) -> Select[*Selected]:
     """`statement` (a select from orders) narrowed to the orders `viewer` may see that match
     `filters`: the list's and the export's."""
@@ -331,7 +335,7 @@ def sort_order(sort: OrderSort) -> SortOrder:
 
 
 async def list_orders(
-    session: AsyncSession, *, viewer: User, params: OrderListParams
+    session: AsyncSession, *, viewer: Caller, params: OrderListParams
 ) -> PageResult[Order]:
     return await paginate(
         session,
@@ -342,7 +346,7 @@ async def list_orders(
 
 
 async def status_history(
-    session: AsyncSession, *, viewer: User, order_id: int
+    session: AsyncSession, *, viewer: Caller, order_id: int
 ) -> Sequence[OrderStatusHistory]:
     await get_order(session, viewer=viewer, order_id=order_id)
     rows = await session.scalars(
@@ -353,7 +357,7 @@ async def status_history(
     return rows.all()
 
 
-async def _lock_order(session: AsyncSession, *, viewer: User, order_id: int) -> Order:
+async def _lock_order(session: AsyncSession, *, viewer: Caller, order_id: int) -> Order:
     """The order, locked: racing status changes take turns and see each other's result."""
     order = await session.scalar(
         _with_items()
@@ -372,7 +376,7 @@ def _record_change(
     order: Order,
     *,
     to: OrderStatus,
-    actor: User | None,
+    actor: Caller | None,
     reason: str | None = None,
     carrier: str | None = None,
     tracking_number: str | None = None,
@@ -396,7 +400,7 @@ def _record_change(
     metrics.count_on_commit(session, metrics.ORDER_STATUS_CHANGES.labels(status=to))
 
 
-def allowed_transitions(actor: User, order: Order) -> list[OrderStatus]:
+def allowed_transitions(actor: Caller, order: Order) -> list[OrderStatus]:
     """The statuses `actor` may move the order to now, in workflow order: admins along the
     workflow, customers to cancelled while their order is pending. What `_transition` enforces."""
     allowed = TRANSITIONS[order.status]
@@ -411,7 +415,7 @@ async def _transition(
     order: Order,
     *,
     change: OrderStatusChange,
-    actor: User,
+    actor: Caller,
     settings: Settings,
 ) -> Order:
     to = change.status
@@ -430,13 +434,13 @@ async def _transition(
     )
     event = notifications.status_event(order, to=to, actor=actor)
     if event is not None:
-        await notifications.notify_owner(session, order, event, actor=actor, settings=settings)
+        await notifications.notify_owner(session, order, event, settings=settings)
     await session.flush()
     return order
 
 
 async def cancel_order(
-    session: AsyncSession, *, actor: User, order_id: int, settings: Settings
+    session: AsyncSession, *, actor: Caller, order_id: int, settings: Settings
 ) -> Order:
     order = await _lock_order(session, viewer=actor, order_id=order_id)
     return await _transition(
@@ -451,7 +455,7 @@ async def cancel_order(
 async def change_status(
     session: AsyncSession,
     *,
-    actor: User,
+    actor: Caller,
     order_id: int,
     change: OrderStatusChange,
     settings: Settings,
@@ -464,7 +468,7 @@ async def change_status(
 async def change_statuses(
     sessions: async_sessionmaker[AsyncSession],
     *,
-    actor: User,
+    actor: Caller,
     order_ids: Sequence[int],
     change: OrderStatusChange,
     settings: Settings,

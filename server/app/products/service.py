@@ -23,7 +23,7 @@ from app.products.schemas import (
     ProductSort,
     ProductUpdate,
 )
-from app.users.models import User
+from app.users.callers import Caller
 
 _SORT_COLUMNS = sort_columns(ProductSort, Product)
 _REFERENCED_BY_ORDERS = "fk_order_items_product_id_products"
@@ -36,7 +36,7 @@ async def get_product(session: AsyncSession, product_id: int) -> Product:
     return product
 
 
-async def get_visible_product(session: AsyncSession, *, viewer: User, product_id: int) -> Product:
+async def get_visible_product(session: AsyncSession, *, viewer: Caller, product_id: int) -> Product:
     """Any product for admins; only active ones for customers."""
     product = await get_product(session, product_id)
     if not viewer.role.is_admin and product.status is not ProductStatus.ACTIVE:
@@ -45,7 +45,7 @@ async def get_visible_product(session: AsyncSession, *, viewer: User, product_id
     return product
 
 
-def _visible_statuses(viewer: User, filters: ProductFilters) -> list[ProductStatus]:
+def _visible_statuses(viewer: Caller, filters: ProductFilters) -> list[ProductStatus]:
     if not viewer.role.is_admin:
         # Customers see active products only: asking for another status finds nothing.
         return [ProductStatus.ACTIVE] if filters.status in (None, ProductStatus.ACTIVE) else []
@@ -76,14 +76,14 @@ def _narrowing(filters: ProductFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def filtered_products(viewer: User, filters: ProductFilters) -> Select[Product]:
+def filtered_products(viewer: Caller, filters: ProductFilters) -> Select[Product]:
     """The products `viewer` sees among those `filters` pick."""
     statuses = _visible_statuses(viewer, filters)
     return select(Product).where(Product.status.in_(statuses), *_narrowing(filters))
 
 
 async def list_products(
-    session: AsyncSession, *, viewer: User, params: ProductListParams
+    session: AsyncSession, *, viewer: Caller, params: ProductListParams
 ) -> PageResult[Product]:
     statuses = _visible_statuses(viewer, params)
     # Filtered by status alone, the total is a sum of the maintained counts, not a count of

@@ -44,7 +44,7 @@ from app.products.schemas import (
     ProductCreate,
     ProductFilters,
 )
-from app.users.models import User
+from app.users.callers import Caller
 
 # The product's fields, in the order of the export's columns.
 COLUMNS = ("sku", "name", "description", "price", "stock_quantity", "status")
@@ -93,7 +93,7 @@ async def _export_page(
 
 
 async def export_rows(
-    sessionmaker: async_sessionmaker[AsyncSession], *, viewer: User, filters: ProductFilters
+    sessionmaker: async_sessionmaker[AsyncSession], *, viewer: Caller, filters: ProductFilters
 ) -> AsyncIterator[Sequence[Cell]]:
     """Every product the filters pick, by id, a keyset page at a time: memory stays flat
     and no statement holds a snapshot for the whole download. The first page is read before

@@ -10,7 +10,8 @@ from app.core.pagination import PAGE_ERRORS, Page
 from app.core.routing import ApiRoute
 from app.core.schemas import RowId
 from app.users import service
-from app.users.dependencies import AdminUser, CurrentUser
+from app.users.callers import Caller
+from app.users.dependencies import AdminUser, CurrentUser, CurrentUserRow
 from app.users.exceptions import (
     CannotChangeOwnAccess,
     CannotDeleteSelf,
@@ -39,22 +40,23 @@ from app.users.schemas import (
 router = APIRouter(prefix="/api/users", tags=["users"], route_class=ApiRoute)
 
 
-def _public(user: User, viewer: User, settings: Settings) -> UserPublic:
+def _public(user: User, viewer: Caller, settings: Settings) -> UserPublic:
     return UserPublic.of(
         user, permissions=service.permissions(actor=viewer, target=user, settings=settings)
     )
 
 
 def _current(user: User, settings: Settings) -> CurrentUserPublic:
+    caller = Caller.of(user)
     return CurrentUserPublic.of(
         user,
-        permissions=service.permissions(actor=user, target=user, settings=settings),
-        new_account_roles=service.grantable_roles(user),
+        permissions=service.permissions(actor=caller, target=user, settings=settings),
+        new_account_roles=service.grantable_roles(caller),
     )
 
 
 @router.get("/me")
-async def read_me(user: CurrentUser, settings: SettingsDep) -> CurrentUserPublic:
+async def read_me(user: CurrentUserRow, settings: SettingsDep) -> CurrentUserPublic:
     """Your own account, for any signed-in user, with the roles you may give a new account."""
     return _current(user, settings)
 
@@ -80,7 +82,7 @@ async def update_me(
     responses=errors(UserNotFound, IncorrectPassword, TooManyPasswordAttempts, RateLimited),
 )
 async def change_my_password(
-    data: PasswordChange, user: CurrentUser, session: SessionDep, throttle: ThrottleDep
+    data: PasswordChange, user: CurrentUserRow, session: SessionDep, throttle: ThrottleDep
 ) -> None:
     """Change your password; every session you have ends, this one included (sign in again
     with the new password). Five attempts per 15 minutes."""

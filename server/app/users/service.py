@@ -14,6 +14,7 @@ from app.core.schemas import canonical_username
 from app.core.security import hash_password, verify_password
 from app.core.throttle import LimitName, Throttle
 from app.refresh_tokens import service as refresh_tokens
+from app.users.callers import Caller
 from app.users.exceptions import (
     AdminRequired,
     CannotChangeOwnAccess,
@@ -78,7 +79,7 @@ async def lock_user(session: AsyncSession, user_id: int) -> User:
     return user
 
 
-async def get_visible_user(session: AsyncSession, *, viewer: User, user_id: int) -> User:
+async def get_visible_user(session: AsyncSession, *, viewer: Caller, user_id: int) -> User:
     """Yourself, or anyone if you are an admin."""
     if viewer.id != user_id and not viewer.role.is_admin:
         # A 404, not a 403: other people's accounts are not even confirmed to exist.
@@ -149,19 +150,19 @@ async def register_user(
     return user
 
 
-def grantable_roles(actor: User) -> list[UserRole]:
+def grantable_roles(actor: Caller) -> list[UserRole]:
     """The roles `actor` may give an account: a superadmin any, an admin `user` only."""
     if actor.role is UserRole.SUPERADMIN:
         return [UserRole.USER, UserRole.ADMIN, UserRole.SUPERADMIN]
     return [UserRole.USER] if actor.role.is_admin else []
 
 
-def _ensure_can_grant(actor: User, role: UserRole) -> None:
+def _ensure_can_grant(actor: Caller, role: UserRole) -> None:
     if role not in grantable_roles(actor):
         raise RoleNotAssignable
 
 
-def _edit_refusal(actor: User, target: User) -> UserRefusal | None:
+def _edit_refusal(actor: Caller, target: User) -> UserRefusal | None:
     if not actor.role.is_admin:
         return UserRefusal.NOT_ADMIN
     # An admin who could edit another admin could also take over a superadmin's account.
@@ -170,7 +171,7 @@ def _edit_refusal(actor: User, target: User) -> UserRefusal | None:
     return None
 
 
-def _access_change_refusal(actor: User, target: User, settings: Settings) -> UserRefusal | None:
+def _access_change_refusal(actor: Caller, target: User, settings: Settings) -> UserRefusal | None:
     """Changing the role or the active state: the first superuser stays, so someone can
     always manage everyone, and nobody demotes or locks out themselves by a slip."""
     refusal = _edit_refusal(actor, target)
@@ -181,7 +182,7 @@ def _access_change_refusal(actor: User, target: User, settings: Settings) -> Use
     return UserRefusal.SELF if target.id == actor.id else None
 
 
-def _delete_refusal(actor: User, target: User, settings: Settings) -> UserRefusal | None:
+def _delete_refusal(actor: Caller, target: User, settings: Settings) -> UserRefusal | None:
     if not actor.role.is_admin:
         return UserRefusal.NOT_ADMIN
     if target.id == actor.id:
@@ -211,7 +212,7 @@ def _verdict(refusal: UserRefusal | None) -> UserActionVerdict:
     return UserActionVerdict(allowed=refusal is None, refused_because=refusal)
 
 
-def permissions(*, actor: User, target: User, settings: Settings) -> UserPermissions:
+def permissions(*, actor: Caller, target: User, settings: Settings) -> UserPermissions:
     """What `actor` may do with `target`'s account: what `update_user` and `delete_user`
     accept, from the same checks."""
     edit = _edit_refusal(actor, target)
@@ -230,7 +231,7 @@ def permissions(*, actor: User, target: User, settings: Settings) -> UserPermiss
     )
 
 
-async def create_user(session: AsyncSession, *, actor: User, data: UserCreate) -> User:
+async def create_user(session: AsyncSession, *, actor: Caller, data: UserCreate) -> User:
     _ensure_can_grant(actor, data.role)
     return await register_user(session, data, role=data.role, is_active=data.is_active)
 
@@ -245,23 +246,23 @@ async def _apply_changes(session: AsyncSession, user: User, fields: dict[str, ob
 
 
 async def update_me(
-    session: AsyncSession, user: User, changes: UserUpdateMe, *, throttle: Throttle
+    session: AsyncSession, caller: Caller, changes: UserUpdateMe, *, throttle: Throttle
 ) -> User:
     fields = changes.model_dump(exclude_unset=True)
+    user = await lock_user(session, caller.id)
     if "email" in fields and fields["email"].lower() != user.email.lower():
         retry_after = await throttle.reserve(
             LimitName.EMAIL_CHANGE, [(EMAIL_CHANGES_PER_USER, f"user:{user.id}")]
         )
         if retry_after is not None:
             raise TooManyEmailChanges(retry_after=retry_after)
-    locked = await lock_user(session, user.id)
-    return await _apply_changes(session, locked, fields)
+    return await _apply_changes(session, user, fields)
 
 
 async def update_user(
     session: AsyncSession,
     *,
-    actor: User,
+    actor: Caller,
     target: User,
     changes: UserUpdate,
     settings: Settings,
@@ -282,7 +283,7 @@ async def update_user(
 
 
 async def delete_user(
-    session: AsyncSession, *, actor: User, target: User, settings: Settings
+    session: AsyncSession, *, actor: Caller, target: User, settings: Settings
 ) -> None:
     _ensure_allowed(_delete_refusal(actor, target, settings), _DELETE_REFUSAL_ERRORS)
     await session.delete(target)
