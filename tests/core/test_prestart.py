@@ -122,15 +122,35 @@ def _index_names(connection: Connection) -> set[str]:
     }
 
 
-def _conflict_with_new_index(before: Schema, indexes: set[str]) -> tuple[str, str, Schema]:
+def _function_names(connection: Connection) -> set[str]:
+    return set(
+        connection.exec_driver_sql(
+            "SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace"
+        ).scalars()
+    )
+
+
+def _conflict_with_new_index(
+    before: Schema, indexes: set[str], functions: set[str]
+) -> tuple[str, str, Schema]:
     """For a migration that only adds indexes: the last one, made by hand first (on `id`, as
-    only its name matters); the columns stay as they were."""
-    table, name = [
+    only its name matters); the columns stay as they were. For one that adds no index
+    either, the last function it creates (a trigger's), likewise."""
+    new_indexes = [
         (table.name, index.name)
         for table in Base.metadata.sorted_tables
         for index in sorted(table.indexes, key=lambda index: str(index.name))
         if index.name is not None and index.name not in indexes
-    ][-1]
+    ]
+    if not new_indexes:
+        name = sorted(functions)[-1]
+        return (
+            f'CREATE FUNCTION "{name}"() RETURNS trigger LANGUAGE plpgsql '
+            "AS $$ BEGIN RETURN NULL; END $$",
+            f'DuplicateFunctionError: function "{name}" already exists with same argument types',
+            before,
+        )
+    table, name = new_indexes[-1]
     return (
         f'CREATE INDEX "{name}" ON "{table}" (id)',
         f'DuplicateTableError: relation "{name}" already exists',
@@ -138,10 +158,13 @@ def _conflict_with_new_index(before: Schema, indexes: set[str]) -> tuple[str, st
     )
 
 
-def _conflict_with_head(before: Schema, indexes: set[str]) -> tuple[str, str, Schema]:
+def _conflict_with_head(
+    before: Schema, indexes: set[str], functions: set[str]
+) -> tuple[str, str, Schema]:
     """DDL that makes the newest migration fail after its first step: the last table it
-    creates, or else the last column it adds, or else the last index, made by hand first.
-    Returns the DDL, the error the migration meets, and the schema the DDL leaves."""
+    creates, or else the last column it adds, or else the last index, or else the last of
+    `functions` (those it creates), made by hand first. Returns the DDL, the error the
+    migration meets, and the schema the DDL leaves."""
     tables = [table for table in Base.metadata.sorted_tables if table.name not in before]
     if tables:
         name = tables[-1].name
@@ -157,7 +180,7 @@ def _conflict_with_head(before: Schema, indexes: set[str]) -> tuple[str, str, Sc
         if column.name not in before[table.name]
     ]
     if not columns:
-        return _conflict_with_new_index(before, indexes)
+        return _conflict_with_new_index(before, indexes, functions)
     table, column = columns[-1]
     return (
         f'ALTER TABLE "{table}" ADD COLUMN "{column}" integer',
@@ -183,10 +206,14 @@ def test_prestart_stops_with_one_line_naming_the_migration_that_failed(
     head = ScriptDirectory.from_config(alembic_config()).get_revision("head")
     assert head is not None
     assert isinstance(head.down_revision, str)
-    command.upgrade(alembic_config(scratch_database_url), head.down_revision)
+    config = alembic_config(scratch_database_url)
+    command.upgrade(config, "head")
+    functions = asyncio.run(inspect_database(scratch_database_url, _function_names))
+    command.downgrade(config, head.down_revision)
     _, before = asyncio.run(inspect_database(scratch_database_url, _schema))
     indexes = asyncio.run(inspect_database(scratch_database_url, _index_names))
-    ddl, error, after = _conflict_with_head(before, indexes)
+    new_functions = functions - asyncio.run(inspect_database(scratch_database_url, _function_names))
+    ddl, error, after = _conflict_with_head(before, indexes, new_functions)
     asyncio.run(_execute(scratch_database_url, ddl))
 
     prestart_run = _prestart_process(scratch_database_url, tmp_path)
