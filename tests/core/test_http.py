@@ -204,3 +204,16 @@ async def test_access_logs_are_json_with_request_facts_and_no_secrets(
     assert DEFAULT_PASSWORD not in output
     assert token not in output
     assert signed_in.json()["refresh_token"] not in output
+
+
+@pytest.mark.parametrize(("level", "logged"), [("INFO", False), ("DEBUG", True)])
+async def test_probes_are_access_logged_at_debug_only(
+    serve: Serve, capsys: pytest.CaptureFixture[str], level: str, logged: bool
+) -> None:
+    async with serve(LOG_FORMAT="json", LOG_LEVEL=level) as client:
+        await client.get("/api/health", headers={"X-Request-ID": "probe-1"})
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line[:1] == "{"]
+    probes = [line for line in lines if line.get("logger") == "app.access"]
+    assert [(line["level"], line["path"], line["request_id"]) for line in probes] == (
+        [("debug", "/api/health", "probe-1")] if logged else []
+    )
