@@ -144,6 +144,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # leave it in localStorage, for any script on the origin, after the tab is closed.
         generate_unique_id_function=_operation_id,
         lifespan=_lifespan,
+        # Metrics are Prometheus' (app/core/metrics.py) and nothing exports OpenTelemetry:
+        # off, FastAPI skips looking for its providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     # Under /api like everything else, so the proxy serves them.
