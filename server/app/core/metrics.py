@@ -11,7 +11,6 @@ back was never placed.
 """
 
 import os
-import time
 from collections.abc import Iterable
 
 from fastapi import APIRouter, Request, Response
@@ -28,7 +27,9 @@ from prometheus_client import (
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
+
+from app.core.asgi import RequestObserver, ResponseStartRecorder
 
 METRICS_PATH = "/metrics"
 # Requests no route matched share one label, so scanners can't mint a series per path.
@@ -195,51 +196,28 @@ def _content_length(headers: Iterable[tuple[bytes, bytes]]) -> int:
     return 0
 
 
-class HttpMetricsMiddleware:
+class HttpMetricsMiddleware(RequestObserver):
     """Counts, sizes and times every request by its route's template (`/api/orders/{order_id}`).
 
-    Pure ASGI, and the template is the route the router matched (`scope["route"]`, set as it
-    dispatches): matching the path against every route again costs more than the rest.
+    The template is the route the router matched (`scope["route"]`, set as it dispatches):
+    matching the path against every route again cost more than all the rest.
     """
 
     def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
-        self.app = app
+        super().__init__(app)
         self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+    def observe(self, scope: Scope, response: ResponseStartRecorder, seconds: float) -> None:
+        handler = getattr(scope.get("route"), "path", UNMATCHED_HANDLER)
+        if handler == METRICS_PATH:
             return
-        started = time.perf_counter()
-        status_code = 500
-        response_size = 0
-
-        async def send_with_facts(message: Message) -> None:
-            nonlocal status_code, response_size
-            if message["type"] == "http.response.start":
-                status_code = message["status"]
-                response_size = _content_length(message.get("headers", ()))
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_facts)
-        finally:
-            route = scope.get("route")
-            handler = getattr(route, "path", UNMATCHED_HANDLER)
-            if handler != METRICS_PATH:
-                self._record(scope, handler, status_code, response_size, started)
-
-    def _record(
-        self, scope: Scope, handler: str, status_code: int, response_size: int, started: float
-    ) -> None:
-        duration = time.perf_counter() - started
         method = scope["method"]
         metrics = self.metrics
-        metrics.requests.labels(method, str(status_code), handler).inc()
+        metrics.requests.labels(method, str(response.status), handler).inc()
         metrics.request_size.labels(handler).observe(_content_length(scope["headers"]))
-        metrics.response_size.labels(handler).observe(response_size)
-        metrics.latency.observe(duration)
-        metrics.latency_by_handler.labels(method, handler).observe(duration)
+        metrics.response_size.labels(handler).observe(_content_length(response.headers))
+        metrics.latency.observe(seconds)
+        metrics.latency_by_handler.labels(method, handler).observe(seconds)
 
 
 @router.get(METRICS_PATH, include_in_schema=False)
