@@ -10,7 +10,6 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from prometheus_client import CollectorRegistry
-from prometheus_fastapi_instrumentator import Instrumentator
 
 from app.auth.router import router as auth_router
 from app.core import metrics
@@ -87,8 +86,8 @@ def _is_valid_request_id(value: str) -> bool:
 
 
 def _metrics_registry(settings: Settings) -> CollectorRegistry:
-    """What /metrics serves in a single process: the app's own metrics and, added by the
-    instrumentator, the HTTP ones. Every status and limit is served from the start, at 0, so
+    """What /metrics serves in a single process: the app's own metrics and, added by
+    HttpMetrics, the HTTP ones. Every status and limit is served from the start, at 0, so
     a rate over one not seen yet is 0 rather than no data."""
     registry = CollectorRegistry()
     metrics.register(registry)
@@ -163,6 +162,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # leave it in localStorage, for any script on the origin, after the tab is closed.
         generate_unique_id_function=_operation_id,
         lifespan=_lifespan,
+        # Metrics are Prometheus' (app/core/metrics.py) and nothing exports OpenTelemetry:
+        # off, FastAPI skips looking for its providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     # Under /api like everything else, so the proxy serves them.
@@ -182,16 +184,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stats_router)
     app.include_router(products_router)
 
-    Instrumentator(
-        should_group_status_codes=False,
-        excluded_handlers=["/metrics"],
-        registry=_metrics_registry(settings),
-    ).instrument(
-        app,
-        # Finer than the default 0.1/0.5/1 s, so the dashboard's p50 and p99 mean something.
-        latency_lowr_buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-    ).expose(app, endpoint="/metrics", include_in_schema=False)
+    app.include_router(metrics.router)
 
+    app.state.metrics_registry = _metrics_registry(settings)
+    app.add_middleware(
+        metrics.HttpMetricsMiddleware, metrics=metrics.HttpMetrics(app.state.metrics_registry)
+    )
     app.add_middleware(AccessLogMiddleware)
     if settings.cors_origins:
         app.add_middleware(

@@ -5,7 +5,7 @@ import threading
 import httpx
 import pytest
 from conftest import AuthHeaders, Serve
-from helpers import DEFAULT_PASSWORD, LOGIN_URL, ME_URL, TOKEN_URL, bearer, login
+from helpers import DEFAULT_PASSWORD, LOGIN_URL, ME_URL, TOKEN_URL, bearer, login, scrape
 
 from app.core import security
 from app.users.models import User
@@ -116,6 +116,33 @@ async def test_metrics_count_requests_by_route_template_and_status(
     assert "http_request_duration_seconds_bucket" in metrics
 
 
+async def test_metrics_label_unmatched_paths_alike_and_leave_out_their_own_scrapes(
+    client: httpx.AsyncClient,
+) -> None:
+    await client.get("/metrics")
+    await client.get("/no/such/path/1")
+    await client.get("/no/such/path/2")
+    # The path matches, the method doesn't: still the route's template.
+    await client.delete("/api/health")
+    login_body = b'{"username": "nobody", "password": "wrong-password"}'
+    refused = await client.post(
+        LOGIN_URL, content=login_body, headers={"Content-Type": "application/json"}
+    )
+
+    samples = await scrape(client)
+
+    def sample(name: str, **labels: str) -> float:
+        return samples[name, labels]
+
+    assert sample("http_requests_total", method="GET", status="404", handler="none") == 2
+    assert sample("http_requests_total", method="DELETE", status="405", handler="/api/health") == 1
+    assert not any(dict(labels).get("handler") == "/metrics" for _, labels in samples.samples)
+    assert sample("http_request_size_bytes_sum", handler=LOGIN_URL) == len(login_body)
+    assert sample("http_response_size_bytes_sum", handler=LOGIN_URL) == len(refused.content)
+    assert sample("http_request_duration_seconds_count", method="POST", handler=LOGIN_URL) == 1
+    assert sample("http_request_duration_highr_seconds_count") == 4
+
+
 @pytest.mark.parametrize(
     ("allowed", "origin", "expected"),
     [
@@ -177,3 +204,16 @@ async def test_access_logs_are_json_with_request_facts_and_no_secrets(
     assert DEFAULT_PASSWORD not in output
     assert token not in output
     assert signed_in.json()["refresh_token"] not in output
+
+
+@pytest.mark.parametrize(("level", "logged"), [("INFO", False), ("DEBUG", True)])
+async def test_probes_are_access_logged_at_debug_only(
+    serve: Serve, capsys: pytest.CaptureFixture[str], level: str, logged: bool
+) -> None:
+    async with serve(LOG_FORMAT="json", LOG_LEVEL=level) as client:
+        await client.get("/api/health", headers={"X-Request-ID": "probe-1"})
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line[:1] == "{"]
+    probes = [line for line in lines if line.get("logger") == "app.access"]
+    assert [(line["level"], line["path"], line["request_id"]) for line in probes] == (
+        [("debug", "/api/health", "probe-1")] if logged else []
+    )

@@ -1,16 +1,23 @@
-"""bcrypt runs in threads, but only PASSWORD_HASHING_CONCURRENCY at a time per process, so a
-storm of sign-ins queues for the hashing instead of taking every core from the event loop."""
+"""bcrypt runs in threads of its own, only PASSWORD_HASHING_CONCURRENCY at a time per process
+and at a lower priority, so a storm of sign-ins queues for the hashing instead of taking every
+core from the event loops."""
 
 import asyncio
 import os
+import threading
 from pathlib import Path
 
+import anyio.to_thread
 import bcrypt
 import pytest
 
+from app.core import security
 from app.core.security import (
+    LOWEST_PRIORITY,
     PASSWORD_HASHING_CONCURRENCY,
+    PASSWORD_HASHING_NICENESS,
     available_cpus,
+    hash_password,
     password_hashing_concurrency,
     password_hashing_limiter,
     verify_password,
@@ -37,6 +44,37 @@ async def test_concurrent_checks_queue_for_the_hashing_limit_and_all_answer_righ
     assert most_hashing == PASSWORD_HASHING_CONCURRENCY
     assert most_waiting >= len(checks) - PASSWORD_HASHING_CONCURRENCY - 1
     assert limiter.statistics().borrowed_tokens == 0
+
+
+def nice_value(thread_id: int) -> int:
+    """The thread's nice value as the kernel reports it (field 19 of its stat line)."""
+    stat = Path(f"/proc/self/task/{thread_id}/stat").read_text()
+    # The command name (field 2) is in parentheses and may hold spaces: count after it.
+    return int(stat.rpartition(")")[2].split()[16])
+
+
+async def test_passwords_are_hashed_at_a_lower_priority_than_requests_are_served(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hashed_on: list[int] = []
+    real_hash = security.password_context.hash
+
+    def hash_recording_thread(secret: str) -> str:
+        hashed_on.append(threading.get_native_id())
+        return real_hash(secret)
+
+    monkeypatch.setattr(security.password_context, "hash", hash_recording_thread)
+    serving = nice_value(threading.get_native_id())
+
+    stored = await hash_password(PASSWORD)
+
+    assert await verify_password(PASSWORD, stored)
+    [hashing_thread] = hashed_on
+    assert nice_value(hashing_thread) == min(serving + PASSWORD_HASHING_NICENESS, LOWEST_PRIORITY)
+    # The loop, and the shared threads everything else runs off the loop in, keep theirs.
+    assert nice_value(threading.get_native_id()) == serving
+    shared_thread = await anyio.to_thread.run_sync(threading.get_native_id)
+    assert nice_value(shared_thread) == serving
 
 
 # --- Sized from the container's CPU quota --------------------------------------------------

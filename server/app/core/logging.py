@@ -2,14 +2,14 @@
 
 import logging
 import sys
-import time
 from collections.abc import Mapping, MutableMapping
 from typing import Any, TextIO
 
 import structlog
 from asgi_correlation_id import correlation_id
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
+from app.core.asgi import RequestObserver, ResponseStartRecorder
 from app.core.config import Settings
 
 # Probes and scrapes run every few seconds; logging each would drown the real traffic.
@@ -52,7 +52,12 @@ def configure_logging(settings: Settings) -> None:
         else structlog.dev.ConsoleRenderer(colors=False)
     )
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        # Level first: a probe's debug line is dropped before it is timestamped and handed on.
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
@@ -78,36 +83,18 @@ def configure_logging(settings: Settings) -> None:
         logging.getLogger(name).propagate = True
 
 
-class AccessLogMiddleware:
+class AccessLogMiddleware(RequestObserver):
     """Logs method, path, status, duration and user of every request, never bodies or headers."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status_code = 500
-
-        async def send_with_status(message: Message) -> None:
-            nonlocal status_code
-            if message["type"] == "http.response.start":
-                status_code = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_status)
-        finally:
-            path = scope["path"]
-            log = access_logger.debug if path in QUIET_PATHS else access_logger.info
-            log(
-                "request",
-                method=scope["method"],
-                path=path,
-                status=status_code,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                user_id=scope.get("state", {}).get("user_id"),
-                client=scope["client"][0] if scope.get("client") else None,
-            )
+    def observe(self, scope: Scope, response: ResponseStartRecorder, seconds: float) -> None:
+        path = scope["path"]
+        log = access_logger.debug if path in QUIET_PATHS else access_logger.info
+        log(
+            "request",
+            method=scope["method"],
+            path=path,
+            status=response.status,
+            duration_ms=round(seconds * 1000, 2),
+            user_id=scope.get("state", {}).get("user_id"),
+            client=scope["client"][0] if scope.get("client") else None,
+        )
