@@ -9,7 +9,7 @@ from conftest import AuthHeaders, ProductFactory, UserFactory
 from helpers import assert_error, assert_ok, count_statements, read_ok
 from orders_support import ORDERS_URL, placed_order, walk_to
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app.orders.models import Order, OrderStatus
 from app.users.models import User
@@ -252,10 +252,11 @@ async def test_a_list_runs_the_same_number_of_statements_for_any_page_size(
     admin: User,
     auth_headers: AuthHeaders,
     engine: AsyncEngine,
+    connection: AsyncConnection,
 ) -> None:
     counts = []
     for limit in (1, 5):
-        with count_statements(engine) as statements:
+        with count_statements(engine, connection) as statements:
             await read_ok(client, ORDERS_URL, auth_headers(admin), limit=limit)
         counts.append(len([sql for sql in statements if sql.lstrip().startswith("SELECT")]))
     # The user lookup, the page with its total, and one query for the lines of the whole page.
@@ -268,6 +269,7 @@ async def test_one_order_with_its_lines_is_one_statement(
     two_customers: Customers,
     auth_headers: AuthHeaders,
     engine: AsyncEngine,
+    connection: AsyncConnection,
     by: str,
 ) -> None:
     alice, _, alices, _ = two_customers
@@ -277,7 +279,7 @@ async def test_one_order_with_its_lines_is_one_statement(
         if by == "id"
         else f"{ORDERS_URL}/by-number/{order['order_number']}"
     )
-    with count_statements(engine) as statements:
+    with count_statements(engine, connection) as statements:
         assert await read_ok(client, path, auth_headers(alice)) == order
     assert order["items"]
     # The user lookup, then the order joined to its lines.

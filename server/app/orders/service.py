@@ -5,10 +5,23 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVarTuple
+from typing import Any, Protocol, TypeVarTuple
 
 from limits import RateLimitItem
-from sqlalchemy import ColumnElement, Select, and_, any_, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload, selectinload
@@ -26,6 +39,7 @@ from app.core.pagination import (
     paginate,
     sort_columns,
 )
+from app.core.raw_reads import RawRead
 from app.core.schemas import MAX_AMOUNT
 from app.core.throttle import LimitName, Throttle
 from app.orders import notifications
@@ -49,7 +63,9 @@ from app.orders.models import (
 from app.orders.schemas import (
     OrderCreate,
     OrderFilters,
+    OrderItemPublic,
     OrderListParams,
+    OrderPublic,
     OrderSort,
     OrderStatusChange,
 )
@@ -250,36 +266,86 @@ async def create_order(
     return order, True
 
 
-async def _find_order(session: AsyncSession, condition: ColumnElement[bool]) -> Order:
+async def _get_order(session: AsyncSession, order_id: int) -> Order:
     """One order with its lines in one statement, a join; a page of orders instead loads the
     lines of all its orders in one more (`_with_items`)."""
-    result = await session.scalars(select(Order).options(joinedload(Order.items)).where(condition))
+    result = await session.scalars(
+        select(Order).options(joinedload(Order.items)).where(Order.id == order_id)
+    )
     order = result.unique().one_or_none()
     if order is None:
         raise OrderNotFound
     return order
 
 
-async def _get_order(session: AsyncSession, order_id: int) -> Order:
-    return await _find_order(session, Order.id == order_id)
+class OrderState(Protocol):
+    """What the rules of who sees and moves an order read of it: an Order, or its
+    OrderPublic."""
+
+    @property
+    def user_id(self) -> int: ...
+
+    @property
+    def status(self) -> OrderStatus: ...
 
 
-def _ensure_visible(viewer: User, order: Order) -> None:
+def _ensure_visible(viewer: User, order: OrderState) -> None:
     # Someone else's order is a 404, not a 403: its existence is not confirmed.
     if order.user_id != viewer.id and not viewer.role.is_admin:
         raise OrderNotFound
 
 
-async def get_order(session: AsyncSession, *, viewer: User, order_id: int) -> Order:
-    order = await _get_order(session, order_id)
+_LINE_FIELDS = tuple(OrderItemPublic.model_fields)
+
+
+def _read_with_lines(match: ColumnElement[bool]) -> RawRead:
+    """One order joined to its lines, a row per line, on the driver (`RawRead`)."""
+    lines = [getattr(OrderItem, name) for name in _LINE_FIELDS]
+    return RawRead(
+        select(Order, *lines)
+        .outerjoin(OrderItem, OrderItem.order_id == Order.id)
+        .where(match)
+        .order_by(OrderItem.id)
+    )
+
+
+_ORDER_BY_ID = _read_with_lines(Order.id == bindparam("order_id", type_=Integer))
+_ORDER_BY_NUMBER = _read_with_lines(Order.order_number == bindparam("order_number", type_=String))
+
+
+async def _read_order(
+    session: AsyncSession, read: RawRead, *, viewer: User, **key: Any
+) -> OrderPublic:
+    """The order `read` finds by `key`, straight into its response model, if `viewer` may
+    see it."""
+    rows = await read.fetch(session, **key)
+    if not rows:
+        raise OrderNotFound
+    # The first row's line columns are no field of the order's: the model ignores them.
+    order = OrderPublic.model_validate(
+        {
+            **rows[0],
+            "items": [
+                {name: row[name] for name in _LINE_FIELDS}
+                for row in rows
+                if row["product_id"] is not None
+            ],
+            "allowed_transitions": [],
+        }
+    )
     _ensure_visible(viewer, order)
+    order.allowed_transitions = allowed_transitions(viewer, order)
     return order
 
 
-async def get_order_by_number(session: AsyncSession, *, viewer: User, order_number: str) -> Order:
-    order = await _find_order(session, Order.order_number == order_number)
-    _ensure_visible(viewer, order)
-    return order
+async def get_order(session: AsyncSession, *, viewer: User, order_id: int) -> OrderPublic:
+    return await _read_order(session, _ORDER_BY_ID, viewer=viewer, order_id=order_id)
+
+
+async def get_order_by_number(
+    session: AsyncSession, *, viewer: User, order_number: str
+) -> OrderPublic:
+    return await _read_order(session, _ORDER_BY_NUMBER, viewer=viewer, order_number=order_number)
 
 
 def _search(term: str, *, by_customer: bool) -> ColumnElement[bool]:
@@ -396,7 +462,7 @@ def _record_change(
     metrics.count_on_commit(session, metrics.ORDER_STATUS_CHANGES.labels(status=to))
 
 
-def allowed_transitions(actor: User, order: Order) -> list[OrderStatus]:
+def allowed_transitions(actor: User, order: OrderState) -> list[OrderStatus]:
     """The statuses `actor` may move the order to now, in workflow order: admins along the
     workflow, customers to cancelled while their order is pending. What `_transition` enforces."""
     allowed = TRANSITIONS[order.status]
