@@ -29,7 +29,7 @@ class RawRead:
     name, with no type processing of SQLAlchemy's: the response models validate them.
     """
 
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         compiled = statement.compile(dialect=_DIALECT)
         self.sql = compiled.string
         self._order = tuple(compiled.positiontup or ())
