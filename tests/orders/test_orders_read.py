@@ -254,6 +254,8 @@ async def test_a_list_runs_the_same_number_of_statements_for_any_page_size(
     engine: AsyncEngine,
     connection: AsyncConnection,
 ) -> None:
+    # asyncpg looks up the types of a new statement's parameters once per connection.
+    await read_ok(client, ORDERS_URL, auth_headers(admin))
     counts = []
     for limit in (1, 5):
         with count_statements(engine, connection) as statements:

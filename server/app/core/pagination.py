@@ -32,10 +32,10 @@ MAX_OFFSET = 10_000
 # million products, while "10,000+" says all a person paging needs (and offsets end there).
 TOTAL_CAP = 10_000
 # The bind parameters of a page compiled once (`PageQuery`).
-LIMIT = "limit"
-OFFSET = "offset"
-AFTER_VALUE = "after_value"
-AFTER_ID = "after_id"
+_LIMIT = "limit"
+_OFFSET = "offset"
+_AFTER_VALUE = "after_value"
+_AFTER_ID = "after_id"
 _TOTAL = "page_total"
 
 
@@ -165,8 +165,8 @@ class SortOrder:
         """`after` for a statement compiled once: the cursor's values are the bind parameters
         `after_value` and `after_id` (`decode` gives them)."""
         return self._after(
-            bindparam(AFTER_VALUE, type_=self.column.type),
-            bindparam(AFTER_ID, type_=self.tiebreaker.type),
+            bindparam(_AFTER_VALUE, type_=self.column.type),
+            bindparam(_AFTER_ID, type_=self.tiebreaker.type),
         )
 
     def _after(self, value: Any, tiebreak: Any) -> ColumnElement[bool]:
@@ -328,7 +328,7 @@ class PageQuery:
         paged = (
             statement.where(sort.after_bound())
             if by_cursor
-            else statement.offset(bindparam(OFFSET, type_=Integer))
+            else statement.offset(bindparam(_OFFSET, type_=Integer))
         )
         self.sort = sort
         self.by_cursor = by_cursor
@@ -336,7 +336,7 @@ class PageQuery:
         self._page = RawRead(
             paged.add_columns(count.scalar_subquery().label(_TOTAL))
             .order_by(*sort.clauses())
-            .limit(bindparam(LIMIT, type_=Integer))
+            .limit(bindparam(_LIMIT, type_=Integer))
         )
         # A page past the end has no row to carry the total.
         self._count = RawRead(count)
@@ -350,12 +350,13 @@ class PageQuery:
             raise ValueError(
                 "this page query is for pages by " + ("cursor" if self.by_cursor else "offset")
             )
+        # One row more than the page, to know whether a next page exists.
+        position: dict[str, Any] = {_LIMIT: page.limit + 1}
         if page.cursor is None:
-            position = {OFFSET: page.offset}
+            position[_OFFSET] = page.offset
         else:
-            value, tiebreak = self.sort.decode(page.cursor)
-            position = {AFTER_VALUE: value, AFTER_ID: tiebreak}
-        records = await self._page.fetch(session, **values, **position, limit=page.limit + 1)
+            position[_AFTER_VALUE], position[_AFTER_ID] = self.sort.decode(page.cursor)
+        records = await self._page.fetch(session, **values, **position)
         rows = [dict(record) for record in records]
         if rows:
             total = rows[0][_TOTAL]

@@ -139,7 +139,7 @@ async def list_orders(
     """Your orders; admins see everyone's and may filter by `user_id`. `search` finds an
     order by the end of its number, and for admins also by its customer."""
     page = await service.list_orders(session, viewer=viewer, params=params)
-    return Page[OrderPublic].of(page.map(lambda order: _public(order, viewer)), params)
+    return Page[OrderPublic].of(page, params)
 
 
 @router.get(
