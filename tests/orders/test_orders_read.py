@@ -246,6 +246,17 @@ async def test_unknown_orders_are_404(
     assert_error(await client.get(path, headers=auth_headers(admin)), 404, "order_not_found")
 
 
+async def test_an_offset_past_the_end_is_an_empty_page_with_the_true_total(
+    client: httpx.AsyncClient, two_customers: Customers, auth_headers: AuthHeaders
+) -> None:
+    alice, *_ = two_customers
+
+    # No row to carry the total: it is counted on its own.
+    page = await read_ok(client, ORDERS_URL, auth_headers(alice), offset=50)
+
+    assert (page["items"], page["total"], page["next_cursor"]) == ([], 3, None)
+
+
 async def test_a_list_runs_the_same_number_of_statements_for_any_page_size(
     client: httpx.AsyncClient,
     two_customers: Customers,
