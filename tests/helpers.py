@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import httpx
 import redis
 from asgi_lifespan import LifespanManager
+from asyncpg.connection import LoggedQuery
 from error_coverage import ErrorRecorder
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
@@ -272,18 +273,33 @@ async def scratch_database(engine: AsyncEngine, database_url: URL) -> AsyncItera
 
 
 @contextmanager
-def count_statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    """Collects the SQL statements run on the engine's connections inside the block."""
+def count_statements(
+    engine: AsyncEngine, connection: AsyncConnection | None = None
+) -> Iterator[list[str]]:
+    """Collects the SQL statements run on the engine's connections inside the block; with
+    `connection` (the tests' one, which the app's sessions join), also those its asyncpg
+    connection runs straight from `app.core.raw_reads`, which SQLAlchemy's events don't see."""
     statements: list[str] = []
 
     def record(*args: Any) -> None:
         statements.append(args[2])
 
+    def record_driver_query(query: LoggedQuery) -> None:
+        statements.append(query.query)
+
+    driver = None
+    if connection is not None:
+        assert connection.sync_connection is not None, "the connection has started"
+        driver = connection.sync_connection.connection.driver_connection
     event.listen(engine.sync_engine, "before_cursor_execute", record)
+    if driver is not None:
+        driver.add_query_logger(record_driver_query)
     try:
         yield statements
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
+        if driver is not None:
+            driver.remove_query_logger(record_driver_query)
 
 
 def fullwidth(text: str) -> str:

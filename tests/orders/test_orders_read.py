@@ -9,7 +9,7 @@ from conftest import AuthHeaders, ProductFactory, UserFactory
 from helpers import assert_error, assert_ok, count_statements, read_ok
 from orders_support import ORDERS_URL, placed_order, walk_to
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app.orders.models import Order, OrderStatus
 from app.users.models import User
@@ -246,21 +246,34 @@ async def test_unknown_orders_are_404(
     assert_error(await client.get(path, headers=auth_headers(admin)), 404, "order_not_found")
 
 
+async def test_an_offset_past_the_end_is_an_empty_page_with_the_true_total(
+    client: httpx.AsyncClient, two_customers: Customers, auth_headers: AuthHeaders
+) -> None:
+    alice, *_ = two_customers
+
+    # No row to carry the total: it is counted on its own.
+    page = await read_ok(client, ORDERS_URL, auth_headers(alice), offset=50)
+
+    assert (page["items"], page["total"], page["next_cursor"]) == ([], 3, None)
+
+
 async def test_a_list_runs_the_same_number_of_statements_for_any_page_size(
     client: httpx.AsyncClient,
     two_customers: Customers,
     admin: User,
     auth_headers: AuthHeaders,
     engine: AsyncEngine,
+    connection: AsyncConnection,
 ) -> None:
+    # The first read looks the caller up, and asyncpg the types of the statements' parameters
+    # (once per connection); the counted ones find both known.
     await read_ok(client, ORDERS_URL, auth_headers(admin))
     counts = []
     for limit in (1, 5):
-        with count_statements(engine) as statements:
+        with count_statements(engine, connection) as statements:
             await read_ok(client, ORDERS_URL, auth_headers(admin), limit=limit)
         counts.append(len([sql for sql in statements if sql.lstrip().startswith("SELECT")]))
-    # The page with its total, and one query for the lines of the whole page; the caller is
-    # known from the first read.
+    # The page with its total, and one query for the lines of the whole page.
     assert counts == [2, 2]
 
 
@@ -270,6 +283,7 @@ async def test_one_order_with_its_lines_is_one_statement(
     two_customers: Customers,
     auth_headers: AuthHeaders,
     engine: AsyncEngine,
+    connection: AsyncConnection,
     by: str,
 ) -> None:
     alice, _, alices, _ = two_customers
@@ -280,8 +294,9 @@ async def test_one_order_with_its_lines_is_one_statement(
         else f"{ORDERS_URL}/by-number/{order['order_number']}"
     )
     await read_ok(client, path, auth_headers(alice))
-    with count_statements(engine) as statements:
+    with count_statements(engine, connection) as statements:
         assert await read_ok(client, path, auth_headers(alice)) == order
     assert order["items"]
-    # The order joined to its lines; the caller is known from the first read.
+    # The order joined to its lines; the caller and the statement are known from the first
+    # read.
     assert len([sql for sql in statements if sql.lstrip().startswith("SELECT")]) == 1

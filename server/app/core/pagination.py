@@ -12,11 +12,12 @@ from typing import Annotated, Any, Generic, Self, TypeVar, get_args
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ColumnProperty, InstrumentedAttribute
 
 from app.core.errors import AppError
+from app.core.raw_reads import RawRead
 from app.core.schemas import MAX_AMOUNT, MAX_ROW_ID, RequestModel
 
 ItemT = TypeVar("ItemT")
@@ -30,6 +31,12 @@ MAX_OFFSET = 10_000
 # Counting stops here: an exact total reads every match, 53,000 rows for a broad search of a
 # million products, while "10,000+" says all a person paging needs (and offsets end there).
 TOTAL_CAP = 10_000
+# The bind parameters of a page compiled once (`PageQuery`).
+_LIMIT = "limit"
+_OFFSET = "offset"
+_AFTER_VALUE = "after_value"
+_AFTER_ID = "after_id"
+_TOTAL = "page_total"
 
 
 class InvalidCursor(AppError):
@@ -152,20 +159,34 @@ class SortOrder:
 
     def after(self, cursor: str) -> ColumnElement[bool]:
         """Rows after the cursor's: one row comparison, which a (column, id) index serves."""
-        value, tiebreak = self._decode(cursor)
+        return self._after(*self.decode(cursor))
+
+    def after_bound(self) -> ColumnElement[bool]:
+        """`after` for a statement compiled once: the cursor's values are the bind parameters
+        `after_value` and `after_id` (`decode` gives them)."""
+        return self._after(
+            bindparam(_AFTER_VALUE, type_=self.column.type),
+            bindparam(_AFTER_ID, type_=self.tiebreaker.type),
+        )
+
+    def _after(self, value: Any, tiebreak: Any) -> ColumnElement[bool]:
         key = tuple_(self.column, self.tiebreaker)
         bound = tuple_(value, tiebreak)
         return key < bound if self.descending else key > bound
 
     def cursor_for(self, row: object) -> str:
         """Where the page after `row` starts: the sort, its column's value and the id."""
-        value = getattr(row, self.column.key)
+        return self.cursor_at(getattr(row, self.column.key), getattr(row, self.tiebreaker.key))
+
+    def cursor_at(self, value: Any, tiebreak: int) -> str:
+        """The cursor of the page after the row with this sort value and id."""
         plain = value.isoformat() if isinstance(value, datetime) else value
         plain = str(plain) if isinstance(plain, Decimal) else plain
-        payload = json.dumps([self.name, plain, getattr(row, self.tiebreaker.key)])
+        payload = json.dumps([self.name, plain, tiebreak])
         return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
-    def _decode(self, cursor: str) -> tuple[Any, int]:
+    def decode(self, cursor: str) -> tuple[Any, int]:
+        """The sort value and id a cursor of this sort carries, or InvalidCursor."""
         try:
             payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
             sort, value, tiebreak = payload
@@ -246,10 +267,7 @@ async def paginate(
     """
     if page.offset > MAX_OFFSET:
         raise OffsetTooLarge
-    count = total_of
-    if count is None:
-        matches = statement.order_by(None).limit(TOTAL_CAP + 1)
-        count = select(func.count()).select_from(matches.subquery())
+    count = total_of if total_of is not None else _capped_count(statement)
     if page.cursor is None:
         statement = statement.offset(page.offset)
     else:
@@ -263,10 +281,100 @@ async def paginate(
     rows: list[RowT] = [row[0] for row in rows_with_total]
     # A page past the end has no row to carry the total.
     total = (rows_with_total[0][1] if rows else await session.scalar(count)) or 0
-    next_cursor = sort.cursor_for(rows[page.limit - 1]) if len(rows) > page.limit else None
-    # Only a count stops at the cap; `total_of` is exact.
-    capped = total_of is None and total > TOTAL_CAP
+    return _page_result(
+        rows, total, page=page, counted=total_of is None, cursor_for=sort.cursor_for
+    )
+
+
+def _capped_count(statement: Select[Any]) -> Select[int]:
+    """The statement's matches counted up to TOTAL_CAP and one more, which tells whether
+    there are more than the cap."""
+    matches = statement.order_by(None).limit(TOTAL_CAP + 1)
+    return select(func.count()).select_from(matches.subquery())
+
+
+def _page_result(
+    rows: Sequence[RowT],
+    total: int,
+    *,
+    page: PageParams,
+    counted: bool,
+    cursor_for: Callable[[RowT], str],
+) -> PageResult[RowT]:
+    """The page from its rows (one more than the page, if there is a next one) and total."""
+    next_cursor = cursor_for(rows[page.limit - 1]) if len(rows) > page.limit else None
+    # Only a count stops at the cap; a total given (`total_of`) is exact.
+    capped = counted and total > TOTAL_CAP
     return PageResult(rows[: page.limit], TOTAL_CAP if capped else total, capped, next_cursor)
+
+
+class PageQuery:
+    """`paginate` for a hot list, on the driver (`RawRead`): the page with its total as one
+    SELECT compiled once per shape of request, which the caller keeps (`functools.cache`):
+    its filters, its sort, by offset or by cursor, and where the total comes from. The
+    statement's own bind parameters are the caller's to give to `fetch`; paging adds `limit`,
+    and `offset` or `after_value` and `after_id`. Rows come back as dicts by column name.
+    """
+
+    def __init__(
+        self,
+        statement: Select[Any],
+        *,
+        sort: SortOrder,
+        by_cursor: bool,
+        total_of: Select[int] | None = None,
+    ) -> None:
+        count = total_of if total_of is not None else _capped_count(statement)
+        paged = (
+            statement.where(sort.after_bound())
+            if by_cursor
+            else statement.offset(bindparam(_OFFSET, type_=Integer))
+        )
+        self.sort = sort
+        self.by_cursor = by_cursor
+        self._counted = total_of is None
+        self._page = RawRead(
+            paged.add_columns(count.scalar_subquery().label(_TOTAL))
+            .order_by(*sort.clauses())
+            .limit(bindparam(_LIMIT, type_=Integer))
+        )
+        # A page past the end has no row to carry the total.
+        self._count = RawRead(count)
+
+    async def fetch(
+        self, session: AsyncSession, page: PageParams, **values: Any
+    ) -> PageResult[dict[str, Any]]:
+        if page.offset > MAX_OFFSET:
+            raise OffsetTooLarge
+        if (page.cursor is not None) is not self.by_cursor:
+            raise ValueError(
+                "this page query is for pages by " + ("cursor" if self.by_cursor else "offset")
+            )
+        # One row more than the page, to know whether a next page exists.
+        position: dict[str, Any] = {_LIMIT: page.limit + 1}
+        if page.cursor is None:
+            position[_OFFSET] = page.offset
+        else:
+            position[_AFTER_VALUE], position[_AFTER_ID] = self.sort.decode(page.cursor)
+        records = await self._page.fetch(session, **values, **position)
+        rows = [dict(record) for record in records]
+        if rows:
+            total = rows[0][_TOTAL]
+            for row in rows:
+                del row[_TOTAL]
+        else:
+            counted = await self._count.fetch(
+                session, **{name: values[name] for name in self._count.parameters}
+            )
+            total = counted[0][0]
+        column, tiebreaker = self.sort.column.key, self.sort.tiebreaker.key
+        return _page_result(
+            rows,
+            total or 0,
+            page=page,
+            counted=self._counted,
+            cursor_for=lambda row: self.sort.cursor_at(row[column], row[tiebreaker]),
+        )
 
 
 def escape_like(term: str) -> str:

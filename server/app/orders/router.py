@@ -139,7 +139,7 @@ async def list_orders(
     """Your orders; admins see everyone's and may filter by `user_id`. `search` finds an
     order by the end of its number, and for admins also by its customer."""
     page = await service.list_orders(session, viewer=viewer, params=params)
-    return Page[OrderPublic].of(page.map(lambda order: _public(order, viewer)), params)
+    return Page[OrderPublic].of(page, params)
 
 
 @router.get(
@@ -183,16 +183,14 @@ async def read_order_by_number(
     order_number: Annotated[str, Path(max_length=32)], viewer: CurrentUser, session: ReadSessionDep
 ) -> OrderPublic:
     """An order by its number (`ORD-20261123-000042`): your own, or anyone's for admins."""
-    order = await service.get_order_by_number(session, viewer=viewer, order_number=order_number)
-    return _public(order, viewer)
+    return await service.get_order_by_number(session, viewer=viewer, order_number=order_number)
 
 
 @router.get("/{order_id:order_id}", responses=errors(OrderNotFound))
 async def read_order(order_id: RowId, viewer: CurrentUser, session: ReadSessionDep) -> OrderPublic:
     """An order by id: your own, or anyone's for admins (someone else's is a 404 to a
     customer)."""
-    order = await service.get_order(session, viewer=viewer, order_id=order_id)
-    return _public(order, viewer)
+    return await service.get_order(session, viewer=viewer, order_id=order_id)
 
 
 @router.get("/{order_id:order_id}/history", responses=errors(OrderNotFound))

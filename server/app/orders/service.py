@@ -2,13 +2,28 @@
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVarTuple
+from functools import cache
+from typing import Any, Protocol, TypeVarTuple
 
 from limits import RateLimitItem
-from sqlalchemy import ColumnElement, Select, and_, any_, delete, func, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload, selectinload
@@ -18,14 +33,15 @@ from app.core.config import Settings
 from app.core.database import delete_some
 from app.core.errors import InvalidField, RequestInvalid
 from app.core.pagination import (
+    PageQuery,
     PageResult,
     SortOrder,
     contains_pattern,
     escape_like,
     order_by,
-    paginate,
     sort_columns,
 )
+from app.core.raw_reads import RawRead
 from app.core.schemas import MAX_AMOUNT
 from app.core.throttle import LimitName, Throttle
 from app.orders import notifications
@@ -49,7 +65,9 @@ from app.orders.models import (
 from app.orders.schemas import (
     OrderCreate,
     OrderFilters,
+    OrderItemPublic,
     OrderListParams,
+    OrderPublic,
     OrderSort,
     OrderStatusChange,
 )
@@ -78,6 +96,13 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 CUSTOMER_CANCELLABLE = frozenset({OrderStatus.PENDING})
 
 _SORT_COLUMNS = sort_columns(OrderSort, Order)
+# The list's bind parameters (`_conditions`).
+_NUMBER_END = "number_end"
+_CUSTOMER_PATTERN = "customer_pattern"
+_OWNER = "owner"
+_STATUS = "status"
+_CREATED_FROM = "created_from"
+_CREATED_TO = "created_to"
 # Whatever a statement selects, as long as it selects from orders.
 Selected = TypeVarTuple("Selected")
 
@@ -254,48 +279,104 @@ async def create_order(
     return order, True
 
 
-async def _find_order(session: AsyncSession, condition: ColumnElement[bool]) -> Order:
+async def _get_order(session: AsyncSession, order_id: int) -> Order:
     """One order with its lines in one statement, a join; a page of orders instead loads the
     lines of all its orders in one more (`_with_items`)."""
-    result = await session.scalars(select(Order).options(joinedload(Order.items)).where(condition))
+    result = await session.scalars(
+        select(Order).options(joinedload(Order.items)).where(Order.id == order_id)
+    )
     order = result.unique().one_or_none()
     if order is None:
         raise OrderNotFound
     return order
 
 
-async def _get_order(session: AsyncSession, order_id: int) -> Order:
-    return await _find_order(session, Order.id == order_id)
+class OrderState(Protocol):
+    """What the rules of who sees and moves an order read of it: an Order, or its
+    OrderPublic."""
+
+    @property
+    def user_id(self) -> int: ...
+
+    @property
+    def status(self) -> OrderStatus: ...
 
 
-def _ensure_visible(viewer: Caller, order: Order) -> None:
+def _ensure_visible(viewer: Caller, order: OrderState) -> None:
     # Someone else's order is a 404, not a 403: its existence is not confirmed.
     if order.user_id != viewer.id and not viewer.role.is_admin:
         raise OrderNotFound
 
 
-async def get_order(session: AsyncSession, *, viewer: Caller, order_id: int) -> Order:
-    order = await _get_order(session, order_id)
-    _ensure_visible(viewer, order)
-    return order
+_LINE_FIELDS = tuple(OrderItemPublic.model_fields)
 
 
-async def get_order_by_number(session: AsyncSession, *, viewer: Caller, order_number: str) -> Order:
-    order = await _find_order(session, Order.order_number == order_number)
-    _ensure_visible(viewer, order)
-    return order
-
-
-def _search(term: str, *, by_customer: bool) -> ColumnElement[bool]:
-    """Orders whose number ends with `term`, any case: `reverse(order_number) LIKE '24%'`, a
-    prefix range of ix_orders_order_number_reversed. `by_customer`: also those of customers
-    whose username or email contains it, through the users' trigram indexes."""
-    number_end = func.reverse(Order.order_number).like(
-        escape_like(term.upper()[::-1]) + "%", escape="\\"
+def _read_with_lines(match: ColumnElement[bool]) -> RawRead:
+    """One order joined to its lines, a row per line, on the driver (`RawRead`)."""
+    lines = [getattr(OrderItem, name) for name in _LINE_FIELDS]
+    return RawRead(
+        select(Order, *lines)
+        .outerjoin(OrderItem, OrderItem.order_id == Order.id)
+        .where(match)
+        .order_by(OrderItem.id)
     )
-    if not by_customer:
+
+
+_ORDER_BY_ID = _read_with_lines(Order.id == bindparam("order_id", type_=Integer))
+_ORDER_BY_NUMBER = _read_with_lines(Order.order_number == bindparam("order_number", type_=String))
+
+
+def _order_public(
+    order: Mapping[str, Any], lines: Iterable[Mapping[str, Any]], viewer: Caller
+) -> OrderPublic:
+    """An order's row and its lines' straight into its response model, if `viewer` may see
+    it. Columns that are no field of the model's are ignored."""
+    public = OrderPublic.model_validate(
+        {
+            **order,
+            "items": [{name: line[name] for name in _LINE_FIELDS} for line in lines],
+            "allowed_transitions": [],
+        }
+    )
+    _ensure_visible(viewer, public)
+    # Computed from the validated order: its status as an OrderStatus.
+    public.allowed_transitions = allowed_transitions(viewer, public)
+    return public
+
+
+async def _read_order(
+    session: AsyncSession, read: RawRead, *, viewer: Caller, **key: Any
+) -> OrderPublic:
+    """The order `read` finds by `key`, if `viewer` may see it."""
+    rows = await read.fetch(session, **key)
+    if not rows:
+        raise OrderNotFound
+    # A row per line, the order's columns on each: an order without lines has one row of
+    # nulls for them.
+    return _order_public(rows[0], (row for row in rows if row["product_id"] is not None), viewer)
+
+
+async def get_order(session: AsyncSession, *, viewer: Caller, order_id: int) -> OrderPublic:
+    return await _read_order(session, _ORDER_BY_ID, viewer=viewer, order_id=order_id)
+
+
+async def get_order_by_number(
+    session: AsyncSession, *, viewer: Caller, order_number: str
+) -> OrderPublic:
+    return await _read_order(session, _ORDER_BY_NUMBER, viewer=viewer, order_number=order_number)
+
+
+def _search(given: frozenset[str]) -> ColumnElement[bool]:
+    """Orders whose number ends with the term, any case: `reverse(order_number) LIKE '24%'`,
+    a prefix range of ix_orders_order_number_reversed. With a customer pattern given (admins'
+    searches): also those of customers whose username or email contains it, through the
+    users' trigram indexes."""
+    number_end = func.reverse(Order.order_number).like(
+        bindparam(_NUMBER_END, type_=String), escape="\\"
+    )
+    if _CUSTOMER_PATTERN not in given:
         return number_end
-    pattern = func.lower(contains_pattern(term))
+    pattern = func.lower(bindparam(_CUSTOMER_PATTERN, type_=String))
     customers = select(User.id).where(
         or_(
             func.lower(User.username).like(pattern, escape="\\"),
@@ -308,41 +389,89 @@ def _search(term: str, *, by_customer: bool) -> ColumnElement[bool]:
     return or_(number_end, Order.user_id == any_(func.array(customers.scalar_subquery())))
 
 
+def _filter_values(viewer: Caller, filters: OrderFilters) -> dict[str, Any]:
+    """The values of `_conditions`' bind parameters: the orders `viewer` may see, and each
+    filter given. Which are given is the statement's shape."""
+    values: dict[str, Any] = {}
+    if filters.search:
+        values[_NUMBER_END] = escape_like(filters.search.upper()[::-1]) + "%"
+        if viewer.role.is_admin:
+            values[_CUSTOMER_PATTERN] = contains_pattern(filters.search)
+    if not viewer.role.is_admin:
+        if filters.user_id is not None:
+            raise AdminRequired("Only admins filter orders by user")
+        values[_OWNER] = viewer.id
+    elif filters.user_id is not None:
+        values[_OWNER] = filters.user_id
+    given = {
+        _STATUS: filters.status,
+        _CREATED_FROM: filters.created_from,
+        _CREATED_TO: filters.created_to,
+    }
+    return values | {name: value for name, value in given.items() if value is not None}
+
+
+def _conditions(given: frozenset[str]) -> list[ColumnElement[bool]]:
+    """The conditions of the filters named in `given`, with a bind parameter for each
+    (`_filter_values` gives them)."""
+    conditions = []
+    if _NUMBER_END in given:
+        conditions.append(_search(given))
+    if _OWNER in given:
+        conditions.append(Order.user_id == bindparam(_OWNER, type_=Integer))
+    if _STATUS in given:
+        conditions.append(Order.status == bindparam(_STATUS, type_=Order.status.type))
+    if _CREATED_FROM in given:
+        conditions.append(Order.created_at >= bindparam(_CREATED_FROM, type_=Order.created_at.type))
+    if _CREATED_TO in given:
+        conditions.append(Order.created_at < bindparam(_CREATED_TO, type_=Order.created_at.type))
+    return conditions
+
+
 def filtered(
     statement: Select[*Selected], *, viewer: Caller, filters: OrderFilters
 ) -> Select[*Selected]:
     """`statement` (a select from orders) narrowed to the orders `viewer` may see that match
-    `filters`: the list's and the export's."""
-    if filters.search:
-        statement = statement.where(_search(filters.search, by_customer=viewer.role.is_admin))
-    if not viewer.role.is_admin:
-        if filters.user_id is not None:
-            raise AdminRequired("Only admins filter orders by user")
-        statement = statement.where(Order.user_id == viewer.id)
-    if filters.user_id is not None:
-        statement = statement.where(Order.user_id == filters.user_id)
-    if filters.status is not None:
-        statement = statement.where(Order.status == filters.status)
-    if filters.created_from is not None:
-        statement = statement.where(Order.created_at >= filters.created_from)
-    if filters.created_to is not None:
-        statement = statement.where(Order.created_at < filters.created_to)
-    return statement
+    `filters`: the export's, as the list's."""
+    values = _filter_values(viewer, filters)
+    return statement.where(*_conditions(frozenset(values))).params(values)
 
 
 def sort_order(sort: OrderSort) -> SortOrder:
     return order_by(sort, _SORT_COLUMNS, tiebreaker=Order.id)
 
 
+@cache
+def _orders_page(sort: OrderSort, *, filtered_by: frozenset[str], by_cursor: bool) -> PageQuery:
+    """The list's page for one shape of request, compiled once."""
+    return PageQuery(
+        select(Order).where(*_conditions(filtered_by)),
+        sort=sort_order(sort),
+        by_cursor=by_cursor,
+    )
+
+
+_LINES_OF_ORDERS = RawRead(
+    select(OrderItem.order_id, *(getattr(OrderItem, name) for name in _LINE_FIELDS))
+    .where(OrderItem.order_id == any_(bindparam("order_ids", type_=ARRAY(Integer))))
+    .order_by(OrderItem.id)
+)
+
+
 async def list_orders(
     session: AsyncSession, *, viewer: Caller, params: OrderListParams
-) -> PageResult[Order]:
-    return await paginate(
-        session,
-        filtered(_with_items(), viewer=viewer, filters=params),
-        page=params,
-        sort=sort_order(params.sort),
+) -> PageResult[OrderPublic]:
+    """A page of the orders `viewer` sees, and in one more statement the lines of them all."""
+    values = _filter_values(viewer, params)
+    query = _orders_page(
+        params.sort, filtered_by=frozenset(values), by_cursor=params.cursor is not None
     )
+    page = await query.fetch(session, params, **values)
+    lines: dict[int, list[Mapping[str, Any]]] = {row["id"]: [] for row in page.rows}
+    if lines:
+        for line in await _LINES_OF_ORDERS.fetch(session, order_ids=list(lines)):
+            lines[line["order_id"]].append(line)
+    return page.map(lambda row: _order_public(row, lines[row["id"]], viewer))
 
 
 async def status_history(
@@ -400,7 +529,7 @@ def _record_change(
     metrics.count_on_commit(session, metrics.ORDER_STATUS_CHANGES.labels(status=to))
 
 
-def allowed_transitions(actor: Caller, order: Order) -> list[OrderStatus]:
+def allowed_transitions(actor: Caller, order: OrderState) -> list[OrderStatus]:
     """The statuses `actor` may move the order to now, in workflow order: admins along the
     workflow, customers to cancelled while their order is pending. What `_transition` enforces."""
     allowed = TRANSITIONS[order.status]
