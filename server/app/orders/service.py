@@ -7,19 +7,19 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any, NamedTuple, TypeVarTuple
 
 from limits import RateLimitItem
 from sqlalchemy import (
     ColumnElement,
     Row,
-    ScalarSelect,
     Select,
     Table,
     and_,
     any_,
+    bindparam,
     func,
-    literal,
     or_,
     select,
     true,
@@ -70,7 +70,7 @@ from app.orders.schemas import (
     OrderStatusChange,
 )
 from app.products.exceptions import InsufficientStock, StockShortage
-from app.products.stock import move_stock, take_stock
+from app.products.stock import TAKE_STOCK, move_stock, take_stock_parameters
 from app.users.exceptions import AdminRequired, InvalidToken
 from app.users.models import User, UserRole
 
@@ -107,6 +107,29 @@ async def ensure_may_order(throttle: Throttle, *, customer: User, limit: RateLim
         raise TooManyOrders(retry_after)
 
 
+def _customer_reads(*, cap_lock: bool) -> Select[*tuple[Any, ...]]:
+    statement = select(User.default_shipping_address, *notifications.RECIPIENT_COLUMNS).where(
+        User.id == bindparam("customer_id")
+    )
+    if cap_lock:
+        return statement.add_columns(func.pg_advisory_xact_lock(PENDING_CAP_LOCK, User.id))
+    return statement
+
+
+# The statements an order sends are built once, with parameters: building them cost more
+# than running them.
+_READ_CUSTOMER = _customer_reads(cap_lock=False)
+_READ_CUSTOMER_UNDER_CAP_LOCK = _customer_reads(cap_lock=True)
+# The stock taken, the customer's pending orders counted in the same round trip.
+_TAKE_STOCK_COUNTING_PENDING = TAKE_STOCK.add_columns(
+    select(func.count())
+    .select_from(Order)
+    .where(Order.user_id == bindparam("customer_id"), Order.status == OrderStatus.PENDING)
+    .scalar_subquery()
+    .label("pending")
+)
+
+
 async def _read_customer(session: AsyncSession, customer: User) -> Row[*tuple[Any, ...]]:
     """What the order needs of its customer, read in its transaction: their default
     shipping address and the RECIPIENT_COLUMNS of their mail.
@@ -117,25 +140,12 @@ async def _read_customer(session: AsyncSession, customer: User) -> Row[*tuple[An
     counts the others' pending ones. The count can't share this statement, whose snapshot
     was taken before it waited for the lock.
     """
-    statement = select(User.default_shipping_address, *notifications.RECIPIENT_COLUMNS).where(
-        User.id == customer.id
-    )
-    if customer.role is UserRole.USER:
-        statement = statement.add_columns(func.pg_advisory_xact_lock(PENDING_CAP_LOCK, User.id))
-    row = (await session.execute(statement)).one_or_none()
+    statement = _READ_CUSTOMER_UNDER_CAP_LOCK if customer.role is UserRole.USER else _READ_CUSTOMER
+    row = (await session.execute(statement, {"customer_id": customer.id})).one_or_none()
     if row is None:
         # Deleted since the token was checked: what that check would answer now.
         raise InvalidToken
     return row
-
-
-def _pending_orders(customer_id: int) -> ScalarSelect[int]:
-    return (
-        select(func.count())
-        .select_from(Order)
-        .where(Order.user_id == customer_id, Order.status == OrderStatus.PENDING)
-        .scalar_subquery()
-    )
 
 
 def _shipping_address(
@@ -163,20 +173,37 @@ class _Line(NamedTuple):
     line_total: Decimal
 
 
-def _placing(
-    order: dict[str, Any], lines: Sequence[_Line], *, claimed_key: uuid.UUID | None
-) -> Select[Order]:
-    """One statement writing the order (`order`: its columns' values), its lines (one array
-    per column, unnested), its first history entry and, with `claimed_key`, the key's order;
-    it selects the new order joined to its lines."""
+# The order's own values in `_placing`.
+_ORDER_VALUES = ("user_id", "total_amount", "note", "shipping_address")
+
+
+@cache
+def _placing(timezone: str, *, with_key: bool) -> Select[Order]:
+    """One statement writing the order, its lines (one array per column, unnested), its
+    first history entry and, `with_key`, the claimed key's order; it selects the new order
+    joined to its lines. Numbered in `timezone`; run with `_placing_parameters`."""
     orders = typing.cast(Table, Order.__table__)
     order_items = typing.cast(Table, OrderItem.__table__)
     history = typing.cast(Table, OrderStatusHistory.__table__)
-    new_order = insert(orders).values(order).returning(*orders.c).cte("new_order")
+    new_order = (
+        insert(orders)
+        .values(
+            order_number=new_order_number(timezone),
+            # Given, not left to the column's default: SQLAlchemy applies Python-side
+            # defaults to the statement it executes, not to an INSERT inside a CTE.
+            status=OrderStatus.PENDING,
+            **{
+                name: bindparam(f"order_{name}", type_=orders.c[name].type)
+                for name in _ORDER_VALUES
+            },
+        )
+        .returning(*orders.c)
+        .cte("new_order")
+    )
     columns = (
         func.unnest(
             *(
-                literal([getattr(line, name) for line in lines], ARRAY(order_items.c[name].type))
+                bindparam(f"line_{name}", type_=ARRAY(order_items.c[name].type))
                 for name in _Line._fields
             )
         )
@@ -210,14 +237,25 @@ def _placing(
         .order_by(new_lines.c.id)
         .add_cte(first_entry)
     )
-    if claimed_key is not None:
+    if with_key:
         statement = statement.add_cte(
             update(IdempotencyKey)
-            .where(IdempotencyKey.id == claimed_key)
+            .where(IdempotencyKey.id == bindparam("claimed_key"))
             .values(order_id=select(new_order.c.id).scalar_subquery())
             .cte("key_used")
         )
     return statement
+
+
+def _placing_parameters(
+    order: dict[str, Any], lines: Sequence[_Line], claimed_key: uuid.UUID | None
+) -> dict[str, Any]:
+    """`_placing`'s parameters: `order`, the values of _ORDER_VALUES; the lines, a list per
+    column; the claimed key, if any. None is named as a column: SQLAlchemy would add a
+    parameter named like a column to the SET of the key's UPDATE."""
+    values = {f"order_{name}": order[name] for name in _ORDER_VALUES}
+    columns = {f"line_{name}": [getattr(line, name) for line in lines] for name in _Line._fields}
+    return {**values, **columns, "claimed_key": claimed_key}
 
 
 async def _place_order(
@@ -242,7 +280,8 @@ async def _place_order(
     quantities = data.quantities()
     taken = (
         await session.execute(
-            take_stock(quantities).add_columns(_pending_orders(customer.id).label("pending"))
+            _TAKE_STOCK_COUNTING_PENDING,
+            {**take_stock_parameters(quantities), "customer_id": customer.id},
         )
     ).all()
     cap = settings.MAX_PENDING_ORDERS_PER_USER
@@ -276,21 +315,18 @@ async def _place_order(
     total = sum((line.line_total for line in lines), Decimal("0.00"))
     if total > MAX_AMOUNT:
         raise OrderTooLarge
-    placing = _placing(
+    placing = _placing(settings.BUSINESS_TIMEZONE, with_key=claimed_key is not None)
+    parameters = _placing_parameters(
         {
-            "order_number": new_order_number(settings.BUSINESS_TIMEZONE),
-            # Given, not left to the column's default: SQLAlchemy applies Python-side
-            # defaults to the statement it executes, not to an INSERT inside a CTE.
-            "status": OrderStatus.PENDING,
             "user_id": customer.id,
             "total_amount": total,
             "note": data.note,
             "shipping_address": shipping_address,
         },
         lines,
-        claimed_key=claimed_key,
+        claimed_key,
     )
-    order = (await session.scalars(placing)).unique().one()
+    order = (await session.scalars(placing, parameters)).unique().one()
     await notifications.notify(
         session,
         order,

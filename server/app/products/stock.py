@@ -21,7 +21,6 @@ from sqlalchemy import (
     cast,
     false,
     func,
-    literal,
     select,
     update,
 )
@@ -47,31 +46,12 @@ async def lock_products(session: AsyncSession, product_ids: Collection[int]) -> 
     return {product.id: product for product in rows}
 
 
-# Per product asked for: its id and quantity; whether it exists and is active; whether its
-# stock covers the quantity; what it is (None when it doesn't exist) and its stock before.
-TakenLine = tuple[int, int, bool, bool, str | None, str | None, Decimal | None, int | None]
-
-
-def take_stock(quantities: Mapping[int, int]) -> Select[*TakenLine]:
-    """One statement that locks the products asked for in ascending id order and takes
-    `quantities` from their stock only if every one of them is active and has enough.
-
-    A row per product id asked for, ascending: `product_id`, `requested`, `available`,
-    `enough`, then the locked row's `name`, `sku`, `price` and `stock_quantity` (before the
-    taking). Any line not `available` or not `enough` means nothing was taken, so the caller
-    can say precisely why without a second statement. The verdicts are computed once, on the
-    locked (newest) rows, and both the taking and the caller's answer read them. Callers may
-    add columns (`add_columns`) to read in the same round trip.
-    """
+def _take_stock() -> Select[*tuple[int, int, bool, bool, str, str, Decimal, int]]:
     products = typing.cast(Table, Product.__table__)
-    ids = sorted(quantities)
-    id_array = literal(ids, ARRAY(Integer))
-    asked_ids = products.c.id == any_(id_array)
+    product_ids = bindparam("product_ids", type_=ARRAY(Integer))
+    asked_ids = products.c.id == any_(product_ids)
     lines = (
-        func.unnest(
-            id_array,
-            literal([quantities[product_id] for product_id in ids], ARRAY(Integer)),
-        )
+        func.unnest(product_ids, bindparam("quantities", type_=ARRAY(Integer)))
         .table_valued("product_id", "quantity")
         .render_derived(name="lines")
     )
@@ -124,6 +104,30 @@ def take_stock(quantities: Mapping[int, int]) -> Select[*TakenLine]:
         .cte("taken")
     )
     return select(*verdicts.c).add_cte(taken).order_by(verdicts.c.product_id)
+
+
+# One statement that locks the products asked for in ascending id order and takes their
+# quantities from their stock only if every one of them is active and has enough; run it
+# with `take_stock_parameters`. Built once: it is big, and building it cost more than
+# running it.
+#
+# A row per product id asked for, ascending: `product_id`, `requested`, `available`,
+# `enough`, then the locked row's `name`, `sku`, `price` and `stock_quantity` (before the
+# taking; all None for a product that doesn't exist). Any line not `available` or not
+# `enough` means nothing was taken, so the caller can say precisely why without a second
+# statement: the verdicts are computed once, on the locked (newest) rows, and both the
+# taking and the caller's answer read them. Callers may add columns (`add_columns`) to read
+# in the same round trip.
+TAKE_STOCK = _take_stock()
+
+
+def take_stock_parameters(quantities: Mapping[int, int]) -> dict[str, list[int]]:
+    """TAKE_STOCK's parameters for taking `quantities` (per product id)."""
+    product_ids = sorted(quantities)
+    return {
+        "product_ids": product_ids,
+        "quantities": [quantities[product_id] for product_id in product_ids],
+    }
 
 
 async def move_stock(session: AsyncSession, deltas: Mapping[int, int]) -> None:
