@@ -251,8 +251,8 @@ def _placing_parameters(
     order: dict[str, Any], lines: Sequence[_Line], claimed_key: uuid.UUID | None
 ) -> dict[str, Any]:
     """`_placing`'s parameters: `order`, the values of _ORDER_VALUES; the lines, a list per
-    column; the claimed key, if any. None is named as a column: SQLAlchemy would add a
-    parameter named like a column to the SET of the key's UPDATE."""
+    column; the claimed key, if any. Each name is prefixed: SQLAlchemy would add a
+    parameter named like one of its columns to the SET of the key's UPDATE."""
     values = {f"order_{name}": order[name] for name in _ORDER_VALUES}
     columns = {f"line_{name}": [getattr(line, name) for line in lines] for name in _Line._fields}
     return {**values, **columns, "claimed_key": claimed_key}

@@ -46,7 +46,11 @@ async def lock_products(session: AsyncSession, product_ids: Collection[int]) -> 
     return {product.id: product for product in rows}
 
 
-def _take_stock() -> Select[*tuple[int, int, bool, bool, str, str, Decimal, int]]:
+# See TAKE_STOCK: the product's columns are None for a product that doesn't exist.
+TakenLine = tuple[int, int, bool, bool, str | None, str | None, Decimal | None, int | None]
+
+
+def _take_stock() -> Select[*TakenLine]:
     products = typing.cast(Table, Product.__table__)
     product_ids = bindparam("product_ids", type_=ARRAY(Integer))
     asked_ids = products.c.id == any_(product_ids)
