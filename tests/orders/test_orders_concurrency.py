@@ -4,10 +4,14 @@ no double order, no double restock (the `live_shop` fixture: a database of its o
 import asyncio
 from collections import Counter
 
-from helpers import LiveShop
+from helpers import LiveShop, assert_ok, wait_for_lock_waiters
 from orders_support import ORDERS_URL, lines
+from sqlalchemy import NullPool, update
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.orders.models import Order
+from app.products.models import Product
 
 RUSH = 120
 
@@ -53,6 +57,37 @@ async def test_opposite_line_orders_do_not_deadlock(live_shop: LiveShop) -> None
     assert Counter(response.status_code for response in responses) == {201: RUSH}
     assert await live_shop.stock(first) == 1000 - RUSH
     assert await live_shop.stock(second) == 1000 - RUSH
+
+
+async def test_stock_arriving_while_an_order_waits_for_it_is_sold(
+    live_shop: LiveShop, migrated_database_url: URL
+) -> None:
+    """The order's statement started before the restock committed, yet sells what it brought:
+    the stock is checked and taken on the locked (newest) row, never on the older one."""
+    product_id = await live_shop.add_product(stock=5)
+    engine = create_async_engine(migrated_database_url, poolclass=NullPool)
+    try:
+        async with engine.connect() as restock:
+            await restock.execute(
+                update(Product)
+                .where(Product.id == product_id)
+                .values(stock_quantity=Product.stock_quantity + 2)
+            )
+            ordering = asyncio.ensure_future(
+                live_shop.client.post(
+                    ORDERS_URL,
+                    json={"items": lines((product_id, 6))},
+                    headers=live_shop.customer_headers[0],
+                )
+            )
+            await wait_for_lock_waiters(migrated_database_url, 1)
+            await restock.commit()
+        placed = await ordering
+    finally:
+        await engine.dispose()
+
+    assert_ok(placed, 201)
+    assert await live_shop.stock(product_id) == 1
 
 
 async def test_concurrent_repeats_of_one_key_make_one_order(live_shop: LiveShop) -> None:

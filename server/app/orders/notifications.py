@@ -11,7 +11,7 @@ from typing import Any
 
 from babel import Locale as BabelLocale
 from babel.numbers import format_currency
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
@@ -182,7 +182,40 @@ def _facts(
     return facts
 
 
-def order_mail(order: Order, customer: User, event: OrderEvent, settings: Settings) -> Mail:
+@dataclass(frozen=True)
+class Recipient:
+    """What an order mail needs of its customer, read in the transaction of the change it
+    tells them about."""
+
+    email: str
+    locale: Locale
+    name: str
+    # An active account with order mails on.
+    wants_order_mail: bool
+
+
+# The users' columns a `Recipient` is made of: select them along with whatever else is read.
+RECIPIENT_COLUMNS = (
+    User.email,
+    User.locale,
+    User.full_name,
+    User.username,
+    User.is_active,
+    User.order_emails,
+)
+
+
+def recipient(row: Row[*tuple[Any, ...]]) -> Recipient:
+    """The `Recipient` in a row that selected RECIPIENT_COLUMNS."""
+    return Recipient(
+        email=row.email,
+        locale=row.locale,
+        name=row.full_name or row.username,
+        wants_order_mail=row.is_active and row.order_emails,
+    )
+
+
+def order_mail(order: Order, customer: Recipient, event: OrderEvent, settings: Settings) -> Mail:
     locale = customer.locale
     texts = TEXTS[locale]
     number = {"number": order.order_number}
@@ -190,7 +223,7 @@ def order_mail(order: Order, customer: User, event: OrderEvent, settings: Settin
         MailContent(
             locale=locale,
             subject=texts.subjects[event].substitute(number),
-            greeting=texts.greeting.substitute(name=customer.full_name or customer.username),
+            greeting=texts.greeting.substitute(name=customer.name),
             paragraphs=[texts.messages[event].substitute(number)],
             facts=_facts(order, event, texts, locale, settings.CURRENCY),
             action=Link(texts.view_order, f"{settings.public_url}/orders/{order.id}"),
@@ -201,33 +234,23 @@ def order_mail(order: Order, customer: User, event: OrderEvent, settings: Settin
     )
 
 
-def _wants_mail(customer: User, settings: Settings) -> bool:
-    return settings.email_enabled and customer.is_active and customer.order_emails
-
-
 async def notify(
-    session: AsyncSession, order: Order, event: OrderEvent, *, customer: User, settings: Settings
+    session: AsyncSession,
+    order: Order,
+    event: OrderEvent,
+    *,
+    customer: Recipient,
+    settings: Settings,
 ) -> None:
     """Mail `customer`, the order's owner, about `event`, in `session`'s transaction, unless
     the shop sends no mail or they turned order mails off."""
-    if _wants_mail(customer, settings):
+    if settings.email_enabled and customer.wants_order_mail:
         await outbox.enqueue(
             session,
             to=customer.email,
             mail=order_mail(order, customer, event, settings),
             settings=settings,
         )
-
-
-async def notify_owner(
-    session: AsyncSession, order: Order, event: OrderEvent, *, settings: Settings
-) -> None:
-    """`notify` the order's owner, read in `session`."""
-    if not settings.email_enabled:
-        return
-    owner = await session.get(User, order.user_id)
-    if owner is not None:
-        await notify(session, order, event, customer=owner, settings=settings)
 
 
 async def notify_owners(
@@ -237,8 +260,7 @@ async def notify_owners(
     if not settings.email_enabled or not orders:
         return
     owner_ids = {order.user_id for order in orders}
-    owners = {
-        user.id: user for user in await session.scalars(select(User).where(User.id.in_(owner_ids)))
-    }
+    rows = await session.execute(select(User.id, *RECIPIENT_COLUMNS).where(User.id.in_(owner_ids)))
+    owners = {row.id: recipient(row) for row in rows}
     for order in orders:
         await notify(session, order, event, customer=owners[order.user_id], settings=settings)

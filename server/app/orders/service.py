@@ -2,31 +2,34 @@
 
 import hashlib
 import json
+import typing
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import cache
-from typing import Any, Protocol, TypeVarTuple
+from typing import Any, NamedTuple, Protocol, TypeVarTuple
 
 from limits import RateLimitItem
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
     Integer,
+    Row,
     Select,
     String,
+    Table,
     and_,
     any_,
     bindparam,
-    delete,
     func,
     or_,
     select,
+    true,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from app.core import metrics
 from app.core.config import Settings
@@ -72,8 +75,7 @@ from app.orders.schemas import (
     OrderStatusChange,
 )
 from app.products.exceptions import InsufficientStock, StockShortage
-from app.products.models import ProductStatus
-from app.products.stock import lock_products, move_stock
+from app.products.stock import TAKE_STOCK, move_stock, take_stock_parameters
 from app.users.callers import Caller
 from app.users.exceptions import AdminRequired, InvalidToken
 from app.users.models import User, UserRole
@@ -118,33 +120,155 @@ async def ensure_may_order(throttle: Throttle, *, customer: Caller, limit: RateL
         raise TooManyOrders(retry_after)
 
 
-async def _ensure_below_pending_cap(session: AsyncSession, customer: Caller, cap: int) -> None:
-    """Customers hold at most `cap` pending orders. Their concurrent orders take turns on an
-    advisory lock until the transaction ends, so each one counts the others' pending ones."""
-    if customer.role is not UserRole.USER:
-        return
-    await session.execute(select(func.pg_advisory_xact_lock(PENDING_CAP_LOCK, customer.id)))
-    pending = await session.scalar(
-        select(func.count())
-        .select_from(Order)
-        .where(Order.user_id == customer.id, Order.status == OrderStatus.PENDING)
+def _customer_reads(*, cap_lock: bool) -> Select[*tuple[Any, ...]]:
+    statement = select(User.default_shipping_address, *notifications.RECIPIENT_COLUMNS).where(
+        User.id == bindparam("customer_id")
     )
-    if (pending or 0) >= cap:
-        raise TooManyPendingOrders(cap)
+    if cap_lock:
+        return statement.add_columns(func.pg_advisory_xact_lock(PENDING_CAP_LOCK, User.id))
+    return statement
+
+
+# The statements an order sends are built once, with parameters: building them cost more
+# than running them.
+_READ_CUSTOMER = _customer_reads(cap_lock=False)
+_READ_CUSTOMER_UNDER_CAP_LOCK = _customer_reads(cap_lock=True)
+# The stock taken, the customer's pending orders counted in the same round trip.
+_TAKE_STOCK_COUNTING_PENDING = TAKE_STOCK.add_columns(
+    select(func.count())
+    .select_from(Order)
+    .where(Order.user_id == bindparam("customer_id"), Order.status == OrderStatus.PENDING)
+    .scalar_subquery()
+    .label("pending")
+)
+
+
+async def _read_customer(session: AsyncSession, customer: Caller) -> Row[*tuple[Any, ...]]:
+    """What the order needs of its customer, read in its transaction: their default
+    shipping address and the RECIPIENT_COLUMNS of their mail.
+
+    Customers (not admins) hold at most MAX_PENDING_ORDERS_PER_USER pending orders, so this
+    also takes their advisory lock until the transaction ends: their concurrent orders take
+    turns, and each one's next statement (whose snapshot starts after the lock was granted)
+    counts the others' pending ones. The count can't share this statement, whose snapshot
+    was taken before it waited for the lock.
+    """
+    statement = _READ_CUSTOMER_UNDER_CAP_LOCK if customer.role is UserRole.USER else _READ_CUSTOMER
+    row = (await session.execute(statement, {"customer_id": customer.id})).one_or_none()
+    if row is None:
+        # Deleted since the token was checked: what that check would answer now.
+        raise InvalidToken
+    return row
 
 
 def _shipping_address(
-    customer: User, data: OrderCreate, *, required: bool
+    default: dict[str, Any] | None, data: OrderCreate, *, required: bool
 ) -> dict[str, Any] | None:
-    """The order's own copy of where it goes: the one sent, else the customer's default. A
-    missing one, when `required`, is refused as the missing field it is."""
+    """The order's own copy of where it goes: the one sent, else the customer's `default`.
+    A missing one, when `required`, is refused as the missing field it is."""
     if data.shipping_address is not None:
         return data.shipping_address.model_dump(mode="json")
-    if customer.default_shipping_address is None and required:
+    if default is None and required:
         raise RequestInvalid(
             [InvalidField(type="missing", loc=["body", "shipping_address"], msg="Field required")]
         )
-    return customer.default_shipping_address
+    return default
+
+
+class _Line(NamedTuple):
+    """An order line as stored: the product's name, SKU and price when ordered."""
+
+    product_id: int
+    product_name: str
+    sku: str
+    unit_price: Decimal
+    quantity: int
+    line_total: Decimal
+
+
+# The order's own values in `_placing`.
+_ORDER_VALUES = ("user_id", "total_amount", "note", "shipping_address")
+
+
+@cache
+def _placing(timezone: str, *, with_key: bool) -> Select[Order]:
+    """One statement writing the order, its lines (one array per column, unnested), its
+    first history entry and, `with_key`, the claimed key's order; it selects the new order
+    joined to its lines. Numbered in `timezone`; run with `_placing_parameters`."""
+    orders = typing.cast(Table, Order.__table__)
+    order_items = typing.cast(Table, OrderItem.__table__)
+    history = typing.cast(Table, OrderStatusHistory.__table__)
+    new_order = (
+        insert(orders)
+        .values(
+            order_number=new_order_number(timezone),
+            # Given, not left to the column's default: SQLAlchemy applies Python-side
+            # defaults to the statement it executes, not to an INSERT inside a CTE.
+            status=OrderStatus.PENDING,
+            **{
+                name: bindparam(f"order_{name}", type_=orders.c[name].type)
+                for name in _ORDER_VALUES
+            },
+        )
+        .returning(*orders.c)
+        .cte("new_order")
+    )
+    columns = (
+        func.unnest(
+            *(
+                bindparam(f"line_{name}", type_=ARRAY(order_items.c[name].type))
+                for name in _Line._fields
+            )
+        )
+        .table_valued(*_Line._fields)
+        .render_derived(name="line")
+    )
+    new_lines = (
+        insert(order_items)
+        .from_select(
+            ["order_id", *_Line._fields],
+            # Every line with the one new order.
+            select(new_order.c.id, *columns.c).join_from(new_order, columns, true()),
+        )
+        .returning(*order_items.c)
+        .cte("new_lines")
+    )
+    first_entry = (
+        insert(history)
+        .from_select(
+            ["order_id", "to_status", "changed_by"],
+            select(new_order.c.id, new_order.c.status, new_order.c.user_id),
+        )
+        .cte("first_entry")
+    )
+    placed = aliased(Order, new_order)
+    placed_lines = placed.items.of_type(aliased(OrderItem, new_lines))
+    statement = (
+        select(placed)
+        .join(placed_lines)
+        .options(contains_eager(placed_lines))
+        .order_by(new_lines.c.id)
+        .add_cte(first_entry)
+    )
+    if with_key:
+        statement = statement.add_cte(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.id == bindparam("claimed_key"))
+            .values(order_id=select(new_order.c.id).scalar_subquery())
+            .cte("key_used")
+        )
+    return statement
+
+
+def _placing_parameters(
+    order: dict[str, Any], lines: Sequence[_Line], claimed_key: uuid.UUID | None
+) -> dict[str, Any]:
+    """`_placing`'s parameters: `order`, the values of _ORDER_VALUES; the lines, a list per
+    column; the claimed key, if any. Each name is prefixed: SQLAlchemy would add a
+    parameter named like one of its columns to the SET of the key's UPDATE."""
+    values = {f"order_{name}": order[name] for name in _ORDER_VALUES}
+    columns = {f"line_{name}": [getattr(line, name) for line in lines] for name in _Line._fields}
+    return {**values, **columns, "claimed_key": claimed_key}
 
 
 async def _place_order(
@@ -153,39 +277,45 @@ async def _place_order(
     customer: Caller,
     data: OrderCreate,
     settings: Settings,
+    claimed_key: uuid.UUID | None = None,
 ) -> Order:
-    """Check, take the stock and write the order, its lines, its first history entry and
-    the customer's mail."""
-    account = await session.get(User, customer.id)
-    if account is None:
-        raise InvalidToken
+    """Check, take the stock and write the order, its lines, its first history entry, the
+    claimed idempotency key's order and the customer's mail: three statements, a fourth for
+    the mail.
+
+    The stock is taken in the statement that checks it; a refusal after that (the pending
+    cap, the total) rolls back with the request's transaction, which returns it.
+    """
+    profile = await _read_customer(session, customer)
     shipping_address = _shipping_address(
-        account, data, required=settings.ORDERS_REQUIRE_SHIPPING_ADDRESS
+        profile.default_shipping_address, data, required=settings.ORDERS_REQUIRE_SHIPPING_ADDRESS
     )
-    await _ensure_below_pending_cap(session, customer, settings.MAX_PENDING_ORDERS_PER_USER)
     quantities = data.quantities()
-    products = await lock_products(session, quantities.keys())
-    unavailable = [
-        product_id
-        for product_id in sorted(quantities)
-        if product_id not in products or products[product_id].status is not ProductStatus.ACTIVE
-    ]
+    taken = (
+        await session.execute(
+            _TAKE_STOCK_COUNTING_PENDING,
+            {**take_stock_parameters(quantities), "customer_id": customer.id},
+        )
+    ).all()
+    cap = settings.MAX_PENDING_ORDERS_PER_USER
+    if customer.role is UserRole.USER and taken[0].pending >= cap:
+        raise TooManyPendingOrders(cap)
+    unavailable = [line.product_id for line in taken if not line.available]
     if unavailable:
         raise ProductsUnavailable(unavailable)
     short = [
         StockShortage(
-            product_id=product_id,
-            requested=quantity,
-            available=products[product_id].stock_quantity,
+            product_id=line.product_id, requested=line.requested, available=line.stock_quantity
         )
-        for product_id, quantity in sorted(quantities.items())
-        if products[product_id].stock_quantity < quantity
+        for line in taken
+        if not line.enough
     ]
     if short:
         raise InsufficientStock(short)
 
-    items = [
-        OrderItem(
+    products = {line.product_id: line for line in taken}
+    lines = [
+        _Line(
             product_id=product_id,
             product_name=products[product_id].name,
             sku=products[product_id].sku,
@@ -195,30 +325,27 @@ async def _place_order(
         )
         for product_id, quantity in quantities.items()
     ]
-    total = sum((item.line_total for item in items), Decimal("0.00"))
+    total = sum((line.line_total for line in lines), Decimal("0.00"))
     if total > MAX_AMOUNT:
         raise OrderTooLarge
-    await move_stock(
-        session, {product_id: -quantity for product_id, quantity in quantities.items()}
+    placing = _placing(settings.BUSINESS_TIMEZONE, with_key=claimed_key is not None)
+    parameters = _placing_parameters(
+        {
+            "user_id": customer.id,
+            "total_amount": total,
+            "note": data.note,
+            "shipping_address": shipping_address,
+        },
+        lines,
+        claimed_key,
     )
-    order = Order(
-        order_number=new_order_number(settings.BUSINESS_TIMEZONE),
-        user_id=customer.id,
-        total_amount=total,
-        note=data.note,
-        shipping_address=shipping_address,
-        items=items,
-    )
-    session.add(order)
-    await session.flush()
-    session.add(
-        OrderStatusHistory(
-            order_id=order.id, from_status=None, to_status=order.status, changed_by=customer.id
-        )
-    )
-    await session.flush()
+    order = (await session.scalars(placing, parameters)).unique().one()
     await notifications.notify(
-        session, order, notifications.OrderEvent.PLACED, customer=account, settings=settings
+        session,
+        order,
+        notifications.OrderEvent.PLACED,
+        customer=notifications.recipient(profile),
+        settings=settings,
     )
     metrics.count_on_commit(session, metrics.ORDERS_PLACED)
     return order
@@ -241,24 +368,22 @@ async def create_order(
     MAX_PENDING_ORDERS_PER_USER pending orders places no more, though a repeat still finds
     the order it placed. Its number carries the date in BUSINESS_TIMEZONE.
 
-    With an idempotency key, the first request claims the key by inserting it; a concurrent
-    repeat waits on that row's unique index until the first commits, then finds the key taken
-    and returns the same order. If the first rolls back, the key was never taken.
+    With an idempotency key, the first request claims the key by inserting it (or by taking
+    over a key past IDEMPOTENCY_KEY_LIFETIME); a concurrent repeat waits on that row's unique
+    index until the first commits, then finds the key taken and returns the same order. If
+    the first rolls back, the key was never taken.
     """
     if idempotency_key is None:
         return await _place_order(session, customer=customer, data=data, settings=settings), True
     request_hash = _request_hash(data)
-    await session.execute(
-        delete(IdempotencyKey).where(
-            IdempotencyKey.user_id == customer.id,
-            IdempotencyKey.key == idempotency_key,
-            IdempotencyKey.created_at < datetime.now(UTC) - IDEMPOTENCY_KEY_LIFETIME,
-        )
-    )
     claimed = await session.scalar(
         insert(IdempotencyKey)
         .values(user_id=customer.id, key=idempotency_key, request_hash=request_hash)
-        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .on_conflict_do_update(
+            index_elements=["user_id", "key"],
+            set_={"request_hash": request_hash, "order_id": None, "created_at": func.now()},
+            where=IdempotencyKey.created_at < datetime.now(UTC) - IDEMPOTENCY_KEY_LIFETIME,
+        )
         .returning(IdempotencyKey.id)
     )
     if claimed is None:
@@ -272,9 +397,8 @@ async def create_order(
         if existing.request_hash != request_hash:
             raise IdempotencyKeyReused
         return await _get_order(session, existing.order_id), False
-    order = await _place_order(session, customer=customer, data=data, settings=settings)
-    await session.execute(
-        update(IdempotencyKey).where(IdempotencyKey.id == claimed).values(order_id=order.id)
+    order = await _place_order(
+        session, customer=customer, data=data, settings=settings, claimed_key=claimed
     )
     return order, True
 
@@ -563,7 +687,7 @@ async def _transition(
     )
     event = notifications.status_event(order, to=to, actor=actor)
     if event is not None:
-        await notifications.notify_owner(session, order, event, settings=settings)
+        await notifications.notify_owners(session, [order], event, settings=settings)
     await session.flush()
     return order
 
