@@ -5,7 +5,10 @@ notification, well before their cache time (an hour here) is up."""
 
 import asyncio
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from helpers import DEFAULT_PASSWORD, assert_ok, async_retrying, bearer, new_account, sign_in
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -81,28 +84,42 @@ async def set_active_silently(url: URL, user_id: int, active: bool) -> None:
         await engine.dispose()
 
 
-async def test_a_deactivation_through_one_worker_is_refused_by_the_other_and_by_a_replica(
-    scratch_database_url: URL, tmp_path: Path
-) -> None:
+@contextmanager
+def deployment(url: URL, tmp_path: Path) -> Iterator[tuple[ApiProcess, ApiProcess, Path]]:
+    """Two workers of one API process, a replica beside it, and the workers' metrics
+    directory; each process caches callers for CACHE_SECONDS."""
     multiproc = tmp_path / "prometheus"
     with (
         api_process(
-            scratch_database_url,
+            url,
             workdir=tmp_path / "workers",
             WEB_CONCURRENCY="2",
             PROMETHEUS_MULTIPROC_DIR=str(multiproc),
             CURRENT_USER_CACHE_SECONDS=CACHE_SECONDS,
         ) as workers,
         api_process(
-            scratch_database_url,
+            url,
             workdir=tmp_path / "replica",
             WEB_CONCURRENCY="1",
             CURRENT_USER_CACHE_SECONDS=CACHE_SECONDS,
         ) as replica,
     ):
-        async with workers.client() as client:
-            account = assert_ok(await client.post("/api/auth/register", json=new_account()), 201)
-            customer = bearer((await sign_in(client, account["username"]))["access_token"])
+        yield workers, replica, multiproc
+
+
+async def registered_customer(api: ApiProcess) -> tuple[dict[str, Any], dict[str, str]]:
+    """A new account, registered and signed in through `api`, and its bearer header."""
+    async with api.client() as client:
+        account = assert_ok(await client.post("/api/auth/register", json=new_account()), 201)
+        tokens = await sign_in(client, account["username"])
+    return account, bearer(tokens["access_token"])
+
+
+async def test_a_deactivation_through_one_worker_is_refused_by_the_other_and_by_a_replica(
+    scratch_database_url: URL, tmp_path: Path
+) -> None:
+    with deployment(scratch_database_url, tmp_path) as (workers, replica, multiproc):
+        account, customer = await registered_customer(workers)
         await until_both_workers_answered(workers, customer, multiproc, 200)
         assert set(await statuses(replica, customer)) == {200}
 
@@ -132,25 +149,8 @@ async def test_a_deactivation_through_one_worker_is_refused_by_the_other_and_by_
 async def test_a_password_changed_on_a_replica_ends_the_old_token_on_every_worker(
     scratch_database_url: URL, tmp_path: Path
 ) -> None:
-    multiproc = tmp_path / "prometheus"
-    with (
-        api_process(
-            scratch_database_url,
-            workdir=tmp_path / "workers",
-            WEB_CONCURRENCY="2",
-            PROMETHEUS_MULTIPROC_DIR=str(multiproc),
-            CURRENT_USER_CACHE_SECONDS=CACHE_SECONDS,
-        ) as workers,
-        api_process(
-            scratch_database_url,
-            workdir=tmp_path / "replica",
-            WEB_CONCURRENCY="1",
-            CURRENT_USER_CACHE_SECONDS=CACHE_SECONDS,
-        ) as replica,
-    ):
-        async with workers.client() as client:
-            account = assert_ok(await client.post("/api/auth/register", json=new_account()), 201)
-            old = bearer((await sign_in(client, account["username"]))["access_token"])
+    with deployment(scratch_database_url, tmp_path) as (workers, replica, multiproc):
+        account, old = await registered_customer(workers)
         await until_both_workers_answered(workers, old, multiproc, 200)
 
         async with replica.client() as client:

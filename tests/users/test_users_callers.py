@@ -4,6 +4,7 @@ tests/resilience/test_callers_across_processes.py."""
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from conftest import MakeSettings
@@ -39,16 +40,32 @@ async def outside(make_live_settings: MakeSettings) -> AsyncIterator[AsyncEngine
     await engine.dispose()
 
 
-async def set_active(engine: AsyncEngine, user_id: int, active: bool, *, notify: bool) -> None:
+async def change_account(
+    engine: AsyncEngine, user_id: int, *, notify: bool, **columns: object
+) -> None:
     """Change the account from outside the app; without `notify`, its trigger stays silent
     (session_replication_role skips ordinary triggers), as a lost notification would."""
+    assignments = ", ".join(f"{name} = :{name}" for name in columns)
     async with engine.begin() as connection:
         if not notify:
             await connection.execute(text("SET LOCAL session_replication_role = replica"))
         await connection.execute(
-            text("UPDATE users SET is_active = :active WHERE id = :id"),
-            {"active": active, "id": user_id},
+            text(f"UPDATE users SET {assignments} WHERE id = :id"),
+            {**columns, "id": user_id},
         )
+
+
+@asynccontextmanager
+async def cached_customer(
+    make_live_settings: MakeSettings, cache_seconds: float
+) -> AsyncIterator[tuple[LiveShop, dict[str, str], int]]:
+    """A live shop caching callers for `cache_seconds`, one of its customers' headers and id,
+    the customer cached by a first read."""
+    async with open_live_shop(make_live_settings(CURRENT_USER_CACHE_SECONDS=cache_seconds)) as shop:
+        headers = shop.customer_headers[0]
+        user_id = await user_id_of(shop, headers)
+        assert await list_orders(shop, headers) == 200
+        yield shop, headers, user_id
 
 
 async def user_id_of(shop: LiveShop, headers: dict[str, str]) -> int:
@@ -109,18 +126,14 @@ async def test_without_the_cache_every_request_reads_its_caller(
 async def test_a_change_made_outside_the_app_reaches_it_by_notification(
     make_live_settings: MakeSettings, outside: AsyncEngine
 ) -> None:
-    async with open_live_shop(make_live_settings(CURRENT_USER_CACHE_SECONDS=FOREVER)) as shop:
-        headers = shop.customer_headers[0]
-        user_id = await user_id_of(shop, headers)
-        assert await list_orders(shop, headers) == 200
-
+    async with cached_customer(make_live_settings, FOREVER) as (shop, headers, user_id):
         # A silent change is not seen: the caller is served from the cache...
-        await set_active(outside, user_id, False, notify=False)
+        await change_account(outside, user_id, notify=False, is_active=False)
         assert await list_orders(shop, headers) == 200
-        await set_active(outside, user_id, True, notify=False)
+        await change_account(outside, user_id, notify=False, is_active=True)
 
         # ...while the same change, committed with its notification, is.
-        await set_active(outside, user_id, False, notify=True)
+        await change_account(outside, user_id, notify=True, is_active=False)
         async for attempt in async_retrying(WAIT_SECONDS):
             with attempt:
                 assert await list_orders(shop, headers) == 401
@@ -129,20 +142,17 @@ async def test_a_change_made_outside_the_app_reaches_it_by_notification(
 async def test_while_the_listening_connection_is_lost_nothing_is_served_from_the_cache(
     make_live_settings: MakeSettings, outside: AsyncEngine
 ) -> None:
-    async with open_live_shop(make_live_settings(CURRENT_USER_CACHE_SECONDS=FOREVER)) as shop:
-        headers = shop.customer_headers[0]
-        user_id = await user_id_of(shop, headers)
-        assert await list_orders(shop, headers) == 200
+    async with cached_customer(make_live_settings, FOREVER) as (shop, headers, user_id):
         (listener,) = await listener_backends(outside)
 
         async with outside.connect() as connection:
             await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": listener})
         # Changes meanwhile send notifications nobody hears: the app reads the account again.
-        await set_active(outside, user_id, False, notify=False)
+        await change_account(outside, user_id, notify=False, is_active=False)
         async for attempt in async_retrying(WAIT_SECONDS):
             with attempt:
                 assert await list_orders(shop, headers) == 401
-        await set_active(outside, user_id, True, notify=False)
+        await change_account(outside, user_id, notify=False, is_active=True)
 
         async for attempt in async_retrying(WAIT_SECONDS):
             with attempt:
@@ -151,19 +161,15 @@ async def test_while_the_listening_connection_is_lost_nothing_is_served_from_the
                 assert backends != [listener]
         # Listening again, it caches again.
         assert await list_orders(shop, headers) == 200
-        await set_active(outside, user_id, False, notify=False)
+        await change_account(outside, user_id, notify=False, is_active=False)
         assert await list_orders(shop, headers) == 200
 
 
 async def test_a_change_nobody_announced_is_seen_once_the_cache_time_is_up(
     make_live_settings: MakeSettings, outside: AsyncEngine
 ) -> None:
-    async with open_live_shop(make_live_settings(CURRENT_USER_CACHE_SECONDS=1)) as shop:
-        headers = shop.customer_headers[0]
-        user_id = await user_id_of(shop, headers)
-        assert await list_orders(shop, headers) == 200
-
-        await set_active(outside, user_id, False, notify=False)
+    async with cached_customer(make_live_settings, 1) as (shop, headers, user_id):
+        await change_account(outside, user_id, notify=False, is_active=False)
         async for attempt in async_retrying(WAIT_SECONDS):
             with attempt:
                 assert await list_orders(shop, headers) == 401
@@ -172,15 +178,9 @@ async def test_a_change_nobody_announced_is_seen_once_the_cache_time_is_up(
 async def test_a_token_newer_than_the_cached_caller_is_checked_against_the_database(
     make_live_settings: MakeSettings, outside: AsyncEngine
 ) -> None:
-    async with open_live_shop(make_live_settings(CURRENT_USER_CACHE_SECONDS=FOREVER)) as shop:
-        old = shop.customer_headers[0]
-        user_id = await user_id_of(shop, old)
+    async with cached_customer(make_live_settings, FOREVER) as (shop, old, user_id):
         # The password changes without a word to the app; the cache still has version 0.
-        async with outside.begin() as connection:
-            await connection.execute(text("SET LOCAL session_replication_role = replica"))
-            await connection.execute(
-                text("UPDATE users SET token_version = 1 WHERE id = :id"), {"id": user_id}
-            )
+        await change_account(outside, user_id, notify=False, token_version=1)
         new = bearer(create_access_token(subject=user_id, settings=shop.settings, token_version=1))
 
         assert await list_orders(shop, new) == 200
