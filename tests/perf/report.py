@@ -126,6 +126,16 @@ def _derived(results: dict[str, Any]) -> list[str]:
 def _scale_comparison(datasets: list[dict[str, Any]]) -> list[str]:
     if len(datasets) < 2:
         return []
+    days = [dataset["started_at"][:10] for dataset in datasets[:2]]
+    if days[0] != days[1]:
+        # Another day is another build and another machine load: the ratio would say nothing.
+        return [
+            "## Scale: the same workloads on the large dataset",
+            "",
+            f"The default run ({days[0]}) and the scale run ({days[1]}) are of different days, "
+            "so they are not compared; run both on one day to fill this table.",
+            "",
+        ]
     small, large = _by_key(datasets[0]), _by_key(datasets[1])
     lines = [
         "## Scale: the same workloads on the large dataset",

@@ -123,6 +123,18 @@ def test_scale_table_compares_the_two_datasets(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "bench-scale.json").read_text())["dataset"]["label"] == "scale"
 
 
+def test_runs_of_different_days_are_not_compared(tmp_path: Path) -> None:
+    write_results(results("scale", products_rps=500.0), tmp_path)
+    write_results(results("default") | {"started_at": "2026-11-24T09:00:00+00:00"}, tmp_path)
+
+    markdown = render_markdown(load_results(tmp_path), preamble="# Benchmarks")
+
+    assert "| 2 | GET /api/products?limit=20 | 1,000 | 500 |" not in markdown
+    assert "default run (2026-11-24) and the scale run (2026-11-23) are of different days" in (
+        markdown
+    )
+
+
 def test_errors_and_workloads_without_answers_fail_the_run() -> None:
     clean = results("default")
     assert problems(clean) == []
