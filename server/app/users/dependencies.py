@@ -52,10 +52,10 @@ async def get_current_user(
 CurrentUser = Annotated[Caller, Depends(get_current_user)]
 
 
-@raises(InvalidToken)
 async def get_current_user_row(caller: CurrentUser, sessions: ReadSessionmakerDep) -> User:
     """The caller's whole account, for the routes that show it or check its password; read
-    in a short session of its own like the caller, so no connection is held meanwhile."""
+    in a short session of its own like the caller, so no connection is held meanwhile. Its
+    InvalidToken (the account deleted in between) is among `get_current_user`'s."""
     async with sessions() as session:
         user = await session.get(User, caller.id)
     if user is None:
