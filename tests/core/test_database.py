@@ -1,4 +1,5 @@
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 
 import pytest
 from conftest import MakeSettings
@@ -85,3 +86,27 @@ async def test_the_pool_recovers_from_connections_the_server_dropped(settings: S
     finally:
         await engine.dispose()
         await killer.dispose()
+
+
+async def test_the_default_pool_keeps_the_connections_it_opens(settings: Settings) -> None:
+    """A burst as big as the default pool allows, twice: the second is served by the very
+    backends of the first. (An overflow connection is closed when it comes back, so a pool
+    running beyond its size would start a backend per request.)"""
+    defaults = {
+        name: Settings.model_fields[name].default
+        for name in ("DATABASE_POOL_SIZE", "DATABASE_MAX_OVERFLOW")
+    }
+    engine = create_engine(settings.model_copy(update=defaults))
+    burst = defaults["DATABASE_POOL_SIZE"] + defaults["DATABASE_MAX_OVERFLOW"]
+
+    async def backends() -> set[int]:
+        async with AsyncExitStack() as stack:
+            connections = [await stack.enter_async_context(engine.connect()) for _ in range(burst)]
+            return {await c.scalar(text("SELECT pg_backend_pid()")) for c in connections}
+
+    try:
+        first = await backends()
+        assert len(first) == burst
+        assert await backends() == first
+    finally:
+        await engine.dispose()

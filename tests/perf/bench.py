@@ -7,6 +7,7 @@ import logging
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from nginx_support import stop_process
 
 from app.cli.seed import DEMO_PASSWORD, DemoSize
 
@@ -224,6 +226,8 @@ def _ceilings(
         if difference:
             raise RuntimeError(f"{ceiling.key} answers other than the API:\n{difference[:3000]}")
         ceilings[ceiling.key] = runner.measure(replay).as_dict()
+    # Its pools' connections would count against pgbench's under max_connections.
+    stop_process(server.process, signal.SIGINT)
     stack.postgres.create_database("pgbench", recreate=True)
     pgbench.initialise(stack.database_url, "pgbench", scale=pgbench_scale)
     settings = runner.settings

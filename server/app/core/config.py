@@ -173,8 +173,11 @@ class Settings(BaseSettings):
     POSTGRES_DB: str = "order_system"
     POSTGRES_USER: str = "postgres"
     POSTGRES_PASSWORD: SecretStr = SecretStr("")
-    DATABASE_POOL_SIZE: int = Field(default=10, ge=1)
-    DATABASE_MAX_OVERFLOW: int = Field(default=10, ge=0)
+    # Overflow connections are closed as they come back: under load beyond the pool's size
+    # that is a PostgreSQL backend started and its statements prepared again per request
+    # (docs/performance.md, item 9), so the default keeps every connection it opens.
+    DATABASE_POOL_SIZE: int = Field(default=20, ge=1)
+    DATABASE_MAX_OVERFLOW: int = Field(default=0, ge=0)
     DATABASE_POOL_TIMEOUT: float = Field(default=10.0, gt=0)
     DATABASE_CONNECT_TIMEOUT: float = Field(default=5.0, gt=0)
     # PostgreSQL's lock_timeout and statement_timeout for the service's sessions, in seconds
